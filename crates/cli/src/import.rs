@@ -1,0 +1,391 @@
+//! `veedor import ...`: read a file, validate every row against what the store knows, and
+//! apply everything as one batch (one transaction), or nothing.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressStyle};
+use sha2::{Digest, Sha256 as Hasher};
+use veedor_core::{
+    ActaRecord, AreaCode, Election, FindingCode, Location, PollingTable, Provenance, Sha256,
+    SourceKind, TableId, TableKey, validate,
+};
+use veedor_formats::{MAX_LISTED_PROBLEMS, RowProblem};
+use veedor_store::{
+    Batch, BatchOutcome, FileKind, NewCopy, Rejection, SourceFile, Store, TableMode,
+};
+
+use crate::context::{Context, InputFile, file_name, now, read_input, short_hash};
+use crate::exit;
+
+/// One readable row of a results or payloads file.
+pub struct Row {
+    pub location: Location,
+    pub record: ActaRecord,
+    pub area_names: Vec<(usize, String)>,
+}
+
+/// What an import did, for the summary.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub rows: usize,
+    pub copies_added: usize,
+    pub tables_added: usize,
+    pub tables_updated: usize,
+    pub already_applied: Option<String>,
+    pub findings: BTreeMap<FindingCode, usize>,
+    pub unknown_tables: Vec<(Location, String)>,
+    pub rejected: Vec<RowProblem>,
+}
+
+/// Builds the batch for rows of acta copies: each row validated against the store's tables;
+/// tables learnt from the rows when there is no table list, flagged when there is one.
+pub fn copies_batch(
+    election: &Election,
+    tables: &[(TableKey, PollingTable)],
+    source: &SourceFile,
+    source_kind: SourceKind,
+    rows: Vec<Row>,
+    problems: &[RowProblem],
+) -> (Batch, Summary) {
+    let table_list = tables.iter().any(|(_, t)| t.listed);
+    let mut known: HashMap<TableId, PollingTable> =
+        tables.iter().map(|(_, t)| (t.id, t.clone())).collect();
+    let mut summary = Summary {
+        rows: rows.len() + problems.len(),
+        rejected: problems.to_vec(),
+        ..Summary::default()
+    };
+    let mut new_tables: Vec<PollingTable> = Vec::new();
+    let mut area_names: BTreeMap<AreaCode, String> = BTreeMap::new();
+    let mut copies = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id = row.record.table;
+        if !known.contains_key(&id) && !table_list {
+            let table = PollingTable {
+                id,
+                registered: row.record.stated_registered,
+                listed: false,
+            };
+            new_tables.push(table.clone());
+            known.insert(id, table);
+        }
+        let table = known.get(&id);
+        if table.is_none() {
+            summary
+                .unknown_tables
+                .push((row.location, id.display(election.geography.centre_digits)));
+        }
+        let findings = validate(&row.record, election, table, table_list);
+        for finding in &findings {
+            *summary.findings.entry(finding.code).or_default() += 1;
+        }
+        for (level, name) in row.area_names {
+            area_names
+                .entry(election.geography.area_of(id.centre, level))
+                .or_insert(name);
+        }
+        copies.push(NewCopy {
+            record: row.record,
+            provenance: Provenance {
+                source: source_kind,
+                file_name: source.file_name.clone(),
+                file_sha256: source.sha256,
+                location: row.location,
+                received_at: source.received_at,
+                device: None,
+                volunteer: None,
+            },
+            findings,
+        });
+    }
+    let batch = Batch {
+        source: source.clone(),
+        table_mode: TableMode::Learn,
+        tables: new_tables,
+        area_names: area_names.into_iter().collect(),
+        copies,
+        rejections: problems
+            .iter()
+            .map(|p| Rejection {
+                location: format!("line {}", p.line),
+                message: p.message.clone(),
+            })
+            .collect(),
+    };
+    (batch, summary)
+}
+
+/// Applies a batch and completes the summary.
+pub fn apply(store: &mut dyn Store, batch: &Batch, summary: &mut Summary) -> anyhow::Result<()> {
+    match store.apply(batch)? {
+        BatchOutcome::Applied {
+            copies_added,
+            tables_added,
+            tables_updated,
+        } => {
+            summary.copies_added = copies_added;
+            summary.tables_added = tables_added;
+            summary.tables_updated = tables_updated;
+        }
+        BatchOutcome::AlreadyApplied { at } => summary.already_applied = Some(at.to_string()),
+    }
+    Ok(())
+}
+
+/// Applies a batch of copies; a file of which no row could be read is refused whole and
+/// nothing is recorded, so that the corrected file can be imported later.
+fn apply_copies(
+    store: &mut dyn Store,
+    batch: &Batch,
+    summary: &mut Summary,
+    path: &Path,
+) -> anyhow::Result<()> {
+    if batch.copies.is_empty() {
+        for problem in summary.rejected.iter().take(MAX_LISTED_PROBLEMS) {
+            eprintln!("  {problem}");
+        }
+        anyhow::bail!(
+            "{}: none of its {} rows could be read; nothing was imported",
+            path.display(),
+            summary.rejected.len()
+        );
+    }
+    apply(store, batch, summary)
+}
+
+fn print_summary(input: &InputFile, summary: &Summary, what: &str) -> u8 {
+    let source = &input.source;
+    if let Some(at) = &summary.already_applied {
+        println!(
+            "{}: already imported on {at} (sha256 {}); nothing added.",
+            source.file_name,
+            short_hash(&source.sha256)
+        );
+        return exit::OK;
+    }
+    println!(
+        "{}: {} rows read, {} {what} added, {} tables added, {} tables updated (sha256 {}).",
+        source.file_name,
+        summary.rows,
+        summary.copies_added,
+        summary.tables_added,
+        summary.tables_updated,
+        short_hash(&source.sha256)
+    );
+    for (code, count) in &summary.findings {
+        println!(
+            "  flagged {} ({}): {count}",
+            code.code(),
+            code.name().replace('_', " ")
+        );
+    }
+    if !summary.unknown_tables.is_empty() {
+        println!(
+            "  {} rows name a table not in the table list; kept, flagged F101, not counted:",
+            summary.unknown_tables.len()
+        );
+        for (location, table) in summary.unknown_tables.iter().take(MAX_LISTED_PROBLEMS) {
+            println!("    {}: table {table}", location.describe());
+        }
+    }
+    if summary.rejected.is_empty() {
+        return exit::OK;
+    }
+    eprintln!(
+        "{}: {} rows could not be read and were not imported:",
+        source.file_name,
+        summary.rejected.len()
+    );
+    for problem in summary.rejected.iter().take(MAX_LISTED_PROBLEMS) {
+        eprintln!("  {problem}");
+    }
+    if summary.rejected.len() > MAX_LISTED_PROBLEMS {
+        eprintln!(
+            "  ... and {} more (veedor sources lists them all)",
+            summary.rejected.len() - MAX_LISTED_PROBLEMS
+        );
+    }
+    exit::PARTIAL
+}
+
+/// `veedor import results FILE`.
+pub fn results(context: &Context, path: &Path) -> anyhow::Result<u8> {
+    let mut store = context.open()?;
+    let election = store.election()?;
+    let input = read_input(path, FileKind::Results)?;
+    let file = veedor_formats::parse_results(&input.bytes, &election)
+        .with_context(|| format!("{}", path.display()))?;
+    eprintln!(
+        "{}: {}; columns used: {}{}",
+        input.source.file_name,
+        file.encoding.name(),
+        file.used_columns.join(", "),
+        if file.ignored_columns.is_empty() {
+            String::new()
+        } else {
+            format!("; ignored: {}", file.ignored_columns.join(", "))
+        }
+    );
+    let rows = file
+        .rows
+        .into_iter()
+        .map(|row| Row {
+            location: Location::Line(row.line),
+            record: row.record,
+            area_names: row.area_names,
+        })
+        .collect();
+    let (batch, mut summary) = copies_batch(
+        &election,
+        &store.tables()?,
+        &input.source,
+        SourceKind::CsvImport,
+        rows,
+        &file.problems,
+    );
+    apply_copies(&mut store, &batch, &mut summary, path)?;
+    Ok(print_summary(&input, &summary, "acta copies"))
+}
+
+/// `veedor import payloads FILE`.
+pub fn payloads(context: &Context, path: &Path) -> anyhow::Result<u8> {
+    let mut store = context.open()?;
+    let election = store.election()?;
+    let input = read_input(path, FileKind::Payloads)?;
+    let file = veedor_formats::parse_payload_lines(&input.bytes, &election)
+        .with_context(|| format!("{}", path.display()))?;
+    let rows = file
+        .rows
+        .into_iter()
+        .map(|row| Row {
+            location: Location::Line(row.line),
+            record: row.record,
+            area_names: Vec::new(),
+        })
+        .collect();
+    let (batch, mut summary) = copies_batch(
+        &election,
+        &store.tables()?,
+        &input.source,
+        SourceKind::PayloadImport,
+        rows,
+        &file.problems,
+    );
+    apply_copies(&mut store, &batch, &mut summary, path)?;
+    Ok(print_summary(&input, &summary, "acta copies"))
+}
+
+/// `veedor import tables FILE`.
+pub fn tables(context: &Context, path: &Path) -> anyhow::Result<u8> {
+    let mut store = context.open()?;
+    let election = store.election()?;
+    let input = read_input(path, FileKind::Tables)?;
+    let rows = veedor_formats::parse_tables(&input.bytes, &election)
+        .with_context(|| format!("{}", path.display()))?;
+    let mut area_names = BTreeMap::new();
+    let tables = rows
+        .iter()
+        .map(|row| {
+            for (level, name) in &row.area_names {
+                area_names.insert(
+                    election.geography.area_of(row.id.centre, *level),
+                    name.clone(),
+                );
+            }
+            PollingTable {
+                id: row.id,
+                registered: Some(row.registered),
+                listed: true,
+            }
+        })
+        .collect();
+    let batch = Batch {
+        source: input.source.clone(),
+        table_mode: TableMode::List,
+        tables,
+        area_names: area_names.into_iter().collect(),
+        copies: Vec::new(),
+        rejections: Vec::new(),
+    };
+    let mut summary = Summary {
+        rows: rows.len(),
+        ..Summary::default()
+    };
+    apply(&mut store, &batch, &mut summary)?;
+    Ok(print_summary(&input, &summary, "copies"))
+}
+
+/// Hashes what passes through it, and counts it for a progress bar.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Hasher,
+    read: u64,
+    progress: ProgressBar,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let count = self.inner.read(buffer)?;
+        self.hasher.update(&buffer[..count]);
+        self.read += u64::try_from(count).unwrap_or(0);
+        self.progress.set_position(self.read);
+        Ok(count)
+    }
+}
+
+/// `veedor import registry FILE`.
+pub fn registry(context: &Context, path: &Path) -> anyhow::Result<u8> {
+    let mut store = context.open()?;
+    let election = store.election()?;
+    let keys: HashMap<TableId, TableKey> = store
+        .tables()?
+        .into_iter()
+        .map(|(key, t)| (t.id, key))
+        .collect();
+    let file = File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let progress = ProgressBar::new(size).with_style(
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut reader = HashingReader {
+        inner: BufReader::with_capacity(1 << 20, file),
+        hasher: Hasher::new(),
+        read: 0,
+        progress: progress.clone(),
+    };
+    // About 22 bytes a row (`12345678,201301006,1`).
+    let size_hint = usize::try_from(size / 22).unwrap_or(0);
+    let registry = veedor_formats::parse_registry(&mut reader, &election, size_hint, |id| {
+        keys.get(&id).copied()
+    })
+    .with_context(|| format!("{}", path.display()));
+    progress.finish_and_clear();
+    let registry = registry?;
+    let source = SourceFile {
+        kind: FileKind::Registry,
+        file_name: file_name(path),
+        sha256: Sha256::from_bytes(reader.hasher.finalize().into()),
+        size: reader.read,
+        received_at: now(),
+    };
+    match store.replace_registry(&registry, &source)? {
+        BatchOutcome::AlreadyApplied { at } => {
+            println!(
+                "{}: already imported on {at}; the registry is unchanged.",
+                source.file_name
+            );
+        }
+        BatchOutcome::Applied { .. } => println!(
+            "{}: registry of {} voters imported (sha256 {}); it replaces any earlier one.",
+            source.file_name,
+            registry.len(),
+            short_hash(&source.sha256)
+        ),
+    }
+    Ok(exit::OK)
+}

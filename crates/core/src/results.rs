@@ -1,0 +1,353 @@
+//! Everything known about an election, and what follows from it: every table's status and the
+//! tally at every level. The store loads a [`Dataset`]; [`Results::compute`] derives the rest.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::acta::ActaCopy;
+use crate::election::{AreaCode, Election};
+use crate::id::{TableId, TableKey};
+use crate::status::{Assessment, TableStatus, assess};
+use crate::tally::Tally;
+
+/// A polling table as the election knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PollingTable {
+    /// Which table.
+    pub id: TableId,
+    /// Registered voters, when known.
+    pub registered: Option<u32>,
+    /// Whether it is in the election's table list (as opposed to learnt from results).
+    pub listed: bool,
+}
+
+/// Everything stored about an election.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+    /// The election.
+    pub election: Election,
+    /// Known tables with their store keys.
+    pub tables: Vec<(TableKey, PollingTable)>,
+    /// Area names per area.
+    pub area_names: BTreeMap<AreaCode, String>,
+    /// Every acta copy.
+    pub copies: Vec<ActaCopy>,
+}
+
+impl Dataset {
+    /// Whether a table list was imported: then only listed tables are expected.
+    #[must_use]
+    pub fn has_table_list(&self) -> bool {
+        self.tables.iter().any(|(_, table)| table.listed)
+    }
+}
+
+/// One table (or one table id that copies name but the election does not know).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableState {
+    /// The table, when known.
+    pub table: Option<(TableKey, PollingTable)>,
+    /// Indexes of its copies in [`Dataset::copies`], oldest first.
+    pub copies: Vec<usize>,
+    /// Its status and result.
+    pub assessment: Assessment,
+}
+
+impl TableState {
+    /// Whether the table is expected (counted in coverage).
+    #[must_use]
+    pub fn is_expected(&self, table_list: bool) -> bool {
+        self.table
+            .as_ref()
+            .is_some_and(|(_, table)| table.listed || !table_list)
+    }
+}
+
+/// A dataset with every table assessed and everything tallied.
+#[derive(Clone, Debug)]
+pub struct Results {
+    /// The data.
+    pub dataset: Dataset,
+    tables: BTreeMap<TableId, TableState>,
+    by_key: HashMap<TableKey, TableId>,
+    /// The tally.
+    pub tally: Tally,
+}
+
+impl Results {
+    /// Assesses every table and tallies.
+    #[must_use]
+    pub fn compute(dataset: Dataset) -> Self {
+        let table_list = dataset.has_table_list();
+        let mut tables: BTreeMap<TableId, TableState> = dataset
+            .tables
+            .iter()
+            .map(|(key, table)| {
+                (
+                    table.id,
+                    TableState {
+                        table: Some((*key, table.clone())),
+                        copies: Vec::new(),
+                        assessment: Assessment {
+                            status: TableStatus::Missing,
+                            result: None,
+                        },
+                    },
+                )
+            })
+            .collect();
+        for (index, copy) in dataset.copies.iter().enumerate() {
+            tables
+                .entry(copy.record.table)
+                .or_insert_with(|| TableState {
+                    table: None,
+                    copies: Vec::new(),
+                    assessment: Assessment {
+                        status: TableStatus::Missing,
+                        result: None,
+                    },
+                })
+                .copies
+                .push(index);
+        }
+        for state in tables.values_mut() {
+            let copies: Vec<&ActaCopy> = state.copies.iter().map(|&i| &dataset.copies[i]).collect();
+            state.assessment = assess(&copies, &dataset.election);
+            // A table outside the table list is never counted, whatever its copies say.
+            if !state.is_expected(table_list) && state.assessment.status.is_counted() {
+                state.assessment.status = TableStatus::AwaitingPerson;
+            }
+        }
+        let tally = Tally::compute(
+            &dataset.election,
+            tables
+                .values()
+                .filter(|s| s.is_expected(table_list))
+                .filter_map(|state| {
+                    state
+                        .table
+                        .as_ref()
+                        .map(|(_, table)| (table, &state.assessment))
+                }),
+        );
+        let by_key = dataset
+            .tables
+            .iter()
+            .map(|(key, table)| (*key, table.id))
+            .collect();
+        Self {
+            dataset,
+            tables,
+            by_key,
+            tally,
+        }
+    }
+
+    /// The election.
+    #[must_use]
+    pub fn election(&self) -> &Election {
+        &self.dataset.election
+    }
+
+    /// One table's state.
+    #[must_use]
+    pub fn table(&self, id: TableId) -> Option<&TableState> {
+        self.tables.get(&id)
+    }
+
+    /// The table with this store key.
+    #[must_use]
+    pub fn table_by_key(&self, key: TableKey) -> Option<(TableId, &TableState)> {
+        let id = *self.by_key.get(&key)?;
+        Some((id, self.tables.get(&id)?))
+    }
+
+    /// The copies of a table, oldest first.
+    pub fn copies_of<'a>(&'a self, state: &'a TableState) -> impl Iterator<Item = &'a ActaCopy> {
+        state
+            .copies
+            .iter()
+            .filter_map(|&i| self.dataset.copies.get(i))
+    }
+
+    /// Every table and unknown table id, in id order.
+    pub fn tables(&self) -> impl Iterator<Item = (&TableId, &TableState)> {
+        self.tables.iter()
+    }
+
+    /// The tables of one centre (known or not), in number order.
+    pub fn tables_of_centre(
+        &self,
+        area: AreaCode,
+    ) -> impl Iterator<Item = (&TableId, &TableState)> {
+        let election = &self.dataset.election;
+        let centre_level = election.geography.levels.len().saturating_sub(1);
+        self.tables
+            .iter()
+            .filter(move |(id, _)| election.geography.area_of(id.centre, centre_level) == area)
+    }
+
+    /// An area's name, when one was imported.
+    #[must_use]
+    pub fn area_name(&self, area: AreaCode) -> Option<&str> {
+        self.dataset.area_names.get(&area).map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::Timestamp;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::acta::{ActaRecord, Counts, Location, Provenance, SourceKind};
+    use crate::election::tests::small_election;
+    use crate::{CentreCode, CopyId, Sha256, TableNumber};
+
+    fn copy(id: i64, table: TableId, cells: Vec<u32>) -> ActaCopy {
+        ActaCopy {
+            id: CopyId::new(id),
+            record: ActaRecord {
+                table,
+                counts: Counts::Cells(cells),
+                null_votes: Some(1),
+                stated_valid_votes: None,
+                stated_registered: None,
+                format_fields: vec![],
+            },
+            provenance: Provenance {
+                source: SourceKind::Qr,
+                file_name: format!("{id}.jpg"),
+                file_sha256: Sha256::from_bytes([0; 32]),
+                location: Location::Page(1),
+                received_at: Timestamp::UNIX_EPOCH,
+                device: None,
+                volunteer: None,
+            },
+            findings: vec![],
+        }
+    }
+
+    /// Random tables spread over a few states, municipalities, parishes and centres, each with
+    /// zero to three copies, some agreeing and some not.
+    fn dataset_strategy() -> impl Strategy<Value = Dataset> {
+        let table = (1u64..4, 1u64..3, 1u64..3, 1u64..4, 1u16..4, 0u32..900);
+        let copies = prop::collection::vec(prop::collection::vec(0u32..200, 5), 0..3);
+        prop::collection::vec((table, copies, any::<bool>()), 1..60).prop_map(|rows| {
+            let mut tables = BTreeMap::new();
+            let mut copies_out = Vec::new();
+            for ((state, municipality, parish, centre, number, registered), copies, listed) in rows
+            {
+                let code = state * 10_000_000 + municipality * 100_000 + parish * 1000 + centre;
+                let id = TableId::new(CentreCode::new(code), TableNumber::new(number));
+                let key = TableKey::new(u32::try_from(tables.len()).unwrap_or(0));
+                tables.entry(id).or_insert((
+                    key,
+                    PollingTable {
+                        id,
+                        registered: Some(registered),
+                        listed,
+                    },
+                ));
+                for cells in copies {
+                    let next = i64::try_from(copies_out.len()).unwrap_or(0);
+                    copies_out.push(copy(next, id, cells));
+                }
+            }
+            Dataset {
+                election: small_election(),
+                tables: tables.into_values().collect(),
+                area_names: BTreeMap::new(),
+                copies: copies_out,
+            }
+        })
+    }
+
+    proptest! {
+        /// Every level adds up to the national tally: votes, nulls, coverage and statuses.
+        #[test]
+        fn every_level_adds_up_to_the_nation(dataset in dataset_strategy()) {
+            let results = Results::compute(dataset);
+            let national = results.tally.national().clone();
+            for level in 0..results.election().geography.levels.len() {
+                let mut sum = Totals {
+                    candidate_votes: vec![0; national.candidate_votes.len()],
+                    ..Totals::default()
+                };
+                for (_, totals) in results.tally.level(level) {
+                    for (a, b) in sum.candidate_votes.iter_mut().zip(&totals.candidate_votes) {
+                        *a += b;
+                    }
+                    sum.null_votes += totals.null_votes;
+                    sum.tables += totals.tables;
+                    sum.tables_counted += totals.tables_counted;
+                    sum.registered += totals.registered;
+                    sum.registered_counted += totals.registered_counted;
+                    for (a, b) in sum.tables_by_status.iter_mut().zip(totals.tables_by_status) {
+                        *a += b;
+                    }
+                }
+                prop_assert_eq!(&sum, &national, "level {}", level);
+            }
+            // And each area is the sum of its children.
+            let election = results.election().clone();
+            for level in 0..election.geography.levels.len() - 1 {
+                for (area, totals) in results.tally.level(level) {
+                    let votes: u64 = results.tally.children(&election, area)
+                        .map(|(_, child)| child.valid_votes()).sum();
+                    let tables: u64 = results.tally.children(&election, area)
+                        .map(|(_, child)| child.tables).sum();
+                    prop_assert_eq!(votes, totals.valid_votes());
+                    prop_assert_eq!(tables, totals.tables);
+                }
+            }
+        }
+
+        /// The national tally is the sum of the counted tables' results, computed directly.
+        #[test]
+        fn national_tally_is_the_sum_of_counted_tables(dataset in dataset_strategy()) {
+            let results = Results::compute(dataset);
+            let list = results.dataset.has_table_list();
+            let mut votes = 0u64;
+            let mut counted = 0u64;
+            for (_, state) in results.tables() {
+                if state.is_expected(list) && state.assessment.status.is_counted() {
+                    counted += 1;
+                    votes += state.assessment.result.as_ref()
+                        .map_or(0, |r| r.candidate_votes.iter().sum::<u64>());
+                }
+            }
+            prop_assert_eq!(results.tally.national().valid_votes(), votes);
+            prop_assert_eq!(results.tally.national().tables_counted, counted);
+        }
+    }
+
+    use crate::tally::Totals;
+
+    #[test]
+    fn unknown_tables_are_kept_but_not_counted() {
+        let election = small_election();
+        let known = TableId::new(CentreCode::new(201_301_006), TableNumber::new(1));
+        let unknown = TableId::new(CentreCode::new(201_301_006), TableNumber::new(9));
+        let dataset = Dataset {
+            election,
+            tables: vec![(
+                TableKey::new(0),
+                PollingTable {
+                    id: known,
+                    registered: Some(500),
+                    listed: true,
+                },
+            )],
+            area_names: BTreeMap::new(),
+            copies: vec![
+                copy(1, known, vec![1, 1, 1, 1, 1]),
+                copy(2, unknown, vec![9, 9, 9, 9, 9]),
+            ],
+        };
+        let results = Results::compute(dataset);
+        assert_eq!(results.tally.national().valid_votes(), 5);
+        assert_eq!(results.tally.national().tables, 1);
+        let state = results.table(unknown).map(|s| s.assessment.status);
+        assert_eq!(state, Some(TableStatus::AwaitingPerson));
+    }
+}

@@ -1,0 +1,182 @@
+//! Bytes in, domain types out: the election definition file, the acta payload codecs (the
+//! 2024 Venezuelan QR first), and the CSV files veedor imports (tables, per-acta results, the
+//! voter registry). No I/O: callers hand in bytes or a reader.
+//!
+//! Every error says where (line, column or field) and what was expected; the caller adds the
+//! file's name.
+#![deny(missing_docs)]
+
+mod columns;
+mod election_file;
+mod payload_lines;
+mod registry_csv;
+mod results_csv;
+mod tables_csv;
+pub mod text;
+pub mod ve2024;
+
+use std::fmt;
+
+pub use election_file::parse_election;
+pub use payload_lines::{PayloadRow, PayloadsFile, parse_payload_lines};
+pub use registry_csv::parse_registry;
+pub use results_csv::{ResultRow, ResultsFile, parse_results};
+pub use tables_csv::{TableRow, parse_tables};
+pub use ve2024::{PayloadError, Ve2024Payload};
+use veedor_core::{ActaRecord, CoreError, Election};
+
+/// At most this many bad rows are listed in an error; the total is still counted.
+pub const MAX_LISTED_PROBLEMS: usize = 20;
+
+/// A row that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowProblem {
+    /// Its line (the header is line 1); 0 when the problem is not about one line.
+    pub line: u64,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "line {}: {}", self.line, self.message)
+        }
+    }
+}
+
+/// Why a file could not be used at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FormatError {
+    /// The election file is not valid.
+    #[error("{location}: {problem}")]
+    Election {
+        /// Line or field.
+        location: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// An acta format id that veedor does not know.
+    #[error("acta format `{id}` is not known; known formats: {known}")]
+    UnknownActaFormat {
+        /// The id.
+        id: String,
+        /// The known ones.
+        known: String,
+    },
+    /// The file is empty.
+    #[error("the file is empty")]
+    Empty,
+    /// The header is there but no data rows.
+    #[error("the file has no data rows")]
+    NoRows,
+    /// The first line lacks columns that are needed.
+    #[error("line 1: no usable header: missing {}; the first line has: {found}", missing.join("; "))]
+    NoUsableHeader {
+        /// What is missing, with the names that would do.
+        missing: Vec<String>,
+        /// The first fields of the first line.
+        found: String,
+    },
+    /// The file ends in the middle of a row.
+    #[error(
+        "line {line}: the file ends in the middle of a row ({fields} fields, expected {expected}): it looks cut off; nothing was imported, get the whole file"
+    )]
+    Truncated {
+        /// The last line.
+        line: u64,
+        /// Its fields.
+        fields: usize,
+        /// The header's fields.
+        expected: usize,
+    },
+    /// The CSV reader failed.
+    #[error("line {line}: {problem}")]
+    Csv {
+        /// Where.
+        line: u64,
+        /// What.
+        problem: String,
+    },
+    /// Rows that could not be read, in a file that must be read whole.
+    #[error("{total} row(s) cannot be read, nothing was imported:\n{}{}", problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"), if *total > problems.len() { format!("\n  ... and {} more", total - problems.len()) } else { String::new() })]
+    Rows {
+        /// The first ones.
+        problems: Vec<RowProblem>,
+        /// How many in all.
+        total: usize,
+    },
+    /// A domain error.
+    #[error(transparent)]
+    Domain(#[from] CoreError),
+}
+
+/// The acta formats veedor can read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ActaFormat {
+    /// The QR code of the 2024 Venezuelan acta.
+    Ve2024Qr,
+}
+
+impl ActaFormat {
+    /// Every format.
+    pub const ALL: [Self; 1] = [Self::Ve2024Qr];
+
+    /// The id used in election files.
+    #[must_use]
+    pub const fn id(self) -> &'static str {
+        match self {
+            Self::Ve2024Qr => "ve2024-qr",
+        }
+    }
+
+    /// The format with this id.
+    pub fn from_id(id: &str) -> Result<Self, FormatError> {
+        Self::ALL
+            .into_iter()
+            .find(|format| format.id() == id)
+            .ok_or_else(|| FormatError::UnknownActaFormat {
+                id: id.to_owned(),
+                known: Self::ALL.map(Self::id).join(", "),
+            })
+    }
+
+    /// Checks that the election's ballot fits the format.
+    pub fn check_election(self, election: &Election) -> Result<(), FormatError> {
+        match self {
+            Self::Ve2024Qr => {
+                if election.cards.len() != ve2024::CELLS || election.geography.centre_digits != 9 {
+                    return Err(FormatError::Election {
+                        location: "acta_format".to_owned(),
+                        problem: format!(
+                            "ve2024-qr needs {} cards and 9-digit centre codes; the election has {} cards and {}-digit codes",
+                            ve2024::CELLS,
+                            election.cards.len(),
+                            election.geography.centre_digits
+                        ),
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Parses a payload into an acta record.
+    pub fn parse_payload(self, payload: &str) -> Result<ActaRecord, PayloadError> {
+        match self {
+            Self::Ve2024Qr => Ve2024Payload::parse(payload).map(|p| p.to_record()),
+        }
+    }
+
+    /// Writes a record back as a payload, when it came from one.
+    #[must_use]
+    pub fn encode(self, record: &ActaRecord) -> Option<String> {
+        match self {
+            Self::Ve2024Qr => Ve2024Payload::from_record(record).map(|p| p.to_string()),
+        }
+    }
+}

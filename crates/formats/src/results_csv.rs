@@ -1,0 +1,224 @@
+//! Per-acta result files, as published in 2024 (`RESULTADOS_2024_CSV_V1.csv`) and in the other
+//! shapes such files circulate in: columns found by header name in any order, UTF-8 with or
+//! without BOM or Latin-1, comma or semicolon separated, centre codes that lost leading zeros.
+
+use csv::StringRecord;
+use veedor_core::{ActaRecord, CentreCode, Counts, Election, TableId, TableNumber};
+
+use crate::columns::{CsvRows, Wanted, count, optional_count, read_csv, show_header};
+use crate::text::TextEncoding;
+use crate::{FormatError, RowProblem};
+
+/// One readable row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResultRow {
+    /// Its line in the file (the header is line 1).
+    pub line: u64,
+    /// What it says.
+    pub record: ActaRecord,
+    /// Area names the row gives: (level index, name).
+    pub area_names: Vec<(usize, String)>,
+}
+
+/// A result file, read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResultsFile {
+    /// The encoding it was read in.
+    pub encoding: TextEncoding,
+    /// Header names that were used, in file order.
+    pub used_columns: Vec<String>,
+    /// Header names that were not used, in file order.
+    pub ignored_columns: Vec<String>,
+    /// The rows that could be read.
+    pub rows: Vec<ResultRow>,
+    /// The rows that could not, with why.
+    pub problems: Vec<RowProblem>,
+}
+
+struct Layout {
+    centre: usize,
+    table: usize,
+    registered: Option<usize>,
+    valid: Option<usize>,
+    null: Option<usize>,
+    candidates: Vec<usize>,
+    names: Vec<(usize, usize)>,
+}
+
+/// Reads a result file. Fails as a whole only when the file cannot be used at all (no header
+/// with the needed columns, no rows, cut off in the middle of a row); a row that cannot be
+/// read is listed in [`ResultsFile::problems`] and the others are still returned.
+pub fn parse_results(bytes: &[u8], election: &Election) -> Result<ResultsFile, FormatError> {
+    let CsvRows {
+        encoding,
+        header,
+        records,
+        mut problems,
+    } = read_csv(bytes)?;
+    let layout = find_layout(&header, election)?;
+    let mut used: Vec<usize> = [layout.centre, layout.table]
+        .into_iter()
+        .chain(layout.registered)
+        .chain(layout.valid)
+        .chain(layout.null)
+        .chain(layout.candidates.iter().copied())
+        .chain(layout.names.iter().map(|(_, column)| *column))
+        .collect();
+    used.sort_unstable();
+    let name_of = |index: usize| {
+        header
+            .get(index)
+            .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
+    };
+    let used_columns = used.iter().filter_map(|&i| name_of(i)).collect();
+    let ignored_columns = (0..header.len())
+        .filter(|i| used.binary_search(i).is_err())
+        .filter_map(name_of)
+        .collect();
+    let mut rows = Vec::with_capacity(records.len());
+    for (line, record) in records {
+        match read_row(&record, &header, &layout, election) {
+            Ok((record, area_names)) => rows.push(ResultRow {
+                line,
+                record,
+                area_names,
+            }),
+            Err(message) => problems.push(RowProblem { line, message }),
+        }
+    }
+    problems.sort_by_key(|p| p.line);
+    if rows.is_empty() && problems.is_empty() {
+        return Err(FormatError::NoRows);
+    }
+    Ok(ResultsFile {
+        encoding,
+        used_columns,
+        ignored_columns,
+        rows,
+        problems,
+    })
+}
+
+fn find_layout(header: &StringRecord, election: &Election) -> Result<Layout, FormatError> {
+    let centre = Wanted::new(
+        "the centre code",
+        &[
+            "CENTRO",
+            "centre_code",
+            "center_code",
+            "COD_CENTRO",
+            "CODIGO_CENTRO",
+        ],
+    );
+    let table = Wanted::new(
+        "the table number",
+        &["MESA", "table", "table_number", "NUM_MESA"],
+    );
+    let registered = Wanted::new(
+        "registered voters",
+        &["RE", "registered", "ELECTORES", "INSCRITOS"],
+    );
+    let valid = Wanted::new("valid votes", &["VOTOS_VALIDOS", "valid", "valid_votes"]);
+    let null = Wanted::new(
+        "null votes",
+        &["VOTOS_NULOS", "null", "null_votes", "NULOS"],
+    );
+    let mut missing = Vec::new();
+    let mut required = |wanted: &Wanted| {
+        let found = wanted.find(header);
+        if found.is_none() {
+            missing.push(wanted.describe());
+        }
+        found.unwrap_or(0)
+    };
+    let centre_column = required(&centre);
+    let table_column = required(&table);
+    let candidates: Vec<usize> = election
+        .candidates
+        .iter()
+        .map(|candidate| {
+            let mut names = vec![candidate.id.as_str()];
+            names.extend(candidate.columns.iter().map(String::as_str));
+            required(&Wanted::new(
+                &format!("the votes of {}", candidate.name),
+                &names,
+            ))
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(FormatError::NoUsableHeader {
+            missing,
+            found: show_header(header),
+        });
+    }
+    let names = election
+        .geography
+        .levels
+        .iter()
+        .enumerate()
+        .filter_map(|(index, level)| {
+            let names: Vec<&str> = level.name_columns.iter().map(String::as_str).collect();
+            Wanted::new(&level.id, &names)
+                .find(header)
+                .map(|column| (index, column))
+        })
+        .collect();
+    Ok(Layout {
+        centre: centre_column,
+        table: table_column,
+        registered: registered.find(header),
+        valid: valid.find(header),
+        null: null.find(header),
+        candidates,
+        names,
+    })
+}
+
+fn read_row(
+    record: &StringRecord,
+    header: &StringRecord,
+    layout: &Layout,
+    election: &Election,
+) -> Result<(ActaRecord, Vec<(usize, String)>), String> {
+    let cell = |index: usize| record.get(index).unwrap_or("");
+    let name = |index: usize| {
+        header
+            .get(index)
+            .unwrap_or("?")
+            .trim()
+            .trim_start_matches('\u{feff}')
+    };
+    let digits = election.geography.centre_digits;
+    let centre = CentreCode::parse(cell(layout.centre), digits)
+        .map_err(|error| format!("column {}: {error}", name(layout.centre)))?;
+    let number = TableNumber::parse(cell(layout.table))
+        .map_err(|error| format!("column {}: {error}", name(layout.table)))?;
+    let optional = |column: Option<usize>| match column {
+        Some(index) => optional_count(cell(index), name(index)),
+        None => Ok(None),
+    };
+    let counts = layout
+        .candidates
+        .iter()
+        .map(|&index| count(cell(index), name(index)))
+        .collect::<Result<Vec<u32>, String>>()?;
+    let area_names = layout
+        .names
+        .iter()
+        .filter_map(|&(level, index)| {
+            let text = cell(index).trim();
+            (!text.is_empty()).then(|| (level, text.to_owned()))
+        })
+        .collect();
+    Ok((
+        ActaRecord {
+            table: TableId::new(centre, number),
+            counts: Counts::Candidates(counts),
+            null_votes: optional(layout.null)?,
+            stated_valid_votes: optional(layout.valid)?,
+            stated_registered: optional(layout.registered)?,
+            format_fields: Vec::new(),
+        },
+        area_names,
+    ))
+}

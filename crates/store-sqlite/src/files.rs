@@ -1,0 +1,126 @@
+//! Durable files: written to a temporary name, synced, renamed into place, and the folder
+//! synced, so that a file under its final name is always whole.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sha2::{Digest, Sha256 as Hasher};
+use veedor_core::Sha256;
+use veedor_store::{BlobStore, StoreError};
+
+pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// SHA-256 of bytes.
+#[must_use]
+pub fn sha256(bytes: &[u8]) -> Sha256 {
+    Sha256::from_bytes(Hasher::digest(bytes).into())
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Writes `bytes` to `target` durably: temporary file in the same folder, fsync, rename, fsync
+/// of the folder.
+pub(crate) fn write_durably(target: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let folder = target.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(folder).map_err(io_error(folder))?;
+    let temporary = folder.join(format!(
+        ".tmp-{}-{}",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut file = File::create(&temporary).map_err(io_error(&temporary))?;
+        file.write_all(bytes).map_err(io_error(&temporary))?;
+        file.sync_all().map_err(io_error(&temporary))?;
+        fs::rename(&temporary, target).map_err(io_error(target))?;
+        sync_folder(folder)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    result
+}
+
+/// Syncs a folder so that a rename into it survives a power cut.
+pub(crate) fn sync_folder(folder: &Path) -> Result<(), StoreError> {
+    File::open(folder)
+        .and_then(|dir| dir.sync_all())
+        .map_err(io_error(folder))
+}
+
+/// Blobs in a folder, fanned out by the first two hex digits: `blobs/ab/abcdef...`.
+#[derive(Clone, Debug)]
+pub struct FsBlobStore {
+    root: PathBuf,
+}
+
+impl FsBlobStore {
+    /// Blobs under `root` (created on first write).
+    #[must_use]
+    pub fn new(root: PathBuf) -> Self {
+        Self { root }
+    }
+
+    /// Where the blob with this hash lives.
+    #[must_use]
+    pub fn path_of(&self, hash: &Sha256) -> PathBuf {
+        let hex = hash.to_hex();
+        self.root.join(&hex[..2]).join(hex)
+    }
+}
+
+impl BlobStore for FsBlobStore {
+    fn put(&self, bytes: &[u8]) -> Result<Sha256, StoreError> {
+        let hash = sha256(bytes);
+        let path = self.path_of(&hash);
+        // Same name, same content: a complete file is already there (renames are atomic).
+        if !path.exists() {
+            write_durably(&path, bytes)?;
+        }
+        Ok(hash)
+    }
+
+    fn get(&self, hash: &Sha256) -> Result<Option<Vec<u8>>, StoreError> {
+        let path = self.path_of(hash);
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(io_error(&path)(error)),
+        }
+    }
+
+    fn contains(&self, hash: &Sha256) -> Result<bool, StoreError> {
+        Ok(self.path_of(hash).exists())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blobs_are_content_addressed_and_idempotent() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().map_err(io_error(Path::new("tmp")))?;
+        let blobs = FsBlobStore::new(dir.path().join("blobs"));
+        let hash = blobs.put(b"acta")?;
+        assert_eq!(hash, sha256(b"acta"));
+        assert_eq!(blobs.put(b"acta")?, hash);
+        assert_eq!(blobs.get(&hash)?.as_deref(), Some(&b"acta"[..]));
+        assert!(blobs.contains(&hash)?);
+        assert_eq!(blobs.get(&sha256(b"other"))?, None);
+        let leftovers: Vec<_> = fs::read_dir(blobs.path_of(&hash).parent().unwrap_or(dir.path()))
+            .map_err(io_error(dir.path()))?
+            .filter_map(Result::ok)
+            .filter(|entry| entry.file_name().to_string_lossy().starts_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+        Ok(())
+    }
+}

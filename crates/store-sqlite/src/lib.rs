@@ -1,0 +1,779 @@
+//! The embedded store: a data folder holding `veedor.db` (SQLite in WAL mode, full sync,
+//! versioned migrations), `blobs/` (scans by SHA-256) and `registry/` (the voter registry as one
+//! compact file named by its SHA-256).
+//!
+//! The election is kept as its definition text; the caller gives the parser when opening, so
+//! that this crate need not know the file format.
+#![deny(missing_docs)]
+
+mod files;
+mod migrations;
+mod registry_file;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use veedor_core::{
+    ActaCopy, ActaRecord, AreaCode, CentreCode, CopyId, Counts, Dataset, Election, Finding,
+    FindingCode, Location, PollingTable, Provenance, Pseudonym, Registry, Sha256, SourceKind,
+    TableId, TableKey, TableNumber, Timestamp, VoterId,
+};
+use veedor_store::{
+    Batch, BatchOutcome, FileKind, RegistryInfo, Rejection, SourceFile, Store, StoreError,
+    StoredSource, TableMode,
+};
+
+pub use files::{FsBlobStore, sha256};
+
+/// The database file's name in the data folder.
+pub const DATABASE_FILE: &str = "veedor.db";
+
+fn db_error(error: rusqlite::Error) -> StoreError {
+    StoreError::Database(error.to_string())
+}
+
+fn corrupt(what: impl Into<String>) -> StoreError {
+    StoreError::Corrupt(what.into())
+}
+
+/// Parses a stored election definition.
+pub type ElectionParser = dyn Fn(&str) -> Result<Election, String>;
+
+/// The embedded store of one election.
+pub struct SqliteStore {
+    connection: Connection,
+    folder: PathBuf,
+    election: Election,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("folder", &self.folder)
+            .field("election", &self.election.id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let connection = Connection::open(path).map_err(db_error)?;
+    // WAL lets readers (the web server) go on while an import writes; FULL sync makes every
+    // committed sheet survive a power cut, at the price of one fsync per transaction.
+    connection
+        .execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 10000;",
+        )
+        .map_err(db_error)?;
+    Ok(connection)
+}
+
+impl SqliteStore {
+    /// Creates a store for an election in `folder` (created if needed). Fails if one exists.
+    pub fn create(
+        folder: &Path,
+        definition: &str,
+        parse: &ElectionParser,
+        now: Timestamp,
+    ) -> Result<Self, StoreError> {
+        let database = folder.join(DATABASE_FILE);
+        if database.exists() {
+            return Err(StoreError::AlreadyInitialised {
+                path: folder.display().to_string(),
+            });
+        }
+        let election = parse(definition).map_err(|error| corrupt(format!("election: {error}")))?;
+        fs::create_dir_all(folder).map_err(files::io_error(folder))?;
+        let mut connection = connect(&database)?;
+        migrations::migrate(&mut connection)?;
+        connection
+            .execute(
+                "INSERT INTO election (id, election_id, definition, created_at) VALUES (1, ?1, ?2, ?3)",
+                params![election.id, definition, now.to_string()],
+            )
+            .map_err(db_error)?;
+        Ok(Self {
+            connection,
+            folder: folder.to_owned(),
+            election,
+        })
+    }
+
+    /// Opens the store in `folder`, migrating it if it is older.
+    pub fn open(folder: &Path, parse: &ElectionParser) -> Result<Self, StoreError> {
+        let database = folder.join(DATABASE_FILE);
+        if !database.exists() {
+            return Err(StoreError::NotInitialised {
+                path: folder.display().to_string(),
+            });
+        }
+        let mut connection = connect(&database)?;
+        migrations::migrate(&mut connection)?;
+        let definition: String = connection
+            .query_row("SELECT definition FROM election WHERE id = 1", [], |row| {
+                row.get(0)
+            })
+            .optional()
+            .map_err(db_error)?
+            .ok_or_else(|| corrupt("no election stored"))?;
+        let election =
+            parse(&definition).map_err(|error| corrupt(format!("stored election: {error}")))?;
+        Ok(Self {
+            connection,
+            folder: folder.to_owned(),
+            election,
+        })
+    }
+
+    /// The data folder.
+    #[must_use]
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
+
+    /// The stored election definition text.
+    pub fn election_definition(&self) -> Result<String, StoreError> {
+        self.connection
+            .query_row("SELECT definition FROM election WHERE id = 1", [], |row| {
+                row.get(0)
+            })
+            .map_err(db_error)
+    }
+
+    /// The blob store of this data folder.
+    #[must_use]
+    pub fn blobs(&self) -> FsBlobStore {
+        FsBlobStore::new(self.folder.join("blobs"))
+    }
+
+    /// Every row of every table, in a stable order, as text: what tests compare before and
+    /// after a failed import to show that nothing changed.
+    pub fn dump(&self) -> Result<String, StoreError> {
+        let mut out = String::new();
+        let tables: Vec<String> = {
+            let mut statement = self
+                .connection
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                .map_err(db_error)?;
+            statement
+                .query_map([], |row| row.get(0))
+                .map_err(db_error)?
+                .collect::<Result<_, _>>()
+                .map_err(db_error)?
+        };
+        for table in tables {
+            out.push_str(&format!("== {table}\n"));
+            let mut statement = self
+                .connection
+                .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY 1, 2"))
+                .map_err(db_error)?;
+            let columns = statement.column_count();
+            let mut rows = statement.query([]).map_err(db_error)?;
+            while let Some(row) = rows.next().map_err(db_error)? {
+                let fields: Vec<String> = (0..columns)
+                    .map(|i| {
+                        row.get_ref(i)
+                            .map(|value| format!("{value:?}"))
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                out.push_str(&fields.join("|"));
+                out.push('\n');
+            }
+        }
+        if let Some(info) = self.registry_info()? {
+            out.push_str(&format!("== registry file: {} voters\n", info.voters));
+        }
+        Ok(out)
+    }
+
+    fn registry_path(&self, digest: &str) -> PathBuf {
+        self.folder.join("registry").join(format!("{digest}.bin"))
+    }
+
+    fn current_registry_file(&self) -> Result<Option<PathBuf>, StoreError> {
+        let digest: Option<String> = self
+            .connection
+            .query_row("SELECT file_sha256 FROM registry WHERE id = 1", [], |row| {
+                row.get(0)
+            })
+            .optional()
+            .map_err(db_error)?;
+        Ok(digest.map(|digest| self.registry_path(&digest)))
+    }
+}
+
+fn key_of(value: i64) -> Result<TableKey, StoreError> {
+    u32::try_from(value)
+        .map(TableKey::new)
+        .map_err(|_| corrupt(format!("table key {value} out of range")))
+}
+
+fn table_from_row(row: &Row<'_>) -> rusqlite::Result<(i64, i64, i64, Option<i64>, bool)> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+    ))
+}
+
+fn polling_table(
+    (key, centre, number, registered, listed): (i64, i64, i64, Option<i64>, bool),
+) -> Result<(TableKey, PollingTable), StoreError> {
+    Ok((
+        key_of(key)?,
+        PollingTable {
+            id: table_id(centre, number)?,
+            registered: registered
+                .map(|r| u32::try_from(r).map_err(|_| corrupt("registered voters out of range")))
+                .transpose()?,
+            listed,
+        },
+    ))
+}
+
+fn table_id(centre: i64, number: i64) -> Result<TableId, StoreError> {
+    Ok(TableId::new(
+        CentreCode::new(u64::try_from(centre).map_err(|_| corrupt("negative centre code"))?),
+        TableNumber::new(u16::try_from(number).map_err(|_| corrupt("table number out of range"))?),
+    ))
+}
+
+fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+fn timestamp(text: &str) -> Result<Timestamp, StoreError> {
+    text.parse()
+        .map_err(|_| corrupt(format!("timestamp `{text}`")))
+}
+
+fn counts_text(values: &[u32]) -> String {
+    let mut out = String::with_capacity(values.len() * 4);
+    for (index, value) in values.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        out.push_str(&value.to_string());
+    }
+    out
+}
+
+fn parse_counts(text: &str) -> Result<Vec<u32>, StoreError> {
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    text.split(',')
+        .map(|value| {
+            value
+                .parse()
+                .map_err(|_| corrupt(format!("counts `{text}`")))
+        })
+        .collect()
+}
+
+/// A source row: kind, file name, digest, size, time.
+type SourceRow = (String, String, String, i64, String);
+
+fn source_from_row(row: &Row<'_>) -> rusqlite::Result<SourceRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+    ))
+}
+
+fn source_file((kind, file_name, digest, size, at): SourceRow) -> Result<SourceFile, StoreError> {
+    Ok(SourceFile {
+        kind: FileKind::parse(&kind).ok_or_else(|| corrupt(format!("source kind `{kind}`")))?,
+        file_name,
+        sha256: Sha256::from_hex(&digest).map_err(|e| corrupt(e.to_string()))?,
+        size: u64::try_from(size).unwrap_or(0),
+        received_at: timestamp(&at)?,
+    })
+}
+
+fn insert_source(
+    transaction: &rusqlite::Transaction<'_>,
+    source: &SourceFile,
+) -> Result<Result<i64, Timestamp>, StoreError> {
+    let existing: Option<String> = transaction
+        .query_row(
+            "SELECT received_at FROM sources WHERE kind = ?1 AND sha256 = ?2",
+            params![source.kind.as_str(), source.sha256.to_hex()],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(db_error)?;
+    if let Some(at) = existing {
+        return Ok(Err(timestamp(&at)?));
+    }
+    transaction
+        .execute(
+            "INSERT INTO sources (kind, file_name, sha256, size, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                source.kind.as_str(),
+                source.file_name,
+                source.sha256.to_hex(),
+                to_i64(source.size),
+                source.received_at.to_string()
+            ],
+        )
+        .map_err(db_error)?;
+    Ok(Ok(transaction.last_insert_rowid()))
+}
+
+fn area_key(area: AreaCode) -> Option<(i64, i64)> {
+    match area {
+        AreaCode::National => None,
+        AreaCode::Area { level, prefix } => Some((i64::from(level), to_i64(prefix))),
+    }
+}
+
+impl Store for SqliteStore {
+    fn election(&self) -> Result<Election, StoreError> {
+        Ok(self.election.clone())
+    }
+
+    fn tables(&self) -> Result<Vec<(TableKey, PollingTable)>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare_cached(
+                "SELECT key, centre, number, registered, listed FROM polling_tables ORDER BY key",
+            )
+            .map_err(db_error)?;
+        let rows = statement
+            .query_map([], table_from_row)
+            .map_err(db_error)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_error)?;
+        rows.into_iter().map(polling_table).collect()
+    }
+
+    fn load_dataset(&self) -> Result<Dataset, StoreError> {
+        // One read transaction, so that tables, names and copies are of the same moment.
+        let transaction = self.connection.unchecked_transaction().map_err(db_error)?;
+        let tables = self.tables()?;
+        let mut area_names = BTreeMap::new();
+        {
+            let mut statement = transaction
+                .prepare("SELECT level, prefix, name FROM areas")
+                .map_err(db_error)?;
+            let mut rows = statement.query([]).map_err(db_error)?;
+            while let Some(row) = rows.next().map_err(db_error)? {
+                let level: i64 = row.get(0).map_err(db_error)?;
+                let prefix: i64 = row.get(1).map_err(db_error)?;
+                area_names.insert(
+                    AreaCode::Area {
+                        level: u8::try_from(level).map_err(|_| corrupt("area level"))?,
+                        prefix: u64::try_from(prefix).map_err(|_| corrupt("area prefix"))?,
+                    },
+                    row.get(2).map_err(db_error)?,
+                );
+            }
+        }
+        let mut findings: HashMap<i64, Vec<Finding>> = HashMap::new();
+        {
+            let mut statement = transaction
+                .prepare("SELECT copy_id, code, detail FROM findings ORDER BY rowid")
+                .map_err(db_error)?;
+            let mut rows = statement.query([]).map_err(db_error)?;
+            while let Some(row) = rows.next().map_err(db_error)? {
+                let code: String = row.get(1).map_err(db_error)?;
+                findings
+                    .entry(row.get(0).map_err(db_error)?)
+                    .or_default()
+                    .push(Finding {
+                        code: FindingCode::parse(&code)
+                            .ok_or_else(|| corrupt(format!("finding code `{code}`")))?,
+                        detail: row.get(2).map_err(db_error)?,
+                    });
+            }
+        }
+        let mut copies = Vec::new();
+        {
+            let mut statement = transaction
+                .prepare(
+                    "SELECT id, centre, number, counts_kind, counts, null_votes, stated_valid,
+                            stated_registered, format_fields, source_kind, file_name, file_sha256,
+                            location_kind, location, received_at, device, volunteer
+                     FROM copies ORDER BY id",
+                )
+                .map_err(db_error)?;
+            let mut rows = statement.query([]).map_err(db_error)?;
+            while let Some(row) = rows.next().map_err(db_error)? {
+                copies.push(copy_from_row(row, &mut findings)?);
+            }
+        }
+        drop(transaction);
+        Ok(Dataset {
+            election: self.election.clone(),
+            tables,
+            area_names,
+            copies,
+        })
+    }
+
+    fn apply(&mut self, batch: &Batch) -> Result<BatchOutcome, StoreError> {
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_error)?;
+        let source_id = match insert_source(&transaction, &batch.source)? {
+            Ok(id) => id,
+            Err(at) => return Ok(BatchOutcome::AlreadyApplied { at }),
+        };
+        let mut tables_added = 0;
+        let mut tables_updated = 0;
+        for table in &batch.tables {
+            let centre = to_i64(table.id.centre.get());
+            let number = i64::from(table.id.number.get());
+            let registered = table.registered.map(i64::from);
+            let existing: Option<(Option<i64>, bool)> = transaction
+                .query_row(
+                    "SELECT registered, listed FROM polling_tables WHERE centre = ?1 AND number = ?2",
+                    params![centre, number],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()
+                .map_err(db_error)?;
+            let listed = batch.table_mode == TableMode::List;
+            match existing {
+                None => {
+                    transaction
+                        .execute(
+                            "INSERT INTO polling_tables (centre, number, registered, listed, source_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+                            params![centre, number, registered, listed, source_id],
+                        )
+                        .map_err(db_error)?;
+                    tables_added += 1;
+                }
+                Some((old_registered, old_listed)) => {
+                    let (new_registered, new_listed) = match batch.table_mode {
+                        TableMode::List => (registered, true),
+                        TableMode::Learn => (old_registered.or(registered), old_listed),
+                    };
+                    if (new_registered, new_listed) != (old_registered, old_listed) {
+                        transaction
+                            .execute(
+                                "UPDATE polling_tables SET registered = ?3, listed = ?4 WHERE centre = ?1 AND number = ?2",
+                                params![centre, number, new_registered, new_listed],
+                            )
+                            .map_err(db_error)?;
+                        tables_updated += 1;
+                    }
+                }
+            }
+        }
+        {
+            let sql = match batch.table_mode {
+                TableMode::Learn => {
+                    "INSERT OR IGNORE INTO areas (level, prefix, name) VALUES (?1, ?2, ?3)"
+                }
+                TableMode::List => {
+                    "INSERT INTO areas (level, prefix, name) VALUES (?1, ?2, ?3)
+                                    ON CONFLICT (level, prefix) DO UPDATE SET name = excluded.name"
+                }
+            };
+            let mut statement = transaction.prepare_cached(sql).map_err(db_error)?;
+            for (area, name) in &batch.area_names {
+                if let Some((level, prefix)) = area_key(*area) {
+                    statement
+                        .execute(params![level, prefix, name])
+                        .map_err(db_error)?;
+                }
+            }
+        }
+        let mut copies_added = 0;
+        {
+            let mut insert = transaction
+                .prepare_cached(
+                    "INSERT INTO copies (centre, number, counts_kind, counts, null_votes, stated_valid,
+                        stated_registered, format_fields, source_kind, source_id, file_name, file_sha256,
+                        location_kind, location, received_at, device, volunteer)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                     ON CONFLICT DO NOTHING",
+                )
+                .map_err(db_error)?;
+            let mut insert_finding = transaction
+                .prepare_cached("INSERT INTO findings (copy_id, code, detail) VALUES (?1, ?2, ?3)")
+                .map_err(db_error)?;
+            for copy in &batch.copies {
+                let record = &copy.record;
+                let provenance = &copy.provenance;
+                let (counts_kind, counts) = match &record.counts {
+                    Counts::Cells(values) => ("cells", counts_text(values)),
+                    Counts::Candidates(values) => ("candidates", counts_text(values)),
+                };
+                let (location_kind, location) = match provenance.location {
+                    Location::Line(line) => ("line", to_i64(line)),
+                    Location::Page(page) => ("page", i64::from(page)),
+                };
+                let fields = serde_json::to_string(&record.format_fields)
+                    .map_err(|error| corrupt(error.to_string()))?;
+                let inserted = insert
+                    .execute(params![
+                        to_i64(record.table.centre.get()),
+                        i64::from(record.table.number.get()),
+                        counts_kind,
+                        counts,
+                        record.null_votes,
+                        record.stated_valid_votes,
+                        record.stated_registered,
+                        fields,
+                        provenance.source.as_str(),
+                        source_id,
+                        provenance.file_name,
+                        provenance.file_sha256.to_hex(),
+                        location_kind,
+                        location,
+                        provenance.received_at.to_string(),
+                        provenance.device,
+                        provenance.volunteer.as_ref().map(Pseudonym::as_str),
+                    ])
+                    .map_err(db_error)?;
+                if inserted == 1 {
+                    copies_added += 1;
+                    let copy_id = transaction.last_insert_rowid();
+                    for finding in &copy.findings {
+                        insert_finding
+                            .execute(params![copy_id, finding.code.code(), finding.detail])
+                            .map_err(db_error)?;
+                    }
+                }
+            }
+            let mut insert_rejection = transaction
+                .prepare_cached(
+                    "INSERT INTO rejections (source_id, location, message) VALUES (?1, ?2, ?3)",
+                )
+                .map_err(db_error)?;
+            for rejection in &batch.rejections {
+                insert_rejection
+                    .execute(params![source_id, rejection.location, rejection.message])
+                    .map_err(db_error)?;
+            }
+        }
+        transaction.commit().map_err(db_error)?;
+        Ok(BatchOutcome::Applied {
+            copies_added,
+            tables_added,
+            tables_updated,
+        })
+    }
+
+    fn sources(&self) -> Result<Vec<StoredSource>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT kind, file_name, sha256, size, received_at, id FROM sources ORDER BY id",
+            )
+            .map_err(db_error)?;
+        let rows: Vec<(SourceRow, i64)> = statement
+            .query_map([], |row| Ok((source_from_row(row)?, row.get(5)?)))
+            .map_err(db_error)?
+            .collect::<Result<_, _>>()
+            .map_err(db_error)?;
+        let mut rejections_of = self
+            .connection
+            .prepare("SELECT location, message FROM rejections WHERE source_id = ?1 ORDER BY rowid")
+            .map_err(db_error)?;
+        rows.into_iter()
+            .map(|(row, id)| {
+                let rejections = rejections_of
+                    .query_map([id], |row| {
+                        Ok(Rejection {
+                            location: row.get(0)?,
+                            message: row.get(1)?,
+                        })
+                    })
+                    .map_err(db_error)?
+                    .collect::<Result<_, _>>()
+                    .map_err(db_error)?;
+                Ok(StoredSource {
+                    source: source_file(row)?,
+                    rejections,
+                })
+            })
+            .collect()
+    }
+
+    fn replace_registry(
+        &mut self,
+        registry: &Registry,
+        source: &SourceFile,
+    ) -> Result<BatchOutcome, StoreError> {
+        let bytes = registry_file::encode(registry);
+        let digest = sha256(&bytes).to_hex();
+        let path = self.registry_path(&digest);
+        let previous = self.current_registry_file()?;
+        if previous.as_ref() == Some(&path) {
+            let at: String = self
+                .connection
+                .query_row(
+                    "SELECT s.received_at FROM registry r JOIN sources s ON s.id = r.source_id WHERE r.id = 1",
+                    [],
+                    |row| row.get(0),
+                )
+                .map_err(db_error)?;
+            return Ok(BatchOutcome::AlreadyApplied {
+                at: timestamp(&at)?,
+            });
+        }
+        // The file first, durably; then the row that makes it current. A crash in between leaves
+        // an unused file, never a current registry that is missing or partial.
+        files::write_durably(&path, &bytes)?;
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_error)?;
+        let source_id = match insert_source(&transaction, source)? {
+            Ok(id) => id,
+            // The same file imported before and since replaced: make it current again.
+            Err(_) => transaction
+                .query_row(
+                    "SELECT id FROM sources WHERE kind = ?1 AND sha256 = ?2",
+                    params![source.kind.as_str(), source.sha256.to_hex()],
+                    |row| row.get(0),
+                )
+                .map_err(db_error)?,
+        };
+        transaction
+            .execute(
+                "INSERT INTO registry (id, file_sha256, voters, source_id) VALUES (1, ?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET file_sha256 = excluded.file_sha256,
+                     voters = excluded.voters, source_id = excluded.source_id",
+                params![
+                    digest,
+                    to_i64(u64::try_from(registry.len()).unwrap_or(u64::MAX)),
+                    source_id
+                ],
+            )
+            .map_err(db_error)?;
+        transaction.commit().map_err(db_error)?;
+        if let Some(previous) = previous
+            && let Err(error) = fs::remove_file(&previous)
+        {
+            tracing::warn!(path = %previous.display(), %error, "could not remove the previous registry file");
+        }
+        Ok(BatchOutcome::Applied {
+            copies_added: 0,
+            tables_added: 0,
+            tables_updated: 0,
+        })
+    }
+
+    fn registry_info(&self) -> Result<Option<RegistryInfo>, StoreError> {
+        let row = self
+            .connection
+            .query_row(
+                "SELECT r.voters, s.kind, s.file_name, s.sha256, s.size, s.received_at
+                 FROM registry r JOIN sources s ON s.id = r.source_id WHERE r.id = 1",
+                [],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        (
+                            row.get(1)?,
+                            row.get(2)?,
+                            row.get(3)?,
+                            row.get(4)?,
+                            row.get(5)?,
+                        ),
+                    ))
+                },
+            )
+            .optional()
+            .map_err(db_error)?;
+        row.map(|(voters, source)| {
+            Ok(RegistryInfo {
+                voters: u64::try_from(voters).unwrap_or(0),
+                source: source_file(source)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn lookup_voter(&self, voter: VoterId) -> Result<Option<TableKey>, StoreError> {
+        match self.current_registry_file()? {
+            Some(path) => registry_file::lookup(&path, voter),
+            None => Ok(None),
+        }
+    }
+
+    fn load_registry(&self) -> Result<Registry, StoreError> {
+        match self.current_registry_file()? {
+            Some(path) => {
+                let bytes = fs::read(&path).map_err(files::io_error(&path))?;
+                registry_file::decode(&bytes, &path)
+            }
+            None => Ok(Registry::empty()),
+        }
+    }
+}
+
+fn copy_from_row(
+    row: &Row<'_>,
+    findings: &mut HashMap<i64, Vec<Finding>>,
+) -> Result<ActaCopy, StoreError> {
+    let get_error = |error: rusqlite::Error| db_error(error);
+    let id: i64 = row.get(0).map_err(get_error)?;
+    let counts_kind: String = row.get(3).map_err(get_error)?;
+    let counts = parse_counts(&row.get::<_, String>(4).map_err(get_error)?)?;
+    let counts = match counts_kind.as_str() {
+        "cells" => Counts::Cells(counts),
+        _ => Counts::Candidates(counts),
+    };
+    let optional_u32 = |index: usize| -> Result<Option<u32>, StoreError> {
+        row.get::<_, Option<i64>>(index)
+            .map_err(get_error)?
+            .map(|v| u32::try_from(v).map_err(|_| corrupt("count out of range")))
+            .transpose()
+    };
+    let fields: String = row.get(8).map_err(get_error)?;
+    let format_fields: Vec<(String, String)> = serde_json::from_str(&fields)
+        .map_err(|error| corrupt(format!("format fields: {error}")))?;
+    let source_kind: String = row.get(9).map_err(get_error)?;
+    let location_kind: String = row.get(12).map_err(get_error)?;
+    let location: i64 = row.get(13).map_err(get_error)?;
+    let location = match location_kind.as_str() {
+        "page" => Location::Page(u32::try_from(location).map_err(|_| corrupt("page"))?),
+        _ => Location::Line(u64::try_from(location).map_err(|_| corrupt("line"))?),
+    };
+    let volunteer: Option<String> = row.get(16).map_err(get_error)?;
+    Ok(ActaCopy {
+        id: CopyId::new(id),
+        record: ActaRecord {
+            table: table_id(
+                row.get(1).map_err(get_error)?,
+                row.get(2).map_err(get_error)?,
+            )?,
+            counts,
+            null_votes: optional_u32(5)?,
+            stated_valid_votes: optional_u32(6)?,
+            stated_registered: optional_u32(7)?,
+            format_fields,
+        },
+        provenance: Provenance {
+            source: SourceKind::parse(&source_kind)
+                .ok_or_else(|| corrupt(format!("source kind `{source_kind}`")))?,
+            file_name: row.get(10).map_err(get_error)?,
+            file_sha256: Sha256::from_hex(&row.get::<_, String>(11).map_err(get_error)?)
+                .map_err(|e| corrupt(e.to_string()))?,
+            location,
+            received_at: timestamp(&row.get::<_, String>(14).map_err(get_error)?)?,
+            device: row.get(15).map_err(get_error)?,
+            volunteer: volunteer
+                .map(|v| Pseudonym::new(&v).map_err(|e| corrupt(e.to_string())))
+                .transpose()?,
+        },
+        findings: findings.remove(&id).unwrap_or_default(),
+    })
+}

@@ -1,0 +1,119 @@
+//! Versioned schema migrations. `PRAGMA user_version` holds the number of migrations applied;
+//! each runs in its own transaction. Never edit a migration that has shipped: add one.
+
+use rusqlite::Connection;
+use veedor_store::StoreError;
+
+use crate::db_error;
+
+/// The migrations, in order. Migration `i` brings the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: the spine.
+    r"
+    CREATE TABLE election (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        election_id TEXT NOT NULL,
+        definition TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    -- Every imported file, once per kind and content.
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        received_at TEXT NOT NULL,
+        UNIQUE (kind, sha256)
+    );
+    CREATE TABLE polling_tables (
+        key INTEGER PRIMARY KEY,
+        centre INTEGER NOT NULL,
+        number INTEGER NOT NULL,
+        registered INTEGER,
+        listed INTEGER NOT NULL DEFAULT 0,
+        source_id INTEGER NOT NULL REFERENCES sources (id),
+        UNIQUE (centre, number)
+    );
+    CREATE TABLE areas (
+        level INTEGER NOT NULL,
+        prefix INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        PRIMARY KEY (level, prefix)
+    ) WITHOUT ROWID;
+    -- Acta copies: only ever inserted. One per file, place in the file and source kind.
+    CREATE TABLE copies (
+        id INTEGER PRIMARY KEY,
+        centre INTEGER NOT NULL,
+        number INTEGER NOT NULL,
+        counts_kind TEXT NOT NULL CHECK (counts_kind IN ('cells', 'candidates')),
+        counts TEXT NOT NULL,
+        null_votes INTEGER,
+        stated_valid INTEGER,
+        stated_registered INTEGER,
+        format_fields TEXT NOT NULL,
+        source_kind TEXT NOT NULL,
+        source_id INTEGER NOT NULL REFERENCES sources (id),
+        file_name TEXT NOT NULL,
+        file_sha256 TEXT NOT NULL,
+        location_kind TEXT NOT NULL CHECK (location_kind IN ('line', 'page')),
+        location INTEGER NOT NULL,
+        received_at TEXT NOT NULL,
+        device TEXT,
+        volunteer TEXT,
+        UNIQUE (file_sha256, location_kind, location, source_kind)
+    );
+    CREATE INDEX copies_by_table ON copies (centre, number);
+    CREATE TABLE findings (
+        copy_id INTEGER NOT NULL REFERENCES copies (id),
+        code TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX findings_by_copy ON findings (copy_id);
+    -- The parts of imported files that could not be used.
+    CREATE TABLE rejections (
+        source_id INTEGER NOT NULL REFERENCES sources (id),
+        location TEXT NOT NULL,
+        message TEXT NOT NULL
+    );
+    -- The current voter registry: a file in registry/ named by its SHA-256.
+    CREATE TABLE registry (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        file_sha256 TEXT NOT NULL,
+        voters INTEGER NOT NULL,
+        source_id INTEGER NOT NULL REFERENCES sources (id)
+    );
+    ",
+];
+
+/// The schema version this build writes.
+pub(crate) fn latest() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
+
+/// Brings the schema up to date, or refuses a newer one.
+pub(crate) fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    let version: i64 = connection
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(db_error)?;
+    if version > latest() {
+        return Err(StoreError::SchemaTooNew {
+            found: version,
+            supported: latest(),
+        });
+    }
+    let start = usize::try_from(version).unwrap_or(0);
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(start) {
+        let transaction = connection.transaction().map_err(db_error)?;
+        transaction.execute_batch(sql).map_err(db_error)?;
+        transaction
+            .pragma_update(
+                None,
+                "user_version",
+                i64::try_from(index + 1).unwrap_or(i64::MAX),
+            )
+            .map_err(db_error)?;
+        transaction.commit().map_err(db_error)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,251 @@
+//! The storage port. [`Store`] keeps an election's tables, area names, acta copies with their
+//! provenance and findings, imported files and the voter registry; [`BlobStore`] keeps scans by
+//! their SHA-256. Adapters implement them: `veedor-store-sqlite` (the embedded default) now, a
+//! PostgreSQL one later, without touching `veedor-core`.
+//!
+//! Invariants every adapter keeps:
+//! - [`Store::apply`] is one transaction: all of a batch is stored or none of it.
+//! - A source file (kind and SHA-256) is applied once; applying it again adds nothing.
+//! - Nothing is ever overwritten or deleted: copies, findings and sources only accumulate.
+//!   (Tables are the exception that proves it: a table list may set a table's registered voters.)
+//! - A blob is on durable storage before any row that names it commits.
+#![deny(missing_docs)]
+
+use veedor_core::{
+    ActaRecord, AreaCode, Dataset, Election, Finding, PollingTable, Provenance, Registry, Sha256,
+    TableKey, Timestamp, VoterId,
+};
+
+/// What kind of file was imported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FileKind {
+    /// A table list.
+    Tables,
+    /// A per-acta result file.
+    Results,
+    /// A file of acta payloads.
+    Payloads,
+    /// A voter registry.
+    Registry,
+    /// A scan (image or PDF).
+    Scan,
+}
+
+impl FileKind {
+    /// The stable name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Tables => "tables",
+            Self::Results => "results",
+            Self::Payloads => "payloads",
+            Self::Registry => "registry",
+            Self::Scan => "scan",
+        }
+    }
+
+    /// Parses a stable name.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Tables,
+            Self::Results,
+            Self::Payloads,
+            Self::Registry,
+            Self::Scan,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
+    }
+}
+
+/// A file that was imported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceFile {
+    /// What kind.
+    pub kind: FileKind,
+    /// Its name, without folders.
+    pub file_name: String,
+    /// SHA-256 of its bytes.
+    pub sha256: Sha256,
+    /// Its size in bytes.
+    pub size: u64,
+    /// When it was imported.
+    pub received_at: Timestamp,
+}
+
+/// A new acta copy, validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCopy {
+    /// What it says.
+    pub record: ActaRecord,
+    /// Where it came from.
+    pub provenance: Provenance,
+    /// What validation found.
+    pub findings: Vec<Finding>,
+}
+
+/// A part of a file that could not be used, kept with the source for the record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// Where (`line 12`, `page 3`).
+    pub location: String,
+    /// Why.
+    pub message: String,
+}
+
+/// How a batch treats tables and area names that already exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableMode {
+    /// Tables learnt from results: added when new, registered voters filled in when unknown;
+    /// area names added when new.
+    Learn,
+    /// The election's table list: tables added or marked listed with their registered voters;
+    /// area names set.
+    List,
+}
+
+/// Everything one imported file adds, applied in one transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Batch {
+    /// The file.
+    pub source: SourceFile,
+    /// How tables and names are treated.
+    pub table_mode: TableMode,
+    /// Tables to add or update.
+    pub tables: Vec<PollingTable>,
+    /// Area names.
+    pub area_names: Vec<(AreaCode, String)>,
+    /// New acta copies.
+    pub copies: Vec<NewCopy>,
+    /// Parts of the file that could not be used.
+    pub rejections: Vec<Rejection>,
+}
+
+/// What applying a batch did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BatchOutcome {
+    /// Stored.
+    Applied {
+        /// Copies added.
+        copies_added: usize,
+        /// Tables added.
+        tables_added: usize,
+        /// Existing tables whose registered voters or listing changed.
+        tables_updated: usize,
+    },
+    /// The same file (kind and SHA-256) was applied before, at this time; nothing was added.
+    AlreadyApplied {
+        /// When it was first applied.
+        at: Timestamp,
+    },
+}
+
+/// A stored source file with what came of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredSource {
+    /// The file.
+    pub source: SourceFile,
+    /// Its rejected parts.
+    pub rejections: Vec<Rejection>,
+}
+
+/// What is known of the stored registry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegistryInfo {
+    /// Voters in it.
+    pub voters: u64,
+    /// The file it was imported from.
+    pub source: SourceFile,
+}
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The data folder has no store yet.
+    #[error("no veedor store in {path}: create one with `veedor init --election FILE`")]
+    NotInitialised {
+        /// The folder.
+        path: String,
+    },
+    /// A store exists where a new one was to be created.
+    #[error("a veedor store already exists in {path}")]
+    AlreadyInitialised {
+        /// The folder.
+        path: String,
+    },
+    /// The store was written by a newer veedor.
+    #[error(
+        "the store's schema is version {found}, newer than this veedor's {supported}: upgrade veedor"
+    )]
+    SchemaTooNew {
+        /// Its version.
+        found: i64,
+        /// Ours.
+        supported: i64,
+    },
+    /// Stored data that does not read back.
+    #[error("corrupt store: {0}")]
+    Corrupt(String),
+    /// A file-system error, with the path.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(String),
+}
+
+/// An election's data. One transaction per write; reads see committed data.
+pub trait Store: Send {
+    /// The election.
+    fn election(&self) -> Result<Election, StoreError>;
+
+    /// The known tables with their keys, in key order.
+    fn tables(&self) -> Result<Vec<(TableKey, PollingTable)>, StoreError>;
+
+    /// Everything, to compute results from.
+    fn load_dataset(&self) -> Result<Dataset, StoreError>;
+
+    /// Applies a batch in one transaction, unless its source was applied before.
+    fn apply(&mut self, batch: &Batch) -> Result<BatchOutcome, StoreError>;
+
+    /// The imported files, oldest first.
+    fn sources(&self) -> Result<Vec<StoredSource>, StoreError>;
+
+    /// Replaces the voter registry atomically: afterwards lookups answer from the new one, or,
+    /// if this fails, still from the old one. A registry file imported before (same SHA-256)
+    /// is not imported again.
+    fn replace_registry(
+        &mut self,
+        registry: &Registry,
+        source: &SourceFile,
+    ) -> Result<BatchOutcome, StoreError>;
+
+    /// What is known of the registry, if one was imported.
+    fn registry_info(&self) -> Result<Option<RegistryInfo>, StoreError>;
+
+    /// The table of one voter, without loading the whole registry.
+    fn lookup_voter(&self, voter: VoterId) -> Result<Option<TableKey>, StoreError>;
+
+    /// The whole registry, for a server that answers many lookups.
+    fn load_registry(&self) -> Result<Registry, StoreError>;
+}
+
+/// Scans and other files, by their SHA-256.
+pub trait BlobStore: Send + Sync {
+    /// Stores bytes durably (on disk, synced) and returns their SHA-256. Storing the same bytes
+    /// twice stores them once.
+    fn put(&self, bytes: &[u8]) -> Result<Sha256, StoreError>;
+
+    /// The bytes with this SHA-256, if stored.
+    fn get(&self, hash: &Sha256) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Whether bytes with this SHA-256 are stored.
+    fn contains(&self, hash: &Sha256) -> Result<bool, StoreError>;
+}

@@ -1,0 +1,561 @@
+//! The JSON documents of veedor, versioned and documented in `docs/json.md`. The command line
+//! (`veedor tally --format json`, `veedor lookup --format json`) and the HTTP API
+//! (`/api/v1/...`) print the same documents. Fields are only ever added, never renamed or
+//! removed, within a schema version.
+
+use serde::Serialize;
+use veedor_core::{
+    ActaCopy, AreaCode, Bulletin, Comparison, Counts, Election, Location, Results, TableId,
+    TableState, TableStatus, Totals, VoterId, compare, percent,
+};
+
+/// The schema of the tally document.
+pub const TALLY_SCHEMA: &str = "veedor.tally/1";
+/// The schema of the lookup document.
+pub const LOOKUP_SCHEMA: &str = "veedor.lookup/1";
+
+/// The election, in brief.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ElectionRef {
+    /// Its id.
+    pub id: String,
+    /// Its title in the requested language.
+    pub title: String,
+    /// Election day, `YYYY-MM-DD`.
+    pub date: String,
+}
+
+impl ElectionRef {
+    /// From the election.
+    #[must_use]
+    pub fn new(election: &Election, language: &str) -> Self {
+        Self {
+            id: election.id.clone(),
+            title: election.title.get(language).to_owned(),
+            date: election.date.to_string(),
+        }
+    }
+}
+
+/// An area: its level, code and name.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct AreaRef {
+    /// `national`, or a level id (`state`).
+    pub level: String,
+    /// The printed code (`13`, `1306`); empty for the nation.
+    pub code: String,
+    /// The name, when known.
+    pub name: Option<String>,
+}
+
+impl AreaRef {
+    /// From an area code.
+    #[must_use]
+    pub fn new(results: &Results, area: AreaCode) -> Self {
+        let geography = &results.election().geography;
+        let level = match area {
+            AreaCode::National => "national".to_owned(),
+            AreaCode::Area { level, .. } => geography
+                .levels
+                .get(usize::from(level))
+                .map_or_else(String::new, |l| l.id.clone()),
+        };
+        Self {
+            level,
+            code: geography.format_area(area),
+            name: results.area_name(area).map(str::to_owned),
+        }
+    }
+}
+
+/// One candidate's votes.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CandidateVotes {
+    /// The candidate's id.
+    pub id: String,
+    /// The candidate's name.
+    pub name: String,
+    /// Votes.
+    pub votes: u64,
+    /// Share of the valid votes, in percent.
+    pub percent: f64,
+}
+
+/// How much of an area the counted actas cover.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Coverage {
+    /// Tables expected: those known (the table list's, or learnt from results), or, for the
+    /// nation, what the authority declared if that is more.
+    pub tables_expected: u64,
+    /// Tables whose acta is counted (accepted or corroborated).
+    pub tables_counted: u64,
+    /// `tables_counted / tables_expected` in percent.
+    pub tables_percent: f64,
+    /// Registered voters of the expected tables (or declared, for the nation, if more).
+    pub registered_expected: u64,
+    /// Registered voters of the counted tables.
+    pub registered_counted: u64,
+    /// `registered_counted / registered_expected` in percent.
+    pub registered_percent: f64,
+    /// Tables known to veedor in the area.
+    pub tables_known: u64,
+}
+
+/// Expected tables by status.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct StatusCounts {
+    /// One copy, counted.
+    pub accepted: u64,
+    /// Several agreeing copies, counted.
+    pub corroborated: u64,
+    /// Copies that disagree.
+    pub conflict: u64,
+    /// Copies with an error finding.
+    pub awaiting_person: u64,
+    /// No copy yet.
+    pub missing: u64,
+}
+
+/// A row of the comparison with a bulletin.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct OfficialRow {
+    /// The candidate's id, or `null` for the others together.
+    pub candidate: Option<String>,
+    /// The candidate's name, or `Others`.
+    pub name: String,
+    /// Votes in the actas.
+    pub actas_votes: u64,
+    /// Their share, percent.
+    pub actas_percent: f64,
+    /// Votes in the bulletin.
+    pub official_votes: u64,
+    /// Their share, percent.
+    pub official_percent: f64,
+    /// `actas_percent - official_percent`, in points.
+    pub difference_points: f64,
+}
+
+/// The comparison with one official bulletin.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Official {
+    /// Its id.
+    pub id: String,
+    /// What it was.
+    pub title: String,
+    /// When, `YYYY-MM-DD`.
+    pub date: String,
+    /// The share of actas it claimed, percent.
+    pub stated_coverage_percent: Option<f64>,
+    /// Valid votes it stated or implied.
+    pub valid_votes: u64,
+    /// Null votes it stated.
+    pub null_votes: Option<u64>,
+    /// The rows.
+    pub rows: Vec<OfficialRow>,
+}
+
+impl Official {
+    fn new(election: &Election, comparison: &Comparison<'_>) -> Self {
+        let bulletin: &Bulletin = comparison.bulletin;
+        Self {
+            id: bulletin.id.clone(),
+            title: bulletin.title.clone(),
+            date: bulletin.date.to_string(),
+            stated_coverage_percent: bulletin.stated_coverage_percent,
+            valid_votes: bulletin.valid_votes_or_sum(),
+            null_votes: bulletin.null_votes,
+            rows: comparison
+                .rows
+                .iter()
+                .map(|row| {
+                    let candidate = row.candidate.and_then(|i| election.candidates.get(i));
+                    OfficialRow {
+                        candidate: candidate.map(|c| c.id.clone()),
+                        name: candidate.map_or_else(|| "Others".to_owned(), |c| c.name.clone()),
+                        actas_votes: row.actas_votes,
+                        actas_percent: round(row.actas_percent),
+                        official_votes: row.official_votes,
+                        official_percent: round(row.official_percent),
+                        difference_points: round(row.difference_points),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Percentages are given to 1/10,000 of a point: enough for any display, stable in text.
+#[must_use]
+pub fn round(value: f64) -> f64 {
+    (value * 10_000.0).round() / 10_000.0
+}
+
+/// The tally of one area.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct AreaTally {
+    /// Which area.
+    pub area: AreaRef,
+    /// Votes per candidate, in the election's candidate order.
+    pub candidates: Vec<CandidateVotes>,
+    /// Valid votes (the sum of the candidates').
+    pub valid_votes: u64,
+    /// Null votes.
+    pub null_votes: u64,
+    /// Coverage.
+    pub coverage: Coverage,
+    /// Expected tables by status.
+    pub tables_by_status: StatusCounts,
+    /// For the nation: the comparison with each official bulletin, oldest first (the latest
+    /// is last). Empty for other areas: the bulletins are national.
+    pub official: Vec<Official>,
+}
+
+impl AreaTally {
+    /// The tally of one area.
+    #[must_use]
+    pub fn new(results: &Results, area: AreaCode, totals: &Totals) -> Self {
+        let election = results.election();
+        let national = area == AreaCode::National;
+        let (declared_tables, declared_registered) = if national {
+            (
+                election.declared.tables.unwrap_or(0),
+                election.declared.registered_voters.unwrap_or(0),
+            )
+        } else {
+            (0, 0)
+        };
+        let tables_expected = totals.tables.max(declared_tables);
+        let registered_expected = totals.registered.max(declared_registered);
+        let status = |s: TableStatus| totals.tables_with(s);
+        Self {
+            area: AreaRef::new(results, area),
+            candidates: election
+                .candidates
+                .iter()
+                .enumerate()
+                .map(|(index, candidate)| CandidateVotes {
+                    id: candidate.id.clone(),
+                    name: candidate.name.clone(),
+                    votes: totals.candidate_votes.get(index).copied().unwrap_or(0),
+                    percent: round(totals.share_percent(index)),
+                })
+                .collect(),
+            valid_votes: totals.valid_votes(),
+            null_votes: totals.null_votes,
+            coverage: Coverage {
+                tables_expected,
+                tables_counted: totals.tables_counted,
+                tables_percent: round(percent(totals.tables_counted, tables_expected)),
+                registered_expected,
+                registered_counted: totals.registered_counted,
+                registered_percent: round(percent(totals.registered_counted, registered_expected)),
+                tables_known: totals.tables,
+            },
+            tables_by_status: StatusCounts {
+                accepted: status(TableStatus::Accepted),
+                corroborated: status(TableStatus::Corroborated),
+                conflict: status(TableStatus::Conflict),
+                awaiting_person: status(TableStatus::AwaitingPerson),
+                missing: status(TableStatus::Missing),
+            },
+            official: if national {
+                election
+                    .bulletins
+                    .iter()
+                    .map(|bulletin| Official::new(election, &compare(election, totals, bulletin)))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+/// The tally document: the areas of one level, or one area.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TallyDocument {
+    /// `veedor.tally/1`.
+    pub schema: &'static str,
+    /// The election.
+    pub election: ElectionRef,
+    /// The level asked for.
+    pub level: String,
+    /// The areas, in code order.
+    pub areas: Vec<AreaTally>,
+}
+
+/// Which areas a tally covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TallyScope {
+    /// The nation.
+    National,
+    /// Every area of a level (index into the geography's levels).
+    Level(usize),
+    /// One area.
+    Area(AreaCode),
+}
+
+/// Builds the tally document. `None` when one area was asked for and it holds no table.
+#[must_use]
+pub fn tally_document(
+    results: &Results,
+    scope: TallyScope,
+    language: &str,
+) -> Option<TallyDocument> {
+    let election = results.election();
+    let level_id = |level: usize| {
+        election
+            .geography
+            .levels
+            .get(level)
+            .map_or_else(String::new, |l| l.id.clone())
+    };
+    let (level, areas) = match scope {
+        TallyScope::National => (
+            "national".to_owned(),
+            vec![AreaTally::new(
+                results,
+                AreaCode::National,
+                results.tally.national(),
+            )],
+        ),
+        TallyScope::Level(level) => (
+            level_id(level),
+            results
+                .tally
+                .level(level)
+                .map(|(area, totals)| AreaTally::new(results, area, totals))
+                .collect(),
+        ),
+        TallyScope::Area(area) => {
+            let totals = results.tally.get(area)?;
+            let level = match area {
+                AreaCode::National => "national".to_owned(),
+                AreaCode::Area { level, .. } => level_id(usize::from(level)),
+            };
+            (level, vec![AreaTally::new(results, area, totals)])
+        }
+    };
+    Some(TallyDocument {
+        schema: TALLY_SCHEMA,
+        election: ElectionRef::new(election, language),
+        level,
+        areas,
+    })
+}
+
+/// A finding on a copy.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct FindingView {
+    /// The stable code (`F102`).
+    pub code: &'static str,
+    /// Its stable name.
+    pub name: &'static str,
+    /// Whether it keeps the copy from being counted.
+    pub error: bool,
+    /// What exactly.
+    pub detail: String,
+}
+
+/// Where a copy came from.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ProvenanceView {
+    /// `qr`, `manual`, `csv` or `payload`.
+    pub source: &'static str,
+    /// The file's name.
+    pub file_name: String,
+    /// SHA-256 of the file (of the scan, for a scanned acta).
+    pub file_sha256: String,
+    /// `line` or `page`.
+    pub location_kind: &'static str,
+    /// The line or page number.
+    pub location: u64,
+    /// When veedor received it (RFC 3339).
+    pub received_at: String,
+    /// The scanner or device.
+    pub device: Option<String>,
+    /// The volunteer's pseudonym.
+    pub volunteer: Option<String>,
+}
+
+/// One acta copy.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct CopyView {
+    /// The store's id.
+    pub id: i64,
+    /// `cells` (one count per ballot card) or `candidates` (one per candidate).
+    pub counts_kind: &'static str,
+    /// The counts as the source gave them.
+    pub counts: Vec<u32>,
+    /// Votes per candidate, in the election's candidate order.
+    pub candidate_votes: Vec<u64>,
+    /// Null votes, when the source gave them.
+    pub null_votes: Option<u32>,
+    /// Valid votes as the source stated them.
+    pub stated_valid_votes: Option<u32>,
+    /// Registered voters as the source stated them.
+    pub stated_registered: Option<u32>,
+    /// Findings.
+    pub findings: Vec<FindingView>,
+    /// Provenance.
+    pub provenance: ProvenanceView,
+}
+
+impl CopyView {
+    /// From a copy.
+    #[must_use]
+    pub fn new(copy: &ActaCopy, election: &Election) -> Self {
+        let (counts_kind, counts) = match &copy.record.counts {
+            Counts::Cells(values) => ("cells", values.clone()),
+            Counts::Candidates(values) => ("candidates", values.clone()),
+        };
+        let provenance = &copy.provenance;
+        let (location_kind, location) = match provenance.location {
+            Location::Line(line) => ("line", line),
+            Location::Page(page) => ("page", u64::from(page)),
+        };
+        Self {
+            id: copy.id.get(),
+            counts_kind,
+            counts,
+            candidate_votes: copy.record.candidate_votes(election),
+            null_votes: copy.record.null_votes,
+            stated_valid_votes: copy.record.stated_valid_votes,
+            stated_registered: copy.record.stated_registered,
+            findings: copy
+                .findings
+                .iter()
+                .map(|f| FindingView {
+                    code: f.code.code(),
+                    name: f.code.name(),
+                    error: f.is_error(),
+                    detail: f.detail.clone(),
+                })
+                .collect(),
+            provenance: ProvenanceView {
+                source: provenance.source.as_str(),
+                file_name: provenance.file_name.clone(),
+                file_sha256: provenance.file_sha256.to_hex(),
+                location_kind,
+                location,
+                received_at: provenance.received_at.to_string(),
+                device: provenance.device.clone(),
+                volunteer: provenance.volunteer.as_ref().map(|v| v.as_str().to_owned()),
+            },
+        }
+    }
+}
+
+/// The result a table contributes, when its copies agree.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TableResultView {
+    /// Votes per candidate.
+    pub candidates: Vec<CandidateVotes>,
+    /// Valid votes.
+    pub valid_votes: u64,
+    /// Null votes.
+    pub null_votes: u64,
+}
+
+/// A table with its copies.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TableView {
+    /// `201301006.01`.
+    pub id: String,
+    /// The centre code.
+    pub centre_code: String,
+    /// The table number.
+    pub number: u16,
+    /// Registered voters, when known.
+    pub registered: Option<u32>,
+    /// Whether it is in the election's table list.
+    pub listed: bool,
+    /// `accepted`, `corroborated`, `conflict`, `awaiting_person` or `missing`.
+    pub status: &'static str,
+    /// Whether its result is counted.
+    pub counted: bool,
+    /// Its areas, widest first (state to centre).
+    pub areas: Vec<AreaRef>,
+    /// The agreed result (absent when missing or in conflict).
+    pub result: Option<TableResultView>,
+    /// Every copy, oldest first.
+    pub copies: Vec<CopyView>,
+}
+
+impl TableView {
+    /// From a table's state.
+    #[must_use]
+    pub fn new(results: &Results, id: TableId, state: &TableState) -> Self {
+        let election = results.election();
+        let geography = &election.geography;
+        let table = state.table.as_ref().map(|(_, table)| table);
+        Self {
+            id: id.display(geography.centre_digits),
+            centre_code: id.centre.padded(geography.centre_digits),
+            number: id.number.get(),
+            registered: table.and_then(|t| t.registered),
+            listed: table.is_some_and(|t| t.listed),
+            status: state.assessment.status.as_str(),
+            counted: state.assessment.status.is_counted(),
+            areas: geography
+                .areas_of(id.centre)
+                .skip(1)
+                .map(|area| AreaRef::new(results, area))
+                .collect(),
+            result: state.assessment.result.as_ref().map(|result| {
+                let valid: u64 = result.candidate_votes.iter().sum();
+                TableResultView {
+                    candidates: election
+                        .candidates
+                        .iter()
+                        .zip(&result.candidate_votes)
+                        .map(|(candidate, &votes)| CandidateVotes {
+                            id: candidate.id.clone(),
+                            name: candidate.name.clone(),
+                            votes,
+                            percent: round(percent(votes, valid)),
+                        })
+                        .collect(),
+                    valid_votes: valid,
+                    null_votes: result.null_votes,
+                }
+            }),
+            copies: results
+                .copies_of(state)
+                .map(|copy| CopyView::new(copy, election))
+                .collect(),
+        }
+    }
+}
+
+/// The lookup document: where a voter votes and what that table's acta says.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LookupDocument {
+    /// `veedor.lookup/1`.
+    pub schema: &'static str,
+    /// The election.
+    pub election: ElectionRef,
+    /// The voter id as a number (prefix letters dropped).
+    pub voter_id: String,
+    /// Whether the voter is in the registry.
+    pub found: bool,
+    /// The voter's table, when found.
+    pub table: Option<TableView>,
+}
+
+/// Builds the lookup document for a voter whose table (if any) the registry gave.
+#[must_use]
+pub fn lookup_document(
+    results: &Results,
+    voter: VoterId,
+    table: Option<(TableId, &TableState)>,
+    language: &str,
+) -> LookupDocument {
+    LookupDocument {
+        schema: LOOKUP_SCHEMA,
+        election: ElectionRef::new(results.election(), language),
+        voter_id: voter.to_string(),
+        found: table.is_some(),
+        table: table.map(|(id, state)| TableView::new(results, id, state)),
+    }
+}
