@@ -377,3 +377,246 @@ fn check_characters(text: &str) -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The keys and signatures of Go's golang.org/x/mod/sumdb/note tests
+    // (note_test.go: TestNewVerifier, TestNewSigner, TestSign, TestOpen).
+    const PETER_VERIFIER: &str =
+        "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+    const PETER_SIGNER: &str =
+        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+    const ENOCH_VERIFIER: &str = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop";
+    const TEXT: &str = "If you think cryptography is the answer to your problem,\n\
+                        then you don't know what your problem is.\n";
+    const PETER_SIGNATURE: &str = "\u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+    const ENOCH_SIGNATURE: &str = "\u{2014} EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
+
+    fn peter() -> Result<VerifierKey, Error> {
+        VerifierKey::parse(PETER_VERIFIER)
+    }
+
+    #[test]
+    fn go_keys_parse_and_print() -> Result<(), Error> {
+        let verifier = peter()?;
+        assert_eq!(verifier.name(), "PeterNeumann");
+        assert_eq!(verifier.key_id(), 0xc74f_20a3);
+        assert_eq!(verifier.to_string(), PETER_VERIFIER);
+        assert_eq!(PETER_VERIFIER.parse::<VerifierKey>()?, verifier);
+        let signer = SignerKey::parse(PETER_SIGNER)?;
+        assert_eq!(signer.to_key_string(), PETER_SIGNER);
+        assert_eq!(signer.verifier_key(), verifier);
+        assert_eq!(
+            key_id("PeterNeumann", verifier.verifying_key.as_bytes()),
+            0xc74f_20a3
+        );
+        // Debug must not print the seed.
+        assert!(!format!("{signer:?}").contains("AYEK"));
+        Ok(())
+    }
+
+    #[test]
+    fn mangled_keys_are_rejected() {
+        // Go's TestNewVerifier and TestNewSigner: every proper substring and
+        // every single-byte increment of the key strings must fail.
+        for (key, parse) in [
+            (
+                PETER_VERIFIER,
+                (|text: &str| VerifierKey::parse(text).is_ok()) as fn(&str) -> bool,
+            ),
+            (PETER_SIGNER, |text: &str| SignerKey::parse(text).is_ok()),
+        ] {
+            let bytes = key.as_bytes();
+            for start in 0..=bytes.len() {
+                for end in start + 1..=bytes.len() {
+                    if (start, end) != (0, bytes.len()) {
+                        let part = &key[start..end];
+                        assert!(!parse(part), "{part:?} parsed");
+                    }
+                }
+            }
+            for position in 0..bytes.len() {
+                let mut changed = bytes.to_vec();
+                changed[position] += 1;
+                let changed = String::from_utf8(changed).unwrap_or_default();
+                assert!(!parse(&changed), "{changed:?} parsed");
+            }
+        }
+        // Go's TestNewVerifier: a key of the wrong length and an unknown
+        // algorithm, each with a matching key id.
+        assert!(
+            VerifierKey::parse(
+                "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY=="
+            )
+            .is_err()
+        );
+        assert!(
+            VerifierKey::parse(
+                "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn key_names() {
+        for good in ["PeterNeumann", "veedor.example/ve2024", "a", "ñandú"] {
+            assert!(is_valid_key_name(good), "{good:?}");
+        }
+        for bad in ["", "a+b", "a b", "a\tb", "a\u{a0}b", "a\u{2003}b", "a\nb"] {
+            assert!(!is_valid_key_name(bad), "{bad:?}");
+            assert!(SignerKey::generate([1; 32], bad).is_err());
+        }
+    }
+
+    #[test]
+    fn signs_like_go() -> Result<(), Error> {
+        // Go's TestSign: Ed25519 is deterministic, so the note is byte for
+        // byte the one Go writes.
+        let signer = SignerKey::parse(PETER_SIGNER)?;
+        assert_eq!(
+            signer.sign_text(TEXT)?,
+            format!("{TEXT}\n{PETER_SIGNATURE}")
+        );
+        assert!(signer.sign_text("abc").is_err());
+        assert!(signer.sign_text("a\u{1}b\n").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn opens_like_go() -> Result<(), Error> {
+        // Go's TestOpen.
+        let peter = peter()?;
+        let enoch = VerifierKey::parse(ENOCH_VERIFIER)?;
+        let both = format!("{TEXT}\n{PETER_SIGNATURE}{ENOCH_SIGNATURE}");
+        assert_eq!(peter.verify_text(&both)?, TEXT);
+        assert_eq!(enoch.verify_text(&both)?, TEXT);
+        // Only an unknown key's signature.
+        let only_enoch = format!("{TEXT}\n{ENOCH_SIGNATURE}");
+        assert_eq!(
+            peter.verify_text(&only_enoch),
+            Err(Error::NoVerifiedSignature {
+                key: "PeterNeumann+c74f20a3".into()
+            })
+        );
+        // Duplicated lines.
+        let doubled =
+            format!("{TEXT}\n{PETER_SIGNATURE}{PETER_SIGNATURE}{ENOCH_SIGNATURE}{ENOCH_SIGNATURE}");
+        assert_eq!(peter.verify_text(&doubled)?, TEXT);
+        // Too many signatures.
+        let many = format!("{TEXT}\n{}", PETER_SIGNATURE.repeat(101));
+        assert!(matches!(
+            peter.verify_text(&many),
+            Err(Error::MalformedNote { .. })
+        ));
+        let hundred = format!("{TEXT}\n{}", PETER_SIGNATURE.repeat(100));
+        assert!(peter.verify_text(&hundred).is_ok());
+        // A corrupted signature by the trusted key.
+        let corrupt = format!(
+            "{TEXT}\n{}ABCD{}",
+            &PETER_SIGNATURE[..60],
+            &PETER_SIGNATURE[60..]
+        );
+        assert_eq!(
+            peter.verify_text(&corrupt),
+            Err(Error::InvalidSignature {
+                key: "PeterNeumann+c74f20a3".into()
+            })
+        );
+        // A corrupted signature by an unknown key is ignored.
+        let corrupt_enoch = format!(
+            "{TEXT}\n{PETER_SIGNATURE}{}ABCD{}",
+            &ENOCH_SIGNATURE[..60],
+            &ENOCH_SIGNATURE[60..]
+        );
+        assert_eq!(peter.verify_text(&corrupt_enoch)?, TEXT);
+        // Another name or another key id: not this key, so no signature.
+        let misnamed = PETER_SIGNATURE.replace("PeterNeumann", "CarmenSandiego");
+        assert!(matches!(
+            peter.verify_text(&format!("{TEXT}\n{misnamed}")),
+            Err(Error::NoVerifiedSignature { .. })
+        ));
+        let other_id = PETER_SIGNATURE.replace("x08g", "xxxx");
+        assert!(matches!(
+            peter.verify_text(&format!("{TEXT}\n{other_id}")),
+            Err(Error::NoVerifiedSignature { .. })
+        ));
+        // Modified text.
+        let modified = format!("{}\n{PETER_SIGNATURE}", TEXT.replace("answer", "Answer"));
+        assert!(matches!(
+            peter.verify_text(&modified),
+            Err(Error::InvalidSignature { .. })
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn malformed_notes() -> Result<(), Error> {
+        // Go's TestOpen, badMsgs, and a few more.
+        let peter = peter()?;
+        let bad_name = "\u{2014} Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=";
+        for bad in [
+            TEXT.to_owned(),
+            format!("{TEXT}\n"),
+            format!("{TEXT}\n{}", &PETER_SIGNATURE[..PETER_SIGNATURE.len() - 1]),
+            format!("\u{1}{TEXT}\n{PETER_SIGNATURE}"),
+            format!("{TEXT}\n{bad_name}"),
+            format!("{TEXT}\n{bad_name}\n"),
+            format!("{TEXT}\n{PETER_SIGNATURE}Unexpected line.\n"),
+            format!("{TEXT}\n- PeterNeumann x08go/ZJku\n"),
+            format!("{TEXT}\n\u{2014} PeterNeumann\n"),
+            format!("{TEXT}\n\u{2014} PeterNeumann !!!!\n"),
+            format!("{TEXT}\n\u{2014} PeterNeumann AAAA\n"),
+            format!("{TEXT}\n\u{2014} PeterNeumann AAAAAA==\n"),
+            format!("{TEXT}\r\n{PETER_SIGNATURE}"),
+        ] {
+            assert!(
+                matches!(peter.verify_text(&bad), Err(Error::MalformedNote { .. })),
+                "{bad:?} gave {:?}",
+                peter.verify_text(&bad)
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn checkpoints_sign_and_verify() -> Result<(), Error> {
+        let signer = SignerKey::generate([7; 32], "veedor.example/ve2024")?;
+        let verifier = VerifierKey::parse(&signer.verifier_key().to_string())?;
+        assert_eq!(
+            SignerKey::parse(&signer.to_key_string())?.to_key_string(),
+            signer.to_key_string()
+        );
+        let mut checkpoint =
+            Checkpoint::new("veedor.example/ve2024", 42, crate::leaf_hash(b"root"))?;
+        checkpoint.extensions.push("batch 7".into());
+        let note = signer.sign(&checkpoint)?;
+        assert!(note.starts_with(&checkpoint.to_text()));
+        assert_eq!(verifier.verify(&note)?, checkpoint);
+
+        // Another key, even with the same name, does not verify it.
+        let other = SignerKey::generate([8; 32], "veedor.example/ve2024")?;
+        assert!(matches!(
+            other.verifier_key().verify(&note),
+            Err(Error::NoVerifiedSignature { .. })
+        ));
+        // A changed size breaks the signature.
+        let tampered = note.replacen("\n42\n", "\n43\n", 1);
+        assert!(matches!(
+            verifier.verify(&tampered),
+            Err(Error::InvalidSignature { .. })
+        ));
+        // A signed text that is not a checkpoint.
+        let not_a_checkpoint = signer.sign_text("hello\n")?;
+        assert!(matches!(
+            verifier.verify(&not_a_checkpoint),
+            Err(Error::MalformedCheckpoint { .. })
+        ));
+        // A checkpoint whose origin breaks the format is not signed.
+        checkpoint.origin = "two\nlines".into();
+        assert!(signer.sign(&checkpoint).is_err());
+        Ok(())
+    }
+}
