@@ -18,6 +18,30 @@
 //! Randomness comes from the caller: [`SignerKey::generate`] takes the 32 seed
 //! bytes.
 //!
+//! ```
+//! use veedor_ledger::{Checkpoint, MerkleLog, SignerKey, leaf_hash};
+//!
+//! let mut log = MerkleLog::new();
+//! let index = log.append(b"acta 1");
+//! log.append(b"acta 2");
+//!
+//! // The log signs a checkpoint after each batch.
+//! let signer = SignerKey::generate([7; 32], "veedor.example/ve2024")?;
+//! let checkpoint = Checkpoint::new("veedor.example/ve2024", log.size(), log.root())?;
+//! let note = signer.sign(&checkpoint)?;
+//!
+//! // Anyone with the verifier key checks it and proves an entry is in it.
+//! let verifier = signer.verifier_key().to_string();
+//! let verified = veedor_ledger::VerifierKey::parse(&verifier)?.verify(&note)?;
+//! let proof = log.inclusion_proof(index, verified.size)?;
+//! proof.verify(&leaf_hash(b"acta 1"), &verified.root)?;
+//!
+//! // The static mirror: hash tiles and entry bundles, by C2SP path.
+//! let tiles: Vec<String> = log.tiles(log.size())?.map(|(path, _)| path.to_string()).collect();
+//! assert_eq!(tiles, ["tile/0/000.p/2"]);
+//! # Ok::<(), veedor_ledger::Error>(())
+//! ```
+//!
 //! [RFC 6962, section 2.1]: https://www.rfc-editor.org/rfc/rfc6962#section-2.1
 //! [RFC 9162, section 2.1.3.2 and 2.1.4.2]: https://www.rfc-editor.org/rfc/rfc9162#section-2.1.3.2
 //! [C2SP tlog-tiles]: https://c2sp.org/tlog-tiles

@@ -293,7 +293,12 @@ impl MerkleLog {
                 needed: size,
             });
         }
-        for (index, (entry, expected)) in entries.iter().zip(&self.levels[0]).enumerate() {
+        for (index, (entry, expected)) in entries
+            .iter()
+            .zip(&self.levels[0])
+            .take(tree_size)
+            .enumerate()
+        {
             let entry = entry.as_ref();
             if entry.len() > usize::from(u16::MAX) {
                 return Err(Error::EntryTooLong {
