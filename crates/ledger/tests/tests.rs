@@ -2,5 +2,6 @@
 
 mod interop;
 mod mirror;
+mod parsers;
 mod proofs;
 mod support;
