@@ -44,11 +44,13 @@ proptest! {
 
     #[test]
     fn entry_bundles(bytes in proptest::collection::vec(any::<u8>(), 0..64), width in 1u16..=256) {
-        if let Ok(path) = TilePath::entry_bundle(0, width) {
-            if let Ok(entries) = decode_entry_bundle(&path, &bytes) {
-                prop_assert_eq!(entries.len(), usize::from(width));
-                prop_assert_eq!(veedor_ledger::encode_entry_bundle(&entries).ok(), Some(bytes));
-            }
+        let path = TilePath::entry_bundle(0, width);
+        prop_assert!(path.is_ok());
+        if let Ok(path) = path
+            && let Ok(entries) = decode_entry_bundle(&path, &bytes)
+        {
+            prop_assert_eq!(entries.len(), usize::from(width));
+            prop_assert_eq!(veedor_ledger::encode_entry_bundle(&entries).ok(), Some(bytes));
         }
     }
 }
