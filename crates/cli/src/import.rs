@@ -358,8 +358,9 @@ pub fn registry(context: &Context, path: &Path) -> anyhow::Result<u8> {
         read: 0,
         progress: progress.clone(),
     };
-    // About 22 bytes a row (`12345678,201301006,1`).
-    let size_hint = usize::try_from(size / 22).unwrap_or(0);
+    // A row is 20 bytes or more (`1234567,201301006,1`): reserving for 20-byte rows gives room
+    // for every voter at once, without the doubling that would reserve twice the memory.
+    let size_hint = usize::try_from(size / 20).unwrap_or(0);
     let registry = veedor_formats::parse_registry(&mut reader, &election, size_hint, |id| {
         keys.get(&id).copied()
     })

@@ -1,50 +1,36 @@
 //! The voter registry: voter id -> table, for tens or hundreds of millions of voters, with no
-//! names. Stored as two parallel sorted arrays, so a country of 21.4 million voters whose ids fit
-//! in 32 bits takes 8 bytes per voter, and a lookup is a binary search.
+//! names. While every id fits in 32 bits (Venezuela's do), a voter is one `u64`, the id in the
+//! high half and the table key in the low half, in one sorted array: 8 bytes per voter, built by
+//! sorting in place and looked up by a binary search that touches one array. Wider ids (16-digit
+//! national numbers) take two parallel arrays, 12 bytes per voter.
 
 use crate::CoreError;
 use crate::id::{TableKey, VoterId};
 
-/// The sorted voter ids: 32-bit when every id fits, else 64-bit.
+/// The sorted entries.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VoterIds {
-    /// Every id below 2^32.
-    Narrow(Vec<u32>),
-    /// Some id needs 64 bits.
-    Wide(Vec<u64>),
-}
-
-impl VoterIds {
-    fn len(&self) -> usize {
-        match self {
-            Self::Narrow(ids) => ids.len(),
-            Self::Wide(ids) => ids.len(),
-        }
-    }
-
-    fn position(&self, voter: VoterId) -> Option<usize> {
-        match self {
-            Self::Narrow(ids) => {
-                let id = u32::try_from(voter.get()).ok()?;
-                ids.binary_search(&id).ok()
-            }
-            Self::Wide(ids) => ids.binary_search(&voter.get()).ok(),
-        }
-    }
-
-    fn get(&self, index: usize) -> Option<VoterId> {
-        match self {
-            Self::Narrow(ids) => ids.get(index).map(|&id| VoterId::new(u64::from(id))),
-            Self::Wide(ids) => ids.get(index).map(|&id| VoterId::new(id)),
-        }
-    }
+    /// Every id below 2^32: `id << 32 | table key`, ascending.
+    Packed(Vec<u64>),
+    /// Some id needs 64 bits: ids ascending, and the table keys in the same order.
+    Wide(Vec<u64>, Vec<u32>),
 }
 
 /// An immutable registry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Registry {
-    ids: VoterIds,
-    tables: Vec<u32>,
+    entries: VoterIds,
+}
+
+fn pack(id: u32, table: u32) -> u64 {
+    (u64::from(id) << 32) | u64::from(table)
+}
+
+fn unpack(value: u64) -> (u64, u32) {
+    (
+        value >> 32,
+        u32::try_from(value & u64::from(u32::MAX)).unwrap_or(u32::MAX),
+    )
 }
 
 impl Registry {
@@ -52,79 +38,90 @@ impl Registry {
     #[must_use]
     pub fn empty() -> Self {
         Self {
-            ids: VoterIds::Narrow(Vec::new()),
-            tables: Vec::new(),
+            entries: VoterIds::Packed(Vec::new()),
         }
     }
 
-    /// A registry from arrays already sorted by id (as a store saved them). Checks that the ids
-    /// strictly increase and that both arrays have the same length.
-    pub fn from_sorted_parts(ids: VoterIds, tables: Vec<u32>) -> Result<Self, CoreError> {
-        let increasing = match &ids {
-            VoterIds::Narrow(ids) => ids.windows(2).all(|w| w[0] < w[1]),
-            VoterIds::Wide(ids) => ids.windows(2).all(|w| w[0] < w[1]),
+    /// A registry from entries already sorted by id (as a store saved them). Checks that the ids
+    /// strictly increase and, for wide entries, that both arrays have the same length.
+    pub fn from_sorted(entries: VoterIds) -> Result<Self, CoreError> {
+        let valid = match &entries {
+            VoterIds::Packed(packed) => packed.windows(2).all(|w| w[0] >> 32 < w[1] >> 32),
+            VoterIds::Wide(ids, tables) => {
+                ids.len() == tables.len() && ids.windows(2).all(|w| w[0] < w[1])
+            }
         };
-        if !increasing || ids.len() != tables.len() {
+        if !valid {
             return Err(CoreError::CorruptRegistry);
         }
-        Ok(Self { ids, tables })
+        Ok(Self { entries })
     }
 
     /// The table of a voter.
     #[must_use]
     pub fn lookup(&self, voter: VoterId) -> Option<TableKey> {
-        let index = self.ids.position(voter)?;
-        self.tables.get(index).copied().map(TableKey::new)
+        match &self.entries {
+            VoterIds::Packed(packed) => {
+                let id = u32::try_from(voter.get()).ok()?;
+                let index = packed
+                    .binary_search_by_key(&u64::from(id), |&v| v >> 32)
+                    .ok()?;
+                packed.get(index).map(|&v| TableKey::new(unpack(v).1))
+            }
+            VoterIds::Wide(ids, tables) => {
+                let index = ids.binary_search(&voter.get()).ok()?;
+                tables.get(index).map(|&t| TableKey::new(t))
+            }
+        }
     }
 
     /// How many voters.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.tables.len()
+        match &self.entries {
+            VoterIds::Packed(packed) => packed.len(),
+            VoterIds::Wide(ids, _) => ids.len(),
+        }
     }
 
     /// Whether it has no voters.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.tables.is_empty()
+        self.len() == 0
     }
 
-    /// The sorted ids.
+    /// The entries, for a store to save.
     #[must_use]
-    pub fn ids(&self) -> &VoterIds {
-        &self.ids
-    }
-
-    /// The table keys, parallel to [`Self::ids`].
-    #[must_use]
-    pub fn table_keys(&self) -> &[u32] {
-        &self.tables
+    pub fn entries(&self) -> &VoterIds {
+        &self.entries
     }
 
     /// The voter at a position in id order.
     #[must_use]
     pub fn voter_at(&self, index: usize) -> Option<(VoterId, TableKey)> {
-        Some((
-            self.ids.get(index)?,
-            TableKey::new(*self.tables.get(index)?),
-        ))
+        match &self.entries {
+            VoterIds::Packed(packed) => packed.get(index).map(|&v| {
+                let (id, table) = unpack(v);
+                (VoterId::new(id), TableKey::new(table))
+            }),
+            VoterIds::Wide(ids, tables) => Some((
+                VoterId::new(*ids.get(index)?),
+                TableKey::new(*tables.get(index)?),
+            )),
+        }
     }
 
     /// Bytes of memory held by the arrays.
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
-        let ids = match &self.ids {
-            VoterIds::Narrow(ids) => ids.capacity() * 4,
-            VoterIds::Wide(ids) => ids.capacity() * 8,
-        };
-        ids + self.tables.capacity() * 4
+        match &self.entries {
+            VoterIds::Packed(packed) => packed.capacity() * 8,
+            VoterIds::Wide(ids, tables) => ids.capacity() * 8 + tables.capacity() * 4,
+        }
     }
 }
 
 /// Collects (voter, table) pairs in any order and builds a [`Registry`].
-///
-/// While every id fits in 32 bits, a pair is packed into one `u64` (id high, table low), so
-/// that sorting 21 million pairs moves 8 bytes each and needs no comparator.
 #[derive(Debug, Default)]
 pub struct RegistryBuilder {
     packed: Vec<u64>,
@@ -144,15 +141,12 @@ impl RegistryBuilder {
     /// Adds one voter.
     pub fn push(&mut self, voter: VoterId, table: TableKey) {
         match u32::try_from(voter.get()) {
-            Ok(id) if self.wide.is_empty() => {
-                self.packed
-                    .push((u64::from(id) << 32) | u64::from(table.get()));
-            }
+            Ok(id) if self.wide.is_empty() => self.packed.push(pack(id, table.get())),
             _ => {
                 if self.wide.is_empty() {
                     self.wide.reserve(self.packed.len() + 1);
                     self.wide.extend(self.packed.drain(..).map(unpack));
-                    self.packed.shrink_to_fit();
+                    self.packed = Vec::new();
                 }
                 self.wide.push((voter.get(), table.get()));
             }
@@ -171,7 +165,7 @@ impl RegistryBuilder {
         self.len() == 0
     }
 
-    /// Sorts and builds. A voter id that appears twice is an error naming it.
+    /// Sorts and builds, in place. A voter id that appears twice is an error naming it.
     pub fn build(self) -> Result<Registry, CoreError> {
         let Self {
             mut packed,
@@ -184,16 +178,9 @@ impl RegistryBuilder {
                     voter: VoterId::new(pair[0] >> 32),
                 });
             }
-            let mut ids = Vec::with_capacity(packed.len());
-            let mut tables = Vec::with_capacity(packed.len());
-            for value in packed {
-                let (id, table) = unpack(value);
-                ids.push(u32::try_from(id).unwrap_or(u32::MAX));
-                tables.push(table);
-            }
+            packed.shrink_to_fit();
             Ok(Registry {
-                ids: VoterIds::Narrow(ids),
-                tables,
+                entries: VoterIds::Packed(packed),
             })
         } else {
             wide.sort_unstable();
@@ -204,18 +191,10 @@ impl RegistryBuilder {
             }
             let (ids, tables) = wide.into_iter().unzip();
             Ok(Registry {
-                ids: VoterIds::Wide(ids),
-                tables,
+                entries: VoterIds::Wide(ids, tables),
             })
         }
     }
-}
-
-fn unpack(value: u64) -> (u64, u32) {
-    (
-        value >> 32,
-        u32::try_from(value & u64::from(u32::MAX)).unwrap_or(u32::MAX),
-    )
 }
 
 #[cfg(test)]
@@ -235,12 +214,12 @@ mod tests {
     #[test]
     fn narrow_and_wide_ids_find_their_tables() -> Result<(), CoreError> {
         let narrow = build(&[(30, 3), (10, 1), (20, 2)])?;
-        assert!(matches!(narrow.ids(), VoterIds::Narrow(_)));
+        assert!(matches!(narrow.entries(), VoterIds::Packed(_)));
         assert_eq!(narrow.lookup(VoterId::new(20)), Some(TableKey::new(2)));
         assert_eq!(narrow.lookup(VoterId::new(21)), None);
         assert_eq!(narrow.lookup(VoterId::new(1 << 40)), None);
         let wide = build(&[(30, 3), (1 << 40, 7), (10, 1)])?;
-        assert!(matches!(wide.ids(), VoterIds::Wide(_)));
+        assert!(matches!(wide.entries(), VoterIds::Wide(..)));
         assert_eq!(wide.lookup(VoterId::new(1 << 40)), Some(TableKey::new(7)));
         assert_eq!(wide.lookup(VoterId::new(10)), Some(TableKey::new(1)));
         Ok(())
@@ -257,8 +236,12 @@ mod tests {
 
     #[test]
     fn corrupt_parts_are_refused() {
-        assert!(Registry::from_sorted_parts(VoterIds::Narrow(vec![2, 1]), vec![0, 0]).is_err());
-        assert!(Registry::from_sorted_parts(VoterIds::Narrow(vec![1, 2]), vec![0]).is_err());
+        assert!(Registry::from_sorted(VoterIds::Packed(vec![2 << 32, 1 << 32])).is_err());
+        assert!(
+            Registry::from_sorted(VoterIds::Packed(vec![(2 << 32) | 1, (2 << 32) | 2])).is_err()
+        );
+        assert!(Registry::from_sorted(VoterIds::Wide(vec![1, 2], vec![0])).is_err());
+        assert!(Registry::from_sorted(VoterIds::Wide(vec![1, 2], vec![0, 0])).is_ok());
     }
 
     proptest! {

@@ -48,6 +48,63 @@ pub(crate) fn write_durably(target: &Path, bytes: &[u8]) -> Result<(), StoreErro
     result
 }
 
+/// Hashes what passes through to a writer.
+struct HashingWriter<W> {
+    inner: W,
+    hasher: Hasher,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(bytes)?;
+        self.hasher.update(&bytes[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Streams a new file into `folder` and names it by the SHA-256 of its content
+/// (`<hex>.<extension>`), durably: temporary file, fsync, rename, fsync of the folder. Returns
+/// the digest and the path. Nothing of the content is held in memory.
+pub(crate) fn write_content_addressed(
+    folder: &Path,
+    extension: &str,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(Sha256, PathBuf), StoreError> {
+    fs::create_dir_all(folder).map_err(io_error(folder))?;
+    let temporary = folder.join(format!(
+        ".tmp-{}-{}",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let file = File::create(&temporary).map_err(io_error(&temporary))?;
+        let mut writer = HashingWriter {
+            inner: std::io::BufWriter::with_capacity(1 << 20, file),
+            hasher: Hasher::new(),
+        };
+        write(&mut writer).map_err(io_error(&temporary))?;
+        writer.flush().map_err(io_error(&temporary))?;
+        let digest = Sha256::from_bytes(writer.hasher.finalize().into());
+        let file = writer
+            .inner
+            .into_inner()
+            .map_err(|error| io_error(&temporary)(error.into_error()))?;
+        file.sync_all().map_err(io_error(&temporary))?;
+        let target = folder.join(format!("{}.{extension}", digest.to_hex()));
+        fs::rename(&temporary, &target).map_err(io_error(&target))?;
+        sync_folder(folder)?;
+        Ok((digest, target))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    result
+}
+
 /// Syncs a folder so that a rename into it survives a power cut.
 pub(crate) fn sync_folder(folder: &Path) -> Result<(), StoreError> {
     File::open(folder)

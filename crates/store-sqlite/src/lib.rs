@@ -610,10 +610,15 @@ impl Store for SqliteStore {
         registry: &Registry,
         source: &SourceFile,
     ) -> Result<BatchOutcome, StoreError> {
-        let bytes = registry_file::encode(registry);
-        let digest = sha256(&bytes).to_hex();
-        let path = self.registry_path(&digest);
         let previous = self.current_registry_file()?;
+        // The file first, streamed and synced under a name of its own hash; then the row that
+        // makes it current. A crash in between leaves an unused file, never a current registry
+        // that is missing or partial.
+        let (digest, path) =
+            files::write_content_addressed(&self.folder.join("registry"), "bin", |out| {
+                registry_file::write(registry, out)
+            })?;
+        let digest = digest.to_hex();
         if previous.as_ref() == Some(&path) {
             let at: String = self
                 .connection
@@ -627,9 +632,6 @@ impl Store for SqliteStore {
                 at: timestamp(&at)?,
             });
         }
-        // The file first, durably; then the row that makes it current. A crash in between leaves
-        // an unused file, never a current registry that is missing or partial.
-        files::write_durably(&path, &bytes)?;
         let transaction = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -658,7 +660,7 @@ impl Store for SqliteStore {
             )
             .map_err(db_error)?;
         transaction.commit().map_err(db_error)?;
-        if let Some(previous) = previous
+        if let Some(previous) = previous.filter(|p| *p != path)
             && let Err(error) = fs::remove_file(&previous)
         {
             tracing::warn!(path = %previous.display(), %error, "could not remove the previous registry file");

@@ -1,0 +1,13 @@
+//! The `veedor` binary end to end, on real SQLite files in temporary folders.
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers: a panic is a failed test, with its message"
+)]
+
+mod bad_input;
+mod copies;
+mod crash;
+mod lookup;
+mod real_results;
+mod support;
