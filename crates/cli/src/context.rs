@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use veedor_core::{Election, Sha256, Timestamp};
-use veedor_store::{FileKind, SourceFile};
+use veedor_store::{FileKind, SourceFile, Store};
 use veedor_store_sqlite::SqliteStore;
 
 use crate::exit;
@@ -97,13 +97,35 @@ pub fn election_definition(election: &str) -> anyhow::Result<String> {
     String::from_utf8(bytes).with_context(|| format!("{}: expected UTF-8 text", path.display()))
 }
 
+/// Creates a store and its log key.
+pub fn create_store(
+    folder: &Path,
+    definition: &str,
+    origin: Option<&str>,
+) -> anyhow::Result<SqliteStore> {
+    let store = SqliteStore::create(folder, definition, &parse_election, now())
+        .with_context(|| format!("creating the data folder {}", folder.display()))?;
+    let origin = match origin {
+        Some(origin) => origin.to_owned(),
+        None => crate::ledger::default_origin(&store.election()?.id)?,
+    };
+    crate::ledger::create_key(folder, &origin)?;
+    Ok(store)
+}
+
+/// `veedor key`.
+pub fn key(context: &Context) -> anyhow::Result<u8> {
+    let key = crate::ledger::read_key(&context.data)?;
+    println!("{}", key.verifier_key());
+    Ok(exit::OK)
+}
+
 /// `veedor init`.
-pub fn init(context: &Context, election: &str) -> anyhow::Result<u8> {
+pub fn init(context: &Context, election: &str, origin: Option<&str>) -> anyhow::Result<u8> {
     let definition = election_definition(election)?;
     let parsed = veedor_formats::parse_election(&definition)
         .with_context(|| format!("election {election}"))?;
-    SqliteStore::create(&context.data, &definition, &parse_election, now())
-        .with_context(|| format!("creating the data folder {}", context.data.display()))?;
+    create_store(&context.data, &definition, origin)?;
     println!(
         "Created {} for {} ({}): {} candidates, {} ballot cards, levels {}.",
         context.data.display(),

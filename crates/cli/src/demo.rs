@@ -12,10 +12,10 @@ use veedor_core::{
 };
 use veedor_sim::registry::{RegistryPlan, voters};
 use veedor_store::{FileKind, SourceFile, Store};
-use veedor_store_sqlite::{SqliteStore, sha256};
+use veedor_store_sqlite::sha256;
 use veedor_web::api::{self, TallyScope};
 
-use crate::context::{InputFile, SHIPPED_ELECTIONS, now, parse_election};
+use crate::context::{InputFile, SHIPPED_ELECTIONS, now};
 use crate::exit;
 use crate::import::{self, Row};
 use crate::show::{load_results, render_area, thousands};
@@ -59,7 +59,7 @@ pub fn run(dir: &Path) -> anyhow::Result<u8> {
     let started = Instant::now();
     prepare(dir)?;
     let (_, definition) = SHIPPED_ELECTIONS[0];
-    let mut store = SqliteStore::create(dir, definition, &parse_election, now())?;
+    let mut store = crate::context::create_store(dir, definition, None)?;
     let election = store.election()?;
     println!("veedor demo: {}", election.title.get("en"));
     println!("  data folder: {}", dir.display());
@@ -100,6 +100,12 @@ pub fn run(dir: &Path) -> anyhow::Result<u8> {
         RESULTS_NAME,
         input.source.sha256
     );
+    if let Some(size) = summary.checkpoint {
+        println!(
+            "  transparency log: {size} entries, checkpoint signed with key {}",
+            crate::ledger::read_key(dir)?.verifier_key()
+        );
+    }
 
     // 2. A synthetic registry: as many made-up voter ids per table as it has registered voters.
     let tables = store.tables()?;

@@ -13,10 +13,11 @@ use veedor_core::{
     ActaRecord, AreaCode, Election, FindingCode, Location, PollingTable, Provenance, Sha256,
     SourceKind, TableId, TableKey, validate,
 };
-use veedor_formats::{MAX_LISTED_PROBLEMS, RowProblem};
+use veedor_formats::{LogEntry, MAX_LISTED_PROBLEMS, RowProblem};
 use veedor_store::{
     Batch, BatchOutcome, FileKind, NewCopy, Rejection, SourceFile, Store, TableMode,
 };
+use veedor_store_sqlite::SqliteStore;
 
 use crate::context::{Context, InputFile, file_name, now, read_input, short_hash};
 use crate::exit;
@@ -39,6 +40,7 @@ pub struct Summary {
     pub findings: BTreeMap<FindingCode, usize>,
     pub unknown_tables: Vec<(Location, String)>,
     pub rejected: Vec<RowProblem>,
+    pub checkpoint: Option<u64>,
 }
 
 /// Builds the batch for rows of acta copies: each row validated against the store's tables;
@@ -88,18 +90,28 @@ pub fn copies_batch(
                 .entry(election.geography.area_of(id.centre, level))
                 .or_insert(name);
         }
+        let provenance = Provenance {
+            source: source_kind,
+            file_name: source.file_name.clone(),
+            file_sha256: source.sha256,
+            location: row.location,
+            received_at: source.received_at,
+            device: None,
+            volunteer: None,
+        };
+        let log_entry = LogEntry::of_copy(
+            &election.id,
+            election.geography.centre_digits,
+            &row.record,
+            &provenance,
+            &findings,
+        )
+        .encode();
         copies.push(NewCopy {
             record: row.record,
-            provenance: Provenance {
-                source: source_kind,
-                file_name: source.file_name.clone(),
-                file_sha256: source.sha256,
-                location: row.location,
-                received_at: source.received_at,
-                device: None,
-                volunteer: None,
-            },
+            provenance,
             findings,
+            log_entry,
         });
     }
     let batch = Batch {
@@ -119,9 +131,14 @@ pub fn copies_batch(
     (batch, summary)
 }
 
-/// Applies a batch and completes the summary.
-pub fn apply(store: &mut dyn Store, batch: &Batch, summary: &mut Summary) -> anyhow::Result<()> {
-    match store.apply(batch)? {
+/// Applies a batch, completes the summary, and signs a checkpoint of the log if it grew.
+pub fn apply(store: &mut SqliteStore, batch: &Batch, summary: &mut Summary) -> anyhow::Result<()> {
+    let outcome = store.apply(batch)?;
+    let folder = store.folder().to_owned();
+    if let Some(checkpoint) = crate::ledger::sign_checkpoint(store, &folder)? {
+        summary.checkpoint = Some(checkpoint.size);
+    }
+    match outcome {
         BatchOutcome::Applied {
             copies_added,
             tables_added,
@@ -139,7 +156,7 @@ pub fn apply(store: &mut dyn Store, batch: &Batch, summary: &mut Summary) -> any
 /// Applies a batch of copies; a file of which no row could be read is refused whole and
 /// nothing is recorded, so that the corrected file can be imported later.
 fn apply_copies(
-    store: &mut dyn Store,
+    store: &mut SqliteStore,
     batch: &Batch,
     summary: &mut Summary,
     path: &Path,
@@ -176,6 +193,9 @@ fn print_summary(input: &InputFile, summary: &Summary, what: &str) -> u8 {
         summary.tables_updated,
         short_hash(&source.sha256)
     );
+    if let Some(size) = summary.checkpoint {
+        println!("  log: signed a checkpoint of {size} entries");
+    }
     for (code, count) in &summary.findings {
         println!(
             "  flagged {} ({}): {count}",

@@ -5,6 +5,7 @@ mod context;
 mod demo;
 mod generate;
 mod import;
+mod ledger;
 mod show;
 
 use std::path::PathBuf;
@@ -53,7 +54,13 @@ enum Command {
         /// (`ve-2024-presidential`).
         #[arg(long)]
         election: String,
+        /// The name of the transparency log (its checkpoints' origin): a schema-less URL where
+        /// it will be published. Default: `veedor/<election id>/<random tag>`.
+        #[arg(long)]
+        origin: Option<String>,
     },
+    /// Print the transparency log's public key (the verifier key that `veedor verify` takes).
+    Key,
     /// Import a file into the store.
     Import {
         #[command(subcommand)]
@@ -152,7 +159,8 @@ enum TallyFormat {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     let context = Context::new(cli.data);
     match cli.command {
-        Command::Init { election } => context::init(&context, &election),
+        Command::Init { election, origin } => context::init(&context, &election, origin.as_deref()),
+        Command::Key => context::key(&context),
         Command::Import { what } => match what {
             ImportCommand::Tables { file } => import::tables(&context, &file),
             ImportCommand::Results { file } => import::results(&context, &file),

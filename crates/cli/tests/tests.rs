@@ -8,6 +8,7 @@
 mod bad_input;
 mod copies;
 mod crash;
+mod ledger;
 mod lookup;
 mod real_results;
 mod support;

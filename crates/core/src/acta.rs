@@ -183,6 +183,8 @@ pub struct ActaCopy {
     pub provenance: Provenance,
     /// Validation findings.
     pub findings: Vec<Finding>,
+    /// Its index in the transparency log, once logged.
+    pub log_index: Option<u64>,
 }
 
 impl ActaCopy {

@@ -224,6 +224,7 @@ mod tests {
                 volunteer: None,
             },
             findings: vec![],
+            log_index: None,
         }
     }
 

@@ -169,6 +169,7 @@ mod tests {
             } else {
                 vec![]
             },
+            log_index: None,
         }
     }
 

@@ -8,6 +8,7 @@
 
 mod columns;
 mod election_file;
+pub mod log_entry;
 mod payload_lines;
 mod registry_csv;
 mod results_csv;
@@ -18,6 +19,7 @@ pub mod ve2024;
 use std::fmt;
 
 pub use election_file::parse_election;
+pub use log_entry::LogEntry;
 pub use payload_lines::{PayloadRow, PayloadsFile, parse_payload_lines};
 pub use registry_csv::parse_registry;
 pub use results_csv::{ResultRow, ResultsFile, parse_results};

@@ -22,7 +22,7 @@ use veedor_core::{
 };
 use veedor_store::{
     Batch, BatchOutcome, FileKind, RegistryInfo, Rejection, SourceFile, Store, StoreError,
-    StoredSource, TableMode,
+    StoredCheckpoint, StoredSource, TableMode,
 };
 
 pub use files::{FsBlobStore, sha256};
@@ -404,8 +404,8 @@ impl Store for SqliteStore {
                 .prepare(
                     "SELECT id, centre, number, counts_kind, counts, null_votes, stated_valid,
                             stated_registered, format_fields, source_kind, file_name, file_sha256,
-                            location_kind, location, received_at, device, volunteer
-                     FROM copies ORDER BY id",
+                            location_kind, location, received_at, device, volunteer, l.idx
+                     FROM copies LEFT JOIN log_entries l ON l.copy_id = copies.id ORDER BY copies.id",
                 )
                 .map_err(db_error)?;
             let mut rows = statement.query([]).map_err(db_error)?;
@@ -493,7 +493,15 @@ impl Store for SqliteStore {
             }
         }
         let mut copies_added = 0;
+        let mut log_size: i64 = transaction
+            .query_row("SELECT count(*) FROM log_entries", [], |row| row.get(0))
+            .map_err(db_error)?;
         {
+            let mut append_entry = transaction
+                .prepare_cached(
+                    "INSERT INTO log_entries (idx, copy_id, entry, leaf_hash) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(db_error)?;
             let mut insert = transaction
                 .prepare_cached(
                     "INSERT INTO copies (centre, number, counts_kind, counts, null_votes, stated_valid,
@@ -543,6 +551,16 @@ impl Store for SqliteStore {
                 if inserted == 1 {
                     copies_added += 1;
                     let copy_id = transaction.last_insert_rowid();
+                    let leaf = veedor_ledger::leaf_hash(&copy.log_entry);
+                    append_entry
+                        .execute(params![
+                            log_size,
+                            copy_id,
+                            copy.log_entry,
+                            &leaf.as_bytes()[..]
+                        ])
+                        .map_err(db_error)?;
+                    log_size += 1;
                     for finding in &copy.findings {
                         insert_finding
                             .execute(params![copy_id, finding.code.code(), finding.detail])
@@ -710,6 +728,82 @@ impl Store for SqliteStore {
         }
     }
 
+    fn log_size(&self) -> Result<u64, StoreError> {
+        let size: i64 = self
+            .connection
+            .query_row("SELECT count(*) FROM log_entries", [], |row| row.get(0))
+            .map_err(db_error)?;
+        Ok(u64::try_from(size).unwrap_or(0))
+    }
+
+    fn log_leaf_hashes(&self) -> Result<Vec<[u8; 32]>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT leaf_hash FROM log_entries ORDER BY idx")
+            .map_err(db_error)?;
+        let mut rows = statement.query([]).map_err(db_error)?;
+        let mut hashes = Vec::new();
+        while let Some(row) = rows.next().map_err(db_error)? {
+            let bytes = row
+                .get_ref(0)
+                .map_err(db_error)?
+                .as_blob()
+                .map_err(|e| db_error(e.into()))?;
+            hashes.push(<[u8; 32]>::try_from(bytes).map_err(|_| corrupt("leaf hash length"))?);
+        }
+        Ok(hashes)
+    }
+
+    fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare_cached(
+                "SELECT entry FROM log_entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
+            )
+            .map_err(db_error)?;
+        let entries = statement
+            .query_map(params![to_i64(start), to_i64(end)], |row| row.get(0))
+            .map_err(db_error)?
+            .collect::<Result<Vec<Vec<u8>>, _>>()
+            .map_err(db_error)?;
+        Ok(entries)
+    }
+
+    fn add_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> Result<(), StoreError> {
+        self.connection
+            .execute(
+                "INSERT INTO checkpoints (size, note, signed_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (size) DO NOTHING",
+                params![
+                    to_i64(checkpoint.size),
+                    checkpoint.note,
+                    checkpoint.signed_at.to_string()
+                ],
+            )
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        let row = self
+            .connection
+            .query_row(
+                "SELECT size, note, signed_at FROM checkpoints ORDER BY size DESC LIMIT 1",
+                [],
+                checkpoint_from_row,
+            )
+            .optional()
+            .map_err(db_error)?;
+        row.map(|(size, note, at)| {
+            Ok(StoredCheckpoint {
+                size: u64::try_from(size).map_err(|_| corrupt("checkpoint size"))?,
+                note,
+                signed_at: timestamp(&at)?,
+            })
+        })
+        .transpose()
+    }
+
     fn load_registry(&self) -> Result<Registry, StoreError> {
         match self.current_registry_file()? {
             Some(path) => {
@@ -719,6 +813,10 @@ impl Store for SqliteStore {
             None => Ok(Registry::empty()),
         }
     }
+}
+
+fn checkpoint_from_row(row: &Row<'_>) -> rusqlite::Result<(i64, String, String)> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
 }
 
 fn copy_from_row(
@@ -777,5 +875,9 @@ fn copy_from_row(
                 .transpose()?,
         },
         findings: findings.remove(&id).unwrap_or_default(),
+        log_index: row
+            .get::<_, Option<i64>>(17)
+            .map_err(get_error)?
+            .and_then(|i| u64::try_from(i).ok()),
     })
 }

@@ -84,6 +84,20 @@ const MIGRATIONS: &[&str] = &[
         source_id INTEGER NOT NULL REFERENCES sources (id)
     );
     ",
+    // 2: the transparency log. One entry per stored copy, indexes from 0 without gaps.
+    r"
+    CREATE TABLE log_entries (
+        idx INTEGER PRIMARY KEY CHECK (idx >= 0),
+        copy_id INTEGER NOT NULL UNIQUE REFERENCES copies (id),
+        entry BLOB NOT NULL,
+        leaf_hash BLOB NOT NULL CHECK (length(leaf_hash) = 32)
+    );
+    CREATE TABLE checkpoints (
+        size INTEGER PRIMARY KEY,
+        note TEXT NOT NULL,
+        signed_at TEXT NOT NULL
+    );
+    ",
 ];
 
 /// The schema version this build writes.

@@ -83,6 +83,20 @@ pub struct NewCopy {
     pub provenance: Provenance,
     /// What validation found.
     pub findings: Vec<Finding>,
+    /// Its transparency-log entry (`veedor_formats::LogEntry`), appended to the log if and only
+    /// if the copy is stored.
+    pub log_entry: Vec<u8>,
+}
+
+/// A signed checkpoint of the transparency log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    /// The log's size it commits to.
+    pub size: u64,
+    /// The signed note (C2SP tlog-checkpoint in C2SP signed-note).
+    pub note: String,
+    /// When it was signed.
+    pub signed_at: Timestamp,
 }
 
 /// A part of a file that could not be used, kept with the source for the record.
@@ -235,6 +249,21 @@ pub trait Store: Send {
 
     /// The whole registry, for a server that answers many lookups.
     fn load_registry(&self) -> Result<Registry, StoreError>;
+
+    /// Entries in the transparency log.
+    fn log_size(&self) -> Result<u64, StoreError>;
+
+    /// The leaf hashes of the log's entries, in order (RFC 6962: SHA-256 of 0x00 and the entry).
+    fn log_leaf_hashes(&self) -> Result<Vec<[u8; 32]>, StoreError>;
+
+    /// The log's entries `start..end`.
+    fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError>;
+
+    /// Keeps a signed checkpoint.
+    fn add_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> Result<(), StoreError>;
+
+    /// The latest signed checkpoint.
+    fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError>;
 }
 
 /// Scans and other files, by their SHA-256.

@@ -1,0 +1,248 @@
+//! The transparency log's entry for one acta copy (`veedor/acta-copy/1`): UTF-8 text, one
+//! `key: value` line per field in a fixed order, so that anyone can read an entry and anyone can
+//! re-create it from the published data files. Documented in `docs/ledger.md`.
+//!
+//! ```text
+//! veedor/acta-copy/1
+//! election: ve-2024-presidential
+//! table: 201301006.01
+//! source: qr
+//! counts: cells 140,7,10,...
+//! null_votes: 0
+//! stated_valid_votes: -
+//! stated_registered: -
+//! format_fields: suffix=1.0001 field4=0
+//! file_name: 408106_387187_0096Acta0096.jpg
+//! file_sha256: 9f2c...
+//! location: page 1
+//! received_at: 2026-11-27T01:59:00.013366967Z
+//! device: -
+//! volunteer: -
+//! findings: -
+//! ```
+//!
+//! A value never contains a line break: control characters in file names are replaced by `?`.
+//! `-` stands for "not given".
+
+use std::fmt::Write as _;
+
+use veedor_core::{ActaRecord, Counts, Finding, Location, Provenance};
+
+/// The first line of every entry.
+pub const ENTRY_HEADER: &str = "veedor/acta-copy/1";
+
+const KEYS: [&str; 15] = [
+    "election",
+    "table",
+    "source",
+    "counts",
+    "null_votes",
+    "stated_valid_votes",
+    "stated_registered",
+    "format_fields",
+    "file_name",
+    "file_sha256",
+    "location",
+    "received_at",
+    "device",
+    "volunteer",
+    "findings",
+];
+
+/// An entry's fields as text, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    /// (key, value) in the fixed order.
+    pub fields: Vec<(String, String)>,
+}
+
+fn clean(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if cleaned.is_empty() {
+        "-".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+fn optional<T: ToString>(value: Option<T>) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| v.to_string())
+}
+
+impl LogEntry {
+    /// The entry of a copy.
+    #[must_use]
+    pub fn of_copy(
+        election_id: &str,
+        centre_digits: u8,
+        record: &ActaRecord,
+        provenance: &Provenance,
+        findings: &[Finding],
+    ) -> Self {
+        let (kind, values) = match &record.counts {
+            Counts::Cells(values) => ("cells", values),
+            Counts::Candidates(values) => ("candidates", values),
+        };
+        let mut counts = String::with_capacity(values.len() * 4 + 12);
+        counts.push_str(kind);
+        counts.push(' ');
+        for (index, value) in values.iter().enumerate() {
+            if index > 0 {
+                counts.push(',');
+            }
+            let _ = write!(counts, "{value}");
+        }
+        let format_fields = record
+            .format_fields
+            .iter()
+            .map(|(key, value)| format!("{}={}", clean(key), clean(value)))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let location = match provenance.location {
+            Location::Line(line) => format!("line {line}"),
+            Location::Page(page) => format!("page {page}"),
+        };
+        let findings = findings
+            .iter()
+            .map(|f| f.code.code())
+            .collect::<Vec<_>>()
+            .join(",");
+        let values = [
+            clean(election_id),
+            record.table.display(centre_digits),
+            provenance.source.as_str().to_owned(),
+            counts,
+            optional(record.null_votes),
+            optional(record.stated_valid_votes),
+            optional(record.stated_registered),
+            if format_fields.is_empty() {
+                "-".to_owned()
+            } else {
+                format_fields
+            },
+            clean(&provenance.file_name),
+            provenance.file_sha256.to_hex(),
+            location,
+            provenance.received_at.to_string(),
+            provenance
+                .device
+                .as_deref()
+                .map_or_else(|| "-".to_owned(), clean),
+            optional(provenance.volunteer.as_ref().map(|v| v.as_str().to_owned())),
+            if findings.is_empty() {
+                "-".to_owned()
+            } else {
+                findings
+            },
+        ];
+        Self {
+            fields: KEYS
+                .iter()
+                .zip(values)
+                .map(|(k, v)| ((*k).to_owned(), v))
+                .collect(),
+        }
+    }
+
+    /// The entry's bytes.
+    #[must_use]
+    pub fn encode(&self) -> Vec<u8> {
+        let mut text = String::with_capacity(512);
+        text.push_str(ENTRY_HEADER);
+        text.push('\n');
+        for (key, value) in &self.fields {
+            let _ = writeln!(text, "{key}: {value}");
+        }
+        text.into_bytes()
+    }
+
+    /// Parses an entry's bytes.
+    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+        let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_owned())?;
+        let mut lines = text.split_terminator('\n');
+        if lines.next() != Some(ENTRY_HEADER) {
+            return Err(format!("expected the first line `{ENTRY_HEADER}`"));
+        }
+        let mut fields = Vec::with_capacity(KEYS.len());
+        for (index, line) in lines.enumerate() {
+            let expected = KEYS
+                .get(index)
+                .ok_or_else(|| format!("line {}: expected the end of the entry", index + 2))?;
+            let value = line
+                .strip_prefix(expected)
+                .and_then(|rest| rest.strip_prefix(": "))
+                .ok_or_else(|| format!("line {}: expected `{expected}: ...`", index + 2))?;
+            fields.push(((*expected).to_owned(), value.to_owned()));
+        }
+        if fields.len() != KEYS.len() || !text.ends_with('\n') {
+            return Err(format!(
+                "expected {} fields, found {}",
+                KEYS.len(),
+                fields.len()
+            ));
+        }
+        Ok(Self { fields })
+    }
+
+    /// The value of a field.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use veedor_core::{
+        CentreCode, FindingCode, Pseudonym, Sha256, SourceKind, TableId, TableNumber, Timestamp,
+    };
+
+    use super::*;
+
+    #[test]
+    fn entries_round_trip_and_read_as_documented() {
+        let record = ActaRecord {
+            table: TableId::new(CentreCode::new(10_113_042), TableNumber::new(2)),
+            counts: Counts::Candidates(vec![260, 93, 5]),
+            null_votes: None,
+            stated_valid_votes: Some(358),
+            stated_registered: Some(673),
+            format_fields: vec![("suffix".to_owned(), "1.0001".to_owned())],
+        };
+        let provenance = Provenance {
+            source: SourceKind::CsvImport,
+            file_name: "bad\nname.csv".to_owned(),
+            file_sha256: Sha256::from_bytes([0xab; 32]),
+            location: Location::Line(3),
+            received_at: Timestamp::UNIX_EPOCH,
+            device: None,
+            volunteer: Pseudonym::new("owl-7").ok(),
+        };
+        let findings = [Finding {
+            code: FindingCode::NoVotes,
+            detail: "x".to_owned(),
+        }];
+        let entry = LogEntry::of_copy("ve-2024-presidential", 9, &record, &provenance, &findings);
+        let bytes = entry.encode();
+        let text = String::from_utf8(bytes.clone()).unwrap_or_default();
+        assert!(text.starts_with(
+            "veedor/acta-copy/1\nelection: ve-2024-presidential\ntable: 010113042.02\n"
+        ));
+        assert!(
+            text.contains(
+                "\ncounts: candidates 260,93,5\nnull_votes: -\nstated_valid_votes: 358\n"
+            )
+        );
+        assert!(text.contains("\nfile_name: bad?name.csv\n"));
+        assert!(text.contains("\nvolunteer: owl-7\nfindings: W202\n"));
+        assert_eq!(LogEntry::parse(&bytes), Ok(entry));
+        assert!(LogEntry::parse(&bytes[..bytes.len() - 1]).is_err());
+        assert!(LogEntry::parse(b"hello\n").is_err());
+    }
+}
