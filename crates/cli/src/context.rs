@@ -103,13 +103,16 @@ pub fn create_store(
     definition: &str,
     origin: Option<&str>,
 ) -> anyhow::Result<SqliteStore> {
-    let store = SqliteStore::create(folder, definition, &parse_election, now())
+    let first_entry = veedor_formats::log_entry::election_entry(definition);
+    let store = SqliteStore::create(folder, definition, &first_entry, &parse_election, now())
         .with_context(|| format!("creating the data folder {}", folder.display()))?;
     let origin = match origin {
         Some(origin) => origin.to_owned(),
         None => crate::ledger::default_origin(&store.election()?.id)?,
     };
     crate::ledger::create_key(folder, &origin)?;
+    let mut store = store;
+    crate::ledger::sign_checkpoint(&mut store, folder)?;
     Ok(store)
 }
 

@@ -3,10 +3,12 @@
 
 mod context;
 mod demo;
+mod export;
 mod generate;
 mod import;
 mod ledger;
 mod show;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -93,6 +95,23 @@ enum Command {
     },
     /// List the imported files and what was rejected from them.
     Sources,
+    /// Write what veedor publishes as static files.
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
+    /// Check a mirror (a folder or a URL) against the log's public key.
+    Verify {
+        /// The mirror: a folder, or the URL it is served at.
+        mirror: String,
+        /// The log's public key (`veedor key` prints it), obtained from its publisher by a way
+        /// other than the mirror.
+        #[arg(long)]
+        key: String,
+        /// An older checkpoint (a file, or the note's text) that this mirror must extend.
+        #[arg(long)]
+        since: Option<String>,
+    },
     /// Set up the 2024 Venezuelan election with its real published results and a synthetic
     /// registry, and show what the actas say.
     Demo {
@@ -123,6 +142,16 @@ enum ImportCommand {
     Registry {
         /// The CSV file.
         file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// Open data (CSV and JSON per acta copy, per table and per level), the scans by hash, and
+    /// the transparency log.
+    Data {
+        /// Where to write (created if needed; files already there are replaced).
+        dir: PathBuf,
     },
 }
 
@@ -183,6 +212,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             } => generate::registry(&context, voters, seed, output.as_deref()),
         },
         Command::Sources => show::sources(&context),
+        Command::Export { what } => match what {
+            ExportCommand::Data { dir } => export::data(&context, &dir),
+        },
+        Command::Verify { mirror, key, since } => verify::run(&mirror, &key, since.as_deref()),
         Command::Demo { dir } => demo::run(&dir),
     }
 }

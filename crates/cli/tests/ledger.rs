@@ -43,7 +43,7 @@ fn every_copy_is_logged_and_every_batch_signed() {
         .expect_code(0);
     assert!(
         run.stdout
-            .contains("log: signed a checkpoint of 24532 entries"),
+            .contains("log: signed a checkpoint of 24533 entries"),
         "{}",
         run.stdout
     );
@@ -51,11 +51,13 @@ fn every_copy_is_logged_and_every_batch_signed() {
     let checkpoint = key
         .verify(&store.latest_checkpoint().unwrap().unwrap().note)
         .unwrap();
-    assert_eq!(checkpoint.size, 24_532);
+    assert_eq!(checkpoint.size, 24_533);
     assert_eq!(checkpoint.origin, key.name());
 
-    // The root is the RFC 6962 root of the entries themselves.
-    let entries = store.log_entries(0, 24_532).unwrap();
+    // The root is the RFC 6962 root of the entries themselves; the first is the election.
+    let entries = store.log_entries(0, 24_533).unwrap();
+    let definition = veedor_formats::log_entry::parse_election_entry(&entries[0]).unwrap();
+    assert!(definition.contains("id = \"ve-2024-presidential\""));
     let log = MerkleLog::from_leaf_hashes(entries.iter().map(|e| leaf_hash(e)).collect());
     assert_eq!(log.root(), checkpoint.root);
     assert_eq!(
@@ -97,7 +99,7 @@ fn every_copy_is_logged_and_every_batch_signed() {
     let newer = key
         .verify(&store.latest_checkpoint().unwrap().unwrap().note)
         .unwrap();
-    assert_eq!(newer.size, 24_533);
+    assert_eq!(newer.size, 24_534);
     let grown = MerkleLog::from_leaf_hashes(
         store
             .log_leaf_hashes()
@@ -106,10 +108,10 @@ fn every_copy_is_logged_and_every_batch_signed() {
             .map(Hash)
             .collect(),
     );
-    let proof = grown.consistency_proof(24_532, 24_533).unwrap();
+    let proof = grown.consistency_proof(24_533, 24_534).unwrap();
     proof.verify(&checkpoint.root, &newer.root).unwrap();
     // Importing the same file again adds no entry and signs nothing new.
     drop(store);
     data.run(&["import", "payloads", &path]).expect_code(0);
-    assert_eq!(open(&data).log_size().unwrap(), 24_533);
+    assert_eq!(open(&data).log_size().unwrap(), 24_534);
 }

@@ -10,5 +10,6 @@ mod copies;
 mod crash;
 mod ledger;
 mod lookup;
+mod mirror;
 mod real_results;
 mod support;

@@ -26,10 +26,32 @@
 
 use std::fmt::Write as _;
 
-use veedor_core::{ActaRecord, Counts, Finding, Location, Provenance};
+use veedor_core::{
+    ActaRecord, Counts, Finding, FindingCode, Location, Provenance, Pseudonym, Sha256, SourceKind,
+    TableId,
+};
 
-/// The first line of every entry.
+/// The first line of an acta copy's entry.
 pub const ENTRY_HEADER: &str = "veedor/acta-copy/1";
+
+/// The first line of the log's first entry, which holds the election definition verbatim, so
+/// that a mirror's reader knows the ballot (which card counts for whom) from the log itself.
+pub const ELECTION_HEADER: &str = "veedor/election/1";
+
+/// The entry that opens every log: the election definition.
+#[must_use]
+pub fn election_entry(definition: &str) -> Vec<u8> {
+    format!("{ELECTION_HEADER}\n{definition}").into_bytes()
+}
+
+/// The election definition in the log's first entry.
+pub fn parse_election_entry(bytes: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|text| text.strip_prefix(ELECTION_HEADER))
+        .and_then(|text| text.strip_prefix('\n'))
+        .ok_or_else(|| format!("expected an entry starting `{ELECTION_HEADER}`"))
+}
 
 const KEYS: [&str; 15] = [
     "election",
@@ -187,6 +209,94 @@ impl LogEntry {
         Ok(Self { fields })
     }
 
+    /// What the entry says, as the domain's types: the record, its provenance and its findings'
+    /// codes (details are not logged).
+    pub fn to_copy(
+        &self,
+        centre_digits: u8,
+    ) -> Result<(ActaRecord, Provenance, Vec<FindingCode>), String> {
+        let field = |key: &str| self.get(key).ok_or_else(|| format!("no `{key}`"));
+        let number = |key: &str| -> Result<Option<u32>, String> {
+            match field(key)? {
+                "-" => Ok(None),
+                text => text
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| format!("`{key}`: `{text}` is not a count")),
+            }
+        };
+        let (kind, values) = field("counts")?
+            .split_once(' ')
+            .ok_or("`counts`: expected a kind and the counts")?;
+        let values = if values.is_empty() {
+            Vec::new()
+        } else {
+            values
+                .split(',')
+                .map(|v| {
+                    v.parse::<u32>()
+                        .map_err(|_| format!("`counts`: `{v}` is not a count"))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        let counts = match kind {
+            "cells" => Counts::Cells(values),
+            "candidates" => Counts::Candidates(values),
+            other => return Err(format!("`counts`: unknown kind `{other}`")),
+        };
+        let location = match field("location")?.split_once(' ') {
+            Some(("line", n)) => Location::Line(n.parse().map_err(|_| "`location`: bad line")?),
+            Some(("page", n)) => Location::Page(n.parse().map_err(|_| "`location`: bad page")?),
+            _ => return Err("`location`: expected `line N` or `page N`".to_owned()),
+        };
+        let format_fields = match field("format_fields")? {
+            "-" => Vec::new(),
+            text => text
+                .split(' ')
+                .map(|pair| {
+                    pair.split_once('=')
+                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                        .ok_or_else(|| format!("`format_fields`: `{pair}`"))
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let optional_text = |key: &str| -> Result<Option<String>, String> {
+            Ok(match field(key)? {
+                "-" => None,
+                text => Some(text.to_owned()),
+            })
+        };
+        let record = ActaRecord {
+            table: TableId::parse(field("table")?, centre_digits).map_err(|e| e.to_string())?,
+            counts,
+            null_votes: number("null_votes")?,
+            stated_valid_votes: number("stated_valid_votes")?,
+            stated_registered: number("stated_registered")?,
+            format_fields,
+        };
+        let provenance = Provenance {
+            source: SourceKind::parse(field("source")?).ok_or("`source`: unknown")?,
+            file_name: field("file_name")?.to_owned(),
+            file_sha256: Sha256::from_hex(field("file_sha256")?).map_err(|e| e.to_string())?,
+            location,
+            received_at: field("received_at")?
+                .parse()
+                .map_err(|_| "`received_at`: not an RFC 3339 time")?,
+            device: optional_text("device")?,
+            volunteer: optional_text("volunteer")?
+                .map(|v| Pseudonym::new(&v).map_err(|e| e.to_string()))
+                .transpose()?,
+        };
+        let findings = match field("findings")? {
+            "-" => Vec::new(),
+            text => text
+                .split(',')
+                .map(|code| FindingCode::parse(code).ok_or_else(|| format!("`findings`: `{code}`")))
+                .collect::<Result<_, _>>()?,
+        };
+        Ok((record, provenance, findings))
+    }
+
     /// The value of a field.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -199,9 +309,7 @@ impl LogEntry {
 
 #[cfg(test)]
 mod tests {
-    use veedor_core::{
-        CentreCode, FindingCode, Pseudonym, Sha256, SourceKind, TableId, TableNumber, Timestamp,
-    };
+    use veedor_core::{CentreCode, TableNumber, Timestamp};
 
     use super::*;
 
@@ -241,7 +349,17 @@ mod tests {
         );
         assert!(text.contains("\nfile_name: bad?name.csv\n"));
         assert!(text.contains("\nvolunteer: owl-7\nfindings: W202\n"));
-        assert_eq!(LogEntry::parse(&bytes), Ok(entry));
+        assert_eq!(LogEntry::parse(&bytes).as_ref(), Ok(&entry));
+        let (back, mut provenance_back, codes) = entry.to_copy(9).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, record);
+        assert_eq!(codes, [FindingCode::NoVotes]);
+        provenance_back.file_name = provenance.file_name.clone();
+        assert_eq!(provenance_back, provenance);
+        assert_eq!(
+            parse_election_entry(&election_entry("id = 1\n")),
+            Ok("id = 1\n")
+        );
+        assert!(parse_election_entry(&bytes).is_err());
         assert!(LogEntry::parse(&bytes[..bytes.len() - 1]).is_err());
         assert!(LogEntry::parse(b"hello\n").is_err());
     }

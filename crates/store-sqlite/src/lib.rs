@@ -74,9 +74,12 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
 
 impl SqliteStore {
     /// Creates a store for an election in `folder` (created if needed). Fails if one exists.
+    /// `first_log_entry` opens the transparency log (the election definition, in the format the
+    /// caller publishes), in the same transaction.
     pub fn create(
         folder: &Path,
         definition: &str,
+        first_log_entry: &[u8],
         parse: &ElectionParser,
         now: Timestamp,
     ) -> Result<Self, StoreError> {
@@ -90,12 +93,23 @@ impl SqliteStore {
         fs::create_dir_all(folder).map_err(files::io_error(folder))?;
         let mut connection = connect(&database)?;
         migrations::migrate(&mut connection)?;
-        connection
+        let transaction = connection.transaction().map_err(db_error)?;
+        transaction
             .execute(
                 "INSERT INTO election (id, election_id, definition, created_at) VALUES (1, ?1, ?2, ?3)",
                 params![election.id, definition, now.to_string()],
             )
             .map_err(db_error)?;
+        transaction
+            .execute(
+                "INSERT INTO log_entries (idx, copy_id, entry, leaf_hash) VALUES (0, NULL, ?1, ?2)",
+                params![
+                    first_log_entry,
+                    &veedor_ledger::leaf_hash(first_log_entry).as_bytes()[..]
+                ],
+            )
+            .map_err(db_error)?;
+        transaction.commit().map_err(db_error)?;
         Ok(Self {
             connection,
             folder: folder.to_owned(),

@@ -84,11 +84,12 @@ const MIGRATIONS: &[&str] = &[
         source_id INTEGER NOT NULL REFERENCES sources (id)
     );
     ",
-    // 2: the transparency log. One entry per stored copy, indexes from 0 without gaps.
+    // 2: the transparency log, indexes from 0 without gaps: entry 0 is the election definition,
+    // then one entry per stored copy.
     r"
     CREATE TABLE log_entries (
         idx INTEGER PRIMARY KEY CHECK (idx >= 0),
-        copy_id INTEGER NOT NULL UNIQUE REFERENCES copies (id),
+        copy_id INTEGER UNIQUE REFERENCES copies (id),
         entry BLOB NOT NULL,
         leaf_hash BLOB NOT NULL CHECK (length(leaf_hash) = 32)
     );

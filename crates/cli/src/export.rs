@@ -1,0 +1,205 @@
+//! `veedor export data DIR`: open data, the scans by hash, and the transparency log as static
+//! files that anyone can host and `veedor verify` can check. Layout (documented in
+//! `docs/open-data.md`):
+//!
+//! ```text
+//! data/actas.csv, data/actas.json           one row per acta copy
+//! data/tables.csv, data/tables.json         one row per table
+//! data/tally-<level>.csv, .json             one row per area, for national and each level
+//! data/README.txt                           what the files are and how to check them
+//! scans/<sha256>                            every scan, named by its SHA-256
+//! log/checkpoint                            the latest signed checkpoint (C2SP tlog-checkpoint)
+//! log/key                                   the log's public key, as a convenience only
+//! log/tile/<L>/<N>, log/tile/entries/<N>    the log as C2SP tlog-tiles
+//! ```
+//!
+//! Deterministic: nothing depends on the time of export, so the same store exports the same
+//! bytes. Files already there with the same bytes are not rewritten.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use veedor_core::{Results, Sha256, SourceKind};
+use veedor_ledger::{Checkpoint, VerifierKey};
+use veedor_store::{BlobStore, Store};
+use veedor_store_sqlite::SqliteStore;
+use veedor_web::opendata;
+
+use crate::context::Context;
+use crate::exit;
+use crate::ledger::{load_log, read_key, sign_checkpoint};
+use crate::show::load_results;
+
+/// Writes files under a root, skipping those whose bytes are already there.
+pub struct Mirror {
+    root: PathBuf,
+    pub written: usize,
+    pub unchanged: usize,
+    pub bytes: u64,
+}
+
+impl Mirror {
+    pub fn new(root: &Path) -> anyhow::Result<Self> {
+        fs::create_dir_all(root).with_context(|| format!("creating {}", root.display()))?;
+        Ok(Self {
+            root: root.to_owned(),
+            written: 0,
+            unchanged: 0,
+            bytes: 0,
+        })
+    }
+
+    /// Writes `bytes` at `path` (relative, `/`-separated).
+    pub fn put(&mut self, path: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        if path
+            .split('/')
+            .any(|part| part.is_empty() || part == ".." || part == ".")
+        {
+            bail!("refusing to write outside the export: {path}");
+        }
+        let target = self.root.join(path);
+        self.bytes += u64::try_from(bytes.len()).unwrap_or(0);
+        if fs::read(&target).is_ok_and(|old| old == bytes) {
+            self.unchanged += 1;
+            return Ok(());
+        }
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        fs::write(&target, bytes).with_context(|| format!("writing {}", target.display()))?;
+        self.written += 1;
+        Ok(())
+    }
+
+    pub fn files(&self) -> usize {
+        self.written + self.unchanged
+    }
+}
+
+/// Everything `export data` and `export site` share: the store signed up to date, its results,
+/// the latest checkpoint and the public key.
+pub struct Snapshot {
+    pub results: Results,
+    pub checkpoint: Checkpoint,
+    pub note: String,
+    pub key: VerifierKey,
+}
+
+/// Signs a checkpoint if the log grew since the last one, and loads everything.
+pub fn snapshot(store: &mut SqliteStore) -> anyhow::Result<Snapshot> {
+    let folder = store.folder().to_owned();
+    sign_checkpoint(store, &folder)?;
+    let key = read_key(&folder)?.verifier_key();
+    let stored = store
+        .latest_checkpoint()?
+        .context("the log is empty: import or ingest something first")?;
+    let checkpoint = key
+        .verify(&stored.note)
+        .context("the stored checkpoint does not verify with the log's own key")?;
+    Ok(Snapshot {
+        results: load_results(store)?,
+        checkpoint,
+        note: stored.note,
+        key,
+    })
+}
+
+/// Writes the data files.
+pub fn write_data(mirror: &mut Mirror, snapshot: &Snapshot) -> anyhow::Result<()> {
+    for table in opendata::all(&snapshot.results) {
+        mirror.put(&format!("data/{}.csv", table.name), &table.to_csv())?;
+        mirror.put(&format!("data/{}.json", table.name), &table.to_json())?;
+    }
+    let election = snapshot.results.election();
+    let readme = format!(
+        "Open data of veedor for {} ({}).\n\n\
+         actas.csv / .json     one row per acta copy: its table and areas, its numbers, its status,\n\
+         \x20                     its provenance (file, SHA-256, line or page) and its index in the log\n\
+         tables.csv / .json    one row per table, with the result its copies agree on\n\
+         tally-*.csv / .json   one row per area of a level, with coverage\n\
+         ../scans/<sha256>     the scans, named by their SHA-256 (sha256sum checks them)\n\
+         ../log/               the transparency log (C2SP tlog-tiles) and its signed checkpoint\n\n\
+         Check this copy against the log's public key, obtained from its publisher by another way:\n\
+         \x20 veedor verify <this folder or its URL> --key '<public key>'\n\
+         Column meanings: docs/open-data.md in the veedor repository.\n",
+        election.title.get("en"),
+        election.id
+    );
+    mirror.put("data/README.txt", readme.as_bytes())
+}
+
+/// Writes the log: checkpoint, public key, hash tiles and entry bundles of the checkpoint's size.
+pub fn write_log(
+    mirror: &mut Mirror,
+    store: &dyn Store,
+    snapshot: &Snapshot,
+) -> anyhow::Result<()> {
+    let size = snapshot.checkpoint.size;
+    let log = load_log(store)?;
+    mirror.put("log/checkpoint", snapshot.note.as_bytes())?;
+    mirror.put("log/key", format!("{}\n", snapshot.key).as_bytes())?;
+    for (path, bytes) in log.tiles(size)? {
+        mirror.put(&format!("log/{path}"), &bytes)?;
+    }
+    let entries = store.log_entries(0, size)?;
+    for (path, bytes) in log.entry_bundles(&entries, size)? {
+        mirror.put(&format!("log/{path}"), &bytes)?;
+    }
+    Ok(())
+}
+
+/// The scans the copies name, by hash.
+pub fn scan_hashes(results: &Results) -> BTreeSet<Sha256> {
+    results
+        .dataset
+        .copies
+        .iter()
+        .filter(|copy| copy.provenance.source == SourceKind::Qr)
+        .map(|copy| copy.provenance.file_sha256)
+        .collect()
+}
+
+/// Writes every scan the copies name.
+pub fn write_scans(
+    mirror: &mut Mirror,
+    blobs: &dyn BlobStore,
+    results: &Results,
+) -> anyhow::Result<usize> {
+    let hashes = scan_hashes(results);
+    for hash in &hashes {
+        let bytes = blobs.get(hash)?.with_context(|| {
+            format!("scan {hash} is named by a copy but missing from the blob store")
+        })?;
+        mirror.put(&format!("scans/{hash}"), &bytes)?;
+    }
+    Ok(hashes.len())
+}
+
+/// `veedor export data DIR`.
+pub fn data(context: &Context, dir: &Path) -> anyhow::Result<u8> {
+    let mut store = context.open()?;
+    let snapshot = snapshot(&mut store)?;
+    let mut mirror = Mirror::new(dir)?;
+    write_data(&mut mirror, &snapshot)?;
+    let scans = write_scans(&mut mirror, &store.blobs(), &snapshot.results)?;
+    write_log(&mut mirror, &store, &snapshot)?;
+    println!(
+        "{}: {} files ({} written, {} unchanged, {} bytes): {} acta copies, {} scans, log of {} entries.",
+        dir.display(),
+        mirror.files(),
+        mirror.written,
+        mirror.unchanged,
+        mirror.bytes,
+        snapshot.results.dataset.copies.len(),
+        scans,
+        snapshot.checkpoint.size
+    );
+    println!(
+        "Check it with: veedor verify {} --key '{}'",
+        dir.display(),
+        snapshot.key
+    );
+    Ok(exit::OK)
+}

@@ -1,0 +1,265 @@
+//! `veedor export data` and `veedor verify`: a mirror verifies; a tampered one does not, and the
+//! problem is named by file.
+
+use std::path::Path;
+
+use crate::support::{Data, real_results};
+
+fn head_of_real_file(rows: usize) -> String {
+    let text = std::fs::read_to_string(real_results()).unwrap();
+    text.lines()
+        .take(rows + 1)
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// A store with 600 real rows and a payload copy, exported to `name`.
+fn exported(name: &str) -> (Data, String, String) {
+    let data = Data::new();
+    let results = data.file("head.csv", head_of_real_file(600));
+    data.run(&["import", "results", &results]).expect_code(0);
+    let key = data.run(&["key"]).expect_code(0).stdout.trim().to_owned();
+    let dir = data.path().join(name).display().to_string();
+    data.run(&["export", "data", &dir]).expect_code(0);
+    (data, key, dir)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn all_files(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let name = path.strip_prefix(root).unwrap().display().to_string();
+                out.push((name, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn verify(data: &Data, dir: &str, key: &str, extra: &[&str]) -> crate::support::Run {
+    let mut args = vec!["verify", dir, "--key", key];
+    args.extend_from_slice(extra);
+    data.run(&args)
+}
+
+#[test]
+fn an_export_verifies_and_is_deterministic() {
+    let (data, key, dir) = exported("mirror");
+    let run = verify(&data, &dir, &key, &[]).expect_code(0);
+    assert!(run.stdout.contains("verified"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("600 acta rows match their entries"),
+        "{}",
+        run.stdout
+    );
+    // The same store exports the same bytes, into the same folder or another.
+    let again = data.run(&["export", "data", &dir]).expect_code(0);
+    assert!(again.stdout.contains("(0 written"), "{}", again.stdout);
+    let other = data.path().join("other").display().to_string();
+    data.run(&["export", "data", &other]).expect_code(0);
+    assert_eq!(all_files(Path::new(&dir)), all_files(Path::new(&other)));
+    // The signing key is nowhere in the export.
+    let secret = std::fs::read_to_string(data.store_path().join("keys/log.key")).unwrap();
+    let secret_part = secret.trim().rsplit('+').next().unwrap().to_owned();
+    for (name, bytes) in all_files(Path::new(&dir)) {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&secret_part),
+            "{name} holds the private key"
+        );
+    }
+}
+
+#[test]
+fn a_changed_data_row_is_named() {
+    let (data, key, dir) = exported("mirror");
+    let path = Path::new(&dir).join("data/actas.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let eg = header.iter().position(|h| *h == "votes_EG").unwrap();
+    let mut fields: Vec<String> = lines[5].split(',').map(str::to_owned).collect();
+    fields[eg] = (fields[eg].parse::<u64>().unwrap() + 1).to_string();
+    lines[5] = fields.join(",");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let run = verify(&data, &dir, &key, &[]).expect_code(1);
+    assert!(
+        run.stderr.contains("data/actas.csv line 6: `votes_EG` is"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("data/actas.json: row 5: `votes_EG`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_changed_tally_is_named() {
+    let (data, key, dir) = exported("mirror");
+    let path = Path::new(&dir).join("data/tally-national.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let nm = header.iter().position(|h| *h == "votes_NM").unwrap();
+    let mut row: Vec<String> = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    row[nm] = (row[nm].parse::<u64>().unwrap() * 2).to_string();
+    std::fs::write(
+        &path,
+        format!("{}\n{}\n", text.lines().next().unwrap(), row.join(",")),
+    )
+    .unwrap();
+    let run = verify(&data, &dir, &key, &[]).expect_code(1);
+    assert!(
+        run.stderr
+            .contains("data/tally-national.csv line 2: `votes_NM` is"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_flipped_tile_byte_or_entry_is_named() {
+    let (data, key, dir) = exported("mirror");
+    let broken = data.path().join("broken");
+    copy_dir(Path::new(&dir), &broken);
+    let tile = broken.join("log/tile/0/000");
+    let mut bytes = std::fs::read(&tile).unwrap();
+    bytes[100] ^= 0x01;
+    std::fs::write(&tile, bytes).unwrap();
+    let run = verify(&data, broken.to_str().unwrap(), &key, &[]).expect_code(1);
+    assert!(run.stderr.contains("tile/0/000"), "{}", run.stderr);
+
+    let broken = data.path().join("broken-entry");
+    copy_dir(Path::new(&dir), &broken);
+    let bundle = broken.join("log/tile/entries/000");
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    let at = bytes.windows(7).position(|w| w == b"counts:").unwrap() + 20;
+    bytes[at] = if bytes[at] == b'1' { b'2' } else { b'1' };
+    std::fs::write(&bundle, bytes).unwrap();
+    let run = verify(&data, broken.to_str().unwrap(), &key, &[]).expect_code(1);
+    assert!(run.stderr.contains("tile/entries/000"), "{}", run.stderr);
+}
+
+#[test]
+fn a_checkpoint_of_another_key_or_a_missing_file_fails() {
+    let (data, key, dir) = exported("mirror");
+    let (other, other_key, _) = exported("other");
+    let run = verify(&data, &dir, &other_key, &[]).expect_code(1);
+    assert!(
+        run.stderr
+            .contains("log/checkpoint: does not verify with the given key"),
+        "{}",
+        run.stderr
+    );
+    drop(other);
+    std::fs::remove_file(Path::new(&dir).join("data/tables.csv")).unwrap();
+    let run = verify(&data, &dir, &key, &[]).expect_code(1);
+    assert!(
+        run.stderr.contains("data/tables.csv: missing"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_rewritten_history_is_caught_with_an_older_checkpoint() {
+    let (data, key, dir) = exported("mirror");
+    let old_checkpoint = Path::new(&dir).join("log/checkpoint").display().to_string();
+    let saved = data.path().join("checkpoint.old");
+    std::fs::copy(&old_checkpoint, &saved).unwrap();
+    // The publisher, holding the key, rewrites entry 3 in its store and logs more on top.
+    {
+        let connection = rusqlite::Connection::open(data.store_path().join("veedor.db")).unwrap();
+        let entry: Vec<u8> = connection
+            .query_row("SELECT entry FROM log_entries WHERE idx = 3", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let text = String::from_utf8(entry).unwrap().replacen(
+            "counts: candidates ",
+            "counts: candidates 1",
+            1,
+        );
+        let hash = veedor_ledger::leaf_hash(text.as_bytes());
+        connection
+            .execute(
+                "UPDATE log_entries SET entry = ?1, leaf_hash = ?2 WHERE idx = 3",
+                rusqlite::params![text.as_bytes(), &hash.as_bytes()[..]],
+            )
+            .unwrap();
+    }
+    let payloads = data.file(
+        "more.txt",
+        "201301006.01.1.0001!140,7,10,8,1,7,1,0,2,3,0,1,8,1,0,1,0,3,1,1,0,1,0,0,0,0,0,0,1,2,0,0,0,5,7,155,1,1!0!0\n",
+    );
+    data.run(&["import", "payloads", &payloads]).expect_code(0);
+    let rewritten = data.path().join("rewritten").display().to_string();
+    data.run(&["export", "data", &rewritten]).expect_code(0);
+    // The new mirror is self-consistent and signed...
+    let run = verify(&data, &rewritten, &key, &[]);
+    assert!(
+        run.stderr.contains("data/actas.csv line 4"),
+        "the rewritten entry no longer matches its row: {}",
+        run.stderr
+    );
+    // ...but against the older checkpoint the rewrite shows.
+    let run = verify(
+        &data,
+        &rewritten,
+        &key,
+        &["--since", saved.to_str().unwrap()],
+    )
+    .expect_code(1);
+    assert!(
+        run.stderr
+            .contains("the log was rewritten: its first 601 entries"),
+        "{}",
+        run.stderr
+    );
+    // An honest later mirror extends the older checkpoint.
+    let (honest, honest_key, honest_dir) = exported("honest");
+    let honest_old = honest.path().join("old");
+    std::fs::copy(Path::new(&honest_dir).join("log/checkpoint"), &honest_old).unwrap();
+    honest
+        .run(&["import", "payloads", &payloads])
+        .expect_code(0);
+    honest.run(&["export", "data", &honest_dir]).expect_code(0);
+    let run = verify(
+        &honest,
+        &honest_dir,
+        &honest_key,
+        &["--since", honest_old.to_str().unwrap()],
+    )
+    .expect_code(0);
+    assert!(
+        run.stdout
+            .contains("It extends the older checkpoint of 601 entries"),
+        "{}",
+        run.stdout
+    );
+}

@@ -1,0 +1,440 @@
+//! Open data: the tables `veedor export data` writes, each as CSV and as JSON from one
+//! definition, so the two never disagree. Column meanings are in `docs/open-data.md`.
+//!
+//! - `actas`: one row per acta copy, with its table's geography, its numbers, its status, its
+//!   provenance and its index in the transparency log (a superset of what Mexico's PREP
+//!   publishes per acta);
+//! - `tables`: one row per known table, with the result its copies agree on;
+//! - `tally-<level>`: one row per area of a level (and `tally-national`).
+//!
+//! Rows are in a fixed order (log index, table id, area code) and nothing depends on the time of
+//! export, so the same store always gives byte-identical files.
+
+use serde_json::{Map, Value};
+use veedor_core::{Counts, Election, Location, Results, TableId, TableState, TableStatus};
+
+use crate::api::{self, TallyScope};
+
+/// A cell of an open-data table.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// A whole number.
+    Int(u64),
+    /// A number with a fraction (percentages).
+    Number(f64),
+    /// Text.
+    Text(String),
+    /// True or false.
+    Bool(bool),
+    /// Not given.
+    Null,
+}
+
+impl Cell {
+    /// The cell as CSV writes it.
+    #[must_use]
+    pub fn to_csv(&self) -> String {
+        match self {
+            Self::Int(value) => value.to_string(),
+            Self::Number(value) => format!("{value:.4}"),
+            Self::Text(text) => text.clone(),
+            Self::Bool(value) => value.to_string(),
+            Self::Null => String::new(),
+        }
+    }
+
+    fn json(&self) -> Value {
+        match self {
+            Self::Int(value) => Value::from(*value),
+            Self::Number(value) => Value::from(*value),
+            Self::Text(text) => Value::from(text.clone()),
+            Self::Bool(value) => Value::from(*value),
+            Self::Null => Value::Null,
+        }
+    }
+}
+
+fn text(value: impl Into<String>) -> Cell {
+    Cell::Text(value.into())
+}
+
+fn optional<T: Into<u64>>(value: Option<T>) -> Cell {
+    value.map_or(Cell::Null, |v| Cell::Int(v.into()))
+}
+
+/// A table of open data: column names and rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    /// The file's base name (`actas`).
+    pub name: String,
+    /// Column names.
+    pub columns: Vec<String>,
+    /// Rows, each as long as `columns`.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    /// The table as CSV (RFC 4180, `\n` line ends, UTF-8 without BOM).
+    #[must_use]
+    pub fn to_csv(&self) -> Vec<u8> {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        let _ = writer.write_record(&self.columns);
+        for row in &self.rows {
+            let _ = writer.write_record(row.iter().map(Cell::to_csv));
+        }
+        writer.into_inner().unwrap_or_default()
+    }
+
+    /// The table as JSON: an array of objects, one per row, keys in column order.
+    #[must_use]
+    pub fn to_json(&self) -> Vec<u8> {
+        let rows: Vec<Value> = self
+            .rows
+            .iter()
+            .map(|row| {
+                let mut object = Map::new();
+                for (column, cell) in self.columns.iter().zip(row) {
+                    object.insert(column.clone(), cell.json());
+                }
+                Value::Object(object)
+            })
+            .collect();
+        let mut bytes = serde_json::to_vec_pretty(&rows).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
+}
+
+/// Where a table lies: code and name per level.
+fn geography_columns(election: &Election) -> Vec<String> {
+    election
+        .geography
+        .levels
+        .iter()
+        .flat_map(|level| [format!("{}_code", level.id), format!("{}_name", level.id)])
+        .collect()
+}
+
+fn geography_cells(results: &Results, table: TableId) -> Vec<Cell> {
+    let geography = &results.election().geography;
+    geography
+        .areas_of(table.centre)
+        .skip(1)
+        .flat_map(|area| {
+            [
+                text(geography.format_area(area)),
+                results.area_name(area).map_or(Cell::Null, text),
+            ]
+        })
+        .collect()
+}
+
+fn status_of(state: &TableState) -> TableStatus {
+    state.assessment.status
+}
+
+/// One row per acta copy, in log order (copies not yet logged last, by id).
+#[must_use]
+pub fn actas(results: &Results) -> Table {
+    let election = results.election();
+    let digits = election.geography.centre_digits;
+    let mut columns: Vec<String> = ["log_index", "copy_id", "table_id", "table_number"]
+        .map(str::to_owned)
+        .to_vec();
+    columns.extend(geography_columns(election));
+    columns.extend(
+        [
+            "registered",
+            "table_status",
+            "table_counted",
+            "source",
+            "counts_kind",
+            "counts",
+        ]
+        .map(str::to_owned),
+    );
+    columns.extend(
+        election
+            .candidates
+            .iter()
+            .map(|c| format!("votes_{}", c.id)),
+    );
+    columns.extend(
+        [
+            "valid_votes",
+            "null_votes",
+            "total_votes",
+            "stated_valid_votes",
+            "stated_registered",
+            "format_fields",
+            "findings",
+            "file_name",
+            "file_sha256",
+            "location_kind",
+            "location",
+            "received_at",
+            "device",
+            "volunteer",
+            "scan",
+        ]
+        .map(str::to_owned),
+    );
+    let mut copies: Vec<_> = results.dataset.copies.iter().collect();
+    copies.sort_by_key(|copy| (copy.log_index.is_none(), copy.log_index, copy.id));
+    let rows = copies
+        .into_iter()
+        .map(|copy| {
+            let table = copy.record.table;
+            let state = results.table(table);
+            let registered = state
+                .and_then(|s| s.table.as_ref())
+                .and_then(|(_, t)| t.registered);
+            let status = state.map_or(TableStatus::Missing, status_of);
+            let (kind, values) = match &copy.record.counts {
+                Counts::Cells(values) => ("cells", values),
+                Counts::Candidates(values) => ("candidates", values),
+            };
+            let votes = copy.record.candidate_votes(election);
+            let valid: u64 = votes.iter().sum();
+            let provenance = &copy.provenance;
+            let (location_kind, location) = match provenance.location {
+                Location::Line(line) => ("line", line),
+                Location::Page(page) => ("page", u64::from(page)),
+            };
+            let mut row = vec![
+                optional(copy.log_index),
+                Cell::Int(u64::try_from(copy.id.get()).unwrap_or(0)),
+                text(table.display(digits)),
+                Cell::Int(u64::from(table.number.get())),
+            ];
+            row.extend(geography_cells(results, table));
+            row.extend([
+                optional(registered),
+                text(status.as_str()),
+                Cell::Bool(status.is_counted()),
+                text(provenance.source.as_str()),
+                text(kind),
+                text(
+                    values
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+            ]);
+            row.extend(votes.iter().map(|v| Cell::Int(*v)));
+            row.extend([
+                Cell::Int(valid),
+                optional(copy.record.null_votes),
+                Cell::Int(valid + u64::from(copy.record.null_votes.unwrap_or(0))),
+                optional(copy.record.stated_valid_votes),
+                optional(copy.record.stated_registered),
+                text(
+                    copy.record
+                        .format_fields
+                        .iter()
+                        .map(|(key, value)| format!("{key}={value}"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+                text(
+                    copy.findings
+                        .iter()
+                        .map(|f| f.code.code())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+                text(provenance.file_name.clone()),
+                text(provenance.file_sha256.to_hex()),
+                text(location_kind),
+                Cell::Int(location),
+                text(provenance.received_at.to_string()),
+                provenance.device.clone().map_or(Cell::Null, text),
+                provenance
+                    .volunteer
+                    .as_ref()
+                    .map_or(Cell::Null, |v| text(v.as_str())),
+                if provenance.source == veedor_core::SourceKind::Qr {
+                    text(format!("scans/{}", provenance.file_sha256.to_hex()))
+                } else {
+                    Cell::Null
+                },
+            ]);
+            row
+        })
+        .collect();
+    Table {
+        name: "actas".to_owned(),
+        columns,
+        rows,
+    }
+}
+
+/// One row per known table (and per unknown table id that copies name).
+#[must_use]
+pub fn tables(results: &Results) -> Table {
+    let election = results.election();
+    let digits = election.geography.centre_digits;
+    let mut columns: Vec<String> = ["table_id", "table_number"].map(str::to_owned).to_vec();
+    columns.extend(geography_columns(election));
+    columns.extend(
+        [
+            "registered",
+            "listed",
+            "status",
+            "counted",
+            "copies",
+            "log_indexes",
+        ]
+        .map(str::to_owned),
+    );
+    columns.extend(
+        election
+            .candidates
+            .iter()
+            .map(|c| format!("votes_{}", c.id)),
+    );
+    columns.extend(["valid_votes", "null_votes"].map(str::to_owned));
+    let rows = results
+        .tables()
+        .map(|(id, state)| {
+            let table = state.table.as_ref().map(|(_, t)| t);
+            let mut row = vec![
+                text(id.display(digits)),
+                Cell::Int(u64::from(id.number.get())),
+            ];
+            row.extend(geography_cells(results, *id));
+            let copies: Vec<_> = results.copies_of(state).collect();
+            row.extend([
+                optional(table.and_then(|t| t.registered)),
+                Cell::Bool(table.is_some_and(|t| t.listed)),
+                text(state.assessment.status.as_str()),
+                Cell::Bool(state.assessment.status.is_counted()),
+                Cell::Int(u64::try_from(copies.len()).unwrap_or(0)),
+                text(
+                    copies
+                        .iter()
+                        .filter_map(|c| c.log_index)
+                        .map(|i| i.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+            ]);
+            match &state.assessment.result {
+                Some(result) => {
+                    row.extend(result.candidate_votes.iter().map(|v| Cell::Int(*v)));
+                    row.push(Cell::Int(result.candidate_votes.iter().sum()));
+                    row.push(Cell::Int(result.null_votes));
+                }
+                None => row.extend(std::iter::repeat_n(
+                    Cell::Null,
+                    election.candidates.len() + 2,
+                )),
+            }
+            row
+        })
+        .collect();
+    Table {
+        name: "tables".to_owned(),
+        columns,
+        rows,
+    }
+}
+
+/// One row per area of a level (`None`: the nation), with coverage.
+#[must_use]
+pub fn tally(results: &Results, level: Option<usize>) -> Table {
+    let election = results.election();
+    let scope = level.map_or(TallyScope::National, TallyScope::Level);
+    let name = match level {
+        None => "tally-national".to_owned(),
+        Some(index) => format!(
+            "tally-{}",
+            election
+                .geography
+                .levels
+                .get(index)
+                .map_or("level", |l| l.id.as_str())
+        ),
+    };
+    let mut columns: Vec<String> = [
+        "level",
+        "code",
+        "name",
+        "tables_expected",
+        "tables_counted",
+        "tables_percent",
+        "registered_expected",
+        "registered_counted",
+        "registered_percent",
+        "accepted",
+        "corroborated",
+        "conflict",
+        "awaiting_person",
+        "missing",
+        "valid_votes",
+        "null_votes",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    columns.extend(
+        election
+            .candidates
+            .iter()
+            .map(|c| format!("votes_{}", c.id)),
+    );
+    columns.extend(
+        election
+            .candidates
+            .iter()
+            .map(|c| format!("percent_{}", c.id)),
+    );
+    let document = api::tally_document(results, scope, "en");
+    let rows = document
+        .map(|document| document.areas)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|area| {
+            let coverage = &area.coverage;
+            let status = &area.tables_by_status;
+            let mut row = vec![
+                text(area.area.level.clone()),
+                text(area.area.code.clone()),
+                area.area.name.clone().map_or(Cell::Null, text),
+                Cell::Int(coverage.tables_expected),
+                Cell::Int(coverage.tables_counted),
+                Cell::Number(coverage.tables_percent),
+                Cell::Int(coverage.registered_expected),
+                Cell::Int(coverage.registered_counted),
+                Cell::Number(coverage.registered_percent),
+                Cell::Int(status.accepted),
+                Cell::Int(status.corroborated),
+                Cell::Int(status.conflict),
+                Cell::Int(status.awaiting_person),
+                Cell::Int(status.missing),
+                Cell::Int(area.valid_votes),
+                Cell::Int(area.null_votes),
+            ];
+            row.extend(area.candidates.iter().map(|c| Cell::Int(c.votes)));
+            row.extend(area.candidates.iter().map(|c| Cell::Number(c.percent)));
+            row
+        })
+        .collect();
+    Table {
+        name,
+        columns,
+        rows,
+    }
+}
+
+/// Every open-data table: actas, tables, and the tally of the nation and of each level.
+#[must_use]
+pub fn all(results: &Results) -> Vec<Table> {
+    let mut out = vec![actas(results), tables(results), tally(results, None)];
+    out.extend(
+        (0..results.election().geography.levels.len()).map(|level| tally(results, Some(level))),
+    );
+    out
+}
