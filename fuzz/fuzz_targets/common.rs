@@ -1,0 +1,12 @@
+// The shipped election, parsed once.
+use std::sync::OnceLock;
+
+use veedor_core::Election;
+
+pub fn election() -> &'static Election {
+    static ELECTION: OnceLock<Election> = OnceLock::new();
+    ELECTION.get_or_init(|| {
+        veedor_formats::parse_election(include_str!("../../elections/ve-2024-presidential.toml"))
+            .expect("the shipped election parses")
+    })
+}

@@ -1,0 +1,10 @@
+//! The election file: never panics.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = veedor_formats::parse_election(text);
+    }
+});
