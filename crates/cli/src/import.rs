@@ -127,6 +127,7 @@ pub fn copies_batch(
                 message: p.message.clone(),
             })
             .collect(),
+        queue: Vec::new(),
     };
     (batch, summary)
 }
@@ -330,6 +331,7 @@ pub fn tables(context: &Context, path: &Path) -> anyhow::Result<u8> {
         area_names: area_names.into_iter().collect(),
         copies: Vec::new(),
         rejections: Vec::new(),
+        queue: Vec::new(),
     };
     let mut summary = Summary {
         rows: rows.len(),

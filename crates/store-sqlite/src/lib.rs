@@ -22,7 +22,7 @@ use veedor_core::{
 };
 use veedor_store::{
     Batch, BatchOutcome, FileKind, RegistryInfo, Rejection, SourceFile, Store, StoreError,
-    StoredCheckpoint, StoredSource, TableMode,
+    QueueEntry, StoredCheckpoint, StoredSource, TableMode,
 };
 
 pub use files::{FsBlobStore, sha256};
@@ -582,6 +582,14 @@ impl Store for SqliteStore {
                     }
                 }
             }
+            let mut insert_queued = transaction
+                .prepare_cached("INSERT OR IGNORE INTO queue (source_id, page, reason) VALUES (?1, ?2, ?3)")
+                .map_err(db_error)?;
+            for queued in &batch.queue {
+                insert_queued
+                    .execute(params![source_id, queued.page, queued.reason])
+                    .map_err(db_error)?;
+            }
             let mut insert_rejection = transaction
                 .prepare_cached(
                     "INSERT INTO rejections (source_id, location, message) VALUES (?1, ?2, ?3)",
@@ -632,6 +640,45 @@ impl Store for SqliteStore {
                 Ok(StoredSource {
                     source: source_file(row)?,
                     rejections,
+                })
+            })
+            .collect()
+    }
+
+    fn has_source(&self, kind: FileKind, sha256: &Sha256) -> Result<bool, StoreError> {
+        self.connection
+            .query_row(
+                "SELECT 1 FROM sources WHERE kind = ?1 AND sha256 = ?2",
+                params![kind.as_str(), sha256.to_hex()],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|found| found.is_some())
+            .map_err(db_error)
+    }
+
+    fn queue(&self) -> Result<Vec<QueueEntry>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT q.id, s.file_name, s.sha256, q.page, q.reason, s.received_at
+                 FROM queue q JOIN sources s ON s.id = q.source_id ORDER BY q.id",
+            )
+            .map_err(db_error)?;
+        let rows: Vec<(i64, String, String, i64, String, String)> = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?)))
+            .map_err(db_error)?
+            .collect::<Result<_, _>>()
+            .map_err(db_error)?;
+        rows.into_iter()
+            .map(|(id, file_name, digest, page, reason, at)| {
+                Ok(QueueEntry {
+                    id,
+                    file_name,
+                    file_sha256: Sha256::from_hex(&digest).map_err(|e| corrupt(e.to_string()))?,
+                    page: u32::try_from(page).map_err(|_| corrupt("queue page"))?,
+                    reason,
+                    received_at: timestamp(&at)?,
                 })
             })
             .collect()

@@ -99,6 +99,16 @@ const MIGRATIONS: &[&str] = &[
         signed_at TEXT NOT NULL
     );
     ",
+    // 3: pages of scans that need a person.
+    r"
+    CREATE TABLE queue (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources (id),
+        page INTEGER NOT NULL CHECK (page >= 1),
+        reason TEXT NOT NULL,
+        UNIQUE (source_id, page)
+    );
+    ",
 ];
 
 /// The schema version this build writes.

@@ -134,6 +134,35 @@ pub struct Batch {
     pub copies: Vec<NewCopy>,
     /// Parts of the file that could not be used.
     pub rejections: Vec<Rejection>,
+    /// Pages of a scan that need a person (no readable acta code); the scan itself is in the
+    /// blob store under the source's SHA-256.
+    pub queue: Vec<QueuedPage>,
+}
+
+/// A page that needs a person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueuedPage {
+    /// The page, from 1.
+    pub page: u32,
+    /// Why no acta was read from it.
+    pub reason: String,
+}
+
+/// A page waiting for a person, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueEntry {
+    /// The store's id.
+    pub id: i64,
+    /// The scan's file name.
+    pub file_name: String,
+    /// The scan's SHA-256.
+    pub file_sha256: Sha256,
+    /// The page.
+    pub page: u32,
+    /// Why.
+    pub reason: String,
+    /// When the scan was received.
+    pub received_at: Timestamp,
 }
 
 /// What applying a batch did.
@@ -231,6 +260,12 @@ pub trait Store: Send {
 
     /// The imported files, oldest first.
     fn sources(&self) -> Result<Vec<StoredSource>, StoreError>;
+
+    /// Whether a file of this kind and SHA-256 was applied.
+    fn has_source(&self, kind: FileKind, sha256: &Sha256) -> Result<bool, StoreError>;
+
+    /// The pages waiting for a person, oldest first.
+    fn queue(&self) -> Result<Vec<QueueEntry>, StoreError>;
 
     /// Replaces the voter registry atomically: afterwards lookups answer from the new one, or,
     /// if this fails, still from the old one. A registry file imported before (same SHA-256)
