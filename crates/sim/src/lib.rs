@@ -1,0 +1,12 @@
+//! Synthetic data for veedor's demo, tests and benchmarks.
+//!
+//! [`sheet`] renders acta tally sheets as a flatbed scanner or a phone camera would deliver them:
+//! a letter-size page with the header, the ballot's cards, signatures and the QR code printed by
+//! the voting machine, then degraded (resolution, rotation, skew, JPEG noise, a fold, a stamp,
+//! colour or grey, perspective and uneven light) deterministically from a seed, and encoded as
+//! JPEG, PNG, TIFF or PDF files. It depends on no other veedor crate: callers fill a plain
+//! [`sheet::Sheet`].
+
+#![deny(missing_docs)]
+
+pub mod sheet;
