@@ -1,0 +1,303 @@
+//! Page image -> QR payloads: a ladder of strategies, cheapest first, stopping at the first
+//! that reads a code.
+
+use std::collections::HashSet;
+
+use image::{DynamicImage, GrayImage};
+use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
+use rxing::qrcode::QRCodeReader;
+use rxing::qrcode::cpp_port::QrReader;
+use rxing::{BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8LuminanceSource, Reader};
+
+use crate::Page;
+
+/// One way of looking for the code; the ladder tries them in the order of [`Strategy::LADDER`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Strategy {
+    /// The grey page scaled down to about 150 dpi, one quick pass.
+    Fast,
+    /// The grey page at full resolution, searching every row (ZXing's "try harder").
+    FullTryHarder,
+    /// Coloured ink (blue pens, purple stamps) dropped to white, then full resolution.
+    ColourDropout,
+    /// Each corner region of the page, where the acta's code is in any orientation, cut out and
+    /// enlarged, so the finder patterns stand out from the text and cards around them.
+    Corners,
+    /// Uneven light flattened (the page divided by its blurred background), then thresholded.
+    FlattenedLight,
+}
+
+impl Strategy {
+    /// The ladder, in order.
+    pub const LADDER: [Strategy; 5] = [
+        Strategy::Fast,
+        Strategy::FullTryHarder,
+        Strategy::ColourDropout,
+        Strategy::Corners,
+        Strategy::FlattenedLight,
+    ];
+}
+
+/// What decoding one page gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct PageResult {
+    /// The QR payloads read, in the order found; empty when none could be read (the page then
+    /// goes to a person).
+    pub payloads: Vec<String>,
+    /// The strategy that read them, `None` when nothing was read.
+    pub strategy: Option<Strategy>,
+    /// How many strategies were tried.
+    pub attempts: u32,
+}
+
+/// Decodes the QR code(s) on one page with the whole ladder.
+pub fn decode_page(page: &Page) -> PageResult {
+    decode_image(&page.image)
+}
+
+/// Decodes the QR code(s) in an image with the whole ladder.
+pub fn decode_image(image: &DynamicImage) -> PageResult {
+    decode_with(image, &Strategy::LADDER)
+}
+
+/// Decodes with the given strategies only, in order (for measurements and tests).
+pub fn decode_with(image: &DynamicImage, strategies: &[Strategy]) -> PageResult {
+    let mut prepared = Prepared::new(image);
+    let mut attempts = 0;
+    for strategy in strategies {
+        attempts += 1;
+        let payloads = run(*strategy, &mut prepared);
+        if !payloads.is_empty() {
+            return PageResult {
+                payloads,
+                strategy: Some(*strategy),
+                attempts,
+            };
+        }
+    }
+    PageResult {
+        payloads: Vec::new(),
+        strategy: None,
+        attempts,
+    }
+}
+
+/// Images derived from the page once and shared by the strategies.
+struct Prepared<'a> {
+    original: &'a DynamicImage,
+    grey: Option<GrayImage>,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(original: &'a DynamicImage) -> Prepared<'a> {
+        Prepared { original, grey: None }
+    }
+
+    fn grey(&mut self) -> &GrayImage {
+        self.grey.get_or_insert_with(|| match self.original {
+            DynamicImage::ImageLuma8(grey) => grey.clone(),
+            other => other.to_luma8(),
+        })
+    }
+}
+
+fn run(strategy: Strategy, prepared: &mut Prepared<'_>) -> Vec<String> {
+    match strategy {
+        Strategy::Fast => {
+            let grey = prepared.grey();
+            let small = scale_to_long_side(grey, 1650);
+            read(&small, Reading::Quick).into_iter().collect()
+        }
+        Strategy::FullTryHarder => read(prepared.grey(), Reading::Thorough).into_iter().collect(),
+        Strategy::ColourDropout => match prepared.original {
+            DynamicImage::ImageLuma8(_) => Vec::new(),
+            colour => read(&colour_dropout(colour), Reading::Thorough).into_iter().collect(),
+        },
+        Strategy::Corners => {
+            let grey = prepared.grey();
+            for region in corner_regions(grey.width(), grey.height()) {
+                let crop = image::imageops::crop_imm(grey, region.0, region.1, region.2, region.3).to_image();
+                let enlarged = enlarge_small_modules(&crop, grey);
+                if let Some(payload) = read(&enlarged, Reading::Thorough) {
+                    return vec![payload];
+                }
+                if let Some(payload) = read(&threshold_local(&enlarged), Reading::Thorough) {
+                    return vec![payload];
+                }
+            }
+            Vec::new()
+        }
+        Strategy::FlattenedLight => {
+            let flat = flatten_light(prepared.grey());
+            read(&flat, Reading::Thorough).into_iter().collect()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// The C++-port reader on the hybrid binarizer, no extra effort.
+    Quick,
+    /// Both readers, try-harder, hybrid then global-histogram binarizers.
+    Thorough,
+}
+
+fn hints(try_harder: bool) -> DecodeHints {
+    DecodeHints {
+        PossibleFormats: Some(HashSet::from([BarcodeFormat::QR_CODE])),
+        TryHarder: Some(try_harder),
+        ..DecodeHints::default()
+    }
+}
+
+/// One decode of a grey image; `None` when no code was read.
+fn read(grey: &GrayImage, reading: Reading) -> Option<String> {
+    let (width, height) = grey.dimensions();
+    if width < 21 || height < 21 {
+        return None;
+    }
+    let source = || Luma8LuminanceSource::new(grey.as_raw().clone(), width, height).ok();
+    match reading {
+        Reading::Quick => attempt(HybridBinarizer::new(source()?), false, false),
+        Reading::Thorough => attempt(HybridBinarizer::new(source()?), true, true)
+            .or_else(|| attempt(GlobalHistogramBinarizer::new(source()?), true, true)),
+    }
+}
+
+fn attempt<B: Binarizer>(binarizer: B, try_harder: bool, both_readers: bool) -> Option<String> {
+    let hints = hints(try_harder);
+    let mut bitmap = BinaryBitmap::new(binarizer);
+    if let Ok(result) = QrReader.decode_with_hints(&mut bitmap, &hints) {
+        return Some(result.getText().to_owned());
+    }
+    if both_readers {
+        if let Ok(result) = QRCodeReader.decode_with_hints(&mut bitmap, &hints) {
+            return Some(result.getText().to_owned());
+        }
+    }
+    None
+}
+
+/// Scales down (never up) so the long side is at most `long_side`.
+fn scale_to_long_side(grey: &GrayImage, long_side: u32) -> GrayImage {
+    let longest = grey.width().max(grey.height());
+    if longest <= long_side {
+        return grey.clone();
+    }
+    let scale = f64::from(long_side) / f64::from(longest);
+    let width = scaled(grey.width(), scale);
+    let height = scaled(grey.height(), scale);
+    image::imageops::resize(grey, width, height, image::imageops::FilterType::Triangle)
+}
+
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "a positive pixel count no larger than the input's"
+)]
+fn scaled(length: u32, scale: f64) -> u32 {
+    ((f64::from(length) * scale).round() as u32).max(1)
+}
+
+/// Grey where coloured ink (saturated pixels) becomes paper white: black print stays, blue
+/// pens and purple stamps go, as a scanner's colour dropout does.
+fn colour_dropout(colour: &DynamicImage) -> GrayImage {
+    let rgb = colour.to_rgb8();
+    let mut grey = GrayImage::new(rgb.width(), rgb.height());
+    for (output, pixel) in grey.pixels_mut().zip(rgb.pixels()) {
+        let [red, green, blue] = pixel.0;
+        let high = red.max(green).max(blue);
+        let low = red.min(green).min(blue);
+        // Saturated: ink of a colour. Keep the brightest channel, in which that ink is lightest.
+        output.0[0] = if high - low > 40 { high.saturating_add(60) } else { low };
+    }
+    grey
+}
+
+/// The four corner regions (left, top, width, height), each a little over half the page in
+/// both directions, bottom ones first: the acta's code is in the bottom left of an upright page.
+fn corner_regions(width: u32, height: u32) -> Vec<(u32, u32, u32, u32)> {
+    let region_width = width * 11 / 20;
+    let region_height = height * 11 / 20;
+    let right = width - region_width;
+    let bottom = height - region_height;
+    vec![
+        (0, bottom, region_width, region_height),
+        (right, bottom, region_width, region_height),
+        (right, 0, region_width, region_height),
+        (0, 0, region_width, region_height),
+    ]
+}
+
+/// Enlarges a crop two times when the page is under about 220 dpi, so that a code's modules
+/// are at least about five pixels; larger pages are left as they are.
+fn enlarge_small_modules(crop: &GrayImage, page: &GrayImage) -> GrayImage {
+    // A letter or A4 page's long side is about 11 inches.
+    let dpi = page.width().max(page.height()) / 11;
+    if dpi < 220 {
+        image::imageops::resize(crop, crop.width() * 2, crop.height() * 2, image::imageops::FilterType::CatmullRom)
+    } else {
+        crop.clone()
+    }
+}
+
+/// Local mean thresholding (Bradley's method) with an integral image: black where a pixel is
+/// darker than 85 % of the mean of its neighbourhood.
+fn threshold_local(grey: &GrayImage) -> GrayImage {
+    let (width, height) = (grey.width() as usize, grey.height() as usize);
+    let radius = (width.max(height) / 40).max(8);
+    let mut integral = vec![0u64; (width + 1) * (height + 1)];
+    for y in 0..height {
+        let mut row_sum = 0u64;
+        for x in 0..width {
+            row_sum += u64::from(grey.as_raw()[y * width + x]);
+            integral[(y + 1) * (width + 1) + x + 1] = integral[y * (width + 1) + x + 1] + row_sum;
+        }
+    }
+    let mut output = GrayImage::new(grey.width(), grey.height());
+    for y in 0..height {
+        let (top, bottom) = (y.saturating_sub(radius), (y + radius + 1).min(height));
+        for x in 0..width {
+            let (left, right) = (x.saturating_sub(radius), (x + radius + 1).min(width));
+            let sum = integral[bottom * (width + 1) + right] + integral[top * (width + 1) + left]
+                - integral[top * (width + 1) + right]
+                - integral[bottom * (width + 1) + left];
+            let count = ((bottom - top) * (right - left)) as u64;
+            let value = u64::from(grey.as_raw()[y * width + x]);
+            output.as_mut()[y * width + x] = if value * 100 * count < sum * 85 { 0 } else { 255 };
+        }
+    }
+    output
+}
+
+/// Divides the page by an estimate of its paper brightness (the local maximum over a coarse
+/// grid, smoothed), so shadows and vignetting flatten out.
+fn flatten_light(grey: &GrayImage) -> GrayImage {
+    let (width, height) = grey.dimensions();
+    let cell = (width.max(height) / 48).max(8);
+    let columns = width.div_ceil(cell);
+    let rows = height.div_ceil(cell);
+    let mut background = GrayImage::new(columns, rows);
+    for row in 0..rows {
+        for column in 0..columns {
+            let mut brightest = 0u8;
+            for y in row * cell..((row + 1) * cell).min(height) {
+                for x in column * cell..((column + 1) * cell).min(width) {
+                    brightest = brightest.max(grey.get_pixel(x, y).0[0]);
+                }
+            }
+            background.put_pixel(column, row, image::Luma([brightest]));
+        }
+    }
+    let background = image::imageops::blur(&background, 1.5);
+    let background = image::imageops::resize(&background, width, height, image::imageops::FilterType::Triangle);
+    let mut flat = GrayImage::new(width, height);
+    for ((output, pixel), paper) in flat.pixels_mut().zip(grey.pixels()).zip(background.pixels()) {
+        let paper = u32::from(paper.0[0]).max(16);
+        let value = (u32::from(pixel.0[0]) * 255 / paper).min(255);
+        output.0[0] = u8::try_from(value).unwrap_or(u8::MAX);
+    }
+    flat
+}
