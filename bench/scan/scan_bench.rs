@@ -17,7 +17,9 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use veedor_scan::{Limits, Strategy, decode_with, read_pages};
-use veedor_sim::sheet::{Condition, FileFormat, Sheet, Ve2024Place, encode, render, ve2024_payload};
+use veedor_sim::sheet::{
+    Condition, FileFormat, Sheet, Ve2024Place, encode, render, ve2024_payload,
+};
 
 /// The three real payloads of shared/data/ve2024/README.md.
 const REAL_PAYLOADS: [&str; 3] = [
@@ -39,7 +41,11 @@ fn generated_payload(seed: u64) -> String {
     );
     let mut counts = [0u32; 38];
     for count in &mut counts {
-        *count = if rng.random_bool(0.5) { rng.random_range(0..9) } else { 0 };
+        *count = if rng.random_bool(0.5) {
+            rng.random_range(0..9)
+        } else {
+            0
+        };
     }
     counts[0] = rng.random_range(20..260);
     counts[35] = rng.random_range(40..480);
@@ -49,7 +55,13 @@ fn generated_payload(seed: u64) -> String {
 }
 
 fn place(seed: u64) -> Ve2024Place {
-    let names = ["EDO. ZULIA", "EDO. MIRANDA", "DTTO. CAPITAL", "EDO. LARA", "EDO. CARABOBO"];
+    let names = [
+        "EDO. ZULIA",
+        "EDO. MIRANDA",
+        "DTTO. CAPITAL",
+        "EDO. LARA",
+        "EDO. CARABOBO",
+    ];
     let index = usize::try_from(seed % 5).unwrap_or(0);
     Ve2024Place {
         state: names[index].to_owned(),
@@ -78,8 +90,13 @@ fn render_set(folder: &Path, per_condition: u64) -> Result<(), Box<dyn std::erro
             let sheet = Sheet::ve2024(&payload, &place(seed)).map_err(|error| error.to_string())?;
             let degradation = condition.degradation(seed);
             let image = render(&sheet, &degradation).map_err(|error| error.to_string())?;
-            let bytes = encode(&[image], FileFormat::Jpeg { quality: degradation.jpeg_quality })
-                .map_err(|error| error.to_string())?;
+            let bytes = encode(
+                &[image],
+                FileFormat::Jpeg {
+                    quality: degradation.jpeg_quality,
+                },
+            )
+            .map_err(|error| error.to_string())?;
             let name = format!("{}_{index:03}.jpg", condition.name());
             std::fs::write(folder.join(&name), bytes).map_err(|error| error.to_string())?;
             Ok(format!("{name}\t{}\t{payload}\n", condition.name()))
@@ -131,7 +148,9 @@ fn decode_file(bytes: &[u8], decoder: &str) -> (Vec<String>, String) {
         other => {
             let ladder = strategies(other).unwrap_or_else(|| Strategy::LADDER.to_vec());
             let result = decode_with(&page.image, &ladder);
-            let strategy = result.strategy.map_or("-".to_owned(), |strategy| format!("{strategy:?}"));
+            let strategy = result
+                .strategy
+                .map_or("-".to_owned(), |strategy| format!("{strategy:?}"));
             (result.payloads, strategy)
         }
     }
@@ -181,7 +200,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let (payloads, strategy) = decode_file(&bytes, decoder);
                 let milliseconds = start.elapsed().as_secs_f64() * 1000.0;
                 let ok = u8::from(payloads.first() == Some(&payload));
-                let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = path
+                    .file_name()
+                    .map(|name| name.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 println!("{name}\t{ok}\t{milliseconds:.1}\t{strategy}");
             }
             Ok(())

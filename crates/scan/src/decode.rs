@@ -92,7 +92,10 @@ struct Prepared<'a> {
 
 impl<'a> Prepared<'a> {
     fn new(original: &'a DynamicImage) -> Prepared<'a> {
-        Prepared { original, grey: None }
+        Prepared {
+            original,
+            grey: None,
+        }
     }
 
     fn grey(&mut self) -> &GrayImage {
@@ -106,19 +109,28 @@ impl<'a> Prepared<'a> {
 fn run(strategy: Strategy, prepared: &mut Prepared<'_>) -> Vec<String> {
     match strategy {
         Strategy::Fast => {
+            // Up to 300 dpi the page is read as it is; larger pages are halved first.
             let grey = prepared.grey();
-            let small = scale_to_long_side(grey, 1650);
-            read(&small, Reading::Quick).into_iter().collect()
+            if grey.width().max(grey.height()) > 3600 {
+                read(&halve(grey), Reading::Quick).into_iter().collect()
+            } else {
+                read(grey, Reading::Quick).into_iter().collect()
+            }
         }
-        Strategy::FullTryHarder => read(prepared.grey(), Reading::Thorough).into_iter().collect(),
+        Strategy::FullTryHarder => read(prepared.grey(), Reading::Thorough)
+            .into_iter()
+            .collect(),
         Strategy::ColourDropout => match prepared.original {
             DynamicImage::ImageLuma8(_) => Vec::new(),
-            colour => read(&colour_dropout(colour), Reading::Thorough).into_iter().collect(),
+            colour => read(&colour_dropout(colour), Reading::Thorough)
+                .into_iter()
+                .collect(),
         },
         Strategy::Corners => {
             let grey = prepared.grey();
             for region in corner_regions(grey.width(), grey.height()) {
-                let crop = image::imageops::crop_imm(grey, region.0, region.1, region.2, region.3).to_image();
+                let crop = image::imageops::crop_imm(grey, region.0, region.1, region.2, region.3)
+                    .to_image();
                 let enlarged = enlarge_small_modules(&crop, grey);
                 if let Some(payload) = read(&enlarged, Reading::Thorough) {
                     return vec![payload];
@@ -172,33 +184,30 @@ fn attempt<B: Binarizer>(binarizer: B, try_harder: bool, both_readers: bool) -> 
     if let Ok(result) = QrReader.decode_with_hints(&mut bitmap, &hints) {
         return Some(result.getText().to_owned());
     }
-    if both_readers {
-        if let Ok(result) = QRCodeReader.decode_with_hints(&mut bitmap, &hints) {
-            return Some(result.getText().to_owned());
-        }
+    if both_readers && let Ok(result) = QRCodeReader.decode_with_hints(&mut bitmap, &hints) {
+        return Some(result.getText().to_owned());
     }
     None
 }
 
-/// Scales down (never up) so the long side is at most `long_side`.
-fn scale_to_long_side(grey: &GrayImage, long_side: u32) -> GrayImage {
-    let longest = grey.width().max(grey.height());
-    if longest <= long_side {
-        return grey.clone();
-    }
-    let scale = f64::from(long_side) / f64::from(longest);
-    let width = scaled(grey.width(), scale);
-    let height = scaled(grey.height(), scale);
-    image::imageops::resize(grey, width, height, image::imageops::FilterType::Triangle)
-}
-
-#[expect(
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    reason = "a positive pixel count no larger than the input's"
-)]
-fn scaled(length: u32, scale: f64) -> u32 {
-    ((f64::from(length) * scale).round() as u32).max(1)
+/// Half the size, each output pixel the mean of a 2 x 2 block (much faster than a filter).
+fn halve(grey: &GrayImage) -> GrayImage {
+    let (width, height) = (grey.width() / 2, grey.height() / 2);
+    GrayImage::from_fn(width.max(1), height.max(1), |x, y| {
+        let sum: u32 = [(0, 0), (1, 0), (0, 1), (1, 1)]
+            .iter()
+            .map(|(dx, dy)| {
+                u32::from(
+                    grey.get_pixel(
+                        (2 * x + dx).min(grey.width() - 1),
+                        (2 * y + dy).min(grey.height() - 1),
+                    )
+                    .0[0],
+                )
+            })
+            .sum();
+        image::Luma([u8::try_from(sum / 4).unwrap_or(u8::MAX)])
+    })
 }
 
 /// Grey where coloured ink (saturated pixels) becomes paper white: black print stays, blue
@@ -211,7 +220,11 @@ fn colour_dropout(colour: &DynamicImage) -> GrayImage {
         let high = red.max(green).max(blue);
         let low = red.min(green).min(blue);
         // Saturated: ink of a colour. Keep the brightest channel, in which that ink is lightest.
-        output.0[0] = if high - low > 40 { high.saturating_add(60) } else { low };
+        output.0[0] = if high - low > 40 {
+            high.saturating_add(60)
+        } else {
+            low
+        };
     }
     grey
 }
@@ -237,7 +250,12 @@ fn enlarge_small_modules(crop: &GrayImage, page: &GrayImage) -> GrayImage {
     // A letter or A4 page's long side is about 11 inches.
     let dpi = page.width().max(page.height()) / 11;
     if dpi < 220 {
-        image::imageops::resize(crop, crop.width() * 2, crop.height() * 2, image::imageops::FilterType::CatmullRom)
+        image::imageops::resize(
+            crop,
+            crop.width() * 2,
+            crop.height() * 2,
+            image::imageops::FilterType::CatmullRom,
+        )
     } else {
         crop.clone()
     }
@@ -266,7 +284,11 @@ fn threshold_local(grey: &GrayImage) -> GrayImage {
                 - integral[bottom * (width + 1) + left];
             let count = ((bottom - top) * (right - left)) as u64;
             let value = u64::from(grey.as_raw()[y * width + x]);
-            output.as_mut()[y * width + x] = if value * 100 * count < sum * 85 { 0 } else { 255 };
+            output.as_mut()[y * width + x] = if value * 100 * count < sum * 85 {
+                0
+            } else {
+                255
+            };
         }
     }
     output
@@ -292,9 +314,18 @@ fn flatten_light(grey: &GrayImage) -> GrayImage {
         }
     }
     let background = image::imageops::blur(&background, 1.5);
-    let background = image::imageops::resize(&background, width, height, image::imageops::FilterType::Triangle);
+    let background = image::imageops::resize(
+        &background,
+        width,
+        height,
+        image::imageops::FilterType::Triangle,
+    );
     let mut flat = GrayImage::new(width, height);
-    for ((output, pixel), paper) in flat.pixels_mut().zip(grey.pixels()).zip(background.pixels()) {
+    for ((output, pixel), paper) in flat
+        .pixels_mut()
+        .zip(grey.pixels())
+        .zip(background.pixels())
+    {
         let paper = u32::from(paper.0[0]).max(16);
         let value = (u32::from(pixel.0[0]) * 255 / paper).min(255);
         output.0[0] = u8::try_from(value).unwrap_or(u8::MAX);

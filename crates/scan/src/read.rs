@@ -87,7 +87,11 @@ pub fn read_pages(bytes: &[u8], limits: &Limits) -> Result<Vec<Page>, ScanError>
         });
     }
     let Some(format) = sniff(bytes) else {
-        let start: Vec<String> = bytes.iter().take(8).map(|byte| format!("{byte:02x}")).collect();
+        let start: Vec<String> = bytes
+            .iter()
+            .take(8)
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
         return Err(ScanError::NotAnImage {
             start: start.join(" "),
         });
@@ -138,11 +142,15 @@ impl Budget {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }
 
 fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).rposition(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .rposition(|window| window == needle)
 }
 
 /// A JPEG ends with an EOI marker after its last scan; a decoder would quietly paint the
@@ -159,7 +167,12 @@ fn check_jpeg_complete(bytes: &[u8]) -> Result<(), ScanError> {
     }
 }
 
-pub(crate) fn check_side(width: u64, height: u64, page: usize, limits: &Limits) -> Result<(), ScanError> {
+pub(crate) fn check_side(
+    width: u64,
+    height: u64,
+    page: usize,
+    limits: &Limits,
+) -> Result<(), ScanError> {
     if width > u64::from(limits.max_side) || height > u64::from(limits.max_side) {
         return Err(ScanError::ImageTooLarge {
             page,
@@ -190,7 +203,10 @@ fn image_error(error: image::ImageError, format: Format, page: usize, limit: u64
         other => {
             let detail = other.to_string();
             let lower = detail.to_lowercase();
-            if lower.contains("eof") || lower.contains("unexpected end") || lower.contains("truncat") {
+            if lower.contains("eof")
+                || lower.contains("unexpected end")
+                || lower.contains("truncat")
+            {
                 ScanError::Truncated { format }
             } else {
                 ScanError::Corrupt { format, detail }
@@ -215,7 +231,8 @@ fn decode_raster(
             finish_raster(decoder, format, page, limits, budget)
         }
         _ => {
-            let decoder = image::codecs::jpeg::JpegDecoder::new(Cursor::new(bytes)).map_err(fail)?;
+            let decoder =
+                image::codecs::jpeg::JpegDecoder::new(Cursor::new(bytes)).map_err(fail)?;
             finish_raster(decoder, format, page, limits, budget)
         }
     }
@@ -249,9 +266,9 @@ fn finish_raster(
 fn normalise(image: DynamicImage) -> DynamicImage {
     match image {
         DynamicImage::ImageLuma8(_) | DynamicImage::ImageRgb8(_) => image,
-        DynamicImage::ImageLuma16(_) | DynamicImage::ImageLumaA8(_) | DynamicImage::ImageLumaA16(_) => {
-            DynamicImage::ImageLuma8(image.to_luma8())
-        }
+        DynamicImage::ImageLuma16(_)
+        | DynamicImage::ImageLumaA8(_)
+        | DynamicImage::ImageLumaA16(_) => DynamicImage::ImageLuma8(image.to_luma8()),
         other => DynamicImage::ImageRgb8(other.to_rgb8()),
     }
 }
@@ -313,7 +330,10 @@ fn read_tiff(bytes: &[u8], limits: &Limits, budget: &mut Budget) -> Result<Vec<P
         budget.take(u64::from(width) * u64::from(height) * channels, number)?;
         let data = match decoder.read_image().map_err(fail)? {
             DecodingResult::U8(data) => data,
-            DecodingResult::U16(data) => data.iter().map(|value| (value >> 8).to_le_bytes()[0]).collect(),
+            DecodingResult::U16(data) => data
+                .iter()
+                .map(|value| (value >> 8).to_le_bytes()[0])
+                .collect(),
             _ => {
                 return Err(ScanError::Unsupported {
                     format: Format::Tiff,
@@ -329,20 +349,35 @@ fn read_tiff(bytes: &[u8], limits: &Limits, budget: &mut Budget) -> Result<Vec<P
         if !decoder.more_images() {
             break;
         }
-        decoder.next_image().map_err(|error| tiff_error(error, number + 1, limit))?;
+        decoder
+            .next_image()
+            .map_err(|error| tiff_error(error, number + 1, limit))?;
     }
     Ok(pages)
 }
 
-fn tiff_page(data: Vec<u8>, width: u32, height: u32, colour: tiff::ColorType) -> Option<DynamicImage> {
+fn tiff_page(
+    data: Vec<u8>,
+    width: u32,
+    height: u32,
+    colour: tiff::ColorType,
+) -> Option<DynamicImage> {
     use tiff::ColorType;
     let pixels = usize::try_from(u64::from(width) * u64::from(height)).ok()?;
     match colour {
-        ColorType::Gray(1) => Some(DynamicImage::ImageLuma8(unpack_bits(&data, width, height, false)?)),
-        ColorType::Gray(_) => GrayImage::from_raw(width, height, data).map(DynamicImage::ImageLuma8),
+        ColorType::Gray(1) => Some(DynamicImage::ImageLuma8(unpack_bits(
+            &data, width, height, false,
+        )?)),
+        ColorType::Gray(_) => {
+            GrayImage::from_raw(width, height, data).map(DynamicImage::ImageLuma8)
+        }
         ColorType::RGB(_) => RgbImage::from_raw(width, height, data).map(DynamicImage::ImageRgb8),
         ColorType::RGBA(_) => {
-            let rgb: Vec<u8> = data.chunks_exact(4).take(pixels).flat_map(|p| [p[0], p[1], p[2]]).collect();
+            let rgb: Vec<u8> = data
+                .chunks_exact(4)
+                .take(pixels)
+                .flat_map(|p| [p[0], p[1], p[2]])
+                .collect();
             RgbImage::from_raw(width, height, rgb).map(DynamicImage::ImageRgb8)
         }
         ColorType::CMYK(_) => RgbImage::from_raw(width, height, cmyk_to_rgb(&data, pixels))
@@ -363,7 +398,12 @@ pub(crate) fn cmyk_to_rgb(data: &[u8], pixels: usize) -> Vec<u8> {
 }
 
 /// One bit per pixel, rows padded to whole bytes, 1 = white unless `one_is_black`.
-pub(crate) fn unpack_bits(data: &[u8], width: u32, height: u32, one_is_black: bool) -> Option<GrayImage> {
+pub(crate) fn unpack_bits(
+    data: &[u8],
+    width: u32,
+    height: u32,
+    one_is_black: bool,
+) -> Option<GrayImage> {
     let row_bytes = usize::try_from(width.div_ceil(8)).ok()?;
     let rows = usize::try_from(height).ok()?;
     if data.len() < row_bytes.checked_mul(rows)? {
@@ -384,7 +424,9 @@ fn read_pdf(bytes: &[u8], limits: &Limits, budget: &mut Budget) -> Result<Vec<Pa
     let document = lopdf::Document::load_mem(bytes).map_err(|error| {
         let tail = &bytes[bytes.len().saturating_sub(1024)..];
         if find(tail, b"%%EOF").is_none() {
-            ScanError::Truncated { format: Format::Pdf }
+            ScanError::Truncated {
+                format: Format::Pdf,
+            }
         } else {
             ScanError::Corrupt {
                 format: Format::Pdf,
@@ -422,10 +464,17 @@ fn read_pdf(bytes: &[u8], limits: &Limits, budget: &mut Budget) -> Result<Vec<Pa
 
 /// The image XObject with the most pixels drawn on a page, looking into form XObjects too
 /// (some scanners wrap the page image in one).
-fn largest_page_image(document: &lopdf::Document, page_id: lopdf::ObjectId) -> Option<&lopdf::Stream> {
+fn largest_page_image(
+    document: &lopdf::Document,
+    page_id: lopdf::ObjectId,
+) -> Option<&lopdf::Stream> {
     let (direct, inherited) = document.get_page_resources(page_id).ok()?;
     let mut resources: Vec<&lopdf::Dictionary> = direct.into_iter().collect();
-    resources.extend(inherited.iter().filter_map(|id| document.get_dictionary(*id).ok()));
+    resources.extend(
+        inherited
+            .iter()
+            .filter_map(|id| document.get_dictionary(*id).ok()),
+    );
     let mut best: Option<(i64, &lopdf::Stream)> = None;
     for dictionary in resources {
         collect_images(document, dictionary, 0, &mut best);
@@ -455,17 +504,31 @@ fn collect_images<'a>(
         let Ok(stream) = object.as_stream() else {
             continue;
         };
-        let subtype = stream.dict.get(b"Subtype").and_then(lopdf::Object::as_name).ok();
+        let subtype = stream
+            .dict
+            .get(b"Subtype")
+            .and_then(lopdf::Object::as_name)
+            .ok();
         match subtype {
             Some(b"Image") => {
-                let size = |key: &[u8]| stream.dict.get_deref(key, document).and_then(lopdf::Object::as_i64).unwrap_or(0);
+                let size = |key: &[u8]| {
+                    stream
+                        .dict
+                        .get_deref(key, document)
+                        .and_then(lopdf::Object::as_i64)
+                        .unwrap_or(0)
+                };
                 let pixels = size(b"Width").saturating_mul(size(b"Height"));
                 if best.is_none_or(|(most, _)| pixels > most) {
                     *best = Some((pixels, stream));
                 }
             }
             Some(b"Form") => {
-                if let Ok(inner) = stream.dict.get_deref(b"Resources", document).and_then(lopdf::Object::as_dict) {
+                if let Ok(inner) = stream
+                    .dict
+                    .get_deref(b"Resources", document)
+                    .and_then(lopdf::Object::as_dict)
+                {
                     collect_images(document, inner, depth + 1, best);
                 }
             }
@@ -495,13 +558,20 @@ pub(crate) fn decode_embedded_jpeg(
 }
 
 /// Inflates zlib data, stopping with an error past `max_output` bytes (a decompression bomb).
-pub(crate) fn inflate_bounded(data: &[u8], max_output: u64, page: usize, limit: u64) -> Result<Vec<u8>, ScanError> {
+pub(crate) fn inflate_bounded(
+    data: &[u8],
+    max_output: u64,
+    page: usize,
+    limit: u64,
+) -> Result<Vec<u8>, ScanError> {
     let mut output = Vec::new();
     let mut reader = flate2::read::ZlibDecoder::new(data).take(max_output.saturating_add(1));
-    reader.read_to_end(&mut output).map_err(|error| ScanError::Corrupt {
-        format: Format::Pdf,
-        detail: format!("page {page}: cannot inflate its image: {error}"),
-    })?;
+    reader
+        .read_to_end(&mut output)
+        .map_err(|error| ScanError::Corrupt {
+            format: Format::Pdf,
+            detail: format!("page {page}: cannot inflate its image: {error}"),
+        })?;
     if output.len() as u64 > max_output {
         return Err(ScanError::MemoryLimit { page, limit });
     }

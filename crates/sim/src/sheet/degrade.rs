@@ -190,10 +190,15 @@ impl Condition {
         let fold = |rng: &mut ChaCha8Rng, across_qr| Fold {
             across_qr,
             vertical: rng.random_bool(0.5),
-            darkness: rng.random_range(0.25..0.55),
+            darkness: rng.random_range(0.4..0.85),
         };
         match self {
-            Condition::Dpi150 => degradation.dpi = 150,
+            Condition::Dpi150 => {
+                // Cheap office scanners at their lowest setting: soft optics too.
+                degradation.dpi = 150;
+                degradation.blur_sigma = rng.random_range(0.5..1.1);
+                degradation.jpeg_quality = rng.random_range(50..80);
+            }
             Condition::Dpi200 => degradation.dpi = 200,
             Condition::Dpi300 => degradation.dpi = 300,
             Condition::Rotated90 => degradation.rotation = Rotation::Quarter,
@@ -205,39 +210,46 @@ impl Condition {
             }
             Condition::LowJpegQuality => {
                 degradation.dpi = [150, 200][rng.random_range(0..2)];
-                degradation.jpeg_quality = rng.random_range(15..35);
+                degradation.jpeg_quality = rng.random_range(8..22);
+                degradation.blur_sigma = rng.random_range(0.5..1.0);
             }
-            Condition::FoldOverQr => degradation.fold = Some(fold(&mut rng, true)),
+            Condition::FoldOverQr => {
+                degradation.dpi = [150, 200, 240][rng.random_range(0..3)];
+                degradation.fold = Some(fold(&mut rng, true));
+            }
             Condition::StampTouchingQr => {
                 degradation.stamp = Some(Stamp {
-                    overlap: rng.random_range(0.08..0.25),
-                    opacity: rng.random_range(0.5..0.85),
+                    overlap: rng.random_range(0.12..0.3),
+                    opacity: rng.random_range(0.6..0.95),
                     signature_across_qr: true,
                 });
             }
             Condition::Colour => degradation.colour = true,
             Condition::Grey => degradation.colour = false,
             Condition::PhonePhoto => {
-                degradation.dpi = rng.random_range(160..240);
-                degradation.skew_degrees = rng.random_range(-4.0..4.0);
-                degradation.noise = rng.random_range(3.0..7.0);
+                // The page a metre-ish from a 12 MP camera: 130-200 dpi on the paper.
+                degradation.dpi = rng.random_range(130..200);
+                degradation.skew_degrees = rng.random_range(-8.0..8.0);
+                degradation.noise = rng.random_range(4.0..9.0);
+                degradation.jpeg_quality = rng.random_range(60..85);
                 degradation.phone = Some(Phone {
-                    perspective: rng.random_range(0.03..0.10),
-                    light_falloff: rng.random_range(0.25..0.6),
-                    blur_sigma: rng.random_range(0.6..1.4),
+                    perspective: rng.random_range(0.04..0.13),
+                    light_falloff: rng.random_range(0.35..0.7),
+                    blur_sigma: rng.random_range(0.8..1.6),
                 });
             }
             Condition::Combined => {
                 degradation.dpi = [150, 200][rng.random_range(0..2)];
                 degradation.rotation = [Rotation::Quarter, Rotation::Half, Rotation::ThreeQuarters]
                     [rng.random_range(0..3)];
-                degradation.skew_degrees = rng.random_range(-4.0..4.0);
-                degradation.jpeg_quality = rng.random_range(40..60);
+                degradation.skew_degrees = rng.random_range(-5.0..5.0);
+                degradation.jpeg_quality = rng.random_range(25..50);
+                degradation.blur_sigma = rng.random_range(0.5..1.0);
                 degradation.fold = Some(fold(&mut rng, true));
                 degradation.stamp = Some(Stamp {
-                    overlap: rng.random_range(0.05..0.15),
-                    opacity: rng.random_range(0.4..0.7),
-                    signature_across_qr: false,
+                    overlap: rng.random_range(0.08..0.2),
+                    opacity: rng.random_range(0.5..0.8),
+                    signature_across_qr: rng.random_bool(0.5),
                 });
             }
         }
@@ -620,20 +632,21 @@ fn homography(from: [(f32, f32); 4], to: [(f32, f32); 4]) -> [[f32; 3]; 3] {
     [[h(0), h(1), h(2)], [h(3), h(4), h(5)], [h(6), h(7), 1.0]]
 }
 
-/// Zero-mean noise of standard deviation `sigma` (approximately Gaussian: a sum of three
-/// uniforms), per channel for colour, shared across channels for grey.
+/// Zero-mean noise of standard deviation `sigma` (triangular: the sum of two uniform bytes, one
+/// random word per pixel), per channel for colour, shared across channels for grey.
 fn add_noise(image: &mut RgbImage, sigma: f32, colour: bool, rng: &mut ChaCha8Rng) {
-    let mut sample = || {
-        let sum: f32 = rng.random::<f32>() + rng.random::<f32>() + rng.random::<f32>();
-        (sum - 1.5) * 2.0 * sigma
-    };
+    // A triangular distribution on [-1, 1] has standard deviation 1/sqrt(6).
+    let scale = sigma * 6.0_f32.sqrt() / 255.0;
     for pixel in image.pixels_mut() {
+        let bytes = rng.random::<u64>().to_le_bytes();
+        let sample =
+            |index: usize| (f32::from(bytes[2 * index]) - f32::from(bytes[2 * index + 1])) * scale;
         if colour {
-            for channel in &mut pixel.0 {
-                *channel = to_u8(f32::from(*channel) + sample());
+            for (index, channel) in pixel.0.iter_mut().enumerate() {
+                *channel = to_u8(f32::from(*channel) + sample(index));
             }
         } else {
-            let shared = sample();
+            let shared = sample(0);
             for channel in &mut pixel.0 {
                 *channel = to_u8(f32::from(*channel) + shared);
             }
