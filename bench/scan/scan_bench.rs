@@ -71,11 +71,18 @@ fn place(seed: u64) -> Ve2024Place {
     }
 }
 
-fn render_set(folder: &Path, per_condition: u64) -> Result<(), Box<dyn std::error::Error>> {
+fn render_set(
+    folder: &Path,
+    per_condition: u64,
+    only: Option<&str>,
+) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(folder)?;
     let mut manifest = String::new();
     let jobs: Vec<(Condition, u64)> = Condition::ALL
         .iter()
+        .filter(|condition| {
+            only.is_none_or(|names| names.split(',').any(|name| name == condition.name()))
+        })
         .flat_map(|condition| (0..per_condition).map(move |index| (*condition, index)))
         .collect();
     let lines: Vec<Result<String, String>> = jobs
@@ -130,6 +137,7 @@ fn strategies(decoder: &str) -> Option<Vec<Strategy>> {
         "dropout" => vec![Strategy::ColourDropout],
         "corners" => vec![Strategy::Corners],
         "flattened" => vec![Strategy::FlattenedLight],
+        "ink" => vec![Strategy::InkThreshold],
         _ => return None,
     })
 }
@@ -191,8 +199,11 @@ fn rqrr_decode(image: &image::DynamicImage) -> Vec<String> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     match arguments.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        ["render", folder] => render_set(Path::new(folder), 15),
-        ["render", folder, count] => render_set(Path::new(folder), count.parse()?),
+        ["render", folder] => render_set(Path::new(folder), 15, None),
+        ["render", folder, count] => render_set(Path::new(folder), count.parse()?, None),
+        ["render", folder, count, only] => {
+            render_set(Path::new(folder), count.parse()?, Some(only))
+        }
         ["decode", folder, decoder] => {
             for (path, payload) in manifest(Path::new(folder))? {
                 let bytes = std::fs::read(&path)?;

@@ -21,6 +21,9 @@ pub enum Strategy {
     FullTryHarder,
     /// Coloured ink (blue pens, purple stamps) dropped to white, then full resolution.
     ColourDropout,
+    /// Light flattened, then a low threshold: only near-black print stays black, so stamps,
+    /// pen strokes and shadows lighter than the printed modules drop out.
+    InkThreshold,
     /// Each corner region of the page, where the acta's code is in any orientation, cut out and
     /// enlarged, so the finder patterns stand out from the text and cards around them.
     Corners,
@@ -30,9 +33,10 @@ pub enum Strategy {
 
 impl Strategy {
     /// The ladder, in order.
-    pub const LADDER: [Strategy; 5] = [
+    pub const LADDER: [Strategy; 6] = [
         Strategy::Fast,
         Strategy::FullTryHarder,
+        Strategy::InkThreshold,
         Strategy::ColourDropout,
         Strategy::Corners,
         Strategy::FlattenedLight,
@@ -88,6 +92,7 @@ pub fn decode_with(image: &DynamicImage, strategies: &[Strategy]) -> PageResult 
 struct Prepared<'a> {
     original: &'a DynamicImage,
     grey: Option<GrayImage>,
+    flat: Option<GrayImage>,
 }
 
 impl<'a> Prepared<'a> {
@@ -95,6 +100,7 @@ impl<'a> Prepared<'a> {
         Prepared {
             original,
             grey: None,
+            flat: None,
         }
     }
 
@@ -103,6 +109,14 @@ impl<'a> Prepared<'a> {
             DynamicImage::ImageLuma8(grey) => grey.clone(),
             other => other.to_luma8(),
         })
+    }
+
+    fn flat(&mut self) -> &GrayImage {
+        if self.flat.is_none() {
+            let flat = flatten_light(self.grey());
+            self.flat = Some(flat);
+        }
+        self.flat.get_or_insert_with(GrayImage::default)
     }
 }
 
@@ -135,16 +149,25 @@ fn run(strategy: Strategy, prepared: &mut Prepared<'_>) -> Vec<String> {
                 if let Some(payload) = read(&enlarged, Reading::Thorough) {
                     return vec![payload];
                 }
-                if let Some(payload) = read(&threshold_local(&enlarged), Reading::Thorough) {
+                if let Some(payload) = read(&threshold_local(&enlarged), Reading::Binary) {
                     return vec![payload];
                 }
             }
             Vec::new()
         }
-        Strategy::FlattenedLight => {
-            let flat = flatten_light(prepared.grey());
-            read(&flat, Reading::Thorough).into_iter().collect()
+        Strategy::InkThreshold => {
+            let flat = prepared.flat();
+            for level in [90, 120, 60] {
+                let binary = threshold_global(flat, level);
+                if let Some(payload) = read(&binary, Reading::Binary) {
+                    return vec![payload];
+                }
+            }
+            Vec::new()
         }
+        Strategy::FlattenedLight => read(prepared.flat(), Reading::Thorough)
+            .into_iter()
+            .collect(),
     }
 }
 
@@ -154,6 +177,8 @@ enum Reading {
     Quick,
     /// Both readers, try-harder, hybrid then global-histogram binarizers.
     Thorough,
+    /// For an image already black and white: both readers, try-harder, one binarizer.
+    Binary,
 }
 
 fn hints(try_harder: bool) -> DecodeHints {
@@ -175,6 +200,7 @@ fn read(grey: &GrayImage, reading: Reading) -> Option<String> {
         Reading::Quick => attempt(HybridBinarizer::new(source()?), false, false),
         Reading::Thorough => attempt(HybridBinarizer::new(source()?), true, true)
             .or_else(|| attempt(GlobalHistogramBinarizer::new(source()?), true, true)),
+        Reading::Binary => attempt(GlobalHistogramBinarizer::new(source()?), true, true),
     }
 }
 
@@ -261,6 +287,15 @@ fn enlarge_small_modules(crop: &GrayImage, page: &GrayImage) -> GrayImage {
     }
 }
 
+/// Black below `level`, white from it.
+fn threshold_global(grey: &GrayImage, level: u8) -> GrayImage {
+    let mut binary = grey.clone();
+    for pixel in binary.pixels_mut() {
+        pixel.0[0] = if pixel.0[0] < level { 0 } else { 255 };
+    }
+    binary
+}
+
 /// Local mean thresholding (Bradley's method) with an integral image: black where a pixel is
 /// darker than 85 % of the mean of its neighbourhood.
 fn threshold_local(grey: &GrayImage) -> GrayImage {
@@ -294,41 +329,77 @@ fn threshold_local(grey: &GrayImage) -> GrayImage {
     output
 }
 
-/// Divides the page by an estimate of its paper brightness (the local maximum over a coarse
-/// grid, smoothed), so shadows and vignetting flatten out.
+/// Divides the page by an estimate of its paper brightness (the brightest pixel of each cell
+/// of a coarse grid, smoothed, interpolated bilinearly), so shadows and vignetting flatten out.
 fn flatten_light(grey: &GrayImage) -> GrayImage {
-    let (width, height) = grey.dimensions();
+    let (width, height) = (grey.width() as usize, grey.height() as usize);
     let cell = (width.max(height) / 48).max(8);
-    let columns = width.div_ceil(cell);
-    let rows = height.div_ceil(cell);
-    let mut background = GrayImage::new(columns, rows);
-    for row in 0..rows {
-        for column in 0..columns {
-            let mut brightest = 0u8;
-            for y in row * cell..((row + 1) * cell).min(height) {
-                for x in column * cell..((column + 1) * cell).min(width) {
-                    brightest = brightest.max(grey.get_pixel(x, y).0[0]);
-                }
-            }
-            background.put_pixel(column, row, image::Luma([brightest]));
+    let (columns, rows) = (width.div_ceil(cell), height.div_ceil(cell));
+    let mut maxima = vec![0u8; columns * rows];
+    for (y, row) in grey.as_raw().chunks_exact(width).enumerate() {
+        let grid_row = &mut maxima[(y / cell) * columns..(y / cell + 1) * columns];
+        for (column, chunk) in row.chunks(cell).enumerate() {
+            let brightest = chunk.iter().copied().max().unwrap_or(0);
+            grid_row[column] = grid_row[column].max(brightest);
         }
     }
-    let background = image::imageops::blur(&background, 1.5);
-    let background = image::imageops::resize(
-        &background,
-        width,
-        height,
-        image::imageops::FilterType::Triangle,
-    );
-    let mut flat = GrayImage::new(width, height);
-    for ((output, pixel), paper) in flat
-        .pixels_mut()
-        .zip(grey.pixels())
-        .zip(background.pixels())
+    let grid = GrayImage::from_raw(
+        u32::try_from(columns).unwrap_or(1),
+        u32::try_from(rows).unwrap_or(1),
+        maxima,
+    )
+    .unwrap_or_default();
+    let grid = image::imageops::blur(&grid, 1.0);
+    let paper_at = |column: usize, row: usize| -> f32 {
+        let x = u32::try_from(column.min(columns - 1)).unwrap_or(0);
+        let y = u32::try_from(row.min(rows - 1)).unwrap_or(0);
+        f32::from(grid.get_pixel(x, y).0[0]).max(16.0)
+    };
+    let mut flat = GrayImage::new(grey.width(), grey.height());
+    let mut paper_row = vec![0f32; width];
+    for (y, (source, output)) in grey
+        .as_raw()
+        .chunks_exact(width)
+        .zip(flat.chunks_exact_mut(width))
+        .enumerate()
     {
-        let paper = u32::from(paper.0[0]).max(16);
-        let value = (u32::from(pixel.0[0]) * 255 / paper).min(255);
-        output.0[0] = u8::try_from(value).unwrap_or(u8::MAX);
+        // Cell centres are at (index + 0.5) * cell; interpolate between the two nearest rows.
+        let grid_y = ((y as f32 + 0.5) / cell as f32 - 0.5).max(0.0);
+        let (row_above, weight_below) = (grid_y.floor(), grid_y.fract());
+        let row_above = grid_index(row_above);
+        let column_value = |column: usize| {
+            paper_at(column, row_above) * (1.0 - weight_below)
+                + paper_at(column, row_above + 1) * weight_below
+        };
+        let column_values: Vec<f32> = (0..=columns).map(column_value).collect();
+        for (x, paper) in paper_row.iter_mut().enumerate() {
+            let grid_x = ((x as f32 + 0.5) / cell as f32 - 0.5).max(0.0);
+            let left = grid_index(grid_x.floor()).min(columns);
+            let right = (left + 1).min(columns);
+            let weight = grid_x.fract();
+            *paper = column_values[left] * (1.0 - weight) + column_values[right] * weight;
+        }
+        for ((out, value), paper) in output.iter_mut().zip(source).zip(&paper_row) {
+            *out = to_byte(f32::from(*value) * 255.0 / paper);
+        }
     }
     flat
+}
+
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "a non-negative grid coordinate far below u32::MAX"
+)]
+fn grid_index(value: f32) -> usize {
+    value.max(0.0) as usize
+}
+
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "clamped to 0..=255 first"
+)]
+fn to_byte(value: f32) -> u8 {
+    value.clamp(0.0, 255.0) as u8
 }
