@@ -205,6 +205,20 @@ fn read(grey: &GrayImage, reading: Reading) -> Option<String> {
 }
 
 fn attempt<B: Binarizer>(binarizer: B, try_harder: bool, both_readers: bool) -> Option<String> {
+    // The decoder is a large port with internal assertions; a panic on one odd image must not
+    // take the caller down, it only means this attempt read nothing.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        attempt_inner(binarizer, try_harder, both_readers)
+    }))
+    .ok()
+    .flatten()
+}
+
+fn attempt_inner<B: Binarizer>(
+    binarizer: B,
+    try_harder: bool,
+    both_readers: bool,
+) -> Option<String> {
     let hints = hints(try_harder);
     let mut bitmap = BinaryBitmap::new(binarizer);
     if let Ok(result) = QrReader.decode_with_hints(&mut bitmap, &hints) {

@@ -12,6 +12,8 @@
 //! - [`decode_page`]`(&Page) -> PageResult` and [`decode_image`]: only the decoding, e.g. to
 //!   spread pages over threads.
 //! - [`sniff`]: the [`Format`] from the first bytes (never the file name).
+//! - [`sha256`] of the file (also in [`ScanOutcome::sha256`]) and [`Page::perceptual_hash`],
+//!   which stays close for two scans of the same sheet (Hamming distance, see its docs).
 //!
 //! # Formats
 //! JPEG, PNG, TIFF (every page of a multi-page file), and PDF as scanners write them: each page
@@ -46,6 +48,8 @@ pub use read::{Format, Page, read_pages, sniff};
 /// Everything read from one file.
 #[derive(Debug, Clone)]
 pub struct ScanOutcome {
+    /// SHA-256 of the file's bytes: the scan's content address.
+    pub sha256: [u8; 32],
     /// The file's format, from its bytes.
     pub format: Format,
     /// Every page, in file order, read or not.
@@ -67,10 +71,9 @@ pub struct ScannedPage {
 /// When the file cannot be read as pages at all (see [`ScanError`]). A page without a readable
 /// code is not an error.
 pub fn scan(bytes: &[u8], limits: &Limits) -> Result<ScanOutcome, ScanError> {
-    let format = sniff(bytes);
-    let pages = read_pages(bytes, limits)?;
-    let format = format.unwrap_or(Format::Jpeg);
+    let (format, pages) = read::read_format_and_pages(bytes, limits)?;
     Ok(ScanOutcome {
+        sha256: sha256(bytes),
         format,
         pages: pages
             .into_iter()
@@ -80,4 +83,11 @@ pub fn scan(bytes: &[u8], limits: &Limits) -> Result<ScanOutcome, ScanError> {
             })
             .collect(),
     })
+}
+
+/// SHA-256 of `bytes`.
+#[must_use]
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
 }

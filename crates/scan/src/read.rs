@@ -70,6 +70,24 @@ impl Page {
             self.image.thumbnail(max_side, max_side)
         }
     }
+
+    /// A 64-bit difference hash (dHash) of the page: each bit says whether a cell of a 9 x 8
+    /// grey thumbnail is brighter than its right neighbour. Compare with `(a ^ b).count_ones()`:
+    /// the same capture re-encoded (another JPEG quality or resolution) differs in a few bits, a
+    /// page of another kind in many. It sees the layout, not the digits: two actas of the same
+    /// form, or one sheet turned sideways, are not told apart by it; the payload does that.
+    #[must_use]
+    pub fn perceptual_hash(&self) -> u64 {
+        let small = self.image.thumbnail_exact(9, 8).to_luma8();
+        let mut hash = 0u64;
+        for y in 0..8 {
+            for x in 0..8 {
+                let brighter = small.get_pixel(x, y).0[0] > small.get_pixel(x + 1, y).0[0];
+                hash = (hash << 1) | u64::from(brighter);
+            }
+        }
+        hash
+    }
 }
 
 /// Reads every page of a JPEG, PNG, TIFF or PDF file within `limits`.
@@ -77,6 +95,14 @@ impl Page {
 /// # Errors
 /// A [`ScanError`] naming what is wrong with the file; no page is returned then.
 pub fn read_pages(bytes: &[u8], limits: &Limits) -> Result<Vec<Page>, ScanError> {
+    read_format_and_pages(bytes, limits).map(|(_, pages)| pages)
+}
+
+/// [`read_pages`], with the format found.
+pub(crate) fn read_format_and_pages(
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<(Format, Vec<Page>), ScanError> {
     if bytes.is_empty() {
         return Err(ScanError::Empty);
     }
@@ -100,26 +126,27 @@ pub fn read_pages(bytes: &[u8], limits: &Limits) -> Result<Vec<Page>, ScanError>
         remaining: limits.max_decoded_bytes,
         limit: limits.max_decoded_bytes,
     };
-    match format {
+    let pages = match format {
         Format::Jpeg => {
             check_jpeg_complete(bytes)?;
-            Ok(vec![Page {
+            vec![Page {
                 number: 1,
                 image: decode_raster(bytes, Format::Jpeg, 1, limits, &mut budget)?,
-            }])
+            }]
         }
         Format::Png => {
             if find(bytes, b"IEND").is_none() {
                 return Err(ScanError::Truncated { format });
             }
-            Ok(vec![Page {
+            vec![Page {
                 number: 1,
                 image: decode_raster(bytes, Format::Png, 1, limits, &mut budget)?,
-            }])
+            }]
         }
-        Format::Tiff => read_tiff(bytes, limits, &mut budget),
-        Format::Pdf => read_pdf(bytes, limits, &mut budget),
-    }
+        Format::Tiff => read_tiff(bytes, limits, &mut budget)?,
+        Format::Pdf => read_pdf(bytes, limits, &mut budget)?,
+    };
+    Ok((format, pages))
 }
 
 /// Decoded bytes still allowed for this file.
@@ -421,7 +448,14 @@ pub(crate) fn unpack_bits(
 }
 
 fn read_pdf(bytes: &[u8], limits: &Limits, budget: &mut Budget) -> Result<Vec<Page>, ScanError> {
-    let document = lopdf::Document::load_mem(bytes).map_err(|error| {
+    // A parser bug must not take the caller down with it: a panic is reported as corruption.
+    let loaded = std::panic::catch_unwind(|| lopdf::Document::load_mem(bytes)).map_err(|_| {
+        ScanError::Corrupt {
+            format: Format::Pdf,
+            detail: "the pdf parser gave up on this file".to_owned(),
+        }
+    })?;
+    let document = loaded.map_err(|error| {
         let tail = &bytes[bytes.len().saturating_sub(1024)..];
         if find(tail, b"%%EOF").is_none() {
             ScanError::Truncated {

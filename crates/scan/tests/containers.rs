@@ -178,3 +178,37 @@ fn too_many_pages() {
         Err(ScanError::TooManyPages { limit: 2, .. })
     ));
 }
+
+#[test]
+fn hashes_of_a_file_and_its_pages() {
+    let first = scanner_page(REAL_PAYLOADS[0], false);
+    let bytes = encode(
+        std::slice::from_ref(&first),
+        FileFormat::Jpeg { quality: 90 },
+    )
+    .unwrap();
+    let outcome = scan(&bytes, &Limits::default()).unwrap();
+    assert_eq!(outcome.sha256, veedor_scan::sha256(&bytes));
+    // The same sheet saved at another quality hashes close; a page of another kind does not.
+    let again = encode(
+        std::slice::from_ref(&first),
+        FileFormat::Jpeg { quality: 40 },
+    )
+    .unwrap();
+    let mut other_page = first.to_luma8();
+    image::imageops::flip_vertical_in_place(&mut other_page);
+    let other = encode(
+        &[image::DynamicImage::ImageLuma8(other_page)],
+        FileFormat::Jpeg { quality: 90 },
+    )
+    .unwrap();
+    let hash = |bytes: &[u8]| read_pages(bytes, &Limits::default()).unwrap()[0].perceptual_hash();
+    assert!((hash(&bytes) ^ hash(&again)).count_ones() <= 4);
+    assert!((hash(&bytes) ^ hash(&other)).count_ones() >= 12);
+}
+
+#[test]
+fn sha256_of_empty_input_is_the_standard_vector() {
+    // FIPS 180-2 / NIST: SHA-256("") = e3b0c442...
+    assert_eq!(veedor_scan::sha256(b"")[..4], [0xe3, 0xb0, 0xc4, 0x42]);
+}

@@ -133,11 +133,15 @@ pub enum Condition {
     PhonePhoto,
     /// Everything at once, mildly: low resolution, skew, turn, fold, stamp, JPEG noise.
     Combined,
+    /// A poor scan: 100-130 dpi, soft optics, strong JPEG compression (fax-like quality).
+    LowResolutionBlurred,
+    /// A dim phone photo: a strong shadow across the page, far away, out of focus, noisy.
+    DimPhoto,
 }
 
 impl Condition {
     /// Every condition, in a fixed order.
-    pub const ALL: [Condition; 14] = [
+    pub const ALL: [Condition; 16] = [
         Condition::Dpi150,
         Condition::Dpi200,
         Condition::Dpi300,
@@ -152,6 +156,8 @@ impl Condition {
         Condition::Grey,
         Condition::PhonePhoto,
         Condition::Combined,
+        Condition::LowResolutionBlurred,
+        Condition::DimPhoto,
     ];
 
     /// A short stable name, for file names and tables.
@@ -172,6 +178,8 @@ impl Condition {
             Condition::Grey => "grey",
             Condition::PhonePhoto => "phone",
             Condition::Combined => "combined",
+            Condition::LowResolutionBlurred => "lowres",
+            Condition::DimPhoto => "dimphoto",
         }
     }
 
@@ -250,6 +258,23 @@ impl Condition {
                     overlap: rng.random_range(0.08..0.2),
                     opacity: rng.random_range(0.5..0.8),
                     signature_across_qr: rng.random_bool(0.5),
+                });
+            }
+            Condition::LowResolutionBlurred => {
+                degradation.dpi = rng.random_range(100..130);
+                degradation.blur_sigma = rng.random_range(0.7..1.2);
+                degradation.jpeg_quality = rng.random_range(25..55);
+                degradation.colour = false;
+            }
+            Condition::DimPhoto => {
+                degradation.dpi = rng.random_range(110..150);
+                degradation.skew_degrees = rng.random_range(-10.0..10.0);
+                degradation.noise = rng.random_range(8.0..13.0);
+                degradation.jpeg_quality = rng.random_range(50..75);
+                degradation.phone = Some(Phone {
+                    perspective: rng.random_range(0.06..0.15),
+                    light_falloff: rng.random_range(0.6..0.7),
+                    blur_sigma: rng.random_range(1.2..2.0),
                 });
             }
         }
