@@ -1,5 +1,5 @@
-//! A PDF image XObject -> pixels: DCTDecode (JPEG), FlateDecode with or without PNG
-//! predictors, or uncompressed samples; grey, RGB, CMYK, ICC-based and indexed colour; 1 or 8
+//! A PDF image XObject -> pixels: DCTDecode (JPEG), CCITTFaxDecode group 4 (black and white
+//! scanners), FlateDecode with or without PNG predictors, or uncompressed samples; grey, RGB, CMYK, ICC-based and indexed colour; 1 or 8
 //! bits per sample (ISO 32000-1, 8.9.5 image dictionaries and 7.4 filters).
 
 use std::borrow::Cow;
@@ -7,7 +7,9 @@ use std::borrow::Cow;
 use image::{DynamicImage, GrayImage, RgbImage};
 use lopdf::{Dictionary, Document, Object, Stream};
 
-use crate::read::{check_side, cmyk_to_rgb, decode_embedded_jpeg, inflate_bounded, unpack_bits};
+use crate::read::{
+    check_side, cmyk_to_rgb, decode_embedded_jpeg, decode_group4_fax, inflate_bounded, unpack_bits,
+};
 use crate::{Format, Limits, ScanError};
 
 fn unsupported(page: usize, detail: impl fmt::Display) -> ScanError {
@@ -245,6 +247,34 @@ pub(crate) fn decode(
                     }
                     other => return Err(unsupported(page, format!("flate predictor {other}"))),
                 });
+            }
+            b"CCITTFaxDecode" | b"CCF" => {
+                if index + 1 != filters.len() {
+                    return Err(unsupported(page, "a filter after CCITTFaxDecode"));
+                }
+                let parameters = parameters(document, dictionary, index);
+                let k = parameters
+                    .and_then(|p| integer(document, p, b"K"))
+                    .unwrap_or(0);
+                if k >= 0 {
+                    return Err(unsupported(
+                        page,
+                        "ccitt group 3 fax image (only group 4 is read)",
+                    ));
+                }
+                let black_is_1 = parameters
+                    .and_then(|p| p.get(b"BlackIs1").and_then(Object::as_bool).ok())
+                    .unwrap_or(false);
+                let (width, height) = (
+                    u32::try_from(width).map_err(|_| corrupt(page, "width"))?,
+                    u32::try_from(height).map_err(|_| corrupt(page, "height"))?,
+                );
+                let mut grey = decode_group4_fax(&data, width, height, page, limits, remaining)?;
+                // Black fax runs come out black; BlackIs1 and a /Decode [1 0] each swap that.
+                if black_is_1 != decode_inverted(document, dictionary) {
+                    image::imageops::invert(&mut grey);
+                }
+                return Ok(DynamicImage::ImageLuma8(grey));
             }
             b"DCTDecode" | b"DCT" => {
                 if index + 1 != filters.len() {

@@ -591,6 +591,71 @@ pub(crate) fn decode_embedded_jpeg(
     })
 }
 
+/// Decodes CCITT group 4 fax data (a PDF's CCITTFaxDecode stream) by wrapping it in a
+/// one-strip TIFF, which the TIFF decoder reads: black runs come out black.
+pub(crate) fn decode_group4_fax(
+    data: &[u8],
+    width: u32,
+    height: u32,
+    page: usize,
+    limits: &Limits,
+    remaining: u64,
+) -> Result<GrayImage, ScanError> {
+    const SHORT: u16 = 3;
+    const LONG: u16 = 4;
+    let length = u32::try_from(data.len()).map_err(|_| ScanError::MemoryLimit {
+        page,
+        limit: remaining,
+    })?;
+    // Tag, type, value; sorted by tag as TIFF requires. WhiteIsZero (0) makes fax black runs 0.
+    let entries: [(u16, u16, u32); 9] = [
+        (256, LONG, width),
+        (257, LONG, height),
+        (258, SHORT, 1),
+        (259, SHORT, 4),
+        (262, SHORT, 0),
+        (273, LONG, 8 + 2 + 9 * 12 + 4),
+        (277, SHORT, 1),
+        (278, LONG, height),
+        (279, LONG, length),
+    ];
+    let mut tiff = b"II*\0".to_vec();
+    tiff.extend_from_slice(&8u32.to_le_bytes());
+    tiff.extend_from_slice(&9u16.to_le_bytes());
+    for (tag, kind, value) in entries {
+        tiff.extend_from_slice(&tag.to_le_bytes());
+        tiff.extend_from_slice(&kind.to_le_bytes());
+        tiff.extend_from_slice(&1u32.to_le_bytes());
+        tiff.extend_from_slice(&value.to_le_bytes());
+    }
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    tiff.extend_from_slice(data);
+    let mut budget = Budget {
+        remaining,
+        limit: remaining,
+    };
+    let pages = read_tiff(&tiff, limits, &mut budget).map_err(|error| match error {
+        ScanError::Corrupt { detail, .. } | ScanError::Unsupported { detail, .. } => {
+            ScanError::Corrupt {
+                format: Format::Pdf,
+                detail: format!("page {page}: its fax image: {detail}"),
+            }
+        }
+        ScanError::Truncated { .. } => ScanError::Corrupt {
+            format: Format::Pdf,
+            detail: format!("page {page}: its fax image is truncated"),
+        },
+        other => other,
+    })?;
+    match pages.into_iter().next().map(|page| page.image) {
+        Some(DynamicImage::ImageLuma8(grey)) => Ok(grey),
+        _ => Err(ScanError::Corrupt {
+            format: Format::Pdf,
+            detail: format!("page {page}: its fax image did not decode to black and white"),
+        }),
+    }
+}
+
 /// Inflates zlib data, stopping with an error past `max_output` bytes (a decompression bomb).
 pub(crate) fn inflate_bounded(
     data: &[u8],

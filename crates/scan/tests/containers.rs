@@ -212,3 +212,43 @@ fn sha256_of_empty_input_is_the_standard_vector() {
     // FIPS 180-2 / NIST: SHA-256("") = e3b0c442...
     assert_eq!(veedor_scan::sha256(b"")[..4], [0xe3, 0xb0, 0xc4, 0x42]);
 }
+
+#[test]
+fn pdf_page_image_in_ccitt_group_4_from_a_black_and_white_scanner() {
+    let grey = scanner_page(REAL_PAYLOADS[2], false).to_luma8();
+    let (width, height) = grey.dimensions();
+    let mut encoder = fax::encoder::Encoder::new(fax::VecWriter::new());
+    for y in 0..height {
+        let line = (0..width).map(|x| {
+            if grey.get_pixel(x, y).0[0] < 140 {
+                fax::Color::Black
+            } else {
+                fax::Color::White
+            }
+        });
+        encoder
+            .encode_line(line, u16::try_from(width).unwrap())
+            .unwrap();
+    }
+    let compressed = encoder.finish().unwrap().finish();
+    let bytes = pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>".to_vec(),
+        stream("", b"q 612 0 0 792 0 0 cm /Im1 Do Q"),
+        stream(
+            &format!(
+                "/Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace /DeviceGray \
+                 /BitsPerComponent 1 /Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns {width} /Rows {height} >>"
+            ),
+            &compressed,
+        ),
+    ]);
+    let pages = read_pages(&bytes, &Limits::default()).unwrap();
+    // Paper stays white: the polarity is right.
+    assert_eq!(pages[0].image.to_luma8().get_pixel(5, 5).0[0], 255);
+    assert_eq!(
+        payloads_in_order(&bytes),
+        vec![(1, vec![REAL_PAYLOADS[2].to_owned()])]
+    );
+}
