@@ -238,6 +238,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
             Ok(())
         }
-        _ => Err("usage: scan_bench render DIR [N] | decode DIR DECODER | parallel DIR".into()),
+        ["nocode"] => {
+            // The cost of a page the ladder cannot read: a sheet with its code painted over.
+            for dpi in [150, 200, 300] {
+                let sheet = Sheet::ve2024(REAL_PAYLOADS[0], &place(0))?;
+                let degradation = veedor_sim::sheet::Degradation { dpi, ..Default::default() };
+                let mut page = render(&sheet, &degradation)?.to_rgb8();
+                let inch = |inches: f64| {
+                    let pixels = inches * f64::from(dpi);
+                    format!("{pixels:.0}").parse::<u32>().unwrap_or(0)
+                };
+                for y in inch(8.9)..inch(10.5) {
+                    for x in inch(0.6)..inch(2.3) {
+                        page.put_pixel(x, y, image::Rgb([250, 250, 250]));
+                    }
+                }
+                let page = image::DynamicImage::ImageRgb8(page);
+                for strategy in Strategy::LADDER {
+                    let start = Instant::now();
+                    let _ = decode_with(&page, &[strategy]);
+                    print!("{strategy:?} {:.0} ms, ", start.elapsed().as_secs_f64() * 1000.0);
+                }
+                let start = Instant::now();
+                let result = decode_with(&page, &Strategy::LADDER);
+                println!(
+                    "{dpi} dpi, no code: {} payloads after {} strategies in {:.0} ms",
+                    result.payloads.len(),
+                    result.attempts,
+                    start.elapsed().as_secs_f64() * 1000.0
+                );
+            }
+            Ok(())
+        }
+        _ => Err("usage: scan_bench render DIR [N [CONDITIONS]] | decode DIR DECODER | parallel DIR | nocode".into()),
     }
 }

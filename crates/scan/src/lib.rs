@@ -17,10 +17,12 @@
 //!
 //! # Formats
 //! JPEG, PNG, TIFF (every page of a multi-page file), and PDF as scanners write them: each page
-//! holds one image (DCTDecode JPEG, FlateDecode with or without PNG predictors, or raw samples;
-//! grey, RGB, CMYK, ICC-based or indexed; 1 or 8 bits), possibly inside a form XObject. A
-//! PDF page without an image is an error ([`ScanError::PdfPageWithoutImage`]); CCITT, JBIG2 and
-//! JPEG 2000 page images are reported as [`ScanError::Unsupported`].
+//! holds one image (DCTDecode JPEG, CCITT group 4 fax, FlateDecode with or without PNG
+//! predictors, or raw samples; grey, RGB, CMYK, ICC-based or indexed; 1 or 8 bits), possibly
+//! inside a form XObject; the page's largest image is taken. A PDF page without an image is an
+//! error ([`ScanError::PdfPageWithoutImage`]); CCITT group 3, JBIG2, JPEG 2000 and encrypted
+//! PDFs are reported as [`ScanError::Unsupported`]. A page's `/Rotate` is not applied (the QR
+//! decoder does not care; a preview may show the page turned).
 //!
 //! # Limits
 //! [`Limits`] bounds the file size, the pixels a side (checked from each header before any
@@ -30,7 +32,15 @@
 //! # Decoding
 //! The QR decoder is rxing (a Rust port of ZXing, including its C++ port's QR reader), chosen by
 //! measurement (bench/scan/RESULTS.md). It runs as a ladder, cheapest first, stopping at the
-//! first strategy that reads a code: [`Strategy::LADDER`].
+//! first strategy that reads a code: [`Strategy::LADDER`]. Nearly every page is read by the
+//! first rung (one pass of the C++-port reader over the grey page, about as fast as zxing-cpp);
+//! the later rungs (try-harder with two binarizers, a low "ink" threshold after flattening the
+//! light, colour dropout, enlarged corner crops, flattened light) only run on pages the first
+//! missed, so a page without a readable code costs the most (about a second at 300 dpi).
+//! Decoding is single-threaded and deterministic; callers spread pages over threads.
+//!
+//! Every QR code read is returned as text (rxing's character set detection; ve2024 payloads are
+//! ASCII). Nothing here knows the acta format: `veedor-formats` parses payloads.
 
 #![deny(missing_docs)]
 
