@@ -4,7 +4,7 @@ single-threaded, and prints success rate and per-page milliseconds, with ratios 
 
 Needs: cargo, `apt-get install -y zbar-tools`, `pip install zxing-cpp pillow`.
 
-    python3 bench/scan/run.py [--dir bench/out/scan] [--per-condition 15] [--skip-render]
+    python3 bench/scan/run.py [--dir bench/out/scan] [--per-condition 13] [--skip-render]
                               [--decoders ladder,rxing,rqrr,zbarimg,zxing-cpp]
 
 Timing covers reading the file and decoding it, one page at a time, one thread. zbarimg is run
@@ -79,7 +79,7 @@ def percentile(values, fraction):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--dir", default=os.path.join(ROOT, "bench", "out", "scan"))
-    parser.add_argument("--per-condition", type=int, default=15)
+    parser.add_argument("--per-condition", type=int, default=13)
     parser.add_argument("--skip-render", action="store_true")
     parser.add_argument("--decoders", default="ladder,rxing,rqrr,zbarimg,zxing-cpp")
     arguments = parser.parse_args()

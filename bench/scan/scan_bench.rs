@@ -1,7 +1,7 @@
 //! Decoder measurement for veedor-scan (see bench/scan/README.md and run.py).
 //!
 //! - `render DIR [PER_CONDITION]`: renders a fixed, seeded set of acta sheets (every
-//!   `Condition`, PER_CONDITION each, default 15) as JPEG files, with `manifest.tsv`
+//!   `Condition`, PER_CONDITION each, default 13) as JPEG files, with `manifest.tsv`
 //!   (file, condition, payload).
 //! - `decode DIR DECODER`: reads every file of the manifest, single-threaded, and prints one
 //!   line per file: file, 1 if the payload read equals the manifest's (else 0), milliseconds
@@ -9,6 +9,7 @@
 //!   (rxing's first try only: the grey page, hybrid binarizer, no try-harder), `rqrr`, or one
 //!   strategy by name (`fast`, `full`, `dropout`, `corners`, `flattened`).
 //! - `parallel DIR`: the ladder over all files with rayon; prints files per second.
+//! - `nocode`: the time the whole ladder takes on a page whose code is painted over.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -199,7 +200,7 @@ fn rqrr_decode(image: &image::DynamicImage) -> Vec<String> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     match arguments.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        ["render", folder] => render_set(Path::new(folder), 15, None),
+        ["render", folder] => render_set(Path::new(folder), 13, None),
         ["render", folder, count] => render_set(Path::new(folder), count.parse()?, None),
         ["render", folder, count, only] => {
             render_set(Path::new(folder), count.parse()?, Some(only))
