@@ -3,6 +3,8 @@
 //! The entry points:
 //! - [`Sheet`]: what is printed (header lines, 38 cards, the QR payload); [`Sheet::ve2024`] builds
 //!   one from a Venezuelan 2024 QR payload with the real ballot's party and candidate names.
+//!   From a row of the 2024 results CSV (per-candidate totals), [`counts_from_candidate_totals`]
+//!   gives the 38 card counts and [`ve2024_payload`] the payload.
 //! - [`Degradation`]: how the paper was printed, handled and digitised; [`Condition`] names the
 //!   cases tests and benches iterate over, and [`Condition::degradation`] draws one from a seed.
 //! - [`render`]: sheet + degradation -> the image a scanner or phone would produce.
@@ -26,7 +28,9 @@ pub use degrade::{Condition, Degradation, Fold, Phone, Rotation, Stamp};
 pub use encode_files::{FileFormat, encode};
 pub use layout::{Card, Sheet};
 pub use render_page::{render, render_clean};
-pub use ve2024::{BALLOT_CARDS, Ve2024Place, ve2024_payload};
+pub use ve2024::{
+    BALLOT_CARDS, CANDIDATES, Ve2024Place, counts_from_candidate_totals, ve2024_payload,
+};
 
 /// What can go wrong building or encoding a sheet.
 #[derive(Debug, thiserror::Error)]

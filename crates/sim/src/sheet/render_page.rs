@@ -284,3 +284,42 @@ pub(crate) fn scribble(
     mask.polyline(&points, pixels(0.012, dpi).max(1.0), 1.0);
     mask.apply(page, PEN_INK, 0.9, || 1.0);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sheet::{Condition, Ve2024Place};
+
+    #[test]
+    #[expect(clippy::unwrap_used, reason = "test")]
+    fn rendering_is_deterministic_and_seed_dependent() {
+        let payload = "201301006.01.1.0001!140,7,10,8,1,7,1,0,2,3,0,1,8,1,0,1,0,3,1,1,0,1,0,0,0,0,0,0,1,2,0,0,0,5,7,155,1,1!0!0";
+        let sheet = Sheet::ve2024(payload, &Ve2024Place::default()).unwrap();
+        let degradation = Degradation {
+            dpi: 60,
+            ..Condition::Combined.degradation(3)
+        };
+        let first = render(&sheet, &degradation).unwrap();
+        let again = render(&sheet, &degradation).unwrap();
+        assert_eq!(first.as_bytes(), again.as_bytes());
+        let other = render(
+            &sheet,
+            &Degradation {
+                seed: 4,
+                ..degradation
+            },
+        )
+        .unwrap();
+        assert_ne!(first.as_bytes(), other.as_bytes());
+        assert!(
+            render(
+                &sheet,
+                &Degradation {
+                    dpi: 10,
+                    ..Degradation::default()
+                }
+            )
+            .is_err()
+        );
+    }
+}

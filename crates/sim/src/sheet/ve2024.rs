@@ -48,6 +48,74 @@ pub const BALLOT_CARDS: [(&str, &str); 38] = [
     ("CONDE", "Benjamín Rausseo"),
 ];
 
+/// The ten candidates in ballot order (the order of their cards in [`BALLOT_CARDS`]).
+pub const CANDIDATES: [&str; 10] = [
+    "Nicolás Maduro",
+    "Luis Martínez",
+    "Javier Bertucci",
+    "José Brito",
+    "Antonio Ecarri",
+    "Claudio Fermín",
+    "Daniel Ceballos",
+    "Edmundo González",
+    "Enrique Márquez",
+    "Benjamín Rausseo",
+];
+
+/// How a candidate's votes usually split over their cards: the sum of the three real payloads
+/// of shared/data/ve2024/README.md per card, plus one so that no card is always empty.
+const CARD_WEIGHTS: [u32; 38] = [
+    368, 16, 13, 9, 10, 11, 2, 2, 6, 6, 1, 5, 55, // Maduro
+    5, 2, 2, 1, 10, 2, // Martínez
+    1, // Bertucci
+    1, 2, 1, 2, // Brito
+    1, 1, 1, 1, 4, 3, // Ecarri
+    1, // Fermín
+    1, 1, // Ceballos
+    21, 43, 912, // González
+    1,   // Márquez
+    1,   // Rausseo
+];
+
+/// Per-card counts for a table from per-candidate totals in [`CANDIDATES`] order, as published
+/// results files give them (the 2024 CSV has one column per candidate, not per card): each
+/// candidate's votes are split over their cards in the proportions of real actas, by largest
+/// remainder, so each candidate's cards add up to exactly their total.
+#[must_use]
+pub fn counts_from_candidate_totals(totals: &[u32; 10]) -> [u32; 38] {
+    let mut counts = [0u32; 38];
+    let mut first_card = 0;
+    for (candidate, total) in CANDIDATES.iter().zip(totals) {
+        let cards = BALLOT_CARDS
+            .iter()
+            .skip(first_card)
+            .take_while(|(_, name)| name == candidate)
+            .count();
+        let range = first_card..first_card + cards;
+        first_card += cards;
+        let weights = &CARD_WEIGHTS[range.clone()];
+        let weight_sum: u64 = weights.iter().map(|weight| u64::from(*weight)).sum();
+        let mut remainders = Vec::with_capacity(cards);
+        let mut given = 0u64;
+        for (offset, weight) in weights.iter().enumerate() {
+            let exact = u64::from(*total) * u64::from(*weight);
+            let share = exact / weight_sum;
+            counts[range.start + offset] = u32::try_from(share).unwrap_or(u32::MAX);
+            given += share;
+            remainders.push((exact % weight_sum, offset));
+        }
+        // Largest remainders first; ties to the earlier card.
+        remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (_, offset) in remainders
+            .iter()
+            .take(usize::try_from(u64::from(*total) - given).unwrap_or(0))
+        {
+            counts[range.start + offset] += 1;
+        }
+    }
+    counts
+}
+
 /// Names of the places an acta belongs to, printed in its header (the payload holds only codes).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ve2024Place {
@@ -143,6 +211,28 @@ mod tests {
         assert_eq!(sheet.cards[35].count, 155);
         let counts: [u32; 38] = std::array::from_fn(|i| sheet.cards[i].count);
         assert_eq!(ve2024_payload(&sheet.acta_id, &counts, 0), payload);
+    }
+
+    #[test]
+    fn candidate_totals_split_over_cards_exactly() {
+        // The first real acta: Maduro 188, Martínez 6, Bertucci 1, Brito 1, Ecarri 3, Fermín 0,
+        // Ceballos 0, González 167, Márquez 1, Rausseo 1.
+        let totals = [188, 6, 1, 1, 3, 0, 0, 167, 1, 1];
+        let counts = counts_from_candidate_totals(&totals);
+        let mut per_candidate = [0u32; 10];
+        for ((_, candidate), count) in BALLOT_CARDS.iter().zip(counts) {
+            let index = CANDIDATES
+                .iter()
+                .position(|name| name == candidate)
+                .unwrap_or(0);
+            per_candidate[index] += count;
+        }
+        assert_eq!(per_candidate, totals);
+        assert!(
+            counts[0] > 100 && counts[35] > 100,
+            "the main cards take most votes: {counts:?}"
+        );
+        assert_eq!(counts_from_candidate_totals(&[0; 10]), [0; 38]);
     }
 
     #[test]
