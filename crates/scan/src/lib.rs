@@ -16,7 +16,8 @@
 //!   which stays close for two scans of the same sheet (Hamming distance, see its docs).
 //!
 //! # Formats
-//! JPEG, PNG, TIFF (every page of a multi-page file), and PDF as scanners write them: each page
+//! JPEG (its EXIF orientation applied, as phones record it), PNG, TIFF (every page of a
+//! multi-page file), and PDF as scanners write them: each page
 //! holds one image (DCTDecode JPEG, CCITT group 4 fax, FlateDecode with or without PNG
 //! predictors, or raw samples; grey, RGB, CMYK, ICC-based or indexed; 1 or 8 bits), possibly
 //! inside a form XObject; the page's largest image is taken. A PDF page without an image is an

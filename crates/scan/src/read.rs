@@ -284,8 +284,14 @@ fn finish_raster(
     decoder
         .set_limits(image_limits)
         .map_err(|error| image_error(error, format, page, budget.limit))?;
-    let image = DynamicImage::from_decoder(decoder)
+    // Phones record how they were held in EXIF rather than turning the pixels; apply it so
+    // the page a person reviews is upright. (The QR decoder would not mind either way.)
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder)
         .map_err(|error| image_error(error, format, page, budget.limit))?;
+    image.apply_orientation(orientation);
     Ok(normalise(image))
 }
 

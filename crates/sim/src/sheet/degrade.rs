@@ -1,6 +1,6 @@
 //! How a printed sheet is handled and captured: stamps, folds, scanner or phone, noise.
 
-use image::{DynamicImage, Rgb, RgbImage};
+use image::{DynamicImage, RgbImage};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -312,7 +312,7 @@ pub(crate) fn apply(
         }
     };
     if degradation.blur_sigma > 0.05 {
-        capture = image::imageops::blur(&capture, degradation.blur_sigma);
+        capture = gaussian_blur(&capture, degradation.blur_sigma);
     }
     if degradation.noise > 0.0 {
         add_noise(&mut capture, degradation.noise, degradation.colour, rng);
@@ -569,49 +569,118 @@ fn photograph(
         }
     }
     if phone.blur_sigma > 0.05 {
-        photo = image::imageops::blur(&photo, phone.blur_sigma);
+        photo = gaussian_blur(&photo, phone.blur_sigma);
     }
     photo
 }
 
 /// Output size `size`; `inverse` maps an output pixel centre to source coordinates
-/// (homogeneous 3x3); outside the source, `background(x, y)` is used. Bilinear sampling.
+/// (homogeneous 3x3); outside the source, `background(x, y)` is used. Bilinear sampling on the
+/// raw buffers (a 300 dpi page is 8 million pixels).
 fn warp(
     source: &RgbImage,
     size: (u32, u32),
     inverse: &[[f32; 3]; 3],
     background: impl Fn(f32, f32) -> [u8; 3],
 ) -> RgbImage {
-    let (source_width, source_height) = (source.width() as f32, source.height() as f32);
+    let (source_width, source_height) = (source.width() as usize, source.height() as usize);
+    let (width_limit, height_limit) = (source_width as f32 - 0.5, source_height as f32 - 0.5);
+    let raw = source.as_raw();
     let mut output = RgbImage::new(size.0, size.1);
-    for (x, y, pixel) in output.enumerate_pixels_mut() {
-        let (out_x, out_y) = (x as f32 + 0.5, y as f32 + 0.5);
-        let w = inverse[2][0] * out_x + inverse[2][1] * out_y + inverse[2][2];
-        let src_x = (inverse[0][0] * out_x + inverse[0][1] * out_y + inverse[0][2]) / w - 0.5;
-        let src_y = (inverse[1][0] * out_x + inverse[1][1] * out_y + inverse[1][2]) / w - 0.5;
-        if src_x < -0.5 || src_y < -0.5 || src_x > source_width - 0.5 || src_y > source_height - 0.5
-        {
-            *pixel = Rgb(background(out_x, out_y));
-            continue;
+    let output_width = size.0 as usize;
+    for (y, row) in output.chunks_exact_mut(output_width * 3).enumerate() {
+        let out_y = y as f32 + 0.5;
+        for (x, pixel) in row.chunks_exact_mut(3).enumerate() {
+            let out_x = x as f32 + 0.5;
+            let w = inverse[2][0] * out_x + inverse[2][1] * out_y + inverse[2][2];
+            let src_x = (inverse[0][0] * out_x + inverse[0][1] * out_y + inverse[0][2]) / w - 0.5;
+            let src_y = (inverse[1][0] * out_x + inverse[1][1] * out_y + inverse[1][2]) / w - 0.5;
+            if !(-0.5..=width_limit).contains(&src_x) || !(-0.5..=height_limit).contains(&src_y) {
+                pixel.copy_from_slice(&background(out_x, out_y));
+                continue;
+            }
+            let (x0, y0) = (src_x.floor().max(0.0), src_y.floor().max(0.0));
+            let (fx, fy) = ((src_x - x0).clamp(0.0, 1.0), (src_y - y0).clamp(0.0, 1.0));
+            let x0 = usize::try_from(round_u32(x0))
+                .unwrap_or(0)
+                .min(source_width - 1);
+            let y0 = usize::try_from(round_u32(y0))
+                .unwrap_or(0)
+                .min(source_height - 1);
+            let x1 = (x0 + 1).min(source_width - 1);
+            let y1 = (y0 + 1).min(source_height - 1);
+            let (top_row, bottom_row) = (y0 * source_width, y1 * source_width);
+            for (channel, value) in pixel.iter_mut().enumerate() {
+                let sample =
+                    |row: usize, column: usize| f32::from(raw[(row + column) * 3 + channel]);
+                let top = sample(top_row, x0) * (1.0 - fx) + sample(top_row, x1) * fx;
+                let bottom = sample(bottom_row, x0) * (1.0 - fx) + sample(bottom_row, x1) * fx;
+                *value = to_u8(top * (1.0 - fy) + bottom * fy);
+            }
         }
-        let x0 = src_x.floor().max(0.0);
-        let y0 = src_y.floor().max(0.0);
-        let (fx, fy) = ((src_x - x0).clamp(0.0, 1.0), (src_y - y0).clamp(0.0, 1.0));
-        let x0 = round_u32(x0).min(source.width() - 1);
-        let y0 = round_u32(y0).min(source.height() - 1);
-        let x1 = (x0 + 1).min(source.width() - 1);
-        let y1 = (y0 + 1).min(source.height() - 1);
-        let (p00, p10) = (source.get_pixel(x0, y0).0, source.get_pixel(x1, y0).0);
-        let (p01, p11) = (source.get_pixel(x0, y1).0, source.get_pixel(x1, y1).0);
-        let mut value = [0u8; 3];
-        for channel in 0..3 {
-            let top = f32::from(p00[channel]) * (1.0 - fx) + f32::from(p10[channel]) * fx;
-            let bottom = f32::from(p01[channel]) * (1.0 - fx) + f32::from(p11[channel]) * fx;
-            value[channel] = to_u8(top * (1.0 - fy) + bottom * fy);
-        }
-        *pixel = Rgb(value);
     }
     output
+}
+
+/// A Gaussian blur of standard deviation `sigma`, separable, in 8-bit fixed point (much
+/// faster than a general filter on a page of 8 million pixels).
+pub(crate) fn gaussian_blur(image: &RgbImage, sigma: f32) -> RgbImage {
+    let radius = usize::try_from(round_u32((sigma * 3.0).ceil()))
+        .unwrap_or(1)
+        .max(1);
+    let raw_weights: Vec<f32> = (0..=2 * radius)
+        .map(|index| {
+            let distance = index as f32 - radius as f32;
+            (-(distance * distance) / (2.0 * sigma * sigma)).exp()
+        })
+        .collect();
+    let total: f32 = raw_weights.iter().sum();
+    let weights: Vec<u32> = raw_weights
+        .iter()
+        .map(|weight| round_u32(weight / total * 4096.0))
+        .collect();
+    let weight_sum: u32 = weights.iter().sum();
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    let row_length = width * 3;
+    let divide = |sum: u32| u8::try_from((sum + weight_sum / 2) / weight_sum).unwrap_or(u8::MAX);
+    // Horizontal, row by row.
+    let mut horizontal = vec![0u8; image.as_raw().len()];
+    for (input, output) in image
+        .as_raw()
+        .chunks_exact(row_length)
+        .zip(horizontal.chunks_exact_mut(row_length))
+    {
+        for position in 0..width {
+            for channel in 0..3 {
+                let mut sum = 0u32;
+                for (tap, weight) in weights.iter().enumerate() {
+                    let source = (position + tap).saturating_sub(radius).min(width - 1);
+                    // Wrapping: cannot overflow (255 * 4096 * taps), and it lets the loop vectorise
+                    // despite the release profile's overflow checks.
+                    sum = sum
+                        .wrapping_add(u32::from(input[source * 3 + channel]).wrapping_mul(*weight));
+                }
+                output[position * 3 + channel] = divide(sum);
+            }
+        }
+    }
+    // Vertical, a whole row at a time so memory is read in order.
+    let mut vertical = vec![0u8; horizontal.len()];
+    let mut sums = vec![0u32; row_length];
+    for (y, output) in vertical.chunks_exact_mut(row_length).enumerate() {
+        sums.iter_mut().for_each(|sum| *sum = 0);
+        for (tap, weight) in weights.iter().enumerate() {
+            let source_row = (y + tap).saturating_sub(radius).min(height - 1);
+            let input = &horizontal[source_row * row_length..(source_row + 1) * row_length];
+            for (sum, value) in sums.iter_mut().zip(input) {
+                *sum = sum.wrapping_add(u32::from(*value).wrapping_mul(*weight));
+            }
+        }
+        for (value, sum) in output.iter_mut().zip(&sums) {
+            *value = divide(*sum);
+        }
+    }
+    RgbImage::from_raw(image.width(), image.height(), vertical).unwrap_or_else(|| image.clone())
 }
 
 /// The projective transform taking the four `from` points to the four `to` points.

@@ -14,7 +14,8 @@ static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
     reason = "clamped to 0..=255 and rounded first"
 )]
 pub(crate) fn to_u8(value: f32) -> u8 {
-    value.round().clamp(0.0, 255.0) as u8
+    // `+ 0.5` and truncation rather than `round()`, which is a library call on baseline x86-64.
+    (value.clamp(0.0, 255.0) + 0.5) as u8
 }
 
 /// A non-negative size rounded to whole pixels.
