@@ -1,6 +1,14 @@
-//! Synthetic data for the demo, the tests and the benchmarks. Nothing here is real: the voter
-//! ids are made up (and carry no names), spread over real tables in proportion to their
-//! registered voters.
+//! Synthetic data for veedor's demo, tests and benchmarks. Nothing here is real.
+//!
+//! - [`registry`] spreads made-up voter ids (no names) over real tables in proportion to their
+//!   registered voters, scaled to any total.
+//! - [`sheet`] renders acta tally sheets as a flatbed scanner or a phone camera would deliver
+//!   them: a letter-size page with the header, the ballot's cards, signatures and the QR code
+//!   printed by the voting machine, then degraded (resolution, rotation, skew, JPEG noise, a
+//!   fold, a stamp, colour or grey, perspective and uneven light) deterministically from a seed,
+//!   and encoded as JPEG, PNG, TIFF or PDF files. Callers fill a plain [`sheet::Sheet`].
+
 #![deny(missing_docs)]
 
 pub mod registry;
+pub mod sheet;

@@ -1,0 +1,407 @@
+//! Page image -> QR payloads: a ladder of strategies, cheapest first, stopping at the first
+//! that reads a code.
+
+use std::collections::HashSet;
+
+use image::{DynamicImage, GrayImage};
+use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
+use rxing::qrcode::QRCodeReader;
+use rxing::qrcode::cpp_port::QrReader;
+use rxing::{BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8Source, Reader};
+
+use crate::Page;
+
+/// One way of looking for the code; the ladder tries them in the order of [`Strategy::LADDER`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Strategy {
+    /// The grey page scaled down to about 150 dpi, one quick pass.
+    Fast,
+    /// The grey page at full resolution, searching every row (ZXing's "try harder").
+    FullTryHarder,
+    /// Coloured ink (blue pens, purple stamps) dropped to white, then full resolution.
+    ColourDropout,
+    /// Light flattened, then a low threshold: only near-black print stays black, so stamps,
+    /// pen strokes and shadows lighter than the printed modules drop out.
+    InkThreshold,
+    /// Each corner region of the page, where the acta's code is in any orientation, cut out and
+    /// enlarged, so the finder patterns stand out from the text and cards around them.
+    Corners,
+    /// Uneven light flattened (the page divided by its blurred background), then thresholded.
+    FlattenedLight,
+}
+
+impl Strategy {
+    /// The ladder, in order.
+    pub const LADDER: [Strategy; 6] = [
+        Strategy::Fast,
+        Strategy::FullTryHarder,
+        Strategy::InkThreshold,
+        Strategy::ColourDropout,
+        Strategy::Corners,
+        Strategy::FlattenedLight,
+    ];
+}
+
+/// What decoding one page gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct PageResult {
+    /// The QR payloads read, in the order found; empty when none could be read (the page then
+    /// goes to a person).
+    pub payloads: Vec<String>,
+    /// The strategy that read them, `None` when nothing was read.
+    pub strategy: Option<Strategy>,
+    /// How many strategies were tried.
+    pub attempts: u32,
+}
+
+/// Decodes the QR code(s) on one page with the whole ladder.
+pub fn decode_page(page: &Page) -> PageResult {
+    decode_image(&page.image)
+}
+
+/// Decodes the QR code(s) in an image with the whole ladder.
+pub fn decode_image(image: &DynamicImage) -> PageResult {
+    decode_with(image, &Strategy::LADDER)
+}
+
+/// Decodes with the given strategies only, in order (for measurements and tests).
+pub fn decode_with(image: &DynamicImage, strategies: &[Strategy]) -> PageResult {
+    let mut prepared = Prepared::new(image);
+    let mut attempts = 0;
+    for strategy in strategies {
+        attempts += 1;
+        let payloads = run(*strategy, &mut prepared);
+        if !payloads.is_empty() {
+            return PageResult {
+                payloads,
+                strategy: Some(*strategy),
+                attempts,
+            };
+        }
+    }
+    PageResult {
+        payloads: Vec::new(),
+        strategy: None,
+        attempts,
+    }
+}
+
+/// Images derived from the page once and shared by the strategies.
+struct Prepared<'a> {
+    original: &'a DynamicImage,
+    grey: Option<GrayImage>,
+    flat: Option<GrayImage>,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(original: &'a DynamicImage) -> Prepared<'a> {
+        Prepared {
+            original,
+            grey: None,
+            flat: None,
+        }
+    }
+
+    fn grey(&mut self) -> &GrayImage {
+        // A grey page is used as it is; a colour one is converted once.
+        match self.original {
+            DynamicImage::ImageLuma8(grey) => grey,
+            other => self.grey.get_or_insert_with(|| other.to_luma8()),
+        }
+    }
+
+    fn flat(&mut self) -> &GrayImage {
+        if self.flat.is_none() {
+            let flat = flatten_light(self.grey());
+            self.flat = Some(flat);
+        }
+        self.flat.get_or_insert_with(GrayImage::default)
+    }
+}
+
+fn run(strategy: Strategy, prepared: &mut Prepared<'_>) -> Vec<String> {
+    match strategy {
+        Strategy::Fast => {
+            // Up to 300 dpi the page is read as it is; larger pages are halved first.
+            let grey = prepared.grey();
+            if grey.width().max(grey.height()) > 3600 {
+                read(&halve(grey), Reading::Quick).into_iter().collect()
+            } else {
+                read(grey, Reading::Quick).into_iter().collect()
+            }
+        }
+        Strategy::FullTryHarder => read(prepared.grey(), Reading::Thorough)
+            .into_iter()
+            .collect(),
+        Strategy::ColourDropout => match prepared.original {
+            DynamicImage::ImageLuma8(_) => Vec::new(),
+            colour => read(&colour_dropout(colour), Reading::Thorough)
+                .into_iter()
+                .collect(),
+        },
+        Strategy::Corners => {
+            let grey = prepared.grey();
+            for region in corner_regions(grey.width(), grey.height()) {
+                let crop = image::imageops::crop_imm(grey, region.0, region.1, region.2, region.3)
+                    .to_image();
+                let enlarged = enlarge_small_modules(&crop, grey);
+                if let Some(payload) = read(&enlarged, Reading::Crop) {
+                    return vec![payload];
+                }
+            }
+            Vec::new()
+        }
+        Strategy::InkThreshold => {
+            let flat = prepared.flat();
+            for level in [90, 120, 60] {
+                let binary = threshold_global(flat, level);
+                if let Some(payload) = read(&binary, Reading::Binary) {
+                    return vec![payload];
+                }
+            }
+            Vec::new()
+        }
+        Strategy::FlattenedLight => read(prepared.flat(), Reading::Thorough)
+            .into_iter()
+            .collect(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// The C++-port reader on the hybrid binarizer, no extra effort.
+    Quick,
+    /// Both readers, try-harder, hybrid then global-histogram binarizers.
+    Thorough,
+    /// For an image already black and white: both readers, try-harder, one binarizer.
+    Binary,
+    /// For a crop: the C++-port reader, try-harder, hybrid binarizer (the Java-port reader
+    /// is slow on enlarged crops full of text and adds little there).
+    Crop,
+}
+
+fn hints(try_harder: bool) -> DecodeHints {
+    DecodeHints {
+        PossibleFormats: Some(HashSet::from([BarcodeFormat::QR_CODE])),
+        TryHarder: Some(try_harder),
+        ..DecodeHints::default()
+    }
+}
+
+/// One decode of a grey image; `None` when no code was read.
+fn read(grey: &GrayImage, reading: Reading) -> Option<String> {
+    let (width, height) = grey.dimensions();
+    if width < 21 || height < 21 {
+        return None;
+    }
+    // A view of the pixels, not a copy: a 300 dpi page is 8 MB.
+    let source = || Luma8Source::new_with_slice(grey.as_raw(), width, height).ok();
+    match reading {
+        Reading::Quick => attempt(HybridBinarizer::new(source()?), false, false),
+        Reading::Thorough => attempt(HybridBinarizer::new(source()?), true, true)
+            .or_else(|| attempt(GlobalHistogramBinarizer::new(source()?), true, true)),
+        Reading::Binary => attempt(GlobalHistogramBinarizer::new(source()?), true, true),
+        Reading::Crop => attempt(HybridBinarizer::new(source()?), true, false),
+    }
+}
+
+fn attempt<B: Binarizer>(binarizer: B, try_harder: bool, both_readers: bool) -> Option<String> {
+    // The decoder is a large port with internal assertions; a panic on one odd image must not
+    // take the caller down, it only means this attempt read nothing.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        attempt_inner(binarizer, try_harder, both_readers)
+    }))
+    .ok()
+    .flatten()
+}
+
+fn attempt_inner<B: Binarizer>(
+    binarizer: B,
+    try_harder: bool,
+    both_readers: bool,
+) -> Option<String> {
+    let hints = hints(try_harder);
+    let mut bitmap = BinaryBitmap::new(binarizer);
+    if let Ok(result) = QrReader.decode_with_hints(&mut bitmap, &hints) {
+        return Some(result.getText().to_owned());
+    }
+    if both_readers && let Ok(result) = QRCodeReader.decode_with_hints(&mut bitmap, &hints) {
+        return Some(result.getText().to_owned());
+    }
+    None
+}
+
+/// Half the size, each output pixel the mean of a 2 x 2 block (much faster than a filter).
+fn halve(grey: &GrayImage) -> GrayImage {
+    let (width, height) = (grey.width() / 2, grey.height() / 2);
+    GrayImage::from_fn(width.max(1), height.max(1), |x, y| {
+        let sum: u32 = [(0, 0), (1, 0), (0, 1), (1, 1)]
+            .iter()
+            .map(|(dx, dy)| {
+                u32::from(
+                    grey.get_pixel(
+                        (2 * x + dx).min(grey.width() - 1),
+                        (2 * y + dy).min(grey.height() - 1),
+                    )
+                    .0[0],
+                )
+            })
+            .sum();
+        image::Luma([u8::try_from(sum / 4).unwrap_or(u8::MAX)])
+    })
+}
+
+/// Grey where coloured ink (saturated pixels) becomes paper white: black print stays, blue
+/// pens and purple stamps go, as a scanner's colour dropout does.
+fn colour_dropout(colour: &DynamicImage) -> GrayImage {
+    let rgb = colour.to_rgb8();
+    let mut grey = GrayImage::new(rgb.width(), rgb.height());
+    for (output, pixel) in grey.pixels_mut().zip(rgb.pixels()) {
+        let [red, green, blue] = pixel.0;
+        let high = red.max(green).max(blue);
+        let low = red.min(green).min(blue);
+        // Saturated: ink of a colour. Keep the brightest channel, in which that ink is lightest.
+        output.0[0] = if high - low > 40 {
+            high.saturating_add(60)
+        } else {
+            low
+        };
+    }
+    grey
+}
+
+/// The four corner regions (left, top, width, height), each a little over half the page in
+/// both directions, bottom ones first: the acta's code is in the bottom left of an upright page.
+fn corner_regions(width: u32, height: u32) -> Vec<(u32, u32, u32, u32)> {
+    let region_width = width * 11 / 20;
+    let region_height = height * 11 / 20;
+    let right = width - region_width;
+    let bottom = height - region_height;
+    vec![
+        (0, bottom, region_width, region_height),
+        (right, bottom, region_width, region_height),
+        (right, 0, region_width, region_height),
+        (0, 0, region_width, region_height),
+    ]
+}
+
+/// Enlarges a crop two times when the page is under about 170 dpi (a code's modules under
+/// about five pixels), with a fast bilinear doubling; larger pages are left as they are.
+fn enlarge_small_modules(crop: &GrayImage, page: &GrayImage) -> GrayImage {
+    // A letter or A4 page's long side is about 11 inches.
+    let dpi = page.width().max(page.height()) / 11;
+    if dpi < 170 {
+        double(crop)
+    } else {
+        crop.clone()
+    }
+}
+
+/// Twice the size: each source pixel becomes four, interpolated with its right and lower
+/// neighbours.
+fn double(grey: &GrayImage) -> GrayImage {
+    let (width, height) = grey.dimensions();
+    let at = |x: u32, y: u32| u16::from(grey.get_pixel(x.min(width - 1), y.min(height - 1)).0[0]);
+    GrayImage::from_fn(width * 2, height * 2, |x, y| {
+        let (source_x, source_y) = (x / 2, y / 2);
+        let value = match (x % 2, y % 2) {
+            (0, 0) => at(source_x, source_y),
+            (1, 0) => (at(source_x, source_y) + at(source_x + 1, source_y)) / 2,
+            (0, _) => (at(source_x, source_y) + at(source_x, source_y + 1)) / 2,
+            _ => {
+                (at(source_x, source_y)
+                    + at(source_x + 1, source_y)
+                    + at(source_x, source_y + 1)
+                    + at(source_x + 1, source_y + 1))
+                    / 4
+            }
+        };
+        image::Luma([u8::try_from(value).unwrap_or(u8::MAX)])
+    })
+}
+
+/// Black below `level`, white from it.
+fn threshold_global(grey: &GrayImage, level: u8) -> GrayImage {
+    let mut binary = grey.clone();
+    for pixel in binary.pixels_mut() {
+        pixel.0[0] = if pixel.0[0] < level { 0 } else { 255 };
+    }
+    binary
+}
+
+/// Divides the page by an estimate of its paper brightness (the brightest pixel of each cell
+/// of a coarse grid, smoothed, interpolated bilinearly), so shadows and vignetting flatten out.
+fn flatten_light(grey: &GrayImage) -> GrayImage {
+    let (width, height) = (grey.width() as usize, grey.height() as usize);
+    let cell = (width.max(height) / 48).max(8);
+    let (columns, rows) = (width.div_ceil(cell), height.div_ceil(cell));
+    let mut maxima = vec![0u8; columns * rows];
+    for (y, row) in grey.as_raw().chunks_exact(width).enumerate() {
+        let grid_row = &mut maxima[(y / cell) * columns..(y / cell + 1) * columns];
+        for (column, chunk) in row.chunks(cell).enumerate() {
+            let brightest = chunk.iter().copied().max().unwrap_or(0);
+            grid_row[column] = grid_row[column].max(brightest);
+        }
+    }
+    let grid = GrayImage::from_raw(
+        u32::try_from(columns).unwrap_or(1),
+        u32::try_from(rows).unwrap_or(1),
+        maxima,
+    )
+    .unwrap_or_default();
+    let grid = image::imageops::blur(&grid, 1.0);
+    let paper_at = |column: usize, row: usize| -> f32 {
+        let x = u32::try_from(column.min(columns - 1)).unwrap_or(0);
+        let y = u32::try_from(row.min(rows - 1)).unwrap_or(0);
+        f32::from(grid.get_pixel(x, y).0[0]).max(16.0)
+    };
+    let mut flat = GrayImage::new(grey.width(), grey.height());
+    let mut paper_row = vec![0f32; width];
+    for (y, (source, output)) in grey
+        .as_raw()
+        .chunks_exact(width)
+        .zip(flat.chunks_exact_mut(width))
+        .enumerate()
+    {
+        // Cell centres are at (index + 0.5) * cell; interpolate between the two nearest rows.
+        let grid_y = ((y as f32 + 0.5) / cell as f32 - 0.5).max(0.0);
+        let (row_above, weight_below) = (grid_y.floor(), grid_y.fract());
+        let row_above = grid_index(row_above);
+        let column_value = |column: usize| {
+            paper_at(column, row_above) * (1.0 - weight_below)
+                + paper_at(column, row_above + 1) * weight_below
+        };
+        let column_values: Vec<f32> = (0..=columns).map(column_value).collect();
+        for (x, paper) in paper_row.iter_mut().enumerate() {
+            let grid_x = ((x as f32 + 0.5) / cell as f32 - 0.5).max(0.0);
+            let left = grid_index(grid_x.floor()).min(columns);
+            let right = (left + 1).min(columns);
+            let weight = grid_x.fract();
+            *paper = column_values[left] * (1.0 - weight) + column_values[right] * weight;
+        }
+        for ((out, value), paper) in output.iter_mut().zip(source).zip(&paper_row) {
+            *out = to_byte(f32::from(*value) * 255.0 / paper);
+        }
+    }
+    flat
+}
+
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "a non-negative grid coordinate far below u32::MAX"
+)]
+fn grid_index(value: f32) -> usize {
+    value.max(0.0) as usize
+}
+
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "clamped to 0..=255 first"
+)]
+fn to_byte(value: f32) -> u8 {
+    value.clamp(0.0, 255.0) as u8
+}

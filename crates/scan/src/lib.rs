@@ -1,0 +1,104 @@
+//! veedor-scan: the bytes of a scanned file -> page images -> the QR payloads on each page.
+//!
+//! Pure computation on bytes: no file system, network or clock. The caller reads the file and
+//! keeps whatever it wants (the pages' images for previews, a person's review queue).
+//!
+//! # Entry points
+//! - [`scan`]`(bytes, &Limits) -> Result<ScanOutcome, ScanError>`: everything at once. Every
+//!   page is in the outcome, with its number, its image, and its [`PageResult`] (payloads, the
+//!   [`Strategy`] that read them, the attempts made); a page whose code could not be read has no
+//!   payload and is meant for a person.
+//! - [`read_pages`]`(bytes, &Limits) -> Result<Vec<Page>, ScanError>`: only the images.
+//! - [`decode_page`]`(&Page) -> PageResult` and [`decode_image`]: only the decoding, e.g. to
+//!   spread pages over threads.
+//! - [`sniff`]: the [`Format`] from the first bytes (never the file name).
+//! - [`sha256`] of the file (also in [`ScanOutcome::sha256`]) and [`Page::perceptual_hash`],
+//!   which stays close for two scans of the same sheet (Hamming distance, see its docs).
+//!
+//! # Formats
+//! JPEG (its EXIF orientation applied, as phones record it), PNG, TIFF (every page of a
+//! multi-page file), and PDF as scanners write them: each page
+//! holds one image (DCTDecode JPEG, CCITT group 4 fax, FlateDecode with or without PNG
+//! predictors, or raw samples; grey, RGB, CMYK, ICC-based or indexed; 1 or 8 bits), possibly
+//! inside a form XObject; the page's largest image is taken. A PDF page without an image is an
+//! error ([`ScanError::PdfPageWithoutImage`]); CCITT group 3, JBIG2, JPEG 2000 and encrypted
+//! PDFs are reported as [`ScanError::Unsupported`]. A page's `/Rotate` is not applied (the QR
+//! decoder does not care; a preview may show the page turned).
+//!
+//! # Limits
+//! [`Limits`] bounds the file size, the pixels a side (checked from each header before any
+//! pixel buffer is allocated, so a PNG claiming 100,000 x 100,000 fails at once), the decoded
+//! bytes for the whole file, and the page count.
+//!
+//! # Decoding
+//! The QR decoder is rxing (a Rust port of ZXing, including its C++ port's QR reader), chosen by
+//! measurement (bench/scan/RESULTS.md). It runs as a ladder, cheapest first, stopping at the
+//! first strategy that reads a code: [`Strategy::LADDER`]. Nearly every page is read by the
+//! first rung (one pass of the C++-port reader over the grey page, about as fast as zxing-cpp);
+//! the later rungs (try-harder with two binarizers, a low "ink" threshold after flattening the
+//! light, colour dropout, enlarged corner crops, flattened light) only run on pages the first
+//! missed, so a page without a readable code costs the most (about a second at 300 dpi).
+//! Decoding is single-threaded and deterministic; callers spread pages over threads.
+//!
+//! Every QR code read is returned as text (rxing's character set detection; ve2024 payloads are
+//! ASCII). Nothing here knows the acta format: `veedor-formats` parses payloads.
+
+#![deny(missing_docs)]
+
+mod decode;
+mod error;
+mod limits;
+mod pdf_image;
+mod read;
+
+pub use decode::{PageResult, Strategy, decode_image, decode_page, decode_with};
+pub use error::ScanError;
+pub use limits::Limits;
+pub use read::{Format, Page, read_pages, sniff};
+
+/// Everything read from one file.
+#[derive(Debug, Clone)]
+pub struct ScanOutcome {
+    /// SHA-256 of the file's bytes: the scan's content address.
+    pub sha256: [u8; 32],
+    /// The file's format, from its bytes.
+    pub format: Format,
+    /// Every page, in file order, read or not.
+    pub pages: Vec<ScannedPage>,
+}
+
+/// One page and what was read on it.
+#[derive(Debug, Clone)]
+pub struct ScannedPage {
+    /// The page: number (1-based) and image.
+    pub page: Page,
+    /// The payloads read and how.
+    pub result: PageResult,
+}
+
+/// Reads every page of a file and decodes the QR codes on each.
+///
+/// # Errors
+/// When the file cannot be read as pages at all (see [`ScanError`]). A page without a readable
+/// code is not an error.
+pub fn scan(bytes: &[u8], limits: &Limits) -> Result<ScanOutcome, ScanError> {
+    let (format, pages) = read::read_format_and_pages(bytes, limits)?;
+    Ok(ScanOutcome {
+        sha256: sha256(bytes),
+        format,
+        pages: pages
+            .into_iter()
+            .map(|page| {
+                let result = decode_page(&page);
+                ScannedPage { page, result }
+            })
+            .collect(),
+    })
+}
+
+/// SHA-256 of `bytes`.
+#[must_use]
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}

@@ -1,0 +1,8 @@
+//! veedor-scan's integration tests, one binary (STYLE.md, tests).
+#![expect(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
+
+mod bad_inputs;
+mod conditions;
+mod containers;
+mod mutations;
+mod support;

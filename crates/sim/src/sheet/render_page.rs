@@ -1,0 +1,325 @@
+//! Layout of the printed page, and the pipeline from a clean page to a degraded capture.
+
+use image::{DynamicImage, RgbImage};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::SheetError;
+use super::degrade::{self, Degradation};
+use super::draw::{Mask, Typesetter, fill_rect, round_u32, stroke_rect};
+use super::layout::Sheet;
+
+/// Page width and height in inches (US letter).
+pub(crate) const PAGE_INCHES: (f32, f32) = (8.5, 11.0);
+
+const BLACK: [u8; 3] = [20, 20, 20];
+const GREY_TEXT: [u8; 3] = [70, 70, 70];
+/// Blue ball-point ink.
+pub(crate) const PEN_INK: [u8; 3] = [30, 45, 120];
+
+/// Where the QR code landed on the clean page, in pixels (quiet zone excluded).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct QrBox {
+    pub(crate) left: f32,
+    pub(crate) top: f32,
+    pub(crate) size: f32,
+}
+
+/// The sheet as printed, before any handling or capture: an RGB page at `dpi`, and where its
+/// QR code is. Signatures are drawn from `seed`.
+///
+/// # Errors
+/// [`SheetError::QrTooLong`] when the payload does not fit in a QR code.
+pub fn render_clean(sheet: &Sheet, dpi: u32, seed: u64) -> Result<RgbImage, SheetError> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    render_page(sheet, dpi, &mut rng).map(|(page, _)| page)
+}
+
+/// The sheet as a scanner or phone delivers it under `degradation`: RGB, or grey when
+/// `degradation.colour` is false. Deterministic for a given sheet and degradation.
+///
+/// # Errors
+/// [`SheetError::QrTooLong`] when the payload does not fit in a QR code;
+/// [`SheetError::Invalid`] for a resolution outside 50..=1200 dpi.
+pub fn render(sheet: &Sheet, degradation: &Degradation) -> Result<DynamicImage, SheetError> {
+    if !(50..=1200).contains(&degradation.dpi) {
+        return Err(SheetError::Invalid(format!(
+            "resolution {} dpi is outside 50..=1200",
+            degradation.dpi
+        )));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(degradation.seed);
+    let (page, qr) = render_page(sheet, degradation.dpi, &mut rng)?;
+    Ok(degrade::apply(page, qr, degradation, &mut rng))
+}
+
+fn pixels(inches: f32, dpi: u32) -> f32 {
+    inches * dpi as f32
+}
+
+/// A light, deterministic colour for a party card's band.
+fn party_colour(party: &str) -> [u8; 3] {
+    let hash = party.bytes().fold(2_166_136_261_u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(16_777_619)
+    });
+    let hue = (hash % 360) as f32;
+    let (red, green, blue) = hue_to_rgb(hue);
+    // Pastel: mix with white so the band prints light, as on the real ballot sheet.
+    [red, green, blue].map(|channel| super::draw::to_u8(120.0 + channel * 120.0))
+}
+
+fn hue_to_rgb(hue: f32) -> (f32, f32, f32) {
+    let sector = hue / 60.0;
+    let falling = 1.0 - (sector % 2.0 - 1.0).abs();
+    match sector {
+        s if s < 1.0 => (1.0, falling, 0.0),
+        s if s < 2.0 => (falling, 1.0, 0.0),
+        s if s < 3.0 => (0.0, 1.0, falling),
+        s if s < 4.0 => (0.0, falling, 1.0),
+        s if s < 5.0 => (falling, 0.0, 1.0),
+        _ => (1.0, 0.0, falling),
+    }
+}
+
+fn render_page(
+    sheet: &Sheet,
+    dpi: u32,
+    rng: &mut ChaCha8Rng,
+) -> Result<(RgbImage, QrBox), SheetError> {
+    let inch = |inches: f32| pixels(inches, dpi);
+    let (page_width, page_height) = (inch(PAGE_INCHES.0), inch(PAGE_INCHES.1));
+    let paper = [252, 251, 246];
+    let mut page = RgbImage::from_pixel(
+        round_u32(page_width),
+        round_u32(page_height),
+        image::Rgb(paper),
+    );
+    let text = Typesetter::new();
+
+    // Header: title, place lines, acta id at the top right.
+    text.draw_centred(
+        &mut page,
+        &sheet.title,
+        (page_width / 2.0, inch(0.75)),
+        inch(0.19),
+        BLACK,
+    );
+    text.draw(
+        &mut page,
+        &format!("ACTA {}", sheet.acta_id),
+        (inch(5.3), inch(1.1)),
+        inch(0.13),
+        BLACK,
+    );
+    for (line_index, line) in sheet.header_lines.iter().enumerate() {
+        let baseline = inch(1.1 + 0.25 * line_index as f32);
+        text.draw(&mut page, line, (inch(0.6), baseline), inch(0.12), BLACK);
+    }
+    let header_bottom = inch(1.1 + 0.25 * sheet.header_lines.len().max(5) as f32);
+    fill_rect(
+        &mut page,
+        [
+            inch(0.5),
+            header_bottom,
+            page_width - inch(0.5),
+            header_bottom + inch(0.02),
+        ],
+        BLACK,
+        1.0,
+    );
+
+    // The cards: six columns, as many rows as needed, between the header and the footer.
+    let columns = 6;
+    let rows = sheet.cards.len().div_ceil(columns).max(1);
+    let grid_top = header_bottom + inch(0.15);
+    let grid_bottom = inch(8.35);
+    let card_width = (page_width - inch(1.0)) / columns as f32;
+    let card_height = (grid_bottom - grid_top) / rows as f32;
+    for (index, card) in sheet.cards.iter().enumerate() {
+        let left = inch(0.5) + (index % columns) as f32 * card_width;
+        let top = grid_top + (index / columns) as f32 * card_height;
+        let corners = [
+            left + 3.0,
+            top + 3.0,
+            left + card_width - 3.0,
+            top + card_height - 3.0,
+        ];
+        let band = [
+            corners[0],
+            corners[1],
+            corners[2],
+            corners[1] + card_height * 0.22,
+        ];
+        fill_rect(&mut page, band, party_colour(&card.party), 1.0);
+        stroke_rect(&mut page, corners, (inch(0.012)).max(1.0), BLACK);
+        let centre_x = left + card_width / 2.0;
+        let party_size = if card.party.len() > 10 {
+            inch(0.085)
+        } else {
+            inch(0.11)
+        };
+        text.draw_centred(
+            &mut page,
+            &card.party,
+            (centre_x, band[3] - card_height * 0.05),
+            party_size,
+            BLACK,
+        );
+        text.draw_centred(
+            &mut page,
+            &card.candidate,
+            (centre_x, top + card_height * 0.45),
+            inch(0.075),
+            GREY_TEXT,
+        );
+        text.draw_centred(
+            &mut page,
+            &card.count.to_string(),
+            (centre_x, top + card_height * 0.85),
+            inch(0.22),
+            BLACK,
+        );
+    }
+
+    for (line_index, line) in sheet.footer_lines.iter().enumerate() {
+        let baseline = inch(8.6 + 0.22 * line_index as f32);
+        text.draw(&mut page, line, (inch(0.6), baseline), inch(0.13), BLACK);
+    }
+
+    // The QR code, bottom left, with its acta id underneath.
+    let code =
+        qrcode::QrCode::with_error_correction_level(sheet.payload.as_bytes(), qrcode::EcLevel::M)
+            .map_err(|error| SheetError::QrTooLong(error.to_string()))?;
+    let modules = code.width();
+    let colours = code.to_colors();
+    let qr_size = inch(sheet.qr_size_cm / 2.54);
+    let qr = QrBox {
+        left: inch(0.75),
+        top: inch(9.0),
+        size: qr_size,
+    };
+    let module = qr_size / modules as f32;
+    for (index, colour) in colours.iter().enumerate() {
+        if *colour == qrcode::Color::Dark {
+            let x = qr.left + (index % modules) as f32 * module;
+            let y = qr.top + (index / modules) as f32 * module;
+            fill_rect(&mut page, [x, y, x + module, y + module], [0, 0, 0], 1.0);
+        }
+    }
+    text.draw(
+        &mut page,
+        &sheet.acta_id,
+        (qr.left, qr.top + qr_size + inch(0.2)),
+        inch(0.1),
+        BLACK,
+    );
+
+    // Signature lines for the table's members and witnesses, each with a scribble.
+    let labels = [
+        "PRESIDENTE(A)",
+        "MIEMBRO",
+        "SECRETARIO(A)",
+        "TESTIGO",
+        "TESTIGO",
+        "OPERADOR(A)",
+    ];
+    for (index, label) in labels.iter().enumerate() {
+        let column = (index % 3) as f32;
+        let row = (index / 3) as f32;
+        let left = inch(2.6) + column * inch(1.85);
+        let line_y = inch(9.55) + row * inch(0.85);
+        fill_rect(
+            &mut page,
+            [left, line_y, left + inch(1.6), line_y + inch(0.01).max(1.0)],
+            BLACK,
+            1.0,
+        );
+        text.draw(
+            &mut page,
+            label,
+            (left, line_y + inch(0.14)),
+            inch(0.08),
+            GREY_TEXT,
+        );
+        scribble(
+            &mut page,
+            (left + inch(0.1), line_y - inch(0.05)),
+            inch(1.3),
+            inch(0.35),
+            dpi,
+            rng,
+        );
+    }
+    Ok((page, qr))
+}
+
+/// A hand signature: a smooth random curve with loops, in ball-point ink.
+pub(crate) fn scribble(
+    page: &mut RgbImage,
+    (left, baseline): (f32, f32),
+    width: f32,
+    height: f32,
+    dpi: u32,
+    rng: &mut ChaCha8Rng,
+) {
+    let loops = rng.random_range(3..7);
+    let phase: f32 = rng.random_range(0.0..std::f32::consts::TAU);
+    let slant: f32 = rng.random_range(0.1..0.4);
+    let steps = 200;
+    let mut points = Vec::with_capacity(steps + 1);
+    for step in 0..=steps {
+        let t = step as f32 / steps as f32;
+        let angle = t * loops as f32 * std::f32::consts::TAU + phase;
+        let amplitude = height * (0.3 + 0.7 * (t * 3.1).sin().abs());
+        let y = baseline - amplitude * (0.5 + 0.5 * angle.sin());
+        let x = left + t * width + height * 0.25 * angle.cos() + (baseline - y) * slant;
+        points.push((x, y));
+    }
+    let mut mask = Mask::new(
+        left - height,
+        baseline - height * 1.2,
+        left + width + height,
+        baseline + height * 0.3,
+    );
+    mask.polyline(&points, pixels(0.012, dpi).max(1.0), 1.0);
+    mask.apply(page, PEN_INK, 0.9, || 1.0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sheet::{Condition, Ve2024Place};
+
+    #[test]
+    #[expect(clippy::unwrap_used, reason = "test")]
+    fn rendering_is_deterministic_and_seed_dependent() {
+        let payload = "201301006.01.1.0001!140,7,10,8,1,7,1,0,2,3,0,1,8,1,0,1,0,3,1,1,0,1,0,0,0,0,0,0,1,2,0,0,0,5,7,155,1,1!0!0";
+        let sheet = Sheet::ve2024(payload, &Ve2024Place::default()).unwrap();
+        let degradation = Degradation {
+            dpi: 60,
+            ..Condition::Combined.degradation(3)
+        };
+        let first = render(&sheet, &degradation).unwrap();
+        let again = render(&sheet, &degradation).unwrap();
+        assert_eq!(first.as_bytes(), again.as_bytes());
+        let other = render(
+            &sheet,
+            &Degradation {
+                seed: 4,
+                ..degradation
+            },
+        )
+        .unwrap();
+        assert_ne!(first.as_bytes(), other.as_bytes());
+        assert!(
+            render(
+                &sheet,
+                &Degradation {
+                    dpi: 10,
+                    ..Degradation::default()
+                }
+            )
+            .is_err()
+        );
+    }
+}
