@@ -15,7 +15,8 @@ use crate::Page;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Strategy {
-    /// The grey page scaled down to about 150 dpi, one quick pass.
+    /// The grey page as it is (halved when over 3,600 pixels a side, e.g. a 600 dpi scan), one
+    /// quick pass of the C++-port reader. Reads nearly every page.
     Fast,
     /// The grey page at full resolution, searching every row (ZXing's "try harder").
     FullTryHarder,
@@ -24,10 +25,12 @@ pub enum Strategy {
     /// Light flattened, then a low threshold: only near-black print stays black, so stamps,
     /// pen strokes and shadows lighter than the printed modules drop out.
     InkThreshold,
-    /// Each corner region of the page, where the acta's code is in any orientation, cut out and
-    /// enlarged, so the finder patterns stand out from the text and cards around them.
+    /// Each corner region of the page, where the acta's code is in any orientation, cut out
+    /// (and enlarged two times below about 170 dpi), so the finder patterns stand out from the
+    /// text and cards around them.
     Corners,
-    /// Uneven light flattened (the page divided by its blurred background), then thresholded.
+    /// Uneven light flattened (the page divided by its smoothed paper brightness), then read
+    /// with both binarizers.
     FlattenedLight,
 }
 
@@ -47,8 +50,9 @@ impl Strategy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
 pub struct PageResult {
-    /// The QR payloads read, in the order found; empty when none could be read (the page then
-    /// goes to a person).
+    /// The QR payloads read; empty when none could be read (the page then goes to a person).
+    /// The ladder stops at the first code it reads, so this holds at most one today (an acta
+    /// has one code); it is a list so that pages with several codes can be supported.
     pub payloads: Vec<String>,
     /// The strategy that read them, `None` when nothing was read.
     pub strategy: Option<Strategy>,
