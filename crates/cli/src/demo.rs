@@ -87,9 +87,9 @@ pub fn run(dir: &Path) -> anyhow::Result<u8> {
         .collect();
     let (batch, mut summary) = import::copies_batch(
         &election,
-        &store.tables()?,
+        &mut import::KnownTables::load(&store)?,
         &input.source,
-        SourceKind::CsvImport,
+        &import::Origin::of(SourceKind::CsvImport),
         rows,
         &file.problems,
     );

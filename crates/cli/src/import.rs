@@ -10,8 +10,8 @@ use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256 as Hasher};
 use veedor_core::{
-    ActaRecord, AreaCode, Election, FindingCode, Location, PollingTable, Provenance, Sha256,
-    SourceKind, TableId, TableKey, validate,
+    ActaRecord, AreaCode, Election, FindingCode, Location, PollingTable, Provenance, Pseudonym,
+    Sha256, SourceKind, TableId, TableKey, validate,
 };
 use veedor_formats::{LogEntry, MAX_LISTED_PROBLEMS, RowProblem};
 use veedor_store::{
@@ -43,19 +43,57 @@ pub struct Summary {
     pub checkpoint: Option<u64>,
 }
 
-/// Builds the batch for rows of acta copies: each row validated against the store's tables;
-/// tables learnt from the rows when there is no table list, flagged when there is one.
+/// The tables an import validates against, kept current as rows teach new ones.
+pub struct KnownTables {
+    tables: HashMap<TableId, PollingTable>,
+    /// Whether a table list was imported: then a table not in it is flagged, never added.
+    table_list: bool,
+}
+
+impl KnownTables {
+    /// The store's tables.
+    pub fn load(store: &dyn Store) -> anyhow::Result<Self> {
+        let tables: HashMap<TableId, PollingTable> = store
+            .tables()?
+            .into_iter()
+            .map(|(_, t)| (t.id, t))
+            .collect();
+        let table_list = tables.values().any(|t| t.listed);
+        Ok(Self { tables, table_list })
+    }
+}
+
+/// Who and what a batch's copies come from.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    pub kind: SourceKind,
+    pub device: Option<String>,
+    pub volunteer: Option<Pseudonym>,
+}
+
+impl Origin {
+    pub fn of(kind: SourceKind) -> Self {
+        Self {
+            kind,
+            device: None,
+            volunteer: None,
+        }
+    }
+}
+
+/// Builds the batch for rows of acta copies: each row validated against the known tables;
+/// tables learnt from the rows when there is no table list (and added to `known`), flagged when
+/// there is one.
 pub fn copies_batch(
     election: &Election,
-    tables: &[(TableKey, PollingTable)],
+    known: &mut KnownTables,
     source: &SourceFile,
-    source_kind: SourceKind,
+    origin: &Origin,
     rows: Vec<Row>,
     problems: &[RowProblem],
 ) -> (Batch, Summary) {
-    let table_list = tables.iter().any(|(_, t)| t.listed);
-    let mut known: HashMap<TableId, PollingTable> =
-        tables.iter().map(|(_, t)| (t.id, t.clone())).collect();
+    let table_list = known.table_list;
+    let known = &mut known.tables;
     let mut summary = Summary {
         rows: rows.len() + problems.len(),
         rejected: problems.to_vec(),
@@ -91,13 +129,13 @@ pub fn copies_batch(
                 .or_insert(name);
         }
         let provenance = Provenance {
-            source: source_kind,
+            source: origin.kind,
             file_name: source.file_name.clone(),
             file_sha256: source.sha256,
             location: row.location,
             received_at: source.received_at,
-            device: None,
-            volunteer: None,
+            device: origin.device.clone(),
+            volunteer: origin.volunteer.clone(),
         };
         let log_entry = LogEntry::of_copy(
             &election.id,
@@ -134,12 +172,22 @@ pub fn copies_batch(
 
 /// Applies a batch, completes the summary, and signs a checkpoint of the log if it grew.
 pub fn apply(store: &mut SqliteStore, batch: &Batch, summary: &mut Summary) -> anyhow::Result<()> {
-    let outcome = store.apply(batch)?;
+    apply_unsigned(store, batch, summary)?;
     let folder = store.folder().to_owned();
     if let Some(checkpoint) = crate::ledger::sign_checkpoint(store, &folder)? {
         summary.checkpoint = Some(checkpoint.size);
     }
-    match outcome {
+    Ok(())
+}
+
+/// Applies a batch and completes the summary; the caller signs a checkpoint later (ingest
+/// signs once per run and every so often, not after every file).
+pub fn apply_unsigned(
+    store: &mut dyn Store,
+    batch: &Batch,
+    summary: &mut Summary,
+) -> anyhow::Result<()> {
+    match store.apply(batch)? {
         BatchOutcome::Applied {
             copies_added,
             tables_added,
@@ -262,9 +310,9 @@ pub fn results(context: &Context, path: &Path) -> anyhow::Result<u8> {
         .collect();
     let (batch, mut summary) = copies_batch(
         &election,
-        &store.tables()?,
+        &mut KnownTables::load(&store)?,
         &input.source,
-        SourceKind::CsvImport,
+        &Origin::of(SourceKind::CsvImport),
         rows,
         &file.problems,
     );
@@ -290,9 +338,9 @@ pub fn payloads(context: &Context, path: &Path) -> anyhow::Result<u8> {
         .collect();
     let (batch, mut summary) = copies_batch(
         &election,
-        &store.tables()?,
+        &mut KnownTables::load(&store)?,
         &input.source,
-        SourceKind::PayloadImport,
+        &Origin::of(SourceKind::PayloadImport),
         rows,
         &file.problems,
     );

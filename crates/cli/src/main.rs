@@ -6,6 +6,7 @@ mod demo;
 mod export;
 mod generate;
 mod import;
+mod ingest;
 mod ledger;
 mod show;
 mod verify;
@@ -68,6 +69,27 @@ enum Command {
         #[command(subcommand)]
         what: ImportCommand,
     },
+    /// Read scanned actas (JPEG, PNG, TIFF, PDF): files and folders, or a folder a scanner
+    /// writes into (--watch).
+    Ingest {
+        /// Files and folders (searched recursively).
+        #[arg(required_unless_present = "watch")]
+        paths: Vec<PathBuf>,
+        /// Keep ingesting what appears in this folder until stopped (Ctrl-C or SIGTERM).
+        #[arg(long, conflicts_with = "paths")]
+        watch: Option<PathBuf>,
+        /// The scanner or device the files come from (kept in provenance).
+        #[arg(long)]
+        device: Option<String>,
+        /// The volunteer's pseudonym (never a real name).
+        #[arg(long)]
+        volunteer: Option<String>,
+        /// With --watch: milliseconds a file must stay unchanged before it is taken.
+        #[arg(long, default_value_t = 2000)]
+        settle_ms: u64,
+    },
+    /// The pages of scans waiting for a person.
+    Queue,
     /// Where a voter votes, and what that table's acta says.
     Lookup {
         /// The voter's id number (`12345678`, `V-12.345.678`).
@@ -170,6 +192,26 @@ enum GenerateCommand {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Rendered acta sheets, as scanners and phones produce them, for tables whose result-file
+    /// row is in the store (they say what those rows say).
+    Sheets {
+        /// How many.
+        #[arg(long, default_value_t = 200)]
+        count: usize,
+        /// Where to write them.
+        #[arg(long, short)]
+        output: PathBuf,
+        /// A capture condition (dpi150, rot90, stamp, phone, ...) or `all` to cycle through
+        /// every one.
+        #[arg(long, default_value = "all")]
+        condition: String,
+        /// Chooses the degradations.
+        #[arg(long, default_value_t = 2024)]
+        seed: u64,
+        /// Write PDF files (one JPEG page each, as scanners do) instead of JPEG files.
+        #[arg(long)]
+        pdf: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -196,6 +238,27 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             ImportCommand::Payloads { file } => import::payloads(&context, &file),
             ImportCommand::Registry { file } => import::registry(&context, &file),
         },
+        Command::Ingest {
+            paths,
+            watch,
+            device,
+            volunteer,
+            settle_ms,
+        } => {
+            let options = ingest::Options {
+                device,
+                volunteer: volunteer
+                    .as_deref()
+                    .map(veedor_core::Pseudonym::new)
+                    .transpose()?,
+                settle: std::time::Duration::from_millis(settle_ms),
+            };
+            match watch {
+                Some(dir) => ingest::watch(&context, &dir, &options),
+                None => ingest::run(&context, &paths, &options),
+            }
+        }
+        Command::Queue => ingest::queue(&context),
         Command::Lookup { voter_id, format } => {
             show::lookup(&context, &voter_id, format == LookupFormat::Json)
         }
@@ -210,6 +273,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 seed,
                 output,
             } => generate::registry(&context, voters, seed, output.as_deref()),
+            GenerateCommand::Sheets {
+                count,
+                output,
+                condition,
+                seed,
+                pdf,
+            } => generate::sheets(&context, count, &output, &condition, seed, pdf),
         },
         Command::Sources => show::sources(&context),
         Command::Export { what } => match what {

@@ -21,8 +21,8 @@ use veedor_core::{
     TableId, TableKey, TableNumber, Timestamp, VoterId,
 };
 use veedor_store::{
-    Batch, BatchOutcome, FileKind, RegistryInfo, Rejection, SourceFile, Store, StoreError,
-    QueueEntry, StoredCheckpoint, StoredSource, TableMode,
+    Batch, BatchOutcome, FileKind, QueueEntry, RegistryInfo, Rejection, SourceFile, Store,
+    StoreError, StoredCheckpoint, StoredSource, TableMode,
 };
 
 pub use files::{FsBlobStore, sha256};
@@ -583,7 +583,9 @@ impl Store for SqliteStore {
                 }
             }
             let mut insert_queued = transaction
-                .prepare_cached("INSERT OR IGNORE INTO queue (source_id, page, reason) VALUES (?1, ?2, ?3)")
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO queue (source_id, page, reason) VALUES (?1, ?2, ?3)",
+                )
                 .map_err(db_error)?;
             for queued in &batch.queue {
                 insert_queued
@@ -666,7 +668,16 @@ impl Store for SqliteStore {
             )
             .map_err(db_error)?;
         let rows: Vec<(i64, String, String, i64, String, String)> = statement
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?)))
+            .query_map([], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                ))
+            })
             .map_err(db_error)?
             .collect::<Result<_, _>>()
             .map_err(db_error)?;

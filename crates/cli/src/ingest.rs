@@ -1,0 +1,551 @@
+//! `veedor ingest PATH...` and `veedor ingest --watch DIR`: scans in, none lost, none counted
+//! twice.
+//!
+//! Decoding runs on every core (rayon); one writer thread stores. For each file, in this order:
+//! the original bytes go to the blob store (synced), then one transaction stores the file as a
+//! source, an acta copy per page whose QR code parses, and a queue entry per page that needs a
+//! person. A file is identified by its SHA-256, so the same file twice adds nothing, and a run
+//! killed at any moment leaves every file either wholly stored or not at all: running it again
+//! finishes the job.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use veedor_core::{Location, Pseudonym, Sha256, SourceKind, TableId, TableStatus};
+use veedor_formats::ActaFormat;
+use veedor_scan::{Limits, ScanError};
+use veedor_store::{BlobStore, FileKind, QueuedPage, SourceFile, Store};
+use veedor_store_sqlite::SqliteStore;
+
+use crate::context::{Context, file_name, now};
+use crate::exit;
+use crate::import::{self, KnownTables, Origin, Row, Summary};
+use crate::ledger::sign_checkpoint;
+use crate::show::load_results;
+
+/// How often a long ingest signs a checkpoint of what it has stored so far.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(30);
+
+/// Options of a run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The scanner or device the files come from.
+    pub device: Option<String>,
+    /// The volunteer feeding them, by pseudonym.
+    pub volunteer: Option<Pseudonym>,
+    /// In watch mode, how long a file's size and time must stay unchanged before it is taken.
+    pub settle: Duration,
+}
+
+/// What was read from one file, before it is stored.
+struct Decoded {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    sha256: Sha256,
+    /// Stored by an earlier run: not decoded again.
+    already: bool,
+    pages: Result<Vec<PageOutcome>, ScanError>,
+}
+
+/// One page: the acta read from it, or why a person must look at it.
+enum PageOutcome {
+    Acta(veedor_core::ActaRecord),
+    Queued(String),
+}
+
+/// Reads, hashes and decodes one file, unless `stored` has it. Pure work, no store: runs on any
+/// thread.
+fn decode(
+    path: &Path,
+    format: ActaFormat,
+    limits: &Limits,
+    stored: &HashSet<Sha256>,
+) -> Result<Decoded, (PathBuf, String)> {
+    let bytes =
+        fs::read(path).map_err(|error| (path.to_owned(), format!("cannot be read: {error}")))?;
+    let sha256 = Sha256::from_bytes(veedor_scan::sha256(&bytes));
+    if stored.contains(&sha256) {
+        return Ok(Decoded {
+            path: path.to_owned(),
+            bytes: Vec::new(),
+            sha256,
+            already: true,
+            pages: Ok(Vec::new()),
+        });
+    }
+    let pages = veedor_scan::scan(&bytes, limits).map(|outcome| {
+        outcome
+            .pages
+            .into_iter()
+            .map(|page| classify(&page.result.payloads, format))
+            .collect()
+    });
+    Ok(Decoded {
+        path: path.to_owned(),
+        bytes,
+        sha256,
+        already: false,
+        pages,
+    })
+}
+
+/// What a page's QR payloads amount to.
+fn classify(payloads: &[String], format: ActaFormat) -> PageOutcome {
+    if payloads.is_empty() {
+        return PageOutcome::Queued("no QR code could be read".to_owned());
+    }
+    let mut actas = Vec::new();
+    let mut errors = Vec::new();
+    for payload in payloads {
+        match format.parse_payload(payload) {
+            Ok(record) if !actas.contains(&record) => actas.push(record),
+            Ok(_) => {}
+            Err(error) => errors.push(error.to_string()),
+        }
+    }
+    match actas.len() {
+        1 => PageOutcome::Acta(actas.remove(0)),
+        0 => PageOutcome::Queued(format!(
+            "a QR code was read but it is not a {} acta: {}",
+            format.id(),
+            errors.join("; ")
+        )),
+        n => PageOutcome::Queued(format!("{n} different actas on one page")),
+    }
+}
+
+/// Every file under the paths, in name order; hidden files and files still being written by
+/// common tools (`.part`, `.tmp`, `~`) are skipped.
+fn files_under(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack: Vec<PathBuf> = paths.iter().rev().cloned().collect();
+    while let Some(path) = stack.pop() {
+        let metadata = fs::metadata(&path).with_context(|| format!("{}", path.display()))?;
+        if metadata.is_dir() {
+            let mut entries: Vec<PathBuf> = fs::read_dir(&path)
+                .with_context(|| format!("reading the folder {}", path.display()))?
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|p| !is_ignored(p))
+                .collect();
+            entries.sort();
+            stack.extend(entries.into_iter().rev());
+        } else if metadata.is_file() {
+            out.push(path);
+        }
+    }
+    Ok(out)
+}
+
+fn is_ignored(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".part")
+        || name.ends_with(".tmp")
+}
+
+/// The tally of a run, for its summary.
+#[derive(Default)]
+struct RunSummary {
+    stored_files: usize,
+    already: usize,
+    pages: usize,
+    queued: Vec<(String, u32, String)>,
+    rejected: Vec<(String, String)>,
+    tables: HashSet<TableId>,
+    flagged: BTreeMap<&'static str, usize>,
+}
+
+/// The writer: stores one decoded file. Blob first, then one transaction.
+struct Writer<'a> {
+    store: &'a mut SqliteStore,
+    blobs: veedor_store_sqlite::FsBlobStore,
+    election: veedor_core::Election,
+    known: KnownTables,
+    origin: Origin,
+    summary: RunSummary,
+    last_checkpoint: Instant,
+}
+
+impl Writer<'_> {
+    fn store_file(&mut self, decoded: Decoded) -> anyhow::Result<()> {
+        let name = file_name(&decoded.path);
+        if decoded.already || self.store.has_source(FileKind::Scan, &decoded.sha256)? {
+            self.summary.already += 1;
+            return Ok(());
+        }
+        let pages = match decoded.pages {
+            Ok(pages) => pages,
+            Err(error) => {
+                self.summary
+                    .rejected
+                    .push((decoded.path.display().to_string(), error.to_string()));
+                return Ok(());
+            }
+        };
+        // The scan on disk, synced, before any row names it.
+        let stored = self.blobs.put(&decoded.bytes)?;
+        anyhow::ensure!(
+            stored == decoded.sha256,
+            "the blob store hashed {} differently",
+            decoded.path.display()
+        );
+        let source = SourceFile {
+            kind: FileKind::Scan,
+            file_name: name.clone(),
+            sha256: decoded.sha256,
+            size: u64::try_from(decoded.bytes.len()).unwrap_or(0),
+            received_at: now(),
+        };
+        let mut rows = Vec::new();
+        let mut queue = Vec::new();
+        for (index, page) in pages.into_iter().enumerate() {
+            let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+            match page {
+                PageOutcome::Acta(record) => rows.push(Row {
+                    location: Location::Page(number),
+                    record,
+                    area_names: Vec::new(),
+                }),
+                PageOutcome::Queued(reason) => queue.push(QueuedPage {
+                    page: number,
+                    reason,
+                }),
+            }
+        }
+        let (mut batch, mut summary) = import::copies_batch(
+            &self.election,
+            &mut self.known,
+            &source,
+            &self.origin,
+            rows,
+            &[],
+        );
+        batch.queue = queue;
+        if let Err(error) = import::apply_unsigned(self.store, &batch, &mut summary) {
+            // The tables learnt for this batch were not stored: forget them.
+            self.known = KnownTables::load(self.store)?;
+            return Err(error.context(format!("storing {}", decoded.path.display())));
+        }
+        self.tally(&batch, &summary, &name);
+        if self.last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
+            self.checkpoint()?;
+        }
+        Ok(())
+    }
+
+    fn tally(&mut self, batch: &veedor_store::Batch, summary: &Summary, name: &str) {
+        if summary.already_applied.is_some() {
+            self.summary.already += 1;
+            return;
+        }
+        self.summary.stored_files += 1;
+        self.summary.pages += batch.copies.len() + batch.queue.len();
+        for queued in &batch.queue {
+            self.summary
+                .queued
+                .push((name.to_owned(), queued.page, queued.reason.clone()));
+        }
+        for copy in &batch.copies {
+            self.summary.tables.insert(copy.record.table);
+            for finding in &copy.findings {
+                *self.summary.flagged.entry(finding.code.code()).or_default() += 1;
+            }
+        }
+    }
+
+    fn checkpoint(&mut self) -> anyhow::Result<()> {
+        let folder = self.store.folder().to_owned();
+        sign_checkpoint(self.store, &folder)?;
+        self.last_checkpoint = Instant::now();
+        Ok(())
+    }
+}
+
+fn progress(len: Option<u64>) -> ProgressBar {
+    let bar = len.map_or_else(ProgressBar::new_spinner, ProgressBar::new);
+    let template = if len.is_some() {
+        "{bar:30} {pos}/{len} files  {per_sec}  elapsed {elapsed}  left {eta}  {msg}"
+    } else {
+        "{spinner} {pos} files  {per_sec}  elapsed {elapsed}  {msg}"
+    };
+    bar.set_style(
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// Stops on Ctrl-C or SIGTERM: the file being stored is finished, nothing is left half-stored.
+fn stop_flag() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    if let Err(error) = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)) {
+        tracing::warn!(%error, "cannot catch Ctrl-C; stopping will be abrupt (still safe: each file is one transaction)");
+    }
+    stop
+}
+
+/// The scans stored before, by hash.
+fn stored_scans(store: &dyn Store) -> anyhow::Result<HashSet<Sha256>> {
+    Ok(store
+        .sources()?
+        .into_iter()
+        .filter(|s| s.source.kind == FileKind::Scan)
+        .map(|s| s.source.sha256)
+        .collect())
+}
+
+/// `veedor ingest PATH...`.
+pub fn run(context: &Context, paths: &[PathBuf], options: &Options) -> anyhow::Result<u8> {
+    let mut store = context.open()?;
+    let election = store.election()?;
+    let format = ActaFormat::from_id(&election.acta_format)?;
+    let files = files_under(paths)?;
+    let stop = stop_flag();
+    let started = Instant::now();
+    let bar = progress(Some(u64::try_from(files.len()).unwrap_or(0)));
+    let mut writer = Writer {
+        blobs: store.blobs(),
+        known: KnownTables::load(&store)?,
+        store: &mut store,
+        election,
+        origin: Origin {
+            kind: SourceKind::Qr,
+            device: options.device.clone(),
+            volunteer: options.volunteer.clone(),
+        },
+        summary: RunSummary::default(),
+        last_checkpoint: Instant::now(),
+    };
+    // Decoders on every core feed the one writer through a short queue, so memory stays bounded
+    // however many files there are.
+    let (sender, receiver) = mpsc::sync_channel::<Result<Decoded, (PathBuf, String)>>(4);
+    let limits = Limits::default();
+    let stored = stored_scans(writer.store)?;
+    let decode_stop = Arc::clone(&stop);
+    let decoder = std::thread::spawn(move || {
+        files.par_iter().for_each_with(sender, |sender, path| {
+            if decode_stop.load(Ordering::SeqCst) {
+                return;
+            }
+            let _ = sender.send(decode(path, format, &limits, &stored));
+        });
+    });
+    let mut failure = None;
+    for decoded in receiver {
+        match decoded {
+            Ok(decoded) => {
+                if let Err(error) = writer.store_file(decoded) {
+                    failure = Some(error);
+                    stop.store(true, Ordering::SeqCst);
+                    break;
+                }
+            }
+            Err((path, reason)) => writer
+                .summary
+                .rejected
+                .push((path.display().to_string(), reason)),
+        }
+        bar.inc(1);
+        if stop.load(Ordering::SeqCst) {
+            bar.set_message("stopping: finishing the file in hand");
+            break;
+        }
+    }
+    let _ = decoder.join();
+    bar.finish_and_clear();
+    writer.checkpoint()?;
+    let summary = std::mem::take(&mut writer.summary);
+    drop(writer);
+    print_summary(&store, &summary, started.elapsed())?;
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    if stop.load(Ordering::SeqCst) {
+        eprintln!("stopped before the end; run the same command again to ingest the rest");
+    }
+    Ok(if summary.rejected.is_empty() {
+        exit::OK
+    } else {
+        exit::PARTIAL
+    })
+}
+
+fn print_summary(
+    store: &SqliteStore,
+    summary: &RunSummary,
+    elapsed: Duration,
+) -> anyhow::Result<()> {
+    let results = load_results(store)?;
+    let mut by_status: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for table in &summary.tables {
+        let status = results
+            .table(*table)
+            .map_or(TableStatus::Missing, |s| s.assessment.status);
+        *by_status.entry(status.as_str()).or_default() += 1;
+    }
+    let seconds = elapsed.as_secs_f64().max(0.001);
+    println!(
+        "ingested {} files ({} pages) in {:.1} s, {:.1} files/s; {} already ingested before",
+        summary.stored_files,
+        summary.pages,
+        seconds,
+        summary.stored_files as f64 / seconds,
+        summary.already
+    );
+    println!(
+        "  tables read: {} accepted, {} corroborated, {} in conflict, {} awaiting a person",
+        by_status.get("accepted").unwrap_or(&0),
+        by_status.get("corroborated").unwrap_or(&0),
+        by_status.get("conflict").unwrap_or(&0),
+        by_status.get("awaiting_person").unwrap_or(&0),
+    );
+    for (code, count) in &summary.flagged {
+        println!("  flagged {code}: {count}");
+    }
+    println!(
+        "  unreadable pages, queued for a person (veedor queue): {}",
+        summary.queued.len()
+    );
+    for (file, page, reason) in summary.queued.iter().take(10) {
+        println!("    {file} page {page}: {reason}");
+    }
+    if summary.rejected.is_empty() {
+        println!("  rejected files: 0");
+    } else {
+        eprintln!(
+            "  rejected files (not stored; fix or rescan them): {}",
+            summary.rejected.len()
+        );
+        for (file, reason) in summary.rejected.iter().take(20) {
+            eprintln!("    {file}: {reason}");
+        }
+    }
+    Ok(())
+}
+
+/// A file seen in the watched folder, and since when its size and time have not changed.
+struct Candidate {
+    size: u64,
+    modified: Option<SystemTime>,
+    stable_since: Instant,
+}
+
+/// `veedor ingest --watch DIR`: takes each file once it is complete (its size and time unchanged
+/// for `settle`), until stopped.
+pub fn watch(context: &Context, dir: &Path, options: &Options) -> anyhow::Result<u8> {
+    let mut store = context.open()?;
+    let election = store.election()?;
+    let format = ActaFormat::from_id(&election.acta_format)?;
+    let stop = stop_flag();
+    let limits = Limits::default();
+    let bar = progress(None);
+    bar.set_message(format!("watching {}", dir.display()));
+    let started = Instant::now();
+    let mut writer = Writer {
+        blobs: store.blobs(),
+        known: KnownTables::load(&store)?,
+        store: &mut store,
+        election,
+        origin: Origin {
+            kind: SourceKind::Qr,
+            device: options.device.clone(),
+            volunteer: options.volunteer.clone(),
+        },
+        summary: RunSummary::default(),
+        last_checkpoint: Instant::now(),
+    };
+    let mut candidates: HashMap<PathBuf, Candidate> = HashMap::new();
+    let mut done: HashSet<(PathBuf, u64, Option<SystemTime>)> = HashSet::new();
+    while !stop.load(Ordering::SeqCst) {
+        let mut ready = Vec::new();
+        for path in files_under(&[dir.to_owned()])? {
+            let Ok(metadata) = fs::metadata(&path) else {
+                continue;
+            };
+            let (size, modified) = (metadata.len(), metadata.modified().ok());
+            if done.contains(&(path.clone(), size, modified)) {
+                continue;
+            }
+            let entry = candidates.entry(path.clone()).or_insert(Candidate {
+                size,
+                modified,
+                stable_since: Instant::now(),
+            });
+            if entry.size != size || entry.modified != modified {
+                *entry = Candidate {
+                    size,
+                    modified,
+                    stable_since: Instant::now(),
+                };
+            } else if size > 0 && entry.stable_since.elapsed() >= options.settle {
+                ready.push((path, size, modified));
+            }
+        }
+        // Decode what is ready on every core, then store it one file at a time.
+        let stored = HashSet::new();
+        let decoded: Vec<_> = ready
+            .par_iter()
+            .map(|(path, _, _)| decode(path, format, &limits, &stored))
+            .collect();
+        for ((path, size, modified), decoded) in ready.into_iter().zip(decoded) {
+            match decoded {
+                Ok(decoded) => writer.store_file(decoded)?,
+                Err((path, reason)) => writer
+                    .summary
+                    .rejected
+                    .push((path.display().to_string(), reason)),
+            }
+            candidates.remove(&path);
+            done.insert((path, size, modified));
+            bar.inc(1);
+        }
+        if writer.last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
+            writer.checkpoint()?;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        bar.tick();
+    }
+    bar.finish_and_clear();
+    writer.checkpoint()?;
+    let summary = std::mem::take(&mut writer.summary);
+    drop(writer);
+    eprintln!("stopped watching {}", dir.display());
+    print_summary(&store, &summary, started.elapsed())?;
+    Ok(exit::OK)
+}
+
+/// `veedor queue`: the pages waiting for a person.
+pub fn queue(context: &Context) -> anyhow::Result<u8> {
+    let store = context.open()?;
+    let queue = store.queue()?;
+    if queue.is_empty() {
+        println!("No page is waiting for a person.");
+        return Ok(exit::OK);
+    }
+    println!("{} pages wait for a person:", queue.len());
+    for entry in queue {
+        println!(
+            "  #{} {} page {} (sha256 {}, received {}): {}",
+            entry.id,
+            entry.file_name,
+            entry.page,
+            entry.file_sha256,
+            entry.received_at,
+            entry.reason
+        );
+    }
+    Ok(exit::OK)
+}
