@@ -5,6 +5,7 @@ mod context;
 mod demo;
 mod generate;
 mod import;
+mod serve;
 mod show;
 
 use std::path::PathBuf;
@@ -86,6 +87,18 @@ enum Command {
     },
     /// List the imported files and what was rejected from them.
     Sources,
+    /// Serve the public site and the JSON API.
+    Serve {
+        /// The address to listen on (port 0 picks a free port).
+        #[arg(long, default_value = serve::DEFAULT_LISTEN)]
+        listen: std::net::SocketAddr,
+        /// Voter lookups allowed per client per minute; 0 turns the limit off (benchmarks).
+        #[arg(long, default_value_t = 20)]
+        lookup_limit: u32,
+        /// Behind a reverse proxy: the header naming the client's address (X-Forwarded-For).
+        #[arg(long)]
+        client_ip_header: Option<String>,
+    },
     /// Set up the 2024 Venezuelan election with its real published results and a synthetic
     /// registry, and show what the actas say.
     Demo {
@@ -176,6 +189,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         },
         Command::Sources => show::sources(&context),
         Command::Demo { dir } => demo::run(&dir),
+        Command::Serve {
+            listen,
+            lookup_limit,
+            client_ip_header,
+        } => serve::run(&context, listen, lookup_limit, client_ip_header.as_deref()),
     }
 }
 
