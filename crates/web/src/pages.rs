@@ -146,12 +146,11 @@ fn area_title(election: &Election, area: &AreaRef, lang: Lang) -> String {
     if area.level == "national" {
         return election.title.get(lang.tag()).to_owned();
     }
-    format!(
-        "{} {} ({})",
-        level_name(election, &area.level, lang),
-        area.name.as_deref().unwrap_or(lang.t(Text::NoName)),
-        area.code
-    )
+    let level = level_name(election, &area.level, lang);
+    match &area.name {
+        Some(name) => format!("{level} {name} ({})", area.code),
+        None => format!("{level} {}", area.code),
+    }
 }
 
 fn data(class: &str, value: u64, lang: Lang) -> String {

@@ -538,19 +538,20 @@ fn scan_hash(state: &AppState, text: &str) -> Result<(Arc<Snapshot>, Sha256), Fa
     Ok((snapshot, hash))
 }
 
-fn immutable(headers: &HeaderMap, hash: &Sha256, suffix: &str) -> Result<String, Response> {
+/// The ETag of a scan (or of its small copy), and a 304 when the client has it already.
+fn immutable(headers: &HeaderMap, hash: &Sha256, suffix: &str) -> (String, Option<Response>) {
     let etag = format!("\"{}{suffix}\"", hash.to_hex());
-    if matches_etag(headers, &etag) {
-        let mut response = StatusCode::NOT_MODIFIED.into_response();
-        response
-            .headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
-        if let Ok(value) = HeaderValue::from_str(&etag) {
-            response.headers_mut().insert(ETAG, value);
-        }
-        return Err(response);
+    if !matches_etag(headers, &etag) {
+        return (etag, None);
     }
-    Ok(etag)
+    let mut response = StatusCode::NOT_MODIFIED.into_response();
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(ETAG, value);
+    }
+    (etag, Some(response))
 }
 
 fn scan_response(bytes: Bytes, content_type: &'static str, etag: &str) -> Response {
@@ -581,10 +582,10 @@ pub async fn scan(
     headers: HeaderMap,
 ) -> Result<Response, Failure> {
     let (_, hash) = scan_hash(&state, &hash)?;
-    let etag = match immutable(&headers, &hash, "") {
-        Ok(etag) => etag,
-        Err(response) => return Ok(response),
-    };
+    let (etag, not_modified) = immutable(&headers, &hash, "");
+    if let Some(response) = not_modified {
+        return Ok(response);
+    }
     let bytes = read_blob(&state, hash).await?;
     let content_type = scans::media_type(&bytes);
     Ok(scan_response(bytes, content_type, &etag))
@@ -597,10 +598,10 @@ pub async fn scan_small(
     headers: HeaderMap,
 ) -> Result<Response, Failure> {
     let (_, hash) = scan_hash(&state, &hash)?;
-    let etag = match immutable(&headers, &hash, "-small") {
-        Ok(etag) => etag,
-        Err(response) => return Ok(response),
-    };
+    let (etag, not_modified) = immutable(&headers, &hash, "-small");
+    if let Some(response) = not_modified {
+        return Ok(response);
+    }
     let small = &state.inner.small_copies;
     if let Some(bytes) = small.get(&hash) {
         return Ok(scan_response(bytes, "image/jpeg", &etag));
