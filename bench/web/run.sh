@@ -15,6 +15,8 @@ THREADS=${THREADS:-2}
 VEEDOR_PORT=${VEEDOR_PORT:-18080}
 NGINX_PORT=${NGINX_PORT:-18081}
 mkdir -p "$OUT"
+# Both servers hold many sockets (and nginx its open files): use all the descriptors allowed.
+ulimit -n "$(ulimit -Hn)"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 command -v nginx >/dev/null || { echo "nginx is missing: apt-get install -y nginx" >&2; exit 1; }
 

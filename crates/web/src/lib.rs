@@ -163,6 +163,10 @@ pub fn app(state: AppState) -> Router {
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
+    // The liveness check goes around the layers: a load balancer asks it often.
+    let health = Router::new()
+        .route("/healthz", get(routes::health))
+        .with_state(state.clone());
     Router::new()
         .route("/", get(routes::home))
         .route("/area/{level}/{code}", get(routes::area))
@@ -173,7 +177,6 @@ pub fn app(state: AppState) -> Router {
         .route("/static/style.css", get(routes::style))
         .route("/scans/{hash}", get(routes::scan))
         .route("/scans/{hash}/small", get(routes::scan_small))
-        .route("/healthz", get(routes::health))
         .route("/api/v1/tally/{level}", get(routes::api_tally_level))
         .route("/api/v1/tally/{level}/{code}", get(routes::api_tally_area))
         .route("/api/v1/area/national", get(routes::api_area_national))
@@ -219,6 +222,7 @@ pub fn app(state: AppState) -> Router {
             tracing::error!("a handler panicked");
             Failure::api(ApiError::Internal("panic".to_owned())).into_response()
         }))
+        .merge(health)
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then lets the requests in flight

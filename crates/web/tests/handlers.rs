@@ -457,3 +457,45 @@ async fn new_data_is_served_after_a_refresh() {
         state.snapshot().results.tally.national().tables_counted
     );
 }
+
+#[tokio::test]
+async fn behind_a_proxy_the_limit_keys_on_the_last_forwarded_address() {
+    let fixture = fixture(50);
+    let state = fixture.state(ServeOptions {
+        lookup_limit_per_minute: 1,
+        client_ip_header: Some(veedor_web::HeaderName::from_static("x-forwarded-for")),
+        ..ServeOptions::default()
+    });
+    let app = app(state);
+    let voter = voter_of(&fixture, SCANNED_TABLE);
+    let uri = format!("/api/v1/lookup/{voter}");
+    let from = |address: &'static str| [("x-forwarded-for", address)];
+    assert_eq!(
+        get(&app, &uri, &from("203.0.113.1")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(&app, &uri, &from("203.0.113.1")).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // A forged first address does not make a new client: the proxy's own entry is last.
+    assert_eq!(
+        get(&app, &uri, &from("198.51.100.9, 203.0.113.1"))
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        get(&app, &uri, &from("203.0.113.2")).await.status,
+        StatusCode::OK
+    );
+    // One IPv6 subscriber is one client, whatever address of its /64 it uses.
+    assert_eq!(
+        get(&app, &uri, &from("2001:db8::1")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(&app, &uri, &from("2001:db8::2")).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
