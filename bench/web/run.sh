@@ -2,14 +2,19 @@
 # Voter lookups per second and p99 latency: `veedor serve` against nginx serving the very same
 # answers as precomputed static JSON files, with wrk at 64 and 256 connections, in one run.
 #
-#   bash bench/web/run.sh            # DURATION=20s SAMPLE=20000 VOTERS=(all, 17.7 million)
+#   bash bench/web/run.sh     # ROUNDS=3 DURATION=10s SAMPLE=20000 VOTERS=(all, 17.7 million)
+#
+# The two servers take turns, ROUNDS times at each number of connections, and the table shows
+# each one's median round: on a shared machine the load of other work comes and goes, and
+# alternating gives both the same share of it.
 #
 # Needs Debian's nginx and wrk (apt-get install -y nginx wrk). Everything goes to bench/out/web.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 OUT=$ROOT/bench/out/web
-DURATION=${DURATION:-20s}
+DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
 SAMPLE=${SAMPLE:-20000}
 THREADS=${THREADS:-2}
 VEEDOR_PORT=${VEEDOR_PORT:-18080}
@@ -79,15 +84,26 @@ DURATION=3s run warmup-veedor "$VEEDOR_PORT" 64 >/dev/null
 DURATION=3s run warmup-nginx "$NGINX_PORT" 64 >/dev/null
 : > "$results"
 for connections in 64 256; do
-  run veedor "$VEEDOR_PORT" "$connections"
-  run nginx "$NGINX_PORT" "$connections"
+  for round in $(seq "$ROUNDS"); do
+    run veedor "$VEEDOR_PORT" "$connections"
+    run nginx "$NGINX_PORT" "$connections"
+  done
 done
-
 echo
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; wrk -t$THREADS -d$DURATION; $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2); $(nginx -v 2>&1)"
-awk '
-  { for (i = 3; i <= NF; i++) { split($i, kv, "="); v[$1, $2, kv[1]] = kv[2] } conns[$2] = 1 }
+echo "each: the median of $ROUNDS rounds by requests/s (its p99 is that round's)"
+sort -k1,1 -k2,2n "$results" | awk '
+  { for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+    key = $1 " " $2; n[key]++; rps[key, n[key]] = f["rps"]; p99[key, f["rps"]] = f["p99_ms"]; conns[$2] = 1 }
+  function median(key,   i, j, t, m, a) {
+    m = n[key]; for (i = 1; i <= m; i++) a[i] = rps[key, i]
+    for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return a[int((m + 1) / 2)]
+  }
   END {
     printf "%-12s %14s %10s %14s %10s %8s\n", "connections", "veedor req/s", "p99 ms", "nginx req/s", "p99 ms", "ratio"
-    for (c in conns) printf "%-12s %14d %10.2f %14d %10.2f %8.2f\n", c, v["veedor", c, "rps"], v["veedor", c, "p99_ms"], v["nginx", c, "rps"], v["nginx", c, "p99_ms"], v["veedor", c, "rps"] / v["nginx", c, "rps"]
-  }' "$results" | sort -n
+    for (c in conns) {
+      v = median("veedor " c); g = median("nginx " c)
+      printf "%-12s %14d %10.2f %14d %10.2f %8.2f\n", c, v, p99["veedor " c, v], g, p99["nginx " c, g], v / g
+    }
+  }' | sort -n

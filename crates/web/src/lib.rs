@@ -288,20 +288,66 @@ pub async fn shutdown_signal() {
 }
 
 /// Binds `listen`, calls `on_ready` with the bound address (port 0 picks a free one), and
-/// serves on a runtime of its own until Ctrl-C or SIGTERM. For a caller without a runtime, like
-/// the command line.
+/// serves until Ctrl-C or SIGTERM. For a caller without a runtime, like the command line.
+///
+/// One single-threaded runtime per core, each accepting on the same socket, as nginx runs one
+/// process per core: a request is handled start to end on the thread that accepted its
+/// connection, without the wake-ups across threads that a work-stealing runtime pays for on
+/// every request (measured: bench/web/RESULTS.md).
 pub fn serve_blocking(
     listen: SocketAddr,
     state: AppState,
     on_ready: impl FnOnce(SocketAddr),
 ) -> std::io::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let listener = std::net::TcpListener::bind(listen)?;
+    listener.set_nonblocking(true)?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut workers = Vec::with_capacity(threads);
+    for index in 0..threads {
+        let listener = listener.try_clone()?;
+        let state = state.clone();
+        let mut stopped = stopped.clone();
+        let worker = std::thread::Builder::new()
+            .name(format!("veedor-web-{index}"))
+            .spawn(move || -> std::io::Result<()> {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                runtime.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener)?;
+                    let shutdown = async move {
+                        let _ = stopped.wait_for(|stop| *stop).await;
+                    };
+                    // One worker checks the store for new data; the snapshot is shared.
+                    let refresher = (index == 0).then(|| tokio::spawn(refresh_loop(state.clone())));
+                    let result = axum::serve(
+                        listener,
+                        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+                    )
+                    .with_graceful_shutdown(shutdown)
+                    .await;
+                    if let Some(refresher) = refresher {
+                        refresher.abort();
+                    }
+                    result
+                })
+            })?;
+        workers.push(worker);
+    }
+    on_ready(listener.local_addr()?);
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .thread_name("veedor-web")
-        .build()?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen).await?;
-        on_ready(listener.local_addr()?);
-        serve(listener, state, shutdown_signal()).await
-    })
+        .build()?
+        .block_on(shutdown_signal());
+    let _ = stop.send(true);
+    let mut result = Ok(());
+    for worker in workers {
+        match worker.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => result = Err(error),
+            Err(_) => result = Err(std::io::Error::other("a server thread panicked")),
+        }
+    }
+    result
 }
