@@ -814,7 +814,12 @@ pub async fn api_lookup(
     };
     // Never cached, so the request's headers (an ETag to match) do not matter: not taking them
     // saves copying them on the hottest path.
-    Ok(json_response(&HeaderMap::new(), status, body, Caching::Private))
+    Ok(json_response(
+        &HeaderMap::new(),
+        status,
+        body,
+        Caching::Private,
+    ))
 }
 
 /// `/api/v1/openapi.json`.
