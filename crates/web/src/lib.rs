@@ -13,6 +13,9 @@
 //! - [`ApiError`] is the one error type, turned into a response (JSON or an HTML page) in one
 //!   place.
 //!
+//! Dependencies: `veedor-core` and the `veedor-store` port (the `Store` and `BlobStore` traits),
+//! never an adapter: the command line hands in the store it opened.
+//!
 //! Architecture invariants: pages work without JavaScript and carry no inline script or style
 //! (the content security policy forbids both); a result is never shown without its coverage;
 //! voter ids never reach the logs (requests are logged by route, not by URL).
