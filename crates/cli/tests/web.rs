@@ -115,8 +115,8 @@ fn result_section(html: &str) -> &str {
     &html[start..end]
 }
 
-/// Checks one area's page against the CLI's tally of that area.
-fn check_page(address: SocketAddr, area: &Value) {
+/// Checks one area's page against the CLI's tally of that area, and its size.
+fn check_page(address: SocketAddr, area: &Value, css: usize) {
     let level = area["area"]["level"].as_str().unwrap();
     let code = area["area"]["code"].as_str().unwrap();
     let path = if level == "national" {
@@ -126,6 +126,11 @@ fn check_page(address: SocketAddr, area: &Value) {
     };
     let (status, html) = get(address, &path);
     assert_eq!(status, 200, "{path}");
+    assert!(
+        html.len() + css < 50_000,
+        "{path}: {} bytes of HTML and CSS",
+        html.len() + css
+    );
     let section = result_section(&html);
     let coverage = &area["coverage"];
     for (class, expected) in [
@@ -226,6 +231,8 @@ fn the_pages_and_the_api_show_what_veedor_tally_and_lookup_print() {
 
     // The pages show the same numbers: the nation, every state, every municipality, and every
     // 7th parish and every 97th centre (all of them would take minutes in a debug build).
+    let (_, style) = get(address, "/static/style.css");
+    let css = style.len();
     let mut checked = 0;
     for (level, tally) in &tallies {
         let step = match *level {
@@ -234,11 +241,19 @@ fn the_pages_and_the_api_show_what_veedor_tally_and_lookup_print() {
             _ => 1,
         };
         for area in tally["areas"].as_array().unwrap().iter().step_by(step) {
-            check_page(address, area);
+            check_page(address, area, css);
             checked += 1;
         }
     }
     assert!(checked > 24 + 300, "{checked} pages checked");
+    // The parish with the most centres (116) has the longest list of areas.
+    let biggest = tallies[3].1["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|area| area["area"]["code"] == "010110")
+        .unwrap();
+    check_page(address, biggest, css);
 
     // A voter lookup: the API's document is `veedor lookup --format json`'s.
     let text = std::fs::read_to_string(&registry).unwrap();

@@ -160,6 +160,11 @@ fn data(class: &str, value: u64, lang: Lang) -> String {
     )
 }
 
+/// A number in a `<data>` element without a class: in long lists, where every byte counts.
+fn plain_data(value: u64, lang: Lang) -> String {
+    format!("<data value=\"{value}\">{}</data>", lang.int(value))
+}
+
 fn breadcrumb(election: &Election, parents: &[AreaRef], lang: Lang) -> String {
     if parents.is_empty() {
         return String::new();
@@ -420,13 +425,13 @@ fn children_section(election: &Election, document: &AreaDocument, lang: Lang) ->
         let coverage = &child.coverage;
         let _ = write!(
             out,
-            "<tr id=\"a-{code}\"><th scope=\"row\"><a href=\"{path}\">{name}</a> <small>{code}</small></th>\
+            "<tr><th scope=\"row\"><a href=\"{path}\">{name}</a> <small>{code}</small></th>\
              <td>{counted} / {expected} ({pct})</td>",
             code = esc(&child.area.code),
             path = area_path(&child.area),
             name = esc(child.area.name.as_deref().unwrap_or(lang.t(Text::NoName))),
-            counted = data("tables-counted", coverage.tables_counted, lang),
-            expected = data("tables-expected", coverage.tables_expected, lang),
+            counted = plain_data(coverage.tables_counted, lang),
+            expected = plain_data(coverage.tables_expected, lang),
             pct = lang.percent(coverage.tables_percent, 1),
         );
         for leader in &leaders {
@@ -442,11 +447,7 @@ fn children_section(election: &Election, document: &AreaDocument, lang: Lang) ->
             };
             let _ = write!(out, "<td>{cell}</td>");
         }
-        let _ = write!(
-            out,
-            "<td>{}</td></tr>",
-            data("valid-votes", child.valid_votes, lang)
-        );
+        let _ = write!(out, "<td>{}</td></tr>", plain_data(child.valid_votes, lang));
     }
     out.push_str("</tbody></table></div></section>");
     Some(out)
