@@ -8,6 +8,7 @@ mod generate;
 mod import;
 mod ingest;
 mod ledger;
+mod serve;
 mod show;
 mod verify;
 
@@ -133,6 +134,18 @@ enum Command {
         /// An older checkpoint (a file, or the note's text) that this mirror must extend.
         #[arg(long)]
         since: Option<String>,
+    },
+    /// Serve the public site and the JSON API.
+    Serve {
+        /// The address to listen on (port 0 picks a free port).
+        #[arg(long, default_value = serve::DEFAULT_LISTEN)]
+        listen: std::net::SocketAddr,
+        /// Voter lookups allowed per client per minute; 0 turns the limit off (benchmarks).
+        #[arg(long, default_value_t = 20)]
+        lookup_limit: u32,
+        /// Behind a reverse proxy: the header naming the client's address (X-Forwarded-For).
+        #[arg(long)]
+        client_ip_header: Option<String>,
     },
     /// Set up the 2024 Venezuelan election with its real published results and a synthetic
     /// registry, and show what the actas say.
@@ -287,6 +300,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         },
         Command::Verify { mirror, key, since } => verify::run(&mirror, &key, since.as_deref()),
         Command::Demo { dir } => demo::run(&dir),
+        Command::Serve {
+            listen,
+            lookup_limit,
+            client_ip_header,
+        } => serve::run(&context, listen, lookup_limit, client_ip_header.as_deref()),
     }
 }
 

@@ -13,3 +13,4 @@ mod lookup;
 mod mirror;
 mod real_results;
 mod support;
+mod web;

@@ -876,6 +876,16 @@ impl Store for SqliteStore {
         .transpose()
     }
 
+    fn data_version(&self) -> Result<u64, StoreError> {
+        // SQLite's own counter: it changes when another connection commits (never for this one's
+        // own writes), which is what a reader polling for news needs.
+        let version: i64 = self
+            .connection
+            .query_row("PRAGMA data_version", [], |row| row.get(0))
+            .map_err(db_error)?;
+        Ok(u64::try_from(version).unwrap_or(0))
+    }
+
     fn load_registry(&self) -> Result<Registry, StoreError> {
         match self.current_registry_file()? {
             Some(path) => {

@@ -299,6 +299,10 @@ pub trait Store: Send {
 
     /// The latest signed checkpoint.
     fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError>;
+
+    /// A number that changes whenever another writer (another connection or process) commits,
+    /// so that a reader such as the web server knows when to load again; cheap to ask often.
+    fn data_version(&self) -> Result<u64, StoreError>;
 }
 
 /// Scans and other files, by their SHA-256.

@@ -1,11 +1,11 @@
 //! The JSON documents of veedor, versioned and documented in `docs/json.md`. The command line
 //! (`veedor tally --format json`, `veedor lookup --format json`) and the HTTP API
-//! (`/api/v1/...`) print the same documents. Fields are only ever added, never renamed or
+//! (`/api/v1/...`) print the same documents; the API adds one per page (area, table, acta). Fields are only ever added, never renamed or
 //! removed, within a schema version.
 
 use serde::Serialize;
 use veedor_core::{
-    ActaCopy, AreaCode, Bulletin, Comparison, Counts, Election, Location, Results, TableId,
+    ActaCopy, AreaCode, Bulletin, Comparison, Counts, Election, Location, Results, Sha256, TableId,
     TableState, TableStatus, Totals, VoterId, compare, percent,
 };
 
@@ -557,5 +557,209 @@ pub fn lookup_document(
         voter_id: voter.to_string(),
         found: table.is_some(),
         table: table.map(|(id, state)| TableView::new(results, id, state)),
+    }
+}
+
+/// The schema of the area document.
+pub const AREA_SCHEMA: &str = "veedor.area/1";
+/// The schema of the table document.
+pub const TABLE_SCHEMA: &str = "veedor.table/1";
+/// The schema of the acta document.
+pub const ACTA_SCHEMA: &str = "veedor.acta/1";
+
+/// One area with what lies directly below it: the JSON twin of an area's page.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct AreaDocument {
+    /// `veedor.area/1`.
+    pub schema: &'static str,
+    /// The election.
+    pub election: ElectionRef,
+    /// The area's tally.
+    pub area: AreaTally,
+    /// The areas that hold it, widest first (the nation first); empty for the nation.
+    pub parents: Vec<AreaRef>,
+    /// The level of the areas below (`state`), or `null` below the last level (a centre).
+    pub children_level: Option<String>,
+    /// The areas below, in code order, each with its tally.
+    pub children: Vec<AreaTally>,
+    /// For a centre: its tables (and table ids that copies name but the election does not
+    /// know), in number order. Empty for wider areas.
+    pub tables: Vec<TableView>,
+}
+
+/// Builds the area document. `None` when the area holds no table.
+#[must_use]
+pub fn area_document(results: &Results, area: AreaCode, language: &str) -> Option<AreaDocument> {
+    let election = results.election();
+    let geography = &election.geography;
+    let totals = results.tally.get(area)?;
+    let mut parents = Vec::new();
+    let mut up = geography.parent(area);
+    while let Some(parent) = up {
+        parents.push(AreaRef::new(results, parent));
+        up = geography.parent(parent);
+    }
+    parents.reverse();
+    let below = match area {
+        AreaCode::National => Some(0),
+        AreaCode::Area { level, .. } => {
+            Some(usize::from(level) + 1).filter(|&l| l < geography.levels.len())
+        }
+    };
+    let centre_level = geography.levels.len().saturating_sub(1);
+    let tables = match area {
+        AreaCode::Area { level, .. } if usize::from(level) == centre_level => results
+            .tables_of_centre(area)
+            .map(|(id, state)| TableView::new(results, *id, state))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some(AreaDocument {
+        schema: AREA_SCHEMA,
+        election: ElectionRef::new(election, language),
+        area: AreaTally::new(results, area, totals),
+        parents,
+        children_level: below.and_then(|l| geography.levels.get(l).map(|l| l.id.clone())),
+        children: if below.is_some() {
+            results
+                .tally
+                .children(election, area)
+                .map(|(child, totals)| AreaTally::new(results, child, totals))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        tables,
+    })
+}
+
+/// One table: the JSON twin of a table's page.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TableDocument {
+    /// `veedor.table/1`.
+    pub schema: &'static str,
+    /// The election.
+    pub election: ElectionRef,
+    /// The table.
+    pub table: TableView,
+}
+
+/// Builds the table document.
+#[must_use]
+pub fn table_document(
+    results: &Results,
+    id: TableId,
+    state: &TableState,
+    language: &str,
+) -> TableDocument {
+    TableDocument {
+        schema: TABLE_SCHEMA,
+        election: ElectionRef::new(results.election(), language),
+        table: TableView::new(results, id, state),
+    }
+}
+
+/// One ballot card's count on an acta that carries cells.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct CardCount {
+    /// The card's position on the acta, from 0.
+    pub cell: usize,
+    /// The party.
+    pub party: String,
+    /// The candidate's id.
+    pub candidate: String,
+    /// Votes.
+    pub votes: u32,
+}
+
+/// Where to get the scan a copy came from.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ScanRef {
+    /// SHA-256 of the scan's bytes, the name it is served under.
+    pub sha256: String,
+    /// The original bytes (path on this server).
+    pub url: String,
+    /// A smaller copy for phones (path on this server).
+    pub small_url: String,
+}
+
+impl ScanRef {
+    /// The scan with this hash, at the server's paths.
+    #[must_use]
+    pub fn new(hash: &Sha256) -> Self {
+        let hex = hash.to_hex();
+        Self {
+            url: format!("/scans/{hex}"),
+            small_url: format!("/scans/{hex}/small"),
+            sha256: hex,
+        }
+    }
+}
+
+/// One acta copy with its table and scan: the JSON twin of an acta's page.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ActaDocument {
+    /// `veedor.acta/1`.
+    pub schema: &'static str,
+    /// The election.
+    pub election: ElectionRef,
+    /// The table's id (`201301006.01`).
+    pub table: String,
+    /// The table's status, from all its copies.
+    pub table_status: &'static str,
+    /// The table's areas, widest first.
+    pub areas: Vec<AreaRef>,
+    /// The copy.
+    pub copy: CopyView,
+    /// Its counts per ballot card, when it carries cells (empty otherwise).
+    pub cards: Vec<CardCount>,
+    /// The scan it came from, when this server holds it.
+    pub scan: Option<ScanRef>,
+}
+
+/// Builds the acta document.
+#[must_use]
+pub fn acta_document(
+    results: &Results,
+    copy: &ActaCopy,
+    scan: Option<&Sha256>,
+    language: &str,
+) -> ActaDocument {
+    let election = results.election();
+    let geography = &election.geography;
+    let table = copy.record.table;
+    let cards = match &copy.record.counts {
+        Counts::Cells(cells) => cells
+            .iter()
+            .zip(&election.cards)
+            .enumerate()
+            .map(|(cell, (votes, card))| CardCount {
+                cell,
+                party: card.party.clone(),
+                candidate: election
+                    .candidates
+                    .get(card.candidate)
+                    .map_or_else(String::new, |c| c.id.clone()),
+                votes: *votes,
+            })
+            .collect(),
+        Counts::Candidates(_) => Vec::new(),
+    };
+    ActaDocument {
+        schema: ACTA_SCHEMA,
+        election: ElectionRef::new(election, language),
+        table: table.display(geography.centre_digits),
+        table_status: results
+            .table(table)
+            .map_or(TableStatus::Missing, |state| state.assessment.status)
+            .as_str(),
+        areas: geography
+            .areas_of(table.centre)
+            .skip(1)
+            .map(|area| AreaRef::new(results, area))
+            .collect(),
+        copy: CopyView::new(copy, election),
+        cards,
+        scan: scan.map(ScanRef::new),
     }
 }

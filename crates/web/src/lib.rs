@@ -1,6 +1,357 @@
-//! veedor's public face. [`api`] holds the JSON documents (the command line's `--format json`
-//! prints the same ones the HTTP API serves), built by hand from domain types.
+//! veedor's public face: the site where citizens type their ID number and see their table's
+//! acta, the results at every level of the geography with their coverage, and the JSON API
+//! under `/api/v1/` that mirrors every page. The routes, the caching and the lookup limit are
+//! described in docs/web.md.
+//!
+//! - [`api`] holds the JSON documents, built by hand from domain types; the command line's
+//!   `--format json` prints the same ones the API serves.
+//! - [`app`] is the router; [`serve`] runs it on a listener until a shutdown signal.
+//! - [`AppState`] holds an in-memory [`Snapshot`] of the store, swapped whole when the store
+//!   changes (polled with [`veedor_store::Store::data_version`]). Requests never touch the
+//!   database: a voter lookup is a binary search in the registry and a copy of a ready-made
+//!   JSON string.
+//! - [`ApiError`] is the one error type, turned into a response (JSON or an HTML page) in one
+//!   place.
+//!
+//! Dependencies: `veedor-core` and the `veedor-store` port (the `Store` and `BlobStore` traits),
+//! never an adapter: the command line hands in the store it opened.
+//!
+//! Architecture invariants: pages work without JavaScript and carry no inline script or style
+//! (the content security policy forbids both); a result is never shown without its coverage;
+//! voter ids never reach the logs (requests are logged by route, not by URL).
 #![deny(missing_docs)]
 
 pub mod api;
 pub mod opendata;
+mod error;
+pub mod i18n;
+pub mod limit;
+mod openapi;
+pub mod pages;
+mod routes;
+pub mod scans;
+pub mod snapshot;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::MatchedPath;
+use axum::http::header::{
+    CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use axum::http::{HeaderValue, Request, StatusCode};
+use axum::response::IntoResponse as _;
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use veedor_store::{BlobStore, Store, StoreError};
+
+pub use axum::http::HeaderName;
+
+pub use crate::error::{ApiError, Audience, Failure};
+pub use crate::limit::RateLimiter;
+pub use crate::openapi::document as openapi_document;
+pub use crate::snapshot::{Current, DataSource, Snapshot};
+
+/// The content security policy of every response: no script at all, styles and images only
+/// from this server, forms only to it, no framing.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// How the server behaves.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// Voter lookups allowed per client per minute (a burst of as many, then one every
+    /// `60 / N` seconds); 0 turns the limit off (for benchmarks).
+    pub lookup_limit_per_minute: u32,
+    /// How often to check whether the store changed.
+    pub refresh_every: Duration,
+    /// A header that names the client's address, set by a reverse proxy in front
+    /// (`X-Forwarded-For`); its last address is used. Only set it behind such a proxy: a
+    /// client could otherwise pick its own address.
+    pub client_ip_header: Option<HeaderName>,
+    /// How long one request may take before it is answered with 408.
+    pub request_timeout: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            lookup_limit_per_minute: 20,
+            refresh_every: Duration::from_secs(3),
+            client_ip_header: None,
+            request_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// The server's shared state: the current snapshot, the store it comes from, the lookup limit
+/// and the small scans made so far. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    current: Current,
+    source: DataSource,
+    limiter: RateLimiter,
+    options: ServeOptions,
+    small_copies: scans::SmallCopies,
+}
+
+impl AppState {
+    /// Loads the first snapshot from `store` (give the server a store of its own: it only
+    /// reads) and `blobs`. Blocking: it reads the whole store and the registry.
+    pub fn load(
+        store: Box<dyn Store>,
+        blobs: Arc<dyn BlobStore>,
+        options: ServeOptions,
+    ) -> Result<Self, StoreError> {
+        let source = DataSource::new(store, blobs);
+        let version = source.data_version()?;
+        let snapshot = source.load(None)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                current: Current::new(snapshot, version),
+                limiter: RateLimiter::new(options.lookup_limit_per_minute),
+                source,
+                options,
+                small_copies: scans::SmallCopies::default(),
+            }),
+        })
+    }
+
+    /// The snapshot now.
+    #[must_use]
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.inner.current.get()
+    }
+
+    /// Loads again if the store changed. Blocking. Returns whether it did.
+    pub fn refresh(&self) -> Result<bool, StoreError> {
+        self.inner.current.refresh(&self.inner.source)
+    }
+
+    /// The options.
+    #[must_use]
+    pub fn options(&self) -> &ServeOptions {
+        &self.inner.options
+    }
+
+    /// Counts a voter lookup against the client's limit.
+    fn check_lookup(&self, client: limit::ClientKey) -> Result<(), ApiError> {
+        self.inner.limiter.check(client).map_err(|wait| {
+            tracing::info!(
+                retry_after_seconds = wait.as_secs() + 1,
+                "voter lookup refused: rate limit"
+            );
+            ApiError::RateLimited {
+                retry_after_seconds: wait.as_secs() + 1,
+            }
+        })
+    }
+}
+
+/// The router with every route and layer: compression, security headers, request logs (by
+/// route, never by URL: URLs hold voter ids), a timeout, and panics turned into 500s.
+pub fn app(state: AppState) -> Router {
+    let timeout = state.inner.options.request_timeout;
+    let header = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    // The liveness check goes around the layers: a load balancer asks it often.
+    let health = Router::new()
+        .route("/healthz", get(routes::health))
+        .with_state(state.clone());
+    Router::new()
+        .route("/", get(routes::home))
+        .route("/area/{level}/{code}", get(routes::area))
+        .route("/table/{id}", get(routes::table))
+        .route("/acta/{id}", get(routes::acta))
+        .route("/lookup", get(routes::lookup))
+        .route("/method", get(routes::method))
+        .route("/static/style.css", get(routes::style))
+        .route("/scans/{hash}", get(routes::scan))
+        .route("/scans/{hash}/small", get(routes::scan_small))
+        .route("/api/v1/tally/{level}", get(routes::api_tally_level))
+        .route("/api/v1/tally/{level}/{code}", get(routes::api_tally_area))
+        .route("/api/v1/area/national", get(routes::api_area_national))
+        .route("/api/v1/area/{level}/{code}", get(routes::api_area_code))
+        .route("/api/v1/table/{id}", get(routes::api_table))
+        .route("/api/v1/acta/{id}", get(routes::api_acta))
+        .route("/api/v1/lookup/{voter_id}", get(routes::api_lookup))
+        .route("/api/v1/openapi.json", get(routes::api_openapi))
+        .fallback(routes::fallback)
+        .with_state(state)
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .br(true)
+                .quality(CompressionLevel::Precise(4)),
+        )
+        .layer(header(CONTENT_SECURITY_POLICY, CSP))
+        .layer(header(X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(X_FRAME_OPTIONS, "DENY"))
+        .layer(header(REFERRER_POLICY, "no-referrer"))
+        .layer(header(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let route = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("(none)", MatchedPath::as_str);
+                    tracing::info_span!("request", method = %request.method(), route)
+                })
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO))
+                .on_failure(DefaultOnFailure::new().level(Level::ERROR)),
+        )
+        .layer(CatchPanicLayer::custom(|_panic| {
+            tracing::error!("a handler panicked");
+            Failure::api(ApiError::Internal("panic".to_owned())).into_response()
+        }))
+        .merge(health)
+}
+
+/// Serves `state` on `listener` until `shutdown` completes, then lets the requests in flight
+/// finish. Checks for new data every [`ServeOptions::refresh_every`].
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let refresher = tokio::spawn(refresh_loop(state.clone()));
+    let router = app(state);
+    let result = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    refresher.abort();
+    result
+}
+
+async fn refresh_loop(state: AppState) {
+    let every = state.inner.options.refresh_every;
+    loop {
+        tokio::time::sleep(every).await;
+        let state = state.clone();
+        match tokio::task::spawn_blocking(move || state.refresh()).await {
+            Ok(Ok(true)) => tracing::info!("the store changed: new data served"),
+            Ok(Ok(false)) => {}
+            Ok(Err(error)) => tracing::error!(%error, "could not reload the data"),
+            Err(error) => tracing::error!(%error, "the reload failed"),
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}
+
+/// Binds `listen`, calls `on_ready` with the bound address (port 0 picks a free one), and
+/// serves until Ctrl-C or SIGTERM. For a caller without a runtime, like the command line.
+///
+/// One single-threaded runtime per core, each accepting on the same socket, as nginx runs one
+/// process per core: a request is handled start to end on the thread that accepted its
+/// connection, without the wake-ups across threads that a work-stealing runtime pays for on
+/// every request (measured: bench/web/RESULTS.md).
+pub fn serve_blocking(
+    listen: SocketAddr,
+    state: AppState,
+    on_ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let listener = std::net::TcpListener::bind(listen)?;
+    listener.set_nonblocking(true)?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut workers = Vec::with_capacity(threads);
+    for index in 0..threads {
+        let listener = listener.try_clone()?;
+        let state = state.clone();
+        let mut stopped = stopped.clone();
+        let worker = std::thread::Builder::new()
+            .name(format!("veedor-web-{index}"))
+            .spawn(move || -> std::io::Result<()> {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                runtime.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener)?;
+                    let shutdown = async move {
+                        let _ = stopped.wait_for(|stop| *stop).await;
+                    };
+                    // One worker checks the store for new data; the snapshot is shared.
+                    let refresher = (index == 0).then(|| tokio::spawn(refresh_loop(state.clone())));
+                    let result = axum::serve(
+                        listener,
+                        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+                    )
+                    .with_graceful_shutdown(shutdown)
+                    .await;
+                    if let Some(refresher) = refresher {
+                        refresher.abort();
+                    }
+                    result
+                })
+            })?;
+        workers.push(worker);
+    }
+    on_ready(listener.local_addr()?);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(shutdown_signal());
+    let _ = stop.send(true);
+    let mut result = Ok(());
+    for worker in workers {
+        match worker.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => result = Err(error),
+            Err(_) => result = Err(std::io::Error::other("a server thread panicked")),
+        }
+    }
+    result
+}

@@ -1,0 +1,86 @@
+//! `veedor serve`: the public site and the JSON API over the data folder (crates/web).
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use veedor_store_sqlite::SqliteStore;
+use veedor_web::{AppState, ServeOptions};
+
+use crate::context::{Context, parse_election};
+use crate::exit;
+
+/// Where `veedor serve` listens unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// Loads the data folder and serves it on `listen` until Ctrl-C or SIGTERM. Prints the address
+/// (the real port, when `listen` asks for port 0) and a voter id to try, then blocks.
+pub fn serve_blocking(
+    data: &Path,
+    listen: SocketAddr,
+    options: ServeOptions,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    // The server gets a store of its own: a connection is used by one thread at a time, and
+    // the server only reads.
+    let store = SqliteStore::open(data, &parse_election)
+        .with_context(|| format!("opening the data folder {}", data.display()))?;
+    let blobs = Arc::new(store.blobs());
+    let limit = options.lookup_limit_per_minute;
+    let state = AppState::load(Box::new(store), blobs, options)
+        .with_context(|| format!("loading {}", data.display()))?;
+    let snapshot = state.snapshot();
+    let registry = &snapshot.registry;
+    let to_try = registry
+        .voter_at(registry.len() / 2)
+        .map(|(voter, _)| voter.to_string());
+    let copies = snapshot.results.dataset.copies.len();
+    let voters = registry.len();
+    drop(snapshot);
+    veedor_web::serve_blocking(listen, state, |address| {
+        println!(
+            "veedor serve: {copies} acta copies and {voters} voters loaded in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        println!("listening on http://{address}/");
+        if let Some(voter) = &to_try {
+            println!("try a voter: http://{address}/lookup?voter_id={voter}");
+        }
+        if limit == 0 {
+            println!("voter lookups are not limited (--lookup-limit 0)");
+        } else {
+            println!("voter lookups are limited to {limit} a minute per client");
+        }
+        println!("stop with Ctrl-C");
+        // The tests and scripts that start us read the address from this line.
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+    })
+    .with_context(|| format!("serving on {listen}"))?;
+    Ok(())
+}
+
+/// `veedor serve`.
+pub fn run(
+    context: &Context,
+    listen: SocketAddr,
+    lookup_limit: u32,
+    client_ip_header: Option<&str>,
+) -> anyhow::Result<u8> {
+    let client_ip_header = client_ip_header
+        .map(|name| axum_header_name(name).with_context(|| format!("--client-ip-header {name}")))
+        .transpose()?;
+    let options = ServeOptions {
+        lookup_limit_per_minute: lookup_limit,
+        client_ip_header,
+        ..ServeOptions::default()
+    };
+    serve_blocking(&context.data, listen, options)?;
+    Ok(exit::OK)
+}
+
+fn axum_header_name(name: &str) -> anyhow::Result<veedor_web::HeaderName> {
+    Ok(veedor_web::HeaderName::from_bytes(name.as_bytes())?)
+}

@@ -1,0 +1,278 @@
+//! `veedor serve` against `veedor tally` and `veedor lookup`: the real binary, on the real 2024
+//! results, shows on its pages and API the very numbers the command line prints, at every level.
+
+
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn veedor(data: &Path, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_veedor"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success() || output.status.code() == Some(3),
+        "veedor {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|error| panic!("{error}: {text:.200}"))
+}
+
+/// `veedor serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    address: SocketAddr,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(data: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_veedor"))
+        .arg("--data")
+        .arg(data)
+        .args(["serve", "--listen", "127.0.0.1:0", "--lookup-limit", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("veedor serve ended before listening")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("listening on http://") {
+            break rest.trim_end_matches('/').parse().unwrap();
+        }
+    };
+    // Keep reading stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, address }
+}
+
+fn get(address: SocketAddr, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "{head}"
+    );
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, body.to_owned())
+}
+
+/// The value of the first `<data class="CLASS" value=...>` in `html`.
+fn data_value(html: &str, class: &str) -> u64 {
+    let marker = format!("<data class=\"{class}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {class} in {html:.300}"))
+        + marker.len();
+    let end = start + html[start..].find('"').unwrap();
+    html[start..end].parse().unwrap()
+}
+
+/// The result section of an area's page.
+fn result_section(html: &str) -> &str {
+    let start = html
+        .find("<section id=\"result\"")
+        .expect("a result section");
+    let end = start + html[start..].find("</section>").unwrap();
+    &html[start..end]
+}
+
+/// Checks one area's page against the CLI's tally of that area, and its size.
+fn check_page(address: SocketAddr, area: &Value, css: usize) {
+    let level = area["area"]["level"].as_str().unwrap();
+    let code = area["area"]["code"].as_str().unwrap();
+    let path = if level == "national" {
+        "/?lang=en".to_owned()
+    } else {
+        format!("/area/{level}/{code}?lang=en")
+    };
+    let (status, html) = get(address, &path);
+    assert_eq!(status, 200, "{path}");
+    assert!(
+        html.len() + css < 50_000,
+        "{path}: {} bytes of HTML and CSS",
+        html.len() + css
+    );
+    let section = result_section(&html);
+    let coverage = &area["coverage"];
+    for (class, expected) in [
+        ("tables-counted", &coverage["tables_counted"]),
+        ("tables-expected", &coverage["tables_expected"]),
+        ("registered-counted", &coverage["registered_counted"]),
+        ("registered-expected", &coverage["registered_expected"]),
+        ("valid-votes", &area["valid_votes"]),
+        ("null-votes", &area["null_votes"]),
+        ("status-accepted", &area["tables_by_status"]["accepted"]),
+        ("status-missing", &area["tables_by_status"]["missing"]),
+    ] {
+        assert_eq!(
+            data_value(section, class),
+            expected.as_u64().unwrap(),
+            "{path}: {class}"
+        );
+    }
+    for candidate in area["candidates"].as_array().unwrap() {
+        let id = candidate["id"].as_str().unwrap();
+        let row = &section[section
+            .find(&format!("<tr id=\"c-{id}\">"))
+            .unwrap_or_else(|| panic!("{path}: no row for {id}"))..];
+        assert_eq!(
+            data_value(row, "votes"),
+            candidate["votes"].as_u64().unwrap(),
+            "{path}: votes of {id}"
+        );
+        let shown = format!("{:.2}%", candidate["percent"].as_f64().unwrap());
+        let row_end = row.find("</tr>").unwrap();
+        assert!(row[..row_end].contains(&shown), "{path}: {id} {shown}");
+    }
+}
+
+#[test]
+fn the_pages_and_the_api_show_what_veedor_tally_and_lookup_print() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    veedor(&data, &["init", "--election", "ve-2024-presidential"]);
+    let csv = repo().join("data/ve2024/RESULTADOS_2024_CSV_V1.csv");
+    veedor(&data, &["import", "results", csv.to_str().unwrap()]);
+    let registry = dir.path().join("registry.csv");
+    veedor(
+        &data,
+        &[
+            "generate",
+            "registry",
+            "--voters",
+            "20000",
+            "-o",
+            registry.to_str().unwrap(),
+        ],
+    );
+    veedor(&data, &["import", "registry", registry.to_str().unwrap()]);
+    let levels = ["national", "state", "municipality", "parish", "centre"];
+    let tallies: Vec<(&str, Value)> = levels
+        .iter()
+        .map(|level| {
+            (
+                *level,
+                json(&veedor(
+                    &data,
+                    &["tally", "--format", "json", "--level", level],
+                )),
+            )
+        })
+        .collect();
+    let server = serve(&data);
+    let address = server.address;
+
+    // The API serves the command line's documents, level by level.
+    for (level, expected) in &tallies {
+        let (status, body) = get(address, &format!("/api/v1/tally/{level}"));
+        assert_eq!(status, 200);
+        assert_eq!(&json(&body), expected, "/api/v1/tally/{level}");
+    }
+    let state = &tallies[1].1["areas"][0];
+    let one = json(&veedor(
+        &data,
+        &[
+            "tally",
+            "--format",
+            "json",
+            "--level",
+            "state",
+            "--code",
+            state["area"]["code"].as_str().unwrap(),
+        ],
+    ));
+    let (_, body) = get(
+        address,
+        &format!(
+            "/api/v1/tally/state/{}",
+            state["area"]["code"].as_str().unwrap()
+        ),
+    );
+    assert_eq!(json(&body), one);
+
+    // The pages show the same numbers: the nation, every state, every municipality, and every
+    // 7th parish and every 97th centre (all of them would take minutes in a debug build).
+    let (_, style) = get(address, "/static/style.css");
+    let css = style.len();
+    let mut checked = 0;
+    for (level, tally) in &tallies {
+        let step = match *level {
+            "parish" => 7,
+            "centre" => 97,
+            _ => 1,
+        };
+        for area in tally["areas"].as_array().unwrap().iter().step_by(step) {
+            check_page(address, area, css);
+            checked += 1;
+        }
+    }
+    assert!(checked > 24 + 300, "{checked} pages checked");
+    // The parish with the most centres (116) has the longest list of areas.
+    let biggest = tallies[3].1["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|area| area["area"]["code"] == "010110")
+        .unwrap();
+    check_page(address, biggest, css);
+
+    // A voter lookup: the API's document is `veedor lookup --format json`'s.
+    let text = std::fs::read_to_string(&registry).unwrap();
+    for line in text.lines().skip(1).step_by(997).take(12) {
+        let voter = line.split(',').next().unwrap();
+        let cli = json(&veedor(&data, &["lookup", "--format", "json", voter]));
+        let (status, body) = get(address, &format!("/api/v1/lookup/{voter}"));
+        assert_eq!(status, 200);
+        assert_eq!(json(&body), cli, "voter {voter}");
+        let (status, html) = get(address, &format!("/lookup?voter_id={voter}&lang=en"));
+        assert_eq!(status, 200);
+        let table = &cli["table"];
+        assert!(
+            html.contains(&format!(
+                "href=\"/table/{}\"",
+                table["id"].as_str().unwrap()
+            )),
+            "voter {voter}"
+        );
+    }
+    drop(server);
+}

@@ -1,0 +1,323 @@
+//! The two languages of the pages, Spanish and English: which one a request gets, the texts,
+//! and how numbers are written in each.
+
+use axum::http::HeaderMap;
+use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
+
+/// A language of the pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Lang {
+    /// Español.
+    Es,
+    /// English.
+    En,
+}
+
+/// The name of the cookie that keeps the choice.
+pub const LANG_COOKIE: &str = "lang";
+
+impl Lang {
+    /// Both, Spanish first: the default for a Venezuelan election when nothing else says.
+    pub const ALL: [Self; 2] = [Self::Es, Self::En];
+
+    /// The language tag (`es`, `en`).
+    #[must_use]
+    pub const fn tag(self) -> &'static str {
+        match self {
+            Self::Es => "es",
+            Self::En => "en",
+        }
+    }
+
+    /// Parses a tag (`es`, `en`, also `es-VE`, `en-GB`).
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        let primary = text.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "es" => Some(Self::Es),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    /// The other language, for the switch link.
+    #[must_use]
+    pub const fn other(self) -> Self {
+        match self {
+            Self::Es => Self::En,
+            Self::En => Self::Es,
+        }
+    }
+
+    /// The language's own name.
+    #[must_use]
+    pub const fn own_name(self) -> &'static str {
+        match self {
+            Self::Es => "Español",
+            Self::En => "English",
+        }
+    }
+
+    /// The language of a request: `?lang=` first, then the cookie, then `Accept-Language`,
+    /// then Spanish. Returns whether the choice came from the query (then the response sets the
+    /// cookie).
+    #[must_use]
+    pub fn choose(query: Option<&str>, headers: &HeaderMap) -> (Self, bool) {
+        if let Some(lang) = query.and_then(Self::parse) {
+            return (lang, true);
+        }
+        let from_cookie = headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == LANG_COOKIE)
+            .and_then(|(_, value)| Self::parse(value));
+        if let Some(lang) = from_cookie {
+            return (lang, false);
+        }
+        let accepted = headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+            .map(accept_language)
+            .unwrap_or(None);
+        (accepted.unwrap_or(Self::Es), false)
+    }
+
+    /// A number with thousands separators: `7.156.462` in Spanish, `7,156,462` in English.
+    #[must_use]
+    pub fn int(self, value: u64) -> String {
+        let separator = match self {
+            Self::Es => '.',
+            Self::En => ',',
+        };
+        let digits = value.to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (index, digit) in digits.chars().enumerate() {
+            if index > 0 && (digits.len() - index).is_multiple_of(3) {
+                out.push(separator);
+            }
+            out.push(digit);
+        }
+        out
+    }
+
+    /// A percentage with `decimals` places: `67,14 %` in Spanish, `67.14%` in English.
+    #[must_use]
+    pub fn percent(self, value: f64, decimals: usize) -> String {
+        let text = format!("{value:.decimals$}");
+        match self {
+            Self::Es => format!("{} %", text.replace('.', ",")),
+            Self::En => format!("{text}%"),
+        }
+    }
+
+    /// Points of difference with a sign: `+12,3` / `+12.3`.
+    #[must_use]
+    pub fn points(self, value: f64) -> String {
+        let text = format!("{value:+.2}");
+        match self {
+            Self::Es => text.replace('.', ","),
+            Self::En => text,
+        }
+    }
+
+    /// A text of the pages.
+    #[must_use]
+    pub const fn t(self, text: Text) -> &'static str {
+        let (es, en) = text.both();
+        match self {
+            Self::Es => es,
+            Self::En => en,
+        }
+    }
+}
+
+/// The best supported language in an `Accept-Language` header, by its q-values.
+fn accept_language(header: &str) -> Option<Lang> {
+    let mut best: Option<(Lang, f32)> = None;
+    for item in header.split(',') {
+        let mut parts = item.split(';');
+        let Some(lang) = parts.next().and_then(Lang::parse) else {
+            continue;
+        };
+        let quality = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if quality > 0.0 && best.is_none_or(|(_, q)| quality > q) {
+            best = Some((lang, quality));
+        }
+    }
+    best.map(|(lang, _)| lang)
+}
+
+macro_rules! texts {
+    ($($name:ident => $es:literal, $en:literal;)*) => {
+        /// Every fixed text of the pages.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Text { $(
+            #[doc = $en]
+            $name,
+        )* }
+
+        impl Text {
+            const fn both(self) -> (&'static str, &'static str) {
+                match self { $(Self::$name => ($es, $en),)* }
+            }
+        }
+    };
+}
+
+texts! {
+    SiteName => "veedor", "veedor";
+    NavResults => "Resultados", "Results";
+    NavLookup => "Busca tu mesa", "Find your table";
+    NavMethod => "Método y verificación", "Method and verification";
+    SkipToContent => "Ir al contenido", "Skip to content";
+    WhatActasSay => "Lo que dicen las actas", "What the actas say";
+    CoverageBased => "Basado en", "Based on";
+    CoverageOf => "de", "of";
+    CoverageTables => "mesas", "tables";
+    CoverageHold => "que reúnen", "which hold";
+    CoverageRegistered => "electores inscritos", "registered voters";
+    CoverageNone => "Todavía no hay actas contadas aquí: no hay resultado que mostrar.", "No acta is counted here yet: there is no result to show.";
+    Candidate => "Candidato", "Candidate";
+    Votes => "Votos", "Votes";
+    Share => "Porcentaje", "Share";
+    ValidVotes => "Votos válidos", "Valid votes";
+    NullVotes => "Votos nulos", "Null votes";
+    ChartLabel => "Porcentaje de votos válidos por candidato según las actas contadas", "Share of the valid votes per candidate in the counted actas";
+    TableStatuses => "Estado de las mesas", "Tables by status";
+    StatusAccepted => "aceptada", "accepted";
+    StatusCorroborated => "corroborada", "corroborated";
+    StatusConflict => "en conflicto", "in conflict";
+    StatusAwaiting => "espera revisión de una persona", "awaiting a person";
+    StatusMissing => "sin acta", "missing";
+    Official => "Frente a los boletines oficiales", "Beside the official bulletins";
+    OfficialIntro => "Los boletines del CNE no publicaron resultados por mesa. Cada porcentaje es del total de votos válidos de su propia fuente.", "The electoral council's bulletins published no per-table results. Each share is of its own source's valid votes.";
+    OfficialClaimed => "declaró haber contado", "claimed to count";
+    OfficialOfActas => "de las actas", "of the actas";
+    Actas => "Actas", "Actas";
+    OfficialCol => "Oficial", "Official";
+    Difference => "Diferencia (puntos)", "Difference (points)";
+    Others => "Los demás", "The others";
+    ByLevel => "Por", "By";
+    Area => "Área", "Area";
+    Code => "Código", "Code";
+    TablesCounted => "Mesas contadas", "Tables counted";
+    Leader => "Primero", "First";
+    Second => "Segundo", "Second";
+    NoName => "(nombre desconocido)", "(name not known)";
+    National => "Nacional", "National";
+    UpTo => "Subir a", "Up to";
+    TablesOfCentre => "Mesas de este centro", "Tables of this centre";
+    TableWord => "Mesa", "Table";
+    Registered => "Electores inscritos", "Registered voters";
+    Unknown => "desconocido", "unknown";
+    Status => "Estado", "Status";
+    Counted => "contada", "counted";
+    NotCounted => "no contada", "not counted";
+    CopiesOfActa => "Copias de su acta", "Copies of its acta";
+    NoCopies => "Ninguna copia de esta acta ha llegado todavía.", "No copy of this acta has arrived yet.";
+    CopyWord => "Copia", "Copy";
+    Scan => "Escaneo", "Scan";
+    NoScan => "sin escaneo", "no scan";
+    OpenActa => "ver el acta", "see the acta";
+    SourceQr => "código QR de un acta escaneada", "QR code of a scanned acta";
+    SourceManual => "transcrita por voluntarios", "typed by volunteers";
+    SourceCsv => "fila de un archivo de resultados publicado", "row of a published result file";
+    SourcePayload => "contenido de un código QR importado como texto", "QR payload imported as text";
+    ResultOfTable => "Resultado de esta mesa (una sola mesa)", "This table's result (one table)";
+    ResultNone => "Sin resultado: falta el acta o sus copias no coinciden.", "No result: the acta is missing or its copies disagree.";
+    Findings => "Observaciones", "Findings";
+    Error => "error", "error";
+    Warning => "aviso", "warning";
+    ActaTitle => "Acta", "Acta";
+    OfTable => "de la mesa", "of table";
+    ScanSmallAlt => "Escaneo del acta de la mesa", "Scan of the acta of table";
+    ScanOriginal => "Descargar el original", "Download the original";
+    ScanMissing => "Esta copia no viene de un escaneo guardado aquí: no hay imagen que mostrar.", "This copy does not come from a scan kept here: there is no image to show.";
+    HashTitle => "Huella SHA-256", "SHA-256 fingerprint";
+    HashHow => "Para comprobar que el archivo es el mismo que recibimos, descargue el original y calcule su SHA-256; debe ser igual a la huella de arriba, carácter por carácter.", "To check that the file is the one we received, download the original and compute its SHA-256; it must equal the fingerprint above, character by character.";
+    HashOf => "La huella es del archivo entero del que salió esta copia:", "The fingerprint is of the whole file this copy came from:";
+    Provenance => "Procedencia", "Provenance";
+    Source => "Origen", "Source";
+    FileName => "Archivo", "File";
+    Location => "Ubicación", "Location";
+    Page => "página", "page";
+    Line => "línea", "line";
+    Received => "Recibida", "Received";
+    Device => "Dispositivo", "Device";
+    Volunteer => "Voluntario (seudónimo)", "Volunteer (pseudonym)";
+    Decoded => "Lo que dice esta copia", "What this copy says";
+    Card => "Tarjeta", "Card";
+    LookupTitle => "Busca tu mesa", "Find your table";
+    LookupIntro => "Escribe tu número de cédula para ver tu centro de votación, tu mesa y lo que dice su acta.", "Type your ID number to see your voting centre, your table and what its acta says.";
+    LookupLabel => "Número de cédula", "ID number";
+    LookupHint => "Solo los números, por ejemplo 12345678. No guardamos lo que buscas.", "Just the digits, for example 12345678. We keep no record of what you search.";
+    LookupButton => "Buscar", "Search";
+    LookupFoundVoter => "La cédula", "ID";
+    LookupVotesAt => "vota en la", "votes at";
+    LookupOfCentre => "del centro", "of the centre";
+    LookupSeeCentre => "Ver todas las mesas de este centro", "See every table of this centre";
+    LookupNotFound => "No encontramos esa cédula en el registro electoral que tenemos. Revisa el número; si es correcto, puede que no estuvieras inscrito para esta elección o que nuestro registro esté incompleto.", "We did not find that ID in the voter registry we have. Please check the number; if it is right, you may not have been registered for this election, or our registry may be incomplete.";
+    LookupInvalid => "Eso no parece un número de cédula. Escribe solo los números, por ejemplo 12345678.", "That does not look like an ID number. Please type only the digits, for example 12345678.";
+    LookupNoRegistry => "El registro electoral todavía no está cargado en este servidor: no podemos buscar cédulas por ahora.", "The voter registry is not loaded on this server yet: we cannot look up IDs for now.";
+    TooManyTitle => "Demasiadas búsquedas", "Too many searches";
+    TooManyText => "Se hicieron demasiadas búsquedas desde tu conexión. Espera un momento y vuelve a intentarlo. Este límite protege a los electores: impide que alguien copie el registro entero.", "Too many searches came from your connection. Please wait a moment and try again. This limit protects voters: it stops anyone from copying the whole registry.";
+    TryAgainIn => "Puedes volver a intentarlo en", "You can try again in";
+    Seconds => "segundos", "seconds";
+    NotFoundTitle => "No encontrado", "Not found";
+    NotFoundText => "No hay nada en esta dirección.", "There is nothing at this address.";
+    BadRequestTitle => "Solicitud no válida", "Invalid request";
+    ErrorTitle => "Algo falló", "Something went wrong";
+    ErrorText => "El servidor no pudo responder. Inténtalo de nuevo en un momento.", "The server could not answer. Please try again in a moment.";
+    UnavailableTitle => "Aún no disponible", "Not available yet";
+    Reference => "Referencia", "Reference";
+    BackHome => "Volver a los resultados", "Back to the results";
+    AsJson => "Esta página en JSON", "This page as JSON";
+    DataAsOf => "Datos cargados el", "Data loaded at";
+    Footer => "veedor: software libre para que cualquiera verifique una elección con sus actas.", "veedor: free software with which anyone verifies an election from its actas.";
+    Percent => "%", "%";
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn choose(query: Option<&str>, cookie: Option<&str>, accept: Option<&str>) -> Lang {
+        let mut headers = HeaderMap::new();
+        if let Some(cookie) = cookie {
+            headers.insert(COOKIE, HeaderValue::from_str(cookie).unwrap());
+        }
+        if let Some(accept) = accept {
+            headers.insert(ACCEPT_LANGUAGE, HeaderValue::from_str(accept).unwrap());
+        }
+        Lang::choose(query, &headers).0
+    }
+
+    #[test]
+    fn language_comes_from_query_cookie_header_in_that_order() {
+        assert_eq!(choose(None, None, None), Lang::Es);
+        assert_eq!(choose(None, None, Some("en-GB,en;q=0.9")), Lang::En);
+        assert_eq!(choose(None, None, Some("fr, es;q=0.5, en;q=0.8")), Lang::En);
+        assert_eq!(choose(None, None, Some("de")), Lang::Es);
+        assert_eq!(choose(None, Some("a=1; lang=en"), Some("es")), Lang::En);
+        assert_eq!(choose(Some("es"), Some("lang=en"), Some("en")), Lang::Es);
+        assert_eq!(choose(Some("xx"), Some("lang=en"), None), Lang::En);
+    }
+
+    #[test]
+    fn numbers_are_written_as_each_language_does() {
+        assert_eq!(Lang::Es.int(7_156_462), "7.156.462");
+        assert_eq!(Lang::En.int(7_156_462), "7,156,462");
+        assert_eq!(Lang::En.int(999), "999");
+        assert_eq!(Lang::Es.percent(67.139, 2), "67,14 %");
+        assert_eq!(Lang::En.percent(67.139, 1), "67.1%");
+        assert_eq!(Lang::Es.points(-3.256), "-3,26");
+    }
+}
