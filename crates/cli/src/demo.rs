@@ -1,22 +1,32 @@
 //! `veedor demo`: the 2024 Venezuelan election from nothing. The election file and the real
 //! published results are built into the binary, so the demo needs no network and no files.
+//!
+//! 1. Renders a few hundred acta sheets from real result rows, as flatbed scanners and phones
+//!    deliver them (synthetic images: no real scan is shipped), and ingests them like a volunteer
+//!    would, with the progress bar.
+//! 2. Imports the real per-acta results (24,532 rows): the scanned tables are corroborated.
+//! 3. Generates a synthetic voter registry on the real tables (ids made up, no names).
+//! 4. Prints the national tally beside the electoral council's bulletins, and voters to try.
+//! 5. Serves the public site until stopped.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
-use veedor_core::{
-    CentreCode, Location, RegistryBuilder, SourceKind, TableId, TableKey, TableNumber,
-};
+use rayon::prelude::*;
+use veedor_core::{Location, RegistryBuilder, SourceKind, TableId, TableKey};
 use veedor_sim::registry::{RegistryPlan, voters};
+use veedor_sim::sheet::{Condition, Ve2024Place};
 use veedor_store::{FileKind, SourceFile, Store};
 use veedor_store_sqlite::sha256;
 use veedor_web::api::{self, TallyScope};
 
-use crate::context::{InputFile, SHIPPED_ELECTIONS, now};
+use crate::context::{Context, InputFile, SHIPPED_ELECTIONS, now};
 use crate::exit;
+use crate::generate::{SheetPlan, render_sheet, scanner_file_name, sheet_plan};
 use crate::import::{self, Row};
 use crate::show::{load_results, render_area, thousands};
 
@@ -26,9 +36,31 @@ const RESULTS_NAME: &str = "RESULTADOS_2024_CSV_V1.csv";
 const MARKER: &str = ".veedor-demo";
 const SEED: u64 = 2024;
 
-/// The tables of the three real QR payloads in data/ve2024/README.md: their voters are the
-/// ones the demo suggests looking up.
-const SHOWCASE: [(u64, u16); 3] = [(201_301_006, 1), (110_601_011, 4), (150_702_005, 2)];
+/// The conditions the demo's sheets cycle through: flatbed scans in every orientation and with
+/// the usual damage, and phone photos.
+const DEMO_CONDITIONS: [Condition; 12] = [
+    Condition::Dpi150,
+    Condition::Dpi200,
+    Condition::Rotated90,
+    Condition::Rotated180,
+    Condition::Rotated270,
+    Condition::Skewed,
+    Condition::LowJpegQuality,
+    Condition::FoldOverQr,
+    Condition::StampTouchingQr,
+    Condition::Grey,
+    Condition::Colour,
+    Condition::PhonePhoto,
+];
+
+/// What the demo does.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// How many sheets to render and ingest.
+    pub sheets: usize,
+    /// Where to serve at the end; `None` ends without serving.
+    pub serve: Option<SocketAddr>,
+}
 
 fn prepare(dir: &Path) -> anyhow::Result<()> {
     if dir.exists() {
@@ -54,8 +86,33 @@ fn prepare(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Renders the sheets into `folder`, on every core.
+fn render_sheets(plans: &[SheetPlan], folder: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(folder).with_context(|| format!("creating {}", folder.display()))?;
+    let bar = indicatif::ProgressBar::new(u64::try_from(plans.len()).unwrap_or(0)).with_style(
+        indicatif::ProgressStyle::with_template(
+            "  rendering {bar:30} {pos}/{len} sheets  {per_sec}  left {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    plans
+        .par_iter()
+        .enumerate()
+        .try_for_each(|(index, plan)| -> anyhow::Result<()> {
+            let condition = DEMO_CONDITIONS[index % DEMO_CONDITIONS.len()];
+            let seed = SEED + u64::try_from(index).unwrap_or(0);
+            let bytes = render_sheet(plan, condition, seed, false)?;
+            let name = scanner_file_name(index, "jpg");
+            fs::write(folder.join(&name), bytes).with_context(|| format!("writing {name}"))?;
+            bar.inc(1);
+            Ok(())
+        })?;
+    bar.finish_and_clear();
+    Ok(())
+}
+
 /// `veedor demo`.
-pub fn run(dir: &Path) -> anyhow::Result<u8> {
+pub fn run(dir: &Path, options: &DemoOptions) -> anyhow::Result<u8> {
     let started = Instant::now();
     prepare(dir)?;
     let (_, definition) = SHIPPED_ELECTIONS[0];
@@ -63,8 +120,60 @@ pub fn run(dir: &Path) -> anyhow::Result<u8> {
     let election = store.election()?;
     println!("veedor demo: {}", election.title.get("en"));
     println!("  data folder: {}", dir.display());
+    let file = veedor_formats::parse_results(RESULTS_CSV, &election)?;
 
-    // 1. The real per-acta results the opposition published in 2024.
+    // 1. Sheets rendered from real rows, ingested as scans.
+    let step = (file.rows.len() / options.sheets.max(1)).max(1);
+    let plans: Vec<SheetPlan> = file
+        .rows
+        .iter()
+        .step_by(step)
+        .take(options.sheets)
+        .filter_map(|row| {
+            let name = |level: usize| {
+                row.area_names
+                    .iter()
+                    .find(|(l, _)| *l == level)
+                    .map_or_else(String::new, |(_, name)| name.clone())
+            };
+            let place = Ve2024Place {
+                state: name(0),
+                municipality: name(1),
+                parish: name(2),
+                centre: String::new(),
+            };
+            sheet_plan(
+                &election,
+                row.record.table,
+                row.record.counts.values(),
+                row.record.null_votes.unwrap_or(0),
+                place,
+            )
+        })
+        .collect();
+    let scanned: HashSet<TableId> = plans.iter().map(|plan| plan.table).collect();
+    let incoming = dir.join("incoming-scans");
+    if !plans.is_empty() {
+        println!(
+            "  rendering {} acta sheets from real rows, as scanners and phones deliver them (synthetic images)",
+            plans.len()
+        );
+        render_sheets(&plans, &incoming)?;
+        println!(
+            "  ingesting them: QR codes decoded on every core, each file stored in one transaction"
+        );
+        drop(store);
+        let context = Context::new(dir.to_owned());
+        let ingest_options = crate::ingest::Options {
+            device: Some("demo-scanner".to_owned()),
+            volunteer: None,
+            settle: std::time::Duration::from_secs(2),
+        };
+        crate::ingest::run(&context, std::slice::from_ref(&incoming), &ingest_options)?;
+        store = context.open()?;
+    }
+
+    // 2. The real per-acta results the opposition published in 2024.
     let input = InputFile {
         bytes: RESULTS_CSV.to_vec(),
         source: SourceFile {
@@ -75,7 +184,6 @@ pub fn run(dir: &Path) -> anyhow::Result<u8> {
             received_at: now(),
         },
     };
-    let file = veedor_formats::parse_results(&input.bytes, &election)?;
     let rows = file
         .rows
         .into_iter()
@@ -102,12 +210,12 @@ pub fn run(dir: &Path) -> anyhow::Result<u8> {
     );
     if let Some(size) = summary.checkpoint {
         println!(
-            "  transparency log: {size} entries, checkpoint signed with key {}",
+            "  transparency log: {size} entries, checkpoint signed; public key: {}",
             crate::ledger::read_key(dir)?.verifier_key()
         );
     }
 
-    // 2. A synthetic registry: as many made-up voter ids per table as it has registered voters.
+    // 3. A synthetic registry: as many made-up voter ids per table as it has registered voters.
     let tables = store.tables()?;
     let weights = crate::generate::weights(&tables);
     let keys: HashMap<TableId, TableKey> = tables.iter().map(|(key, t)| (t.id, *key)).collect();
@@ -115,14 +223,11 @@ pub fn run(dir: &Path) -> anyhow::Result<u8> {
         voters: weights.iter().map(|(_, w)| w).sum(),
         seed: SEED,
     };
-    let showcase: Vec<TableId> = SHOWCASE
-        .iter()
-        .map(|&(centre, number)| TableId::new(CentreCode::new(centre), TableNumber::new(number)))
-        .collect();
-    let mut to_try = Vec::new();
+    let mut to_try: Vec<(veedor_core::VoterId, TableId)> = Vec::new();
     let mut builder = RegistryBuilder::with_capacity(usize::try_from(plan.voters).unwrap_or(0));
     for (voter, table) in voters(&weights, plan) {
-        if showcase.contains(&table) && !to_try.iter().any(|(_, t)| *t == table) {
+        if to_try.len() < 3 && scanned.contains(&table) && !to_try.iter().any(|(_, t)| *t == table)
+        {
             to_try.push((voter, table));
         }
         if let Some(key) = keys.get(&table) {
@@ -147,7 +252,7 @@ pub fn run(dir: &Path) -> anyhow::Result<u8> {
         thousands(u64::try_from(tables.len()).unwrap_or(0))
     );
 
-    // 3. What the actas say, beside the official bulletins.
+    // 4. What the actas say, beside the official bulletins.
     let results = load_results(&store)?;
     if let Some(document) = api::tally_document(&results, TallyScope::National, "en") {
         let mut out = String::new();
@@ -168,7 +273,7 @@ pub fn run(dir: &Path) -> anyhow::Result<u8> {
         print!("{out}");
     }
     println!();
-    println!("Voters to try (synthetic ids on real tables):");
+    println!("Voters to try (synthetic ids on real tables whose sheet was scanned):");
     for (voter, table) in &to_try {
         println!(
             "  veedor --data {} lookup {voter}      # table {}",
@@ -177,6 +282,13 @@ pub fn run(dir: &Path) -> anyhow::Result<u8> {
         );
     }
     println!("More: veedor --data {} tally --level state", dir.display());
-    println!("(done in {:.1} s)", started.elapsed().as_secs_f64());
+    println!("(set up in {:.1} s)", started.elapsed().as_secs_f64());
+    drop(store);
+
+    // 5. The public site.
+    if let Some(listen) = options.serve {
+        println!();
+        crate::serve::serve_blocking(dir, listen, veedor_web::ServeOptions::default())?;
+    }
     Ok(exit::OK)
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use rayon::prelude::*;
-use veedor_core::{ActaCopy, Counts, PollingTable, Results, TableId, TableKey};
+use veedor_core::{ActaCopy, Counts, Election, PollingTable, Results, TableId, TableKey};
 use veedor_sim::registry::{RegistryPlan, voters};
 use veedor_sim::sheet::{
     Condition, FileFormat, Sheet, Ve2024Place, counts_from_candidate_totals, encode, render,
@@ -80,12 +80,31 @@ pub struct SheetPlan {
     pub place: Ve2024Place,
 }
 
+/// A sheet for a table from its per-candidate totals (a row of a result file): the totals are
+/// spread over the candidate's cards as on real actas, and the header names its places.
+pub fn sheet_plan(
+    election: &Election,
+    table: TableId,
+    totals: &[u32],
+    null_votes: u32,
+    place: Ve2024Place,
+) -> Option<SheetPlan> {
+    let totals: [u32; 10] = totals.try_into().ok()?;
+    let cells = counts_from_candidate_totals(&totals);
+    let acta_id = format!("{}.1.0001", table.display(election.geography.centre_digits));
+    Some(SheetPlan {
+        table,
+        payload: ve2024_payload(&acta_id, &cells, null_votes),
+        place,
+    })
+}
+
 /// Plans sheets for up to `count` tables that have a per-candidate copy (a row of a result file),
 /// spread evenly over them: the sheets say what those rows say.
 pub fn plan_sheets(results: &Results, count: usize) -> Vec<SheetPlan> {
     let election = results.election();
     let geography = &election.geography;
-    let candidates: Vec<(TableId, &ActaCopy)> = results
+    let rows: Vec<(TableId, &ActaCopy)> = results
         .tables()
         .filter_map(|(id, state)| {
             results
@@ -94,34 +113,30 @@ pub fn plan_sheets(results: &Results, count: usize) -> Vec<SheetPlan> {
                 .map(|copy| (*id, copy))
         })
         .collect();
-    if candidates.is_empty() || count == 0 {
-        return Vec::new();
-    }
-    let step = (candidates.len() / count).max(1);
-    candidates
-        .into_iter()
+    let step = (rows.len() / count.max(1)).max(1);
+    rows.into_iter()
         .step_by(step)
         .take(count)
         .filter_map(|(table, copy)| {
-            let totals: [u32; 10] = copy.record.counts.values().try_into().ok()?;
-            let cells = counts_from_candidate_totals(&totals);
-            let acta_id = format!("{}.1.0001", table.display(geography.centre_digits));
             let name = |level: usize| {
                 results
                     .area_name(geography.area_of(table.centre, level))
                     .unwrap_or("")
                     .to_owned()
             };
-            Some(SheetPlan {
+            let place = Ve2024Place {
+                state: name(0),
+                municipality: name(1),
+                parish: name(2),
+                centre: name(3),
+            };
+            sheet_plan(
+                election,
                 table,
-                payload: ve2024_payload(&acta_id, &cells, copy.record.null_votes.unwrap_or(0)),
-                place: Ve2024Place {
-                    state: name(0),
-                    municipality: name(1),
-                    parish: name(2),
-                    centre: name(3),
-                },
-            })
+                copy.record.counts.values(),
+                copy.record.null_votes.unwrap_or(0),
+                place,
+            )
         })
         .collect()
 }

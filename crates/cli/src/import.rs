@@ -104,14 +104,23 @@ pub fn copies_batch(
     let mut copies = Vec::with_capacity(rows.len());
     for row in rows {
         let id = row.record.table;
-        if !known.contains_key(&id) && !table_list {
-            let table = PollingTable {
-                id,
-                registered: row.record.stated_registered,
-                listed: false,
-            };
-            new_tables.push(table.clone());
-            known.insert(id, table);
+        match known.get_mut(&id) {
+            None if !table_list => {
+                let table = PollingTable {
+                    id,
+                    registered: row.record.stated_registered,
+                    listed: false,
+                };
+                new_tables.push(table.clone());
+                known.insert(id, table);
+            }
+            // A table learnt from a scan (no registered voters on a QR code) learns them from a
+            // result file that states them.
+            Some(table) if table.registered.is_none() && row.record.stated_registered.is_some() => {
+                table.registered = row.record.stated_registered;
+                new_tables.push(table.clone());
+            }
+            _ => {}
         }
         let table = known.get(&id);
         if table.is_none() {

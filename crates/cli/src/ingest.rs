@@ -288,13 +288,49 @@ fn progress(len: Option<u64>) -> ProgressBar {
 }
 
 /// Stops on Ctrl-C or SIGTERM: the file being stored is finished, nothing is left half-stored.
-fn stop_flag() -> Arc<AtomicBool> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
-    if let Err(error) = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)) {
-        tracing::warn!(%error, "cannot catch Ctrl-C; stopping will be abrupt (still safe: each file is one transaction)");
+/// A second signal stops at once (still safe: each file is one transaction).
+struct StopFlag {
+    flag: Arc<AtomicBool>,
+    handlers: Vec<signal_hook::SigId>,
+}
+
+impl StopFlag {
+    fn install() -> Self {
+        let flag = Arc::new(AtomicBool::new(false));
+        let mut handlers = Vec::new();
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            // The abrupt exit first: it only fires when the flag is already set.
+            let registered =
+                signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&flag))
+                    .and_then(|first| {
+                        handlers.push(first);
+                        signal_hook::flag::register(signal, Arc::clone(&flag))
+                    });
+            match registered {
+                Ok(id) => handlers.push(id),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot catch a stop signal; stopping will be abrupt")
+                }
+            }
+        }
+        Self { flag, handlers }
     }
-    stop
+
+    fn is_set(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+
+    fn set(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Drop for StopFlag {
+    fn drop(&mut self) {
+        for id in self.handlers.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+    }
 }
 
 /// The scans stored before, by hash.
@@ -313,7 +349,7 @@ pub fn run(context: &Context, paths: &[PathBuf], options: &Options) -> anyhow::R
     let election = store.election()?;
     let format = ActaFormat::from_id(&election.acta_format)?;
     let files = files_under(paths)?;
-    let stop = stop_flag();
+    let stop = StopFlag::install();
     let started = Instant::now();
     let bar = progress(Some(u64::try_from(files.len()).unwrap_or(0)));
     let mut writer = Writer {
@@ -334,7 +370,7 @@ pub fn run(context: &Context, paths: &[PathBuf], options: &Options) -> anyhow::R
     let (sender, receiver) = mpsc::sync_channel::<Result<Decoded, (PathBuf, String)>>(4);
     let limits = Limits::default();
     let stored = stored_scans(writer.store)?;
-    let decode_stop = Arc::clone(&stop);
+    let decode_stop = Arc::clone(&stop.flag);
     let decoder = std::thread::spawn(move || {
         files.par_iter().for_each_with(sender, |sender, path| {
             if decode_stop.load(Ordering::SeqCst) {
@@ -349,7 +385,7 @@ pub fn run(context: &Context, paths: &[PathBuf], options: &Options) -> anyhow::R
             Ok(decoded) => {
                 if let Err(error) = writer.store_file(decoded) {
                     failure = Some(error);
-                    stop.store(true, Ordering::SeqCst);
+                    stop.set();
                     break;
                 }
             }
@@ -359,7 +395,7 @@ pub fn run(context: &Context, paths: &[PathBuf], options: &Options) -> anyhow::R
                 .push((path.display().to_string(), reason)),
         }
         bar.inc(1);
-        if stop.load(Ordering::SeqCst) {
+        if stop.is_set() {
             bar.set_message("stopping: finishing the file in hand");
             break;
         }
@@ -373,7 +409,7 @@ pub fn run(context: &Context, paths: &[PathBuf], options: &Options) -> anyhow::R
     if let Some(error) = failure {
         return Err(error);
     }
-    if stop.load(Ordering::SeqCst) {
+    if stop.is_set() {
         eprintln!("stopped before the end; run the same command again to ingest the rest");
     }
     Ok(if summary.rejected.is_empty() {
@@ -449,7 +485,7 @@ pub fn watch(context: &Context, dir: &Path, options: &Options) -> anyhow::Result
     let mut store = context.open()?;
     let election = store.election()?;
     let format = ActaFormat::from_id(&election.acta_format)?;
-    let stop = stop_flag();
+    let stop = StopFlag::install();
     let limits = Limits::default();
     let bar = progress(None);
     bar.set_message(format!("watching {}", dir.display()));
@@ -469,7 +505,7 @@ pub fn watch(context: &Context, dir: &Path, options: &Options) -> anyhow::Result
     };
     let mut candidates: HashMap<PathBuf, Candidate> = HashMap::new();
     let mut done: HashSet<(PathBuf, u64, Option<SystemTime>)> = HashSet::new();
-    while !stop.load(Ordering::SeqCst) {
+    while !stop.is_set() {
         let mut ready = Vec::new();
         for path in files_under(&[dir.to_owned()])? {
             let Ok(metadata) = fs::metadata(&path) else {

@@ -153,6 +153,15 @@ enum Command {
         /// Where to put the demo's data folder (replaced if it holds an earlier demo).
         #[arg(long, default_value = "veedor-demo")]
         dir: PathBuf,
+        /// How many acta sheets to render and ingest as scans.
+        #[arg(long, default_value_t = 200)]
+        sheets: usize,
+        /// Where the site is served at the end.
+        #[arg(long, default_value = serve::DEFAULT_LISTEN)]
+        listen: std::net::SocketAddr,
+        /// End after setting up, without serving the site.
+        #[arg(long)]
+        no_serve: bool,
     },
 }
 
@@ -299,7 +308,18 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             ExportCommand::Data { dir } => export::data(&context, &dir),
         },
         Command::Verify { mirror, key, since } => verify::run(&mirror, &key, since.as_deref()),
-        Command::Demo { dir } => demo::run(&dir),
+        Command::Demo {
+            dir,
+            sheets,
+            listen,
+            no_serve,
+        } => demo::run(
+            &dir,
+            &demo::DemoOptions {
+                sheets,
+                serve: (!no_serve).then_some(listen),
+            },
+        ),
         Command::Serve {
             listen,
             lookup_limit,

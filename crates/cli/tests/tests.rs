@@ -8,6 +8,7 @@
 mod bad_input;
 mod copies;
 mod crash;
+mod ingest;
 mod ledger;
 mod lookup;
 mod mirror;

@@ -1,8 +1,6 @@
 //! `veedor serve` against `veedor tally` and `veedor lookup`: the real binary, on the real 2024
 //! results, shows on its pages and API the very numbers the command line prints, at every level.
 
-
-
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};

@@ -127,7 +127,9 @@ impl Registry {
                     .get(range.clone())?
                     .binary_search_by_key(&id, |&v| v >> 32)
                     .ok()?;
-                packed.get(range.start + offset).map(|&v| TableKey::new(unpack(v).1))
+                packed
+                    .get(range.start + offset)
+                    .map(|&v| TableKey::new(unpack(v).1))
             }
             VoterIds::Wide(ids, tables) => {
                 let range = self.index.range(voter.get(), ids.len())?;

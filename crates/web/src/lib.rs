@@ -22,11 +22,11 @@
 #![deny(missing_docs)]
 
 pub mod api;
-pub mod opendata;
 mod error;
 pub mod i18n;
 pub mod limit;
 mod openapi;
+pub mod opendata;
 pub mod pages;
 mod routes;
 pub mod scans;

@@ -67,9 +67,14 @@ pub fn new_copy(
     provenance: Provenance,
     findings: Vec<veedor_core::Finding>,
 ) -> NewCopy {
-    let log_entry =
-        veedor_formats::LogEntry::of_copy("ve-2024-presidential", 9, &record, &provenance, &findings)
-            .encode();
+    let log_entry = veedor_formats::LogEntry::of_copy(
+        "ve-2024-presidential",
+        9,
+        &record,
+        &provenance,
+        &findings,
+    )
+    .encode();
     NewCopy {
         record,
         provenance,
