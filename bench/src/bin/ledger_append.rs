@@ -12,7 +12,9 @@ use veedor_ledger::{Checkpoint, MerkleLog, SignerKey};
 
 fn main() -> anyhow::Result<()> {
     let entries: usize = std::env::args().nth(1).map_or(Ok(30_000), |n| n.parse())?;
-    let election = veedor_formats::parse_election(include_str!("../../../elections/ve-2024-presidential.toml"))?;
+    let election = veedor_formats::parse_election(include_str!(
+        "../../../elections/ve-2024-presidential.toml"
+    ))?;
     let csv = std::fs::read("data/ve2024/RESULTADOS_2024_CSV_V1.csv")?;
     let rows = veedor_formats::parse_results(&csv, &election)?.rows;
     let started = Instant::now();
@@ -42,7 +44,11 @@ fn main() -> anyhow::Result<()> {
 
     let key = SignerKey::generate([7; 32], "bench.example/log")?;
     let started = Instant::now();
-    let note = key.sign(&Checkpoint::new("bench.example/log", log.size(), log.root())?)?;
+    let note = key.sign(&Checkpoint::new(
+        "bench.example/log",
+        log.size(),
+        log.root(),
+    )?)?;
     let sign = started.elapsed();
     let started = Instant::now();
     key.verifier_key().verify(&note)?;
@@ -55,16 +61,37 @@ fn main() -> anyhow::Result<()> {
 
     let started = Instant::now();
     let tiles: usize = log.tiles(log.size())?.map(|(_, bytes)| bytes.len()).sum();
-    let bundles: usize = log.entry_bundles(&texts, log.size())?.map(|(_, bytes)| bytes.len()).sum();
+    let bundles: usize = log
+        .entry_bundles(&texts, log.size())?
+        .map(|(_, bytes)| bytes.len())
+        .sum();
     let tiling = started.elapsed();
 
     let average = texts.iter().map(Vec::len).sum::<usize>() / texts.len().max(1);
     println!("entries                         {entries} (average {average} bytes)");
-    println!("encode the entries              {:.1} ms", encode.as_secs_f64() * 1e3);
-    println!("append them to the tree         {:.1} ms", append.as_secs_f64() * 1e3);
-    println!("sign a checkpoint               {:.3} ms", sign.as_secs_f64() * 1e3);
-    println!("verify the checkpoint           {:.3} ms", verify.as_secs_f64() * 1e3);
-    println!("rebuild from leaf hashes        {:.1} ms", rebuild.as_secs_f64() * 1e3);
-    println!("all tiles and entry bundles     {:.1} ms ({tiles} + {bundles} bytes)", tiling.as_secs_f64() * 1e3);
+    println!(
+        "encode the entries              {:.1} ms",
+        encode.as_secs_f64() * 1e3
+    );
+    println!(
+        "append them to the tree         {:.1} ms",
+        append.as_secs_f64() * 1e3
+    );
+    println!(
+        "sign a checkpoint               {:.3} ms",
+        sign.as_secs_f64() * 1e3
+    );
+    println!(
+        "verify the checkpoint           {:.3} ms",
+        verify.as_secs_f64() * 1e3
+    );
+    println!(
+        "rebuild from leaf hashes        {:.1} ms",
+        rebuild.as_secs_f64() * 1e3
+    );
+    println!(
+        "all tiles and entry bundles     {:.1} ms ({tiles} + {bundles} bytes)",
+        tiling.as_secs_f64() * 1e3
+    );
     Ok(())
 }
