@@ -263,3 +263,63 @@ fn a_rewritten_history_is_caught_with_an_older_checkpoint() {
         run.stdout
     );
 }
+
+#[test]
+fn a_flipped_byte_in_a_scan_is_named() {
+    let data = Data::new();
+    let results = data.file("head.csv", head_of_real_file(100));
+    data.run(&["import", "results", &results]).expect_code(0);
+    let scans = data.path().join("scans");
+    data.run(&[
+        "generate",
+        "sheets",
+        "--count",
+        "3",
+        "--condition",
+        "dpi150",
+        "-o",
+        scans.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    data.run(&["ingest", scans.to_str().unwrap()])
+        .expect_code(0);
+    let key = data.run(&["key"]).expect_code(0).stdout.trim().to_owned();
+    let dir = data.path().join("mirror").display().to_string();
+    data.run(&["export", "data", &dir]).expect_code(0);
+    let run = verify(&data, &dir, &key, &[]).expect_code(0);
+    assert!(
+        run.stdout.contains("3 scans match their SHA-256"),
+        "{}",
+        run.stdout
+    );
+    let scan = std::fs::read_dir(Path::new(&dir).join("scans"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&scan).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x40;
+    std::fs::write(&scan, bytes).unwrap();
+    let name = scan.file_name().unwrap().to_string_lossy().into_owned();
+    let run = verify(&data, &dir, &key, &[]).expect_code(1);
+    assert!(
+        run.stderr
+            .contains(&format!("scans/{name}: its SHA-256 is")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("the scan was altered"),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_file(&scan).unwrap();
+    let run = verify(&data, &dir, &key, &[]).expect_code(1);
+    assert!(
+        run.stderr.contains(&format!("scans/{name}: missing")),
+        "{}",
+        run.stderr
+    );
+}
