@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use rayon::prelude::*;
-use veedor_core::{Location, RegistryBuilder, SourceKind, TableId, TableKey};
+use veedor_core::{RegistryBuilder, SourceKind, TableId, TableKey};
 use veedor_sim::registry::{RegistryPlan, voters};
 use veedor_sim::sheet::{Condition, Ve2024Place};
 use veedor_store::{FileKind, SourceFile, Store};
@@ -27,7 +27,7 @@ use veedor_web::api::{self, TallyScope};
 use crate::context::{Context, InputFile, SHIPPED_ELECTIONS, now};
 use crate::exit;
 use crate::generate::{SheetPlan, render_sheet, scanner_file_name, sheet_plan};
-use crate::import::{self, Row};
+use crate::import;
 use crate::show::{load_results, render_area, thousands};
 
 /// The real per-acta results published in 2024 (see data/ve2024/README.md).
@@ -184,24 +184,14 @@ pub fn run(dir: &Path, options: &DemoOptions) -> anyhow::Result<u8> {
             received_at: now(),
         },
     };
-    let rows = file
-        .rows
-        .into_iter()
-        .map(|row| Row {
-            location: Location::Line(row.line),
-            record: row.record,
-            area_names: row.area_names,
-        })
-        .collect();
-    let (batch, mut summary) = import::copies_batch(
-        &election,
-        &mut import::KnownTables::load(&store)?,
+    let summary = import::import_copies(
+        &mut store,
         &input.source,
-        &import::Origin::of(SourceKind::CsvImport),
-        rows,
+        SourceKind::CsvImport,
+        import::result_rows(file.rows),
         &file.problems,
-    );
-    import::apply(&mut store, &batch, &mut summary)?;
+        Path::new(RESULTS_NAME),
+    )?;
     println!(
         "  imported {} actas of the real 2024 results ({}, sha256 {})",
         thousands(u64::try_from(summary.copies_added).unwrap_or(0)),

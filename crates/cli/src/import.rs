@@ -290,6 +290,40 @@ fn print_summary(input: &InputFile, summary: &Summary, what: &str) -> u8 {
     exit::PARTIAL
 }
 
+/// The rows of a result file, as rows of acta copies.
+pub fn result_rows(rows: Vec<veedor_formats::ResultRow>) -> Vec<Row> {
+    rows.into_iter()
+        .map(|row| Row {
+            location: Location::Line(row.line),
+            record: row.record,
+            area_names: row.area_names,
+        })
+        .collect()
+}
+
+/// Imports rows of acta copies read from one file: validated against the store's tables, one
+/// batch, applied, and a checkpoint signed.
+pub fn import_copies(
+    store: &mut SqliteStore,
+    source: &SourceFile,
+    kind: SourceKind,
+    rows: Vec<Row>,
+    problems: &[RowProblem],
+    path: &Path,
+) -> anyhow::Result<Summary> {
+    let election = store.election()?;
+    let (batch, mut summary) = copies_batch(
+        &election,
+        &mut KnownTables::load(store)?,
+        source,
+        &Origin::of(kind),
+        rows,
+        problems,
+    );
+    apply_copies(store, &batch, &mut summary, path)?;
+    Ok(summary)
+}
+
 /// `veedor import results FILE`.
 pub fn results(context: &Context, path: &Path) -> anyhow::Result<u8> {
     let mut store = context.open()?;
@@ -308,24 +342,14 @@ pub fn results(context: &Context, path: &Path) -> anyhow::Result<u8> {
             format!("; ignored: {}", file.ignored_columns.join(", "))
         }
     );
-    let rows = file
-        .rows
-        .into_iter()
-        .map(|row| Row {
-            location: Location::Line(row.line),
-            record: row.record,
-            area_names: row.area_names,
-        })
-        .collect();
-    let (batch, mut summary) = copies_batch(
-        &election,
-        &mut KnownTables::load(&store)?,
+    let summary = import_copies(
+        &mut store,
         &input.source,
-        &Origin::of(SourceKind::CsvImport),
-        rows,
+        SourceKind::CsvImport,
+        result_rows(file.rows),
         &file.problems,
-    );
-    apply_copies(&mut store, &batch, &mut summary, path)?;
+        path,
+    )?;
     Ok(print_summary(&input, &summary, "acta copies"))
 }
 
@@ -345,15 +369,14 @@ pub fn payloads(context: &Context, path: &Path) -> anyhow::Result<u8> {
             area_names: Vec::new(),
         })
         .collect();
-    let (batch, mut summary) = copies_batch(
-        &election,
-        &mut KnownTables::load(&store)?,
+    let summary = import_copies(
+        &mut store,
         &input.source,
-        &Origin::of(SourceKind::PayloadImport),
+        SourceKind::PayloadImport,
         rows,
         &file.problems,
-    );
-    apply_copies(&mut store, &batch, &mut summary, path)?;
+        path,
+    )?;
     Ok(print_summary(&input, &summary, "acta copies"))
 }
 

@@ -179,7 +179,23 @@ struct Writer<'a> {
     last_checkpoint: Instant,
 }
 
-impl Writer<'_> {
+impl<'a> Writer<'a> {
+    fn new(store: &'a mut SqliteStore, options: &Options) -> anyhow::Result<Self> {
+        Ok(Writer {
+            blobs: store.blobs(),
+            known: KnownTables::load(store)?,
+            election: store.election()?,
+            store,
+            origin: Origin {
+                kind: SourceKind::Qr,
+                device: options.device.clone(),
+                volunteer: options.volunteer.clone(),
+            },
+            summary: RunSummary::default(),
+            last_checkpoint: Instant::now(),
+        })
+    }
+
     fn store_file(&mut self, decoded: Decoded) -> anyhow::Result<()> {
         let name = file_name(&decoded.path);
         if decoded.already || self.store.has_source(FileKind::Scan, &decoded.sha256)? {
@@ -352,19 +368,7 @@ pub fn run(context: &Context, paths: &[PathBuf], options: &Options) -> anyhow::R
     let stop = StopFlag::install();
     let started = Instant::now();
     let bar = progress(Some(u64::try_from(files.len()).unwrap_or(0)));
-    let mut writer = Writer {
-        blobs: store.blobs(),
-        known: KnownTables::load(&store)?,
-        store: &mut store,
-        election,
-        origin: Origin {
-            kind: SourceKind::Qr,
-            device: options.device.clone(),
-            volunteer: options.volunteer.clone(),
-        },
-        summary: RunSummary::default(),
-        last_checkpoint: Instant::now(),
-    };
+    let mut writer = Writer::new(&mut store, options)?;
     // Decoders on every core feed the one writer through a short queue, so memory stays bounded
     // however many files there are.
     let (sender, receiver) = mpsc::sync_channel::<Result<Decoded, (PathBuf, String)>>(4);
@@ -490,19 +494,7 @@ pub fn watch(context: &Context, dir: &Path, options: &Options) -> anyhow::Result
     let bar = progress(None);
     bar.set_message(format!("watching {}", dir.display()));
     let started = Instant::now();
-    let mut writer = Writer {
-        blobs: store.blobs(),
-        known: KnownTables::load(&store)?,
-        store: &mut store,
-        election,
-        origin: Origin {
-            kind: SourceKind::Qr,
-            device: options.device.clone(),
-            volunteer: options.volunteer.clone(),
-        },
-        summary: RunSummary::default(),
-        last_checkpoint: Instant::now(),
-    };
+    let mut writer = Writer::new(&mut store, options)?;
     let mut candidates: HashMap<PathBuf, Candidate> = HashMap::new();
     let mut done: HashSet<(PathBuf, u64, Option<SystemTime>)> = HashSet::new();
     while !stop.is_set() {

@@ -1,18 +1,9 @@
 //! Bad input: each gets an error that names the place and what was expected, and the store is
 //! exactly as it was before.
 
-use crate::support::{Data, real_results};
+use crate::support::{Data, head_of_real_file};
 
 const GOOD: &str = "201301006.01.1.0001!140,7,10,8,1,7,1,0,2,3,0,1,8,1,0,1,0,3,1,1,0,1,0,0,0,0,0,0,1,2,0,0,0,5,7,155,1,1!0!0";
-
-/// The first `rows` data rows of the real file, with its header.
-fn head_of_real_file(rows: usize) -> String {
-    let text = std::fs::read_to_string(real_results()).unwrap();
-    text.lines()
-        .take(rows + 1)
-        .map(|l| format!("{l}\n"))
-        .collect()
-}
 
 /// A store holding some real results and a registry, so that "unchanged" means something.
 fn populated() -> Data {

@@ -3,15 +3,7 @@
 
 use std::path::Path;
 
-use crate::support::{Data, real_results};
-
-fn head_of_real_file(rows: usize) -> String {
-    let text = std::fs::read_to_string(real_results()).unwrap();
-    text.lines()
-        .take(rows + 1)
-        .map(|l| format!("{l}\n"))
-        .collect()
-}
+use crate::support::{Data, head_of_real_file};
 
 /// A store with 600 real rows and a payload copy, exported to `name`.
 fn exported(name: &str) -> (Data, String, String) {

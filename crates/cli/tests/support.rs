@@ -16,6 +16,15 @@ pub fn real_results() -> PathBuf {
     }
 }
 
+/// The first `rows` data rows of the real file, with its header.
+pub fn head_of_real_file(rows: usize) -> String {
+    let text = std::fs::read_to_string(real_results()).unwrap();
+    text.lines()
+        .take(rows + 1)
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 /// What a run printed, and how it ended.
 pub struct Run {
     pub code: i32,

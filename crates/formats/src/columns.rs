@@ -39,6 +39,26 @@ impl Wanted {
     }
 }
 
+/// Finds every wanted column, or fails naming each one that is missing and what the header has.
+pub(crate) fn require<const N: usize>(
+    header: &StringRecord,
+    wanted: [&Wanted; N],
+) -> Result<[usize; N], FormatError> {
+    let found = wanted.map(|w| w.find(header));
+    if found.iter().all(Option::is_some) {
+        return Ok(found.map(|column| column.unwrap_or(0)));
+    }
+    Err(FormatError::NoUsableHeader {
+        missing: wanted
+            .iter()
+            .zip(found)
+            .filter(|(_, column)| column.is_none())
+            .map(|(w, _)| w.describe())
+            .collect(),
+        found: show_header(header),
+    })
+}
+
 /// The field delimiter: comma, unless the header line has more semicolons or tabs (as
 /// spreadsheets in Spanish-speaking countries often write).
 pub(crate) fn sniff_delimiter(text: &str) -> u8 {

@@ -11,7 +11,7 @@ use veedor_core::{
     VoterId,
 };
 
-use crate::columns::{Wanted, show_header};
+use crate::columns::{Wanted, require};
 use crate::{FormatError, MAX_LISTED_PROBLEMS, RowProblem};
 
 /// Parses ASCII digits; `None` for anything else or more than `max_digits`.
@@ -58,21 +58,7 @@ pub fn parse_registry(
     let voter = Wanted::new("the voter id", &["voter_id", "cedula", "id"]);
     let centre = Wanted::new("the centre code", &["centre_code", "center_code", "CENTRO"]);
     let table = Wanted::new("the table number", &["table", "MESA"]);
-    let (Some(voter_column), Some(centre_column), Some(table_column)) = (
-        voter.find(&header),
-        centre.find(&header),
-        table.find(&header),
-    ) else {
-        let missing = [&voter, &centre, &table]
-            .into_iter()
-            .filter(|w| w.find(&header).is_none())
-            .map(Wanted::describe)
-            .collect();
-        return Err(FormatError::NoUsableHeader {
-            missing,
-            found: show_header(&header),
-        });
-    };
+    let [voter_column, centre_column, table_column] = require(&header, [&voter, &centre, &table])?;
     let centre_digits = usize::from(election.geography.centre_digits);
     let prefixes = &election.voter_id_prefixes;
     let mut builder = RegistryBuilder::with_capacity(size_hint);

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use veedor_core::{CentreCode, Election, TableId, TableNumber};
 
-use crate::columns::{CsvRows, Wanted, count, read_csv, show_header};
+use crate::columns::{CsvRows, Wanted, count, read_csv, require};
 use crate::{FormatError, MAX_LISTED_PROBLEMS, RowProblem};
 
 /// One table of the list.
@@ -34,21 +34,8 @@ pub fn parse_tables(bytes: &[u8], election: &Election) -> Result<Vec<TableRow>, 
     let centre = Wanted::new("the centre code", &["centre_code", "center_code", "CENTRO"]);
     let table = Wanted::new("the table number", &["table", "MESA"]);
     let registered = Wanted::new("registered voters", &["registered", "RE", "ELECTORES"]);
-    let (Some(centre_column), Some(table_column), Some(registered_column)) = (
-        centre.find(&header),
-        table.find(&header),
-        registered.find(&header),
-    ) else {
-        let missing = [&centre, &table, &registered]
-            .into_iter()
-            .filter(|w| w.find(&header).is_none())
-            .map(Wanted::describe)
-            .collect();
-        return Err(FormatError::NoUsableHeader {
-            missing,
-            found: show_header(&header),
-        });
-    };
+    let [centre_column, table_column, registered_column] =
+        require(&header, [&centre, &table, &registered])?;
     let name_columns: Vec<(usize, usize)> = election
         .geography
         .levels

@@ -29,23 +29,7 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// of the folder.
 pub(crate) fn write_durably(target: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let folder = target.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(folder).map_err(io_error(folder))?;
-    let temporary = folder.join(format!(
-        ".tmp-{}-{}",
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| {
-        let mut file = File::create(&temporary).map_err(io_error(&temporary))?;
-        file.write_all(bytes).map_err(io_error(&temporary))?;
-        file.sync_all().map_err(io_error(&temporary))?;
-        fs::rename(&temporary, target).map_err(io_error(target))?;
-        sync_folder(folder)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    result
+    write_new(folder, |out| out.write_all(bytes), |_| target.to_owned()).map(|_| ())
 }
 
 /// Hashes what passes through to a writer.
@@ -67,12 +51,24 @@ impl<W: Write> Write for HashingWriter<W> {
 }
 
 /// Streams a new file into `folder` and names it by the SHA-256 of its content
-/// (`<hex>.<extension>`), durably: temporary file, fsync, rename, fsync of the folder. Returns
-/// the digest and the path. Nothing of the content is held in memory.
+/// (`<hex>.<extension>`), durably. Returns the digest and the path. Nothing of the content is
+/// held in memory.
 pub(crate) fn write_content_addressed(
     folder: &Path,
     extension: &str,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(Sha256, PathBuf), StoreError> {
+    write_new(folder, write, |digest| {
+        folder.join(format!("{}.{extension}", digest.to_hex()))
+    })
+}
+
+/// Streams a new file into `folder` under a temporary name, syncs it, renames it to the name
+/// `name` gives from its SHA-256, and syncs the folder: a file under its final name is whole.
+fn write_new(
+    folder: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    name: impl FnOnce(&Sha256) -> PathBuf,
 ) -> Result<(Sha256, PathBuf), StoreError> {
     fs::create_dir_all(folder).map_err(io_error(folder))?;
     let temporary = folder.join(format!(
@@ -94,7 +90,7 @@ pub(crate) fn write_content_addressed(
             .into_inner()
             .map_err(|error| io_error(&temporary)(error.into_error()))?;
         file.sync_all().map_err(io_error(&temporary))?;
-        let target = folder.join(format!("{}.{extension}", digest.to_hex()));
+        let target = name(&digest);
         fs::rename(&temporary, &target).map_err(io_error(&target))?;
         sync_folder(folder)?;
         Ok((digest, target))
