@@ -702,7 +702,6 @@ mod tests {
 
     #[test]
     fn unpacks_one_bit_rows() {
-        #[expect(clippy::unwrap_used, reason = "test")]
         let image = unpack_bits(&[0b1010_0000, 0b0100_0000], 3, 2, false).unwrap();
         assert_eq!(image.as_raw(), &[255, 0, 255, 0, 255, 0]);
     }

@@ -291,7 +291,6 @@ mod tests {
     use crate::sheet::{Condition, Ve2024Place};
 
     #[test]
-    #[expect(clippy::unwrap_used, reason = "test")]
     fn rendering_is_deterministic_and_seed_dependent() {
         let payload = "201301006.01.1.0001!140,7,10,8,1,7,1,0,2,3,0,1,8,1,0,1,0,3,1,1,0,1,0,0,0,0,0,0,1,2,0,0,0,5,7,155,1,1!0!0";
         let sheet = Sheet::ve2024(payload, &Ve2024Place::default()).unwrap();

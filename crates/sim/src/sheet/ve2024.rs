@@ -203,7 +203,6 @@ mod tests {
     use super::*;
 
     #[test]
-    #[expect(clippy::unwrap_used, reason = "test")]
     fn real_payload_round_trips() {
         let payload = "201301006.01.1.0001!140,7,10,8,1,7,1,0,2,3,0,1,8,1,0,1,0,3,1,1,0,1,0,0,0,0,0,0,1,2,0,0,0,5,7,155,1,1!0!0";
         let sheet = Sheet::ve2024(payload, &Ve2024Place::default()).unwrap();
