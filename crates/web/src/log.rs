@@ -169,16 +169,14 @@ impl PublishedLog {
     }
 }
 
-/// The text of `/log/key`: the key, then why it proves nothing by itself.
+/// The text of `/log/key`: the key in the C2SP signed-note verifier-key form
+/// (`<name>+<hex key id>+<base64 of 0x01 || key>`) and a newline, nothing else, so that
+/// `veedor verify --key "$(cat key)"` and Go's `note.NewVerifier` read it as it is. A copy's own
+/// key proves nothing by itself (whoever can alter a copy can replace it): docs/ledger.md says
+/// to get the key from its publisher by another way.
 #[must_use]
 pub fn key_file(key: &VerifierKey) -> String {
-    format!(
-        "{key}\n\
-         # The public key of this log, as this copy states it. It proves nothing by itself: whoever\n\
-         # can alter a copy can replace this file too. Get the key from its publisher by another way\n\
-         # (their own site, a newspaper, several social accounts) and check a copy with:\n\
-         #   veedor verify <copy's URL or folder> --key '<the key you got>'\n"
-    )
+    format!("{key}\n")
 }
 
 /// Full entry bundles already read from the store (they never change), bounded in bytes.

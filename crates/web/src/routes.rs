@@ -890,7 +890,8 @@ pub async fn log_checkpoint(
     ))
 }
 
-/// `/log/key`: the log's public key, with the warning that it proves nothing by itself.
+/// `/log/key`: the log's public key (signed-note verifier-key form). It proves nothing by
+/// itself: a verifier gets the key by another way (docs/ledger.md).
 pub async fn log_key(
     State(state): State<AppState>,
     headers: HeaderMap,
