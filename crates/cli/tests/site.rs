@@ -422,6 +422,23 @@ fn a_site_on_a_plain_static_server_verifies_at_its_root_and_under_a_prefix() {
     );
 }
 
+/// Waits until the browser is at a page whose path ends with `suffix` (a click or the lookup
+/// script navigates; the old page's elements are there until the new page replaces them).
+async fn wait_for_path(client: &fantoccini::Client, suffix: &str) {
+    let started = Instant::now();
+    loop {
+        let url = client.current_url().await.unwrap();
+        if url.path().ends_with(suffix) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "not at {suffix} after 10 s: {url}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_voter_finds_their_table_in_a_static_mirror_in_a_real_browser() {
     let exported = Exported::new();
@@ -460,14 +477,10 @@ async fn a_voter_finds_their_table_in_a_static_mirror_in_a_real_browser() {
         .click()
         .await
         .unwrap();
+    // The script navigates once the shard is in.
+    wait_for_path(&client, &format!("/site/es/table/{table}.html")).await;
     let heading = text_of(&client, "main h1").await;
     assert_eq!(heading, format!("Mesa {table}"));
-    let url = client.current_url().await.unwrap();
-    assert!(
-        url.path()
-            .ends_with(&format!("/site/es/table/{table}.html")),
-        "{url}"
-    );
     let main = text_of(&client, "main").await;
     assert!(
         main.contains(&format!("Centro de votación {centre}")),
@@ -487,6 +500,7 @@ async fn a_voter_finds_their_table_in_a_static_mirror_in_a_real_browser() {
         .click()
         .await
         .unwrap();
+    wait_for_path(&client, &format!("/site/es/area/centre/{centre}.html")).await;
     assert_eq!(text_of(&client, "#tables h2").await, "Mesas de este centro");
     screenshot(&client, "site-03-centre").await;
 
@@ -501,6 +515,11 @@ async fn a_voter_finds_their_table_in_a_static_mirror_in_a_real_browser() {
         .click()
         .await
         .unwrap();
+    wait_for_path(
+        &client,
+        &format!("/site/es/acta/{}.html", scanned["copy_id"]),
+    )
+    .await;
     assert_eq!(text_of(&client, "#sha256").await, scanned["file_sha256"]);
     let index = client
         .find(Locator::Css("data.log-index"))
@@ -540,13 +559,12 @@ async fn a_voter_finds_their_table_in_a_static_mirror_in_a_real_browser() {
         .click()
         .await
         .unwrap();
+    wait_for_path(
+        &client,
+        &format!("/site/en/acta/{}.html", scanned["copy_id"]),
+    )
+    .await;
     assert_eq!(text_of(&client, "#decoded-h").await, "What this copy says");
-    let url = client.current_url().await.unwrap();
-    assert!(
-        url.path()
-            .ends_with(&format!("/site/en/acta/{}.html", scanned["copy_id"])),
-        "{url}"
-    );
     screenshot(&client, "site-05-acta-en").await;
 
     // An unknown id, from the English lookup page: a polite answer on the page.
@@ -557,6 +575,7 @@ async fn a_voter_finds_their_table_in_a_static_mirror_in_a_real_browser() {
         .click()
         .await
         .unwrap();
+    wait_for_path(&client, "/site/en/lookup.html").await;
     let input = client.find(Locator::Css("#voter_id")).await.unwrap();
     input.send_keys("99999999").await.unwrap();
     client

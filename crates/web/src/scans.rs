@@ -67,7 +67,10 @@ pub fn downscale(bytes: &[u8]) -> Result<Vec<u8>, DownscaleError> {
         )
         .unwrap_or(1)
         .max(1);
-        image.resize(SMALL_WIDTH, height, image::imageops::FilterType::Triangle)
+        // `thumbnail` averages the source pixels that fall in each target pixel: as good as a
+        // filter for a downscale of 2x to 4x, and several times faster than `resize`, which
+        // matters when `export site` makes a small copy of every scan.
+        image.thumbnail(SMALL_WIDTH, height)
     } else {
         image
     };
