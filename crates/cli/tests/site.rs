@@ -309,6 +309,20 @@ fn a_site_export_verifies_is_deterministic_and_links_only_relatively() {
         table.parse::<u16>().unwrap()
     );
 
+    // Without JavaScript, the form says so and points to the list of states on the home page.
+    for page in ["es/index.html", "es/lookup.html", "en/index.html"] {
+        let html =
+            std::str::from_utf8(&files.iter().find(|(name, _)| name == page).unwrap().1).unwrap();
+        assert!(
+            html.contains("<noscript><p class=\"note\" id=\"noscript\">"),
+            "{page}"
+        );
+        assert!(html.contains("href=\"index.html#children\""), "{page}");
+    }
+    let home = std::fs::read_to_string(site.join("es/index.html")).unwrap();
+    assert!(home.contains("id=\"children\""));
+    assert!(home.contains("<script src=\"../static/lookup.js\" defer></script>"));
+
     // The signing key is nowhere in the export.
     let secret = std::fs::read_to_string(exported.data.store_path().join("keys/log.key")).unwrap();
     let secret_part = secret.trim().rsplit('+').next().unwrap().to_owned();
@@ -352,6 +366,18 @@ fn a_flipped_byte_in_a_site_export_is_named() {
     let json = std::fs::read_to_string(exported.site.join("data/actas.json")).unwrap();
     let at = json.find("\"votes_EG\":").unwrap() + "\"votes_EG\":".len();
     flipped(&exported, "data/actas.json", at, "data/actas.json");
+
+    // Without the lookup: no shards, a note that points to the states instead, and it verifies.
+    let bare = exported.data.path().join("bare");
+    exported
+        .data
+        .run(&["export", "site", bare.to_str().unwrap(), "--no-lookup"])
+        .expect_code(0);
+    assert!(!bare.join("lookup").exists());
+    let home = std::fs::read_to_string(bare.join("es/index.html")).unwrap();
+    assert!(home.contains("id=\"no-lookup\""), "{home:.2000}");
+    assert!(!home.contains("data-shards"));
+    exported.verify(bare.to_str().unwrap()).expect_code(0);
 }
 
 /// `python3 -m http.server` on a free port, serving `folder`; killed when dropped.
