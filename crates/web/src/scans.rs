@@ -148,4 +148,19 @@ mod tests {
         assert_eq!((decoded.width(), decoded.height()), (SMALL_WIDTH, 450));
         assert!(downscale(b"%PDF-1.4 not an image").is_err());
     }
+
+    #[test]
+    fn a_tiff_scan_gets_a_small_copy_too() {
+        let image = image::GrayImage::from_fn(1800, 2400, |x, y| {
+            image::Luma([u8::try_from((x + y) % 256).unwrap()])
+        });
+        let mut tiff = Vec::new();
+        image
+            .write_to(&mut Cursor::new(&mut tiff), ImageFormat::Tiff)
+            .unwrap();
+        assert_eq!(media_type(&tiff), "image/tiff");
+        let small = downscale(&tiff).unwrap();
+        let decoded = image::load_from_memory(&small).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (SMALL_WIDTH, 1200));
+    }
 }
