@@ -19,6 +19,7 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use anyhow::{Context as _, bail};
 use veedor_core::{Results, Sha256, SourceKind};
@@ -32,12 +33,13 @@ use crate::exit;
 use crate::ledger::{load_log, read_key, sign_checkpoint};
 use crate::show::load_results;
 
-/// Writes files under a root, skipping those whose bytes are already there.
+/// Writes files under a root, skipping those whose bytes are already there. Shared by threads
+/// (`export site` writes in parallel).
 pub struct Mirror {
     root: PathBuf,
-    pub written: usize,
-    pub unchanged: usize,
-    pub bytes: u64,
+    written: AtomicUsize,
+    unchanged: AtomicUsize,
+    bytes: AtomicU64,
 }
 
 impl Mirror {
@@ -45,14 +47,29 @@ impl Mirror {
         fs::create_dir_all(root).with_context(|| format!("creating {}", root.display()))?;
         Ok(Self {
             root: root.to_owned(),
-            written: 0,
-            unchanged: 0,
-            bytes: 0,
+            written: AtomicUsize::new(0),
+            unchanged: AtomicUsize::new(0),
+            bytes: AtomicU64::new(0),
         })
     }
 
+    /// Files written.
+    pub fn written(&self) -> usize {
+        self.written.load(Ordering::Relaxed)
+    }
+
+    /// Files that were there already with the same bytes.
+    pub fn unchanged(&self) -> usize {
+        self.unchanged.load(Ordering::Relaxed)
+    }
+
+    /// Bytes of all files.
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
     /// Writes `bytes` at `path` (relative, `/`-separated).
-    pub fn put(&mut self, path: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    pub fn put(&self, path: &str, bytes: &[u8]) -> anyhow::Result<()> {
         if path
             .split('/')
             .any(|part| part.is_empty() || part == ".." || part == ".")
@@ -60,21 +77,22 @@ impl Mirror {
             bail!("refusing to write outside the export: {path}");
         }
         let target = self.root.join(path);
-        self.bytes += u64::try_from(bytes.len()).unwrap_or(0);
+        self.bytes
+            .fetch_add(u64::try_from(bytes.len()).unwrap_or(0), Ordering::Relaxed);
         if fs::read(&target).is_ok_and(|old| old == bytes) {
-            self.unchanged += 1;
+            self.unchanged.fetch_add(1, Ordering::Relaxed);
             return Ok(());
         }
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         }
         fs::write(&target, bytes).with_context(|| format!("writing {}", target.display()))?;
-        self.written += 1;
+        self.written.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 
     pub fn files(&self) -> usize {
-        self.written + self.unchanged
+        self.written() + self.unchanged()
     }
 }
 
@@ -139,7 +157,10 @@ pub fn write_log(
     let size = snapshot.checkpoint.size;
     let log = load_log(store)?;
     mirror.put("log/checkpoint", snapshot.note.as_bytes())?;
-    mirror.put("log/key", format!("{}\n", snapshot.key).as_bytes())?;
+    mirror.put(
+        "log/key",
+        veedor_web::log::key_file(&snapshot.key).as_bytes(),
+    )?;
     for (path, bytes) in log.tiles(size)? {
         mirror.put(&format!("log/{path}"), &bytes)?;
     }
@@ -189,9 +210,9 @@ pub fn data(context: &Context, dir: &Path) -> anyhow::Result<u8> {
         "{}: {} files ({} written, {} unchanged, {} bytes): {} acta copies, {} scans, log of {} entries.",
         dir.display(),
         mirror.files(),
-        mirror.written,
-        mirror.unchanged,
-        mirror.bytes,
+        mirror.written(),
+        mirror.unchanged(),
+        mirror.bytes(),
         snapshot.results.dataset.copies.len(),
         scans,
         snapshot.checkpoint.size

@@ -4,6 +4,7 @@
 mod context;
 mod demo;
 mod export;
+mod export_site;
 mod generate;
 mod import;
 mod ingest;
@@ -197,6 +198,16 @@ enum ExportCommand {
         /// Where to write (created if needed; files already there are replaced).
         dir: PathBuf,
     },
+    /// The public site as static files (every page in both languages, the JSON twins, a voter
+    /// lookup that runs in the browser), with everything `export data` writes: any static host
+    /// can serve it, and `veedor verify` checks it.
+    Site {
+        /// Where to write (created if needed; files already there are replaced).
+        dir: PathBuf,
+        /// Leave out the voter lookup (the registry's hashed shards).
+        #[arg(long)]
+        no_lookup: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -306,6 +317,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Sources => show::sources(&context),
         Command::Export { what } => match what {
             ExportCommand::Data { dir } => export::data(&context, &dir),
+            ExportCommand::Site { dir, no_lookup } => export_site::site(
+                &context,
+                &dir,
+                &export_site::SiteOptions { lookup: !no_lookup },
+            ),
         },
         Command::Verify { mirror, key, since } => verify::run(&mirror, &key, since.as_deref()),
         Command::Demo {

@@ -11,6 +11,7 @@ use veedor_web::{AppState, ServeOptions};
 
 use crate::context::{Context, parse_election};
 use crate::exit;
+use crate::ledger::read_key;
 
 /// Where `veedor serve` listens unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -29,6 +30,14 @@ pub fn serve_blocking(
         .with_context(|| format!("opening the data folder {}", data.display()))?;
     let blobs = Arc::new(store.blobs());
     let limit = options.lookup_limit_per_minute;
+    // The log is published with its public key only; the private key stays in keys/log.key.
+    let mut options = options;
+    if options.log_key.is_none() {
+        match read_key(data) {
+            Ok(key) => options.log_key = Some(key.verifier_key()),
+            Err(error) => eprintln!("warning: the transparency log is not served: {error:#}"),
+        }
+    }
     let state = AppState::load(Box::new(store), blobs, options)
         .with_context(|| format!("loading {}", data.display()))?;
     let snapshot = state.snapshot();

@@ -6,6 +6,9 @@
 )]
 
 mod bad_input;
+// The headless-Chromium helpers of crates/web's browser tests, shared rather than copied.
+#[path = "../../web/tests/support/chromium.rs"]
+mod chromium;
 mod copies;
 mod crash;
 mod ingest;
@@ -13,5 +16,6 @@ mod ledger;
 mod lookup;
 mod mirror;
 mod real_results;
+mod site;
 mod support;
 mod web;

@@ -399,6 +399,8 @@ pub struct CopyView {
     pub findings: Vec<FindingView>,
     /// Provenance.
     pub provenance: ProvenanceView,
+    /// Its entry in the transparency log.
+    pub log_index: Option<u64>,
 }
 
 impl CopyView {
@@ -442,6 +444,7 @@ impl CopyView {
                 device: provenance.device.clone(),
                 volunteer: provenance.volunteer.as_ref().map(|v| v.as_str().to_owned()),
             },
+            log_index: copy.log_index,
         }
     }
 }
@@ -715,6 +718,66 @@ pub struct ActaDocument {
     pub cards: Vec<CardCount>,
     /// The scan it came from, when this server holds it.
     pub scan: Option<ScanRef>,
+    /// Its place in the transparency log with the proof that the published checkpoint includes
+    /// it; `null` when no published checkpoint covers it yet.
+    pub log: Option<LogProof>,
+}
+
+/// A published checkpoint, in brief.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct CheckpointRef {
+    /// The log's name (the note's first line).
+    pub origin: String,
+    /// How many entries it covers.
+    pub size: u64,
+    /// The tree's root, hex.
+    pub root: String,
+    /// The same root in base64, as the note writes it.
+    pub root_base64: String,
+    /// Where the signed note is (path on this server).
+    pub url: String,
+}
+
+/// Where an acta copy is in the transparency log, and the proof that the checkpoint holds it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct LogProof {
+    /// The entry's index.
+    pub index: u64,
+    /// Its leaf hash, hex: SHA-256 of the byte 0x00 followed by the entry's bytes.
+    pub leaf_hash: String,
+    /// The entry bundle holding the entry's bytes (path on this server).
+    pub entry_bundle: String,
+    /// The entry's position in that bundle, from 0.
+    pub position_in_bundle: u64,
+    /// The checkpoint that includes it.
+    pub checkpoint: CheckpointRef,
+    /// The inclusion proof (RFC 6962 audit path), hex, from the leaf's sibling up to the root's
+    /// child.
+    pub inclusion_proof: Vec<String>,
+}
+
+impl LogProof {
+    /// The proof for log entry `index`, when the published checkpoint covers it.
+    #[must_use]
+    pub fn new(log: &crate::log::PublishedLog, index: u64) -> Option<Self> {
+        let (bundle, position_in_bundle) = log.bundle_of(index)?;
+        let proof = log.inclusion_proof(index)?;
+        let leaf = log.tree.leaf_hash_at(index)?;
+        Some(Self {
+            index,
+            leaf_hash: leaf.to_hex(),
+            entry_bundle: format!("/log/{bundle}"),
+            position_in_bundle,
+            checkpoint: CheckpointRef {
+                origin: log.checkpoint.origin.clone(),
+                size: log.checkpoint.size,
+                root: log.checkpoint.root.to_hex(),
+                root_base64: log.checkpoint.root.to_base64(),
+                url: "/log/checkpoint".to_owned(),
+            },
+            inclusion_proof: proof.iter().map(veedor_ledger::Hash::to_hex).collect(),
+        })
+    }
 }
 
 /// Builds the acta document.
@@ -723,6 +786,7 @@ pub fn acta_document(
     results: &Results,
     copy: &ActaCopy,
     scan: Option<&Sha256>,
+    log: Option<&crate::log::PublishedLog>,
     language: &str,
 ) -> ActaDocument {
     let election = results.election();
@@ -761,5 +825,8 @@ pub fn acta_document(
         copy: CopyView::new(copy, election),
         cards,
         scan: scan.map(ScanRef::new),
+        log: log
+            .zip(copy.log_index)
+            .and_then(|(log, index)| LogProof::new(log, index)),
     }
 }

@@ -281,6 +281,34 @@ texts! {
     DataAsOf => "Datos cargados el", "Data loaded at";
     Footer => "veedor: software libre para que cualquiera verifique una elección con sus actas.", "veedor: free software with which anyone verifies an election from its actas.";
     Percent => "%", "%";
+    DataAsOfCheckpoint => "Datos del punto de control firmado el", "Data of the checkpoint signed at";
+    FooterLog => "Registro de transparencia:", "Transparency log:";
+    FooterCheckpoint => "punto de control de", "checkpoint of";
+    StaticBrowse => "busca tu centro por estado, municipio y parroquia", "find your centre by state, municipality and parish";
+    StaticNoLookup => "Esta copia del sitio no incluye la búsqueda por cédula:", "This copy of the site has no search by ID number:";
+    StaticNoScript => "En esta copia del sitio, la búsqueda por cédula necesita JavaScript. Sin él,", "In this copy of the site, searching by ID number needs JavaScript. Without it,";
+    StaticSearching => "Buscando…", "Searching…";
+    StaticFailed => "No se pudo leer la búsqueda de esta copia (¿está incompleta, o abierta desde un disco?). Busca tu centro por estado, municipio y parroquia.", "The lookup files of this copy could not be read (is it incomplete, or opened from a disk?). Find your centre by state, municipality and parish.";
+    PrivacyServer => "Las búsquedas no se registran, y un límite por conexión impide copiar el registro entero.", "Searches are not logged, and a limit per connection stops anyone from copying the whole registry.";
+    PrivacyStatic => "Esta copia estática busca tu cédula en tu propio navegador: descarga un pequeño archivo con las huellas SHA-256 de unos cientos de cédulas (nunca las cédulas en claro) y no envía lo que escribes a nadie. Esas huellas solo impiden listar el registro de un vistazo: quien pruebe todos los números posibles puede reconstruir qué cédula vota en qué mesa.", "This static copy looks up your ID in your own browser: it downloads a small file of a few hundred IDs hashed with SHA-256 (never the ID in the clear) and sends what you type to no one. The hashing only stops casual listing of the registry: someone who tries every possible number can rebuild which ID votes at which table.";
+    LogTitle => "En el registro de transparencia", "In the transparency log";
+    LogEntryIs => "Esta copia es la entrada", "This copy is entry";
+    LogNotYet => "Todavía no está en un punto de control firmado y publicado: lo estará tras el próximo lote.", "It is not yet in a signed, published checkpoint: it will be after the next batch.";
+    LogNone => "Esta copia no está en el registro de transparencia.", "This copy is not in the transparency log.";
+    LogIncluded => "El registro la incluye en su", "The log includes it in its";
+    LogCheckpointOf => "punto de control firmado de", "signed checkpoint of";
+    LogEntries => "entradas", "entries";
+    LogBundle => "Lote de entradas", "Entry bundle";
+    LogPosition => "posición", "position";
+    LogLeafHash => "Hash de hoja", "Leaf hash";
+    LogRoot => "Raíz del punto de control", "Checkpoint's root";
+    LogName => "Registro", "Log";
+    LogProof => "Prueba de inclusión (de abajo arriba)", "Inclusion proof (bottom up)";
+    LogHowTitle => "Cómo comprobarlo", "How to check it";
+    LogHowEntry => "Descarga el lote de entradas: cada entrada va precedida de su longitud en dos bytes (big-endian); la de esta copia es la de la posición indicada, contando desde 0. Es texto: el tipo de copia, la mesa, los votos y el SHA-256 del archivo del que salió.", "Download the entry bundle: each entry is preceded by its length in two bytes (big-endian); this copy's is at the position shown, counting from 0. It is text: the kind of copy, the table, the votes and the SHA-256 of the file it came from.";
+    LogHowLeaf => "Su hash de hoja es SHA-256 del byte 0x00 seguido de los bytes de la entrada; debe ser el de arriba.", "Its leaf hash is SHA-256 of the byte 0x00 followed by the entry's bytes; it must be the one above.";
+    LogHowProof => "Combina ese hash con los de la prueba, en orden, como dice RFC 9162 (sección 2.1.3.2; cada nodo es SHA-256 de 0x01 y sus dos hijos): debe dar la raíz del punto de control.", "Combine that hash with the proof's, in order, as RFC 9162 says (section 2.1.3.2; each node is SHA-256 of 0x01 and its two children): it must give the checkpoint's root.";
+    LogHowSignature => "El punto de control está firmado: comprueba la firma con la clave pública del registro, obtenida de sus organizadores por otra vía. veedor verify URL --key CLAVE hace todo esto con cada entrada de una copia.", "The checkpoint is signed: check its signature with the log's public key, obtained from its organisers by another way. veedor verify URL --key KEY does all of this for every entry of a copy.";
 }
 
 #[cfg(test)]

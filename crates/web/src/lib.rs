@@ -25,11 +25,13 @@ pub mod api;
 mod error;
 pub mod i18n;
 pub mod limit;
+pub mod log;
 mod openapi;
 pub mod opendata;
 pub mod pages;
 mod routes;
 pub mod scans;
+pub mod site;
 pub mod snapshot;
 
 use std::future::Future;
@@ -78,6 +80,10 @@ pub struct ServeOptions {
     pub client_ip_header: Option<HeaderName>,
     /// How long one request may take before it is answered with 408.
     pub request_timeout: Duration,
+    /// The transparency log's public key. With it, the latest checkpoint that verifies is
+    /// published under `/log/` with the log's tiles, and acta pages show their inclusion
+    /// proofs; without it, `/log/` answers 404. Never the private key.
+    pub log_key: Option<veedor_ledger::VerifierKey>,
 }
 
 impl Default for ServeOptions {
@@ -87,6 +93,7 @@ impl Default for ServeOptions {
             refresh_every: Duration::from_secs(3),
             client_ip_header: None,
             request_timeout: Duration::from_secs(15),
+            log_key: None,
         }
     }
 }
@@ -105,6 +112,7 @@ struct Inner {
     limiter: RateLimiter,
     options: ServeOptions,
     small_copies: scans::SmallCopies,
+    bundles: log::BundleCache,
 }
 
 impl AppState {
@@ -115,7 +123,7 @@ impl AppState {
         blobs: Arc<dyn BlobStore>,
         options: ServeOptions,
     ) -> Result<Self, StoreError> {
-        let source = DataSource::new(store, blobs);
+        let source = DataSource::new(store, blobs).with_log_key(options.log_key.clone());
         let version = source.data_version()?;
         let snapshot = source.load(None)?;
         Ok(Self {
@@ -125,6 +133,7 @@ impl AppState {
                 source,
                 options,
                 small_copies: scans::SmallCopies::default(),
+                bundles: log::BundleCache::default(),
             }),
         })
     }
@@ -189,6 +198,9 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/acta/{id}", get(routes::api_acta))
         .route("/api/v1/lookup/{voter_id}", get(routes::api_lookup))
         .route("/api/v1/openapi.json", get(routes::api_openapi))
+        .route("/log/checkpoint", get(routes::log_checkpoint))
+        .route("/log/key", get(routes::log_key))
+        .route("/log/tile/{*path}", get(routes::log_tile))
         .fallback(routes::fallback)
         .with_state(state)
         .layer(

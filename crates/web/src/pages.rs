@@ -36,61 +36,237 @@ pub fn esc(text: &str) -> String {
     out
 }
 
-/// Where a page is, for its language switch and its JSON twin.
+/// How a page writes its links.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Links {
+    /// Served by `veedor serve`: absolute paths (`/area/state/13`), the language by `?lang=`.
+    Server,
+    /// A file of a static mirror: relative paths to files (`../area/state/13.html`), so that the
+    /// mirror works from any folder of any host; one folder per language.
+    Static {
+        /// From this page to its language's folder (`../../`; `es/` from the mirror's root).
+        to_lang: String,
+        /// From this page to the mirror's root (`../../../`; empty at the root).
+        to_root: String,
+        /// The page's path in its language's folder (`area/state/13.html`).
+        page: String,
+        /// The voter lookup from shards, when the mirror has it.
+        lookup: Option<StaticLookup>,
+    },
+}
+
+/// What the static lookup form needs (see [`crate::site`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaticLookup {
+    /// The salt hashed before the voter id.
+    pub salt: String,
+    /// Bits of the hash that name the shard.
+    pub shard_bits: u8,
+}
+
+/// Where a page is, for its links, its language switch and its JSON twin.
 #[derive(Clone, Debug)]
 pub struct Here {
     /// The path and query without `lang` (`/lookup?voter_id=1`).
     pub path: String,
-    /// The JSON twin's path, if any.
+    /// The JSON twin's path, if any: absolute on the server, from the mirror's root in a
+    /// static mirror.
     pub json: Option<String>,
+    links: Links,
 }
 
 impl Here {
-    /// A page at `path` with a JSON twin.
+    /// A page at `path` with a JSON twin, on the server.
     #[must_use]
     pub fn new(path: impl Into<String>, json: Option<String>) -> Self {
         Self {
             path: path.into(),
             json,
+            links: Links::Server,
         }
     }
 
+    /// A page of a static mirror: `page` is its path in its language's folder
+    /// (`area/state/13.html`), `json` its twin's path from the mirror's root
+    /// (`api/v1/area/state/13.json`).
+    #[must_use]
+    pub fn static_page(
+        lang: Lang,
+        page: &str,
+        json: Option<String>,
+        lookup: Option<StaticLookup>,
+    ) -> Self {
+        let to_lang = "../".repeat(page.matches('/').count());
+        Self {
+            path: format!("{}/{page}", lang.tag()),
+            json,
+            links: Links::Static {
+                to_root: format!("{to_lang}../"),
+                to_lang,
+                page: page.to_owned(),
+                lookup,
+            },
+        }
+    }
+
+    /// The home page at a static mirror's root: the same page as `<lang>/index.html`, with
+    /// links one folder down.
+    #[must_use]
+    pub fn static_root(lang: Lang, json: Option<String>, lookup: Option<StaticLookup>) -> Self {
+        Self {
+            path: "index.html".to_owned(),
+            json,
+            links: Links::Static {
+                to_lang: format!("{}/", lang.tag()),
+                to_root: String::new(),
+                page: "index.html".to_owned(),
+                lookup,
+            },
+        }
+    }
+
+    /// Whether the page is a static mirror's file.
+    #[must_use]
+    pub fn is_static(&self) -> bool {
+        matches!(self.links, Links::Static { .. })
+    }
+
+    /// A page of the same language: `server` on the server, `file` in the language's folder.
+    fn page(&self, server: &str, file: &str) -> String {
+        match &self.links {
+            Links::Server => server.to_owned(),
+            Links::Static { to_lang, .. } => format!("{to_lang}{file}"),
+        }
+    }
+
+    /// A file shared by both languages: `path` is absolute on the server (`/scans/..`) and
+    /// from the mirror's root in a static mirror (`scans/..`).
+    #[must_use]
+    pub fn resource(&self, path: &str) -> String {
+        match &self.links {
+            Links::Server => path.to_owned(),
+            Links::Static { to_root, .. } => format!("{to_root}{}", path.trim_start_matches('/')),
+        }
+    }
+
+    /// The nation's page.
+    #[must_use]
+    pub fn home(&self) -> String {
+        self.page("/", "index.html")
+    }
+
+    /// An area's page (the nation's for `national`).
+    #[must_use]
+    pub fn area(&self, area: &AreaRef) -> String {
+        if area.level == "national" {
+            return self.home();
+        }
+        self.page(
+            &format!("/area/{}/{}", area.level, area.code),
+            &format!("area/{}/{}.html", area.level, area.code),
+        )
+    }
+
+    /// A table's page.
+    #[must_use]
+    pub fn table(&self, id: &str) -> String {
+        self.page(&format!("/table/{id}"), &format!("table/{id}.html"))
+    }
+
+    /// An acta copy's page.
+    #[must_use]
+    pub fn acta(&self, id: i64) -> String {
+        self.page(&format!("/acta/{id}"), &format!("acta/{id}.html"))
+    }
+
+    /// The lookup page.
+    #[must_use]
+    pub fn lookup(&self) -> String {
+        self.page("/lookup", "lookup.html")
+    }
+
+    /// The method page.
+    #[must_use]
+    pub fn method(&self) -> String {
+        self.page("/method", "method.html")
+    }
+
+    fn json_href(&self) -> Option<String> {
+        self.json.as_deref().map(|json| self.resource(json))
+    }
+
     fn switch(&self, lang: Lang) -> String {
-        let separator = if self.path.contains('?') { '&' } else { '?' };
-        format!("{}{separator}lang={}", self.path, lang.tag())
+        match &self.links {
+            Links::Server => {
+                let separator = if self.path.contains('?') { '&' } else { '?' };
+                format!("{}{separator}lang={}", self.path, lang.tag())
+            }
+            Links::Static { to_root, page, .. } => format!("{to_root}{}/{page}", lang.tag()),
+        }
     }
 }
 
-/// The page around a body: head, navigation, footer.
-fn layout(snapshot: Option<&Snapshot>, lang: Lang, title: &str, here: &Here, body: &str) -> String {
+/// The page around a body: head, navigation, footer. `script`: the page has a lookup form,
+/// which a static mirror's script answers.
+fn layout(
+    snapshot: Option<&Snapshot>,
+    lang: Lang,
+    title: &str,
+    here: &Here,
+    body: &str,
+    script: bool,
+) -> String {
     let mut out = String::with_capacity(body.len() + 2048);
     let site = lang.t(Text::SiteName);
     let other = lang.other();
     let _ = write!(
         out,
         "<!doctype html><html lang=\"{tag}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{title} · {site}</title><link rel=\"stylesheet\" href=\"/static/style.css\">",
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">",
         tag = lang.tag(),
-        title = esc(title),
     );
-    if let Some(json) = &here.json {
+    if here.is_static() {
+        // A static host sends no security headers of ours: the page states its own policy.
         let _ = write!(
             out,
-            "<link rel=\"alternate\" type=\"application/json\" href=\"{}\">",
-            esc(json)
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\
+             <meta name=\"referrer\" content=\"no-referrer\">",
+            crate::site::STATIC_CSP
         );
     }
     let _ = write!(
         out,
+        "<title>{title} · {site}</title><link rel=\"stylesheet\" href=\"{style}\">",
+        title = esc(title),
+        style = esc(&here.resource("/static/style.css")),
+    );
+    if script && here.is_static() {
+        let _ = write!(
+            out,
+            "<script src=\"{}\" defer></script>",
+            esc(&here.resource("/static/lookup.js"))
+        );
+    }
+    if let Some(json) = here.json_href() {
+        let _ = write!(
+            out,
+            "<link rel=\"alternate\" type=\"application/json\" href=\"{}\">",
+            esc(&json)
+        );
+    }
+    let home = esc(&here.home());
+    let _ = write!(
+        out,
         "</head><body><a class=\"skip\" href=\"#main\">{skip}</a><header><nav aria-label=\"{site}\">\
-         <a class=\"brand\" href=\"/\">{site}</a> <a href=\"/\">{results}</a> \
-         <a href=\"/lookup\">{lookup}</a> <a href=\"/method\">{method}</a> \
+         <a class=\"brand\" href=\"{home}\">{site}</a> <a href=\"{home}\">{results}</a> \
+         <a href=\"{lookup_href}\">{lookup}</a> <a href=\"{method_href}\">{method}</a> \
          <a class=\"lang\" href=\"{switch}\" hreflang=\"{other_tag}\" lang=\"{other_tag}\">{other_name}</a>\
          </nav></header><main id=\"main\">",
         skip = lang.t(Text::SkipToContent),
         results = lang.t(Text::NavResults),
+        lookup_href = esc(&here.lookup()),
         lookup = lang.t(Text::NavLookup),
+        method_href = esc(&here.method()),
         method = lang.t(Text::NavMethod),
         switch = esc(&here.switch(other)),
         other_tag = other.tag(),
@@ -99,18 +275,32 @@ fn layout(snapshot: Option<&Snapshot>, lang: Lang, title: &str, here: &Here, bod
     out.push_str(body);
     out.push_str("</main><footer>");
     if let Some(snapshot) = snapshot {
+        let as_of = if here.is_static() {
+            lang.t(Text::DataAsOfCheckpoint)
+        } else {
+            lang.t(Text::DataAsOf)
+        };
         let _ = write!(
             out,
-            "<p>{} {} UTC.",
-            lang.t(Text::DataAsOf),
+            "<p>{as_of} {} UTC.",
             snapshot.loaded_at.strftime("%Y-%m-%d %H:%M")
         );
-        if let Some(json) = &here.json {
+        if let Some(json) = here.json_href() {
             let _ = write!(
                 out,
                 " <a href=\"{}\" type=\"application/json\">{}</a>",
-                esc(json),
+                esc(&json),
                 lang.t(Text::AsJson)
+            );
+        }
+        if let Some(log) = &snapshot.log {
+            let _ = write!(
+                out,
+                " {} <a href=\"{}\">{} {}</a>.",
+                lang.t(Text::FooterLog),
+                esc(&here.resource("/log/checkpoint")),
+                lang.t(Text::FooterCheckpoint),
+                lang.int(log.size()),
             );
         }
         out.push_str("</p>");
@@ -130,16 +320,6 @@ fn level_name<'a>(election: &'a Election, level: &'a str, lang: Lang) -> &'a str
         .iter()
         .find(|l| l.id == level)
         .map_or(level, |l| l.name.get(lang.tag()))
-}
-
-/// `/` for the nation, `/area/state/13` for an area.
-#[must_use]
-pub fn area_path(area: &AreaRef) -> String {
-    if area.level == "national" {
-        "/".to_owned()
-    } else {
-        format!("/area/{}/{}", area.level, area.code)
-    }
 }
 
 fn area_title(election: &Election, area: &AreaRef, lang: Lang) -> String {
@@ -165,7 +345,7 @@ fn plain_data(value: u64, lang: Lang) -> String {
     format!("<data value=\"{value}\">{}</data>", lang.int(value))
 }
 
-fn breadcrumb(election: &Election, parents: &[AreaRef], lang: Lang) -> String {
+fn breadcrumb(election: &Election, parents: &[AreaRef], lang: Lang, here: &Here) -> String {
     if parents.is_empty() {
         return String::new();
     }
@@ -186,7 +366,7 @@ fn breadcrumb(election: &Election, parents: &[AreaRef], lang: Lang) -> String {
         let _ = write!(
             out,
             "<li><a href=\"{}\">{}</a></li>",
-            area_path(parent),
+            esc(&here.area(parent)),
             esc(&label)
         );
     }
@@ -396,7 +576,12 @@ fn official_section(area: &AreaTally, lang: Lang) -> String {
 }
 
 /// The areas below one: each with its coverage and the two leading candidates' shares.
-fn children_section(election: &Election, document: &AreaDocument, lang: Lang) -> Option<String> {
+fn children_section(
+    election: &Election,
+    document: &AreaDocument,
+    lang: Lang,
+    here: &Here,
+) -> Option<String> {
     let level = document.children_level.as_deref()?;
     if document.children.is_empty() {
         return None;
@@ -428,7 +613,7 @@ fn children_section(election: &Election, document: &AreaDocument, lang: Lang) ->
             "<tr><th scope=\"row\"><a href=\"{path}\">{name}</a> <small>{code}</small></th>\
              <td>{counted} / {expected} ({pct})</td>",
             code = esc(&child.area.code),
-            path = area_path(&child.area),
+            path = esc(&here.area(&child.area)),
             name = esc(child.area.name.as_deref().unwrap_or(lang.t(Text::NoName))),
             counted = plain_data(coverage.tables_counted, lang),
             expected = plain_data(coverage.tables_expected, lang),
@@ -454,13 +639,19 @@ fn children_section(election: &Election, document: &AreaDocument, lang: Lang) ->
 }
 
 /// One table with its status, numbers and copies: on centre, table and lookup pages.
-fn table_block(snapshot: &Snapshot, table: &TableView, lang: Lang, heading: &str) -> String {
+fn table_block(
+    snapshot: &Snapshot,
+    table: &TableView,
+    lang: Lang,
+    heading: &str,
+    here: &Here,
+) -> String {
     let mut out = format!(
-        "<article class=\"mesa s-{status}\" id=\"t-{number}\"><{heading}><a href=\"/table/{id}\">{table_word} {number}</a> \
+        "<article class=\"mesa s-{status}\" id=\"t-{number}\"><{heading}><a href=\"{href}\">{table_word} {number}</a> \
          <span class=\"badge\">{status_name}</span></{heading}><p>{registered}: {registered_value}. {status_word}: {status_name} ({counted}).</p>",
         status = table.status,
         number = table.number,
-        id = esc(&table.id),
+        href = esc(&here.table(&table.id)),
         table_word = lang.t(Text::TableWord),
         status_name = status_name(table.status, lang),
         registered = lang.t(Text::Registered),
@@ -518,7 +709,8 @@ fn table_block(snapshot: &Snapshot, table: &TableView, lang: Lang, heading: &str
                 .is_some();
             let _ = write!(
                 out,
-                "<li><a href=\"/acta/{id}\">{copy_word} #{id}</a>: {source}; {scan}{findings}</li>",
+                "<li><a href=\"{href}\">{copy_word} #{id}</a>: {source}; {scan}{findings}</li>",
+                href = esc(&here.acta(copy.id)),
                 id = copy.id,
                 copy_word = lang.t(Text::CopyWord),
                 source = source_name(copy.provenance.source, lang),
@@ -561,14 +753,15 @@ fn source_name(source: &str, lang: Lang) -> &'static str {
 pub fn area_page(snapshot: &Snapshot, document: &AreaDocument, lang: Lang, here: &Here) -> String {
     let election = snapshot.results.election();
     let title = area_title(election, &document.area.area, lang);
-    let mut body = breadcrumb(election, &document.parents, lang);
+    let mut body = breadcrumb(election, &document.parents, lang, here);
     let _ = write!(body, "<h1>{}</h1>", esc(&title));
-    if document.area.area.level == "national" {
-        body.push_str(&lookup_form(lang, ""));
+    let national = document.area.area.level == "national";
+    if national {
+        body.push_str(&lookup_form(snapshot, lang, "", here));
     }
     body.push_str(&result_section(election, &document.area, lang));
     body.push_str(&official_section(&document.area, lang));
-    if let Some(children) = children_section(election, document, lang) {
+    if let Some(children) = children_section(election, document, lang, here) {
         body.push_str(&children);
     }
     if !document.tables.is_empty() {
@@ -578,11 +771,11 @@ pub fn area_page(snapshot: &Snapshot, document: &AreaDocument, lang: Lang, here:
             lang.t(Text::TablesOfCentre)
         );
         for table in &document.tables {
-            body.push_str(&table_block(snapshot, table, lang, "h3"));
+            body.push_str(&table_block(snapshot, table, lang, "h3", here));
         }
         body.push_str("</section>");
     }
-    layout(Some(snapshot), lang, &title, here, &body)
+    layout(Some(snapshot), lang, &title, here, &body, national)
 }
 
 /// The page of one table.
@@ -592,28 +785,72 @@ pub fn table_page(snapshot: &Snapshot, table: &TableView, lang: Lang, here: &Her
     let title = format!("{} {}", lang.t(Text::TableWord), table.id);
     let mut parents = vec![AreaRef::new(&snapshot.results, AreaCode::National)];
     parents.extend(table.areas.iter().cloned());
-    let mut body = breadcrumb(election, &parents, lang);
+    let mut body = breadcrumb(election, &parents, lang, here);
     let _ = write!(body, "<h1>{}</h1>", esc(&title));
-    body.push_str(&table_block(snapshot, table, lang, "h2"));
-    layout(Some(snapshot), lang, &title, here, &body)
+    body.push_str(&table_block(snapshot, table, lang, "h2", here));
+    layout(Some(snapshot), lang, &title, here, &body, false)
 }
 
-/// The lookup form, with the id typed so far.
+/// The lookup form, with the id typed so far. On the server it asks `/lookup`; in a static
+/// mirror a script answers it from the registry's shards, and without script the page says to
+/// browse by geography instead.
 #[must_use]
-pub fn lookup_form(lang: Lang, value: &str) -> String {
-    format!(
-        "<form class=\"lookup\" action=\"/lookup\" method=\"get\" role=\"search\">\
-         <label for=\"voter_id\">{label}</label>\
-         <div><input id=\"voter_id\" name=\"voter_id\" type=\"text\" inputmode=\"numeric\" \
-         autocomplete=\"off\" maxlength=\"24\" required value=\"{value}\" aria-describedby=\"voter_id_hint\">\
-         <input type=\"hidden\" name=\"lang\" value=\"{tag}\">\
-         <button type=\"submit\">{button}</button></div><p id=\"voter_id_hint\" class=\"small\">{hint}</p></form>",
-        label = lang.t(Text::LookupLabel),
-        value = esc(value),
-        tag = lang.tag(),
-        button = lang.t(Text::LookupButton),
-        hint = lang.t(Text::LookupHint),
-    )
+pub fn lookup_form(snapshot: &Snapshot, lang: Lang, value: &str, here: &Here) -> String {
+    let fields = |action: &str, attributes: &str, hidden: &str| {
+        format!(
+            "<form class=\"lookup\" action=\"{action}\" method=\"get\" role=\"search\"{attributes}>\
+             <label for=\"voter_id\">{label}</label>\
+             <div><input id=\"voter_id\" name=\"voter_id\" type=\"text\" inputmode=\"numeric\" \
+             autocomplete=\"off\" maxlength=\"24\" required value=\"{value}\" aria-describedby=\"voter_id_hint\">\
+             {hidden}<button type=\"submit\">{button}</button></div><p id=\"voter_id_hint\" class=\"small\">{hint}</p>",
+            action = esc(action),
+            label = lang.t(Text::LookupLabel),
+            value = esc(value),
+            button = lang.t(Text::LookupButton),
+            hint = lang.t(Text::LookupHint),
+        )
+    };
+    let Links::Static { lookup, .. } = &here.links else {
+        let hidden = format!(
+            "<input type=\"hidden\" name=\"lang\" value=\"{}\">",
+            lang.tag()
+        );
+        return fields(&here.lookup(), "", &hidden) + "</form>";
+    };
+    let browse = format!(
+        "<a href=\"{}#children\">{}</a>",
+        esc(&here.home()),
+        lang.t(Text::StaticBrowse)
+    );
+    let Some(lookup) = lookup else {
+        return format!(
+            "<p class=\"note\" id=\"no-lookup\">{} {browse}.</p>",
+            lang.t(Text::StaticNoLookup)
+        );
+    };
+    let election = snapshot.results.election();
+    let attributes = format!(
+        " data-shards=\"{shards}\" data-salt=\"{salt}\" data-bits=\"{bits}\" \
+         data-centre-digits=\"{digits}\" data-prefixes=\"{prefixes}\" data-tables=\"{tables}\" \
+         data-msg-invalid=\"{invalid}\" data-msg-not-found=\"{not_found}\" \
+         data-msg-searching=\"{searching}\" data-msg-failed=\"{failed}\"",
+        shards = esc(&here.resource("/lookup/")),
+        salt = esc(&lookup.salt),
+        bits = lookup.shard_bits,
+        digits = election.geography.centre_digits,
+        prefixes = esc(&election.voter_id_prefixes.join(",")),
+        tables = esc(&here.page("/table/", "table/")),
+        invalid = esc(lang.t(Text::LookupInvalid)),
+        not_found = esc(lang.t(Text::LookupNotFound)),
+        searching = esc(lang.t(Text::StaticSearching)),
+        failed = esc(lang.t(Text::StaticFailed)),
+    );
+    fields(&here.lookup(), &attributes, "")
+        + &format!(
+            "<p id=\"lookup-status\" class=\"note\" role=\"status\" aria-live=\"polite\" hidden></p>\
+             <noscript><p class=\"note\" id=\"noscript\">{} {browse}.</p></noscript></form>",
+            lang.t(Text::StaticNoScript)
+        )
 }
 
 /// What a lookup found, or the polite answer that it found nothing.
@@ -658,7 +895,7 @@ pub fn lookup_page(
         LookupOutcome::Invalid { typed } => typed.as_str(),
         LookupOutcome::Form | LookupOutcome::NoRegistry => "",
     };
-    body.push_str(&lookup_form(lang, typed));
+    body.push_str(&lookup_form(snapshot, lang, typed, here));
     match outcome {
         LookupOutcome::Form => {}
         LookupOutcome::Found { voter, table } => {
@@ -679,16 +916,16 @@ pub fn lookup_page(
             );
             let mut parents = vec![AreaRef::new(&snapshot.results, AreaCode::National)];
             parents.extend(table.areas.iter().cloned());
-            body.push_str(&breadcrumb(election, &parents, lang));
+            body.push_str(&breadcrumb(election, &parents, lang, here));
             if let Some(centre) = centre {
                 let _ = write!(
                     body,
                     "<p><a id=\"centre-link\" href=\"{}\">{}</a></p>",
-                    area_path(centre),
+                    esc(&here.area(centre)),
                     lang.t(Text::LookupSeeCentre)
                 );
             }
-            body.push_str(&table_block(snapshot, table, lang, "h3"));
+            body.push_str(&table_block(snapshot, table, lang, "h3", here));
             body.push_str("</section>");
         }
         LookupOutcome::NotFound { .. } => {
@@ -713,7 +950,7 @@ pub fn lookup_page(
             );
         }
     }
-    layout(Some(snapshot), lang, title, here, &body)
+    layout(Some(snapshot), lang, title, here, &body, true)
 }
 
 fn provenance_list(copy: &CopyView, lang: Lang) -> String {
@@ -777,24 +1014,35 @@ pub fn acta_page(
     );
     let mut parents = vec![AreaRef::new(&snapshot.results, AreaCode::National)];
     parents.extend(document.areas.iter().cloned());
-    let mut body = breadcrumb(election, &parents, lang);
+    let mut body = breadcrumb(election, &parents, lang, here);
     let _ = write!(
         body,
-        "<h1>{}</h1><p>{} <a href=\"/table/{table}\">{table_word} {table}</a>: {status}.</p><div class=\"acta\">",
+        "<h1>{}</h1><p>{} <a href=\"{href}\">{table_word} {table}</a>: {status}.</p><div class=\"acta\">",
         esc(&title),
         lang.t(Text::Status),
+        href = esc(&here.table(&document.table)),
         table = esc(&document.table),
         table_word = lang.t(Text::TableWord),
         status = status_name(document.table_status, lang),
     );
     match &document.scan {
+        // A static mirror without a small copy (the scan could not be decoded) links the
+        // original only.
+        Some(scan) if here.is_static() && scan.small_url == scan.url => {
+            let _ = write!(
+                body,
+                "<p class=\"note scan\"><a id=\"scan-original\" href=\"{url}\" download>{original}</a></p>",
+                url = esc(&here.resource(&scan.url)),
+                original = lang.t(Text::ScanOriginal),
+            );
+        }
         Some(scan) => {
             let _ = write!(
                 body,
                 "<figure class=\"scan\"><a href=\"{url}\"><img id=\"scan\" src=\"{small}\" alt=\"{alt} {table}\" \
                  width=\"900\"></a><figcaption><a id=\"scan-original\" href=\"{url}\" download>{original}</a></figcaption></figure>",
-                url = esc(&scan.url),
-                small = esc(&scan.small_url),
+                url = esc(&here.resource(&scan.url)),
+                small = esc(&here.resource(&scan.small_url)),
                 alt = lang.t(Text::ScanSmallAlt),
                 table = esc(&document.table),
                 original = lang.t(Text::ScanOriginal),
@@ -907,7 +1155,74 @@ pub fn acta_page(
         lang.t(Text::Provenance),
         provenance_list(view, lang)
     );
-    layout(Some(snapshot), lang, &title, here, &body)
+    body.push_str(&log_section(document, lang, here));
+    layout(Some(snapshot), lang, &title, here, &body, false)
+}
+
+/// Where the copy is in the transparency log, and how to check that the signed checkpoint
+/// includes it.
+fn log_section(document: &ActaDocument, lang: Lang, here: &Here) -> String {
+    let mut out = format!(
+        "<section id=\"log\" aria-labelledby=\"log-h\"><h2 id=\"log-h\">{}</h2>",
+        lang.t(Text::LogTitle)
+    );
+    let Some(proof) = &document.log else {
+        let text = match document.copy.log_index {
+            Some(index) => format!(
+                "{} {}. {}",
+                lang.t(Text::LogEntryIs),
+                data("log-index", index, lang),
+                lang.t(Text::LogNotYet)
+            ),
+            None => lang.t(Text::LogNone).to_owned(),
+        };
+        let _ = write!(out, "<p>{text}</p></section>");
+        return out;
+    };
+    let checkpoint = &proof.checkpoint;
+    let bundle = here.resource(&proof.entry_bundle);
+    let _ = write!(
+        out,
+        "<p>{entry_is} {index}. {included} <a href=\"{note}\">{checkpoint_word} {size} {entries}</a>.</p>\
+         <dl class=\"provenance\"><dt>{bundle_word}</dt><dd><a id=\"entry-bundle\" href=\"{bundle}\">{bundle_name}</a>, \
+         {position_word} {position}</dd><dt>{leaf_word}</dt><dd><code id=\"leaf-hash\" class=\"hash\">{leaf}</code></dd>\
+         <dt>{root_word}</dt><dd><code id=\"root\" class=\"hash\">{root}</code> (base64 <code>{root64}</code>)</dd>\
+         <dt>{log_word}</dt><dd><code>{origin}</code></dd></dl>\
+         <h3>{proof_word}</h3><ol id=\"inclusion-proof\" class=\"hashes\">",
+        entry_is = lang.t(Text::LogEntryIs),
+        index = data("log-index", proof.index, lang),
+        included = lang.t(Text::LogIncluded),
+        note = esc(&here.resource(&checkpoint.url)),
+        checkpoint_word = lang.t(Text::LogCheckpointOf),
+        size = data("checkpoint-size", checkpoint.size, lang),
+        entries = lang.t(Text::LogEntries),
+        bundle_word = lang.t(Text::LogBundle),
+        bundle = esc(&bundle),
+        bundle_name = esc(proof.entry_bundle.trim_start_matches('/')),
+        position_word = lang.t(Text::LogPosition),
+        position = proof.position_in_bundle,
+        leaf_word = lang.t(Text::LogLeafHash),
+        leaf = esc(&proof.leaf_hash),
+        root_word = lang.t(Text::LogRoot),
+        root = esc(&checkpoint.root),
+        root64 = esc(&checkpoint.root_base64),
+        log_word = lang.t(Text::LogName),
+        origin = esc(&checkpoint.origin),
+        proof_word = lang.t(Text::LogProof),
+    );
+    for hash in &proof.inclusion_proof {
+        let _ = write!(out, "<li><code class=\"hash\">{}</code></li>", esc(hash));
+    }
+    let _ = write!(
+        out,
+        "</ol><h3>{}</h3><ol><li>{}</li><li>{}</li><li>{}</li><li>{}</li></ol></section>",
+        lang.t(Text::LogHowTitle),
+        lang.t(Text::LogHowEntry),
+        lang.t(Text::LogHowLeaf),
+        lang.t(Text::LogHowProof),
+        lang.t(Text::LogHowSignature),
+    );
+    out
 }
 
 /// The page that explains the method and how to verify.
@@ -917,7 +1232,32 @@ pub fn method_page(snapshot: &Snapshot, lang: Lang, here: &Here) -> String {
         Lang::Es => METHOD_ES,
         Lang::En => METHOD_EN,
     };
-    layout(Some(snapshot), lang, lang.t(Text::NavMethod), here, body)
+    let (api, data) = if here.is_static() {
+        ("api/v1/", "data/")
+    } else {
+        ("/api/v1/", "/api/v1/")
+    };
+    let body = body
+        .replace("{openapi}", &esc(&here.resource("/api/v1/openapi.json")))
+        .replace("{api}", api)
+        .replace("{data}", data)
+        .replace("{checkpoint}", &esc(&here.resource("/log/checkpoint")))
+        .replace(
+            "{privacy}",
+            lang.t(if here.is_static() {
+                Text::PrivacyStatic
+            } else {
+                Text::PrivacyServer
+            }),
+        );
+    layout(
+        Some(snapshot),
+        lang,
+        lang.t(Text::NavMethod),
+        here,
+        &body,
+        false,
+    )
 }
 
 /// An error page.
@@ -940,7 +1280,7 @@ pub fn error_page(
     if !lookup_form_again {
         let _ = write!(body, "<p><a href=\"/\">{}</a></p>", lang.t(Text::BackHome));
     }
-    layout(snapshot, lang, title, &Here::new("/", None), &body)
+    layout(snapshot, lang, title, &Here::new("/", None), &body, false)
 }
 
 const METHOD_ES: &str = "<h1>Método y verificación</h1>\
@@ -959,9 +1299,11 @@ const METHOD_ES: &str = "<h1>Método y verificación</h1>\
 <ol><li>Busca tu mesa con tu cédula y abre su acta.</li>\
 <li>Compara los números con el acta que viste o fotografiaste en tu centro.</li>\
 <li>Descarga el escaneo original y calcula su SHA-256 (<code>sha256sum ARCHIVO</code>); debe coincidir con la huella publicada.</li>\
-<li>Descarga los datos en JSON desde <code>/api/v1/</code> (descritos en <a href=\"/api/v1/openapi.json\">openapi.json</a>) y suma tú mismo.</li></ol>\
+<li>Descarga los datos en JSON desde <code>{api}</code> (descritos en <a href=\"{openapi}\">openapi.json</a>) y suma tú mismo.</li></ol>\
+<h2>Cómo comprobar una copia entera</h2>\
+<p>Cada copia de acta es una entrada de un registro público de solo añadir (un árbol de Merkle, RFC 6962), y su estado se firma: el <a href=\"{checkpoint}\">punto de control</a> dice cuántas entradas tiene el registro y su raíz. Cualquiera puede copiar este sitio y alojarlo donde quiera; para comprobar que una copia está completa y sin cambios, consigue la clave pública del registro por otra vía (la web de los organizadores, la prensa) y ejecuta <code>veedor verify URL-DE-LA-COPIA --key CLAVE</code>: comprueba la firma, cada entrada, cada fila de los datos en <code>{data}</code>, cada total y cada escaneo. La página de cada acta muestra su prueba de inclusión.</p>\
 <h2>Privacidad</h2>\
-<p>El registro electoral guarda solo números de cédula y mesas, sin nombres. Las búsquedas no se registran, y un límite por conexión impide copiar el registro entero.</p>";
+<p>El registro electoral guarda solo números de cédula y mesas, sin nombres. {privacy}</p>";
 
 const METHOD_EN: &str = "<h1>Method and verification</h1>\
 <h2>Where the numbers come from</h2>\
@@ -979,6 +1321,8 @@ const METHOD_EN: &str = "<h1>Method and verification</h1>\
 <ol><li>Find your table with your ID number and open its acta.</li>\
 <li>Compare the numbers with the acta you saw or photographed at your centre.</li>\
 <li>Download the original scan and compute its SHA-256 (<code>sha256sum FILE</code>); it must equal the published fingerprint.</li>\
-<li>Download the data as JSON from <code>/api/v1/</code> (described in <a href=\"/api/v1/openapi.json\">openapi.json</a>) and add it up yourself.</li></ol>\
+<li>Download the data as JSON from <code>{api}</code> (described in <a href=\"{openapi}\">openapi.json</a>) and add it up yourself.</li></ol>\
+<h2>How to check a whole copy</h2>\
+<p>Every acta copy is an entry of a public append-only log (a Merkle tree, RFC 6962), and its state is signed: the <a href=\"{checkpoint}\">checkpoint</a> says how many entries the log holds and its root. Anyone may copy this site and host it anywhere; to check that a copy is complete and unaltered, get the log's public key by another way (the organisers' own site, the press) and run <code>veedor verify URL-OF-THE-COPY --key KEY</code>: it checks the signature, every entry, every row of the data in <code>{data}</code>, every total and every scan. Each acta's page shows its inclusion proof.</p>\
 <h2>Privacy</h2>\
-<p>The voter registry holds only ID numbers and tables, no names. Searches are not logged, and a limit per connection stops anyone from copying the whole registry.</p>";
+<p>The voter registry holds only ID numbers and tables, no names. {privacy}</p>";

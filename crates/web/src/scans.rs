@@ -67,7 +67,10 @@ pub fn downscale(bytes: &[u8]) -> Result<Vec<u8>, DownscaleError> {
         )
         .unwrap_or(1)
         .max(1);
-        image.resize(SMALL_WIDTH, height, image::imageops::FilterType::Triangle)
+        // `thumbnail` averages the source pixels that fall in each target pixel: as good as a
+        // filter for a downscale of 2x to 4x, and several times faster than `resize`, which
+        // matters when `export site` makes a small copy of every scan.
+        image.thumbnail(SMALL_WIDTH, height)
     } else {
         image
     };
@@ -144,5 +147,20 @@ mod tests {
         let decoded = image::load_from_memory(&small).unwrap();
         assert_eq!((decoded.width(), decoded.height()), (SMALL_WIDTH, 450));
         assert!(downscale(b"%PDF-1.4 not an image").is_err());
+    }
+
+    #[test]
+    fn a_tiff_scan_gets_a_small_copy_too() {
+        let image = image::GrayImage::from_fn(1800, 2400, |x, y| {
+            image::Luma([u8::try_from((x + y) % 256).unwrap()])
+        });
+        let mut tiff = Vec::new();
+        image
+            .write_to(&mut Cursor::new(&mut tiff), ImageFormat::Tiff)
+            .unwrap();
+        assert_eq!(media_type(&tiff), "image/tiff");
+        let small = downscale(&tiff).unwrap();
+        let decoded = image::load_from_memory(&small).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (SMALL_WIDTH, 1200));
     }
 }

@@ -11,10 +11,12 @@ use veedor_core::{
     ActaCopy, Registry, Results, Sha256, SourceKind, TableId, TableKey, TableState, Timestamp,
     VoterId,
 };
+use veedor_ledger::VerifierKey;
 use veedor_store::{BlobStore, Store, StoreError};
 
 use crate::api::{self, ElectionRef, LOOKUP_SCHEMA, TableView};
 use crate::i18n::Lang;
+use crate::log::PublishedLog;
 
 /// The data of one moment, and what is derived from it once rather than per request.
 #[derive(Debug)]
@@ -35,6 +37,9 @@ pub struct Snapshot {
     lookup_prefix: [String; 2],
     /// When it was loaded.
     pub loaded_at: Timestamp,
+    /// The transparency log as published: the latest checkpoint and its tree. `None` when the
+    /// server was given no key or no checkpoint was signed yet.
+    pub log: Option<PublishedLog>,
 }
 
 impl Snapshot {
@@ -87,7 +92,15 @@ impl Snapshot {
             table_json,
             lookup_prefix,
             loaded_at: Timestamp::now(),
+            log: None,
         }
+    }
+
+    /// The same snapshot, publishing `log`.
+    #[must_use]
+    pub fn with_log(mut self, log: Option<PublishedLog>) -> Self {
+        self.log = log;
+        self
     }
 
     /// Whether a registry was imported.
@@ -159,6 +172,7 @@ impl Snapshot {
 pub struct DataSource {
     store: Mutex<Box<dyn Store>>,
     blobs: Arc<dyn BlobStore>,
+    log_key: Option<VerifierKey>,
 }
 
 impl std::fmt::Debug for DataSource {
@@ -174,7 +188,24 @@ impl DataSource {
         Self {
             store: Mutex::new(store),
             blobs,
+            log_key: None,
         }
+    }
+
+    /// Publishes the transparency log too: its latest checkpoint, verified with `key` (the
+    /// public key: the server never holds the private one), and its tiles.
+    #[must_use]
+    pub fn with_log_key(mut self, key: Option<VerifierKey>) -> Self {
+        self.log_key = key;
+        self
+    }
+
+    /// The log's entries `start..end`, for an entry bundle. Blocking.
+    pub fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.store
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .log_entries(start, end)
     }
 
     /// The blob store.
@@ -204,9 +235,21 @@ impl DataSource {
             }
             _ => Arc::new(store.load_registry()?),
         };
+        let log = match &self.log_key {
+            None => None,
+            Some(key) => match PublishedLog::load(&**store, key) {
+                Ok(log) => log,
+                Err(error) => {
+                    // The site stays up; the log is not served until a checkpoint verifies.
+                    tracing::error!(%error, "the transparency log is not published");
+                    None
+                }
+            },
+        };
         drop(store);
         let results = Results::compute(dataset);
-        let snapshot = Snapshot::build(results, registry, registry_source, self.blobs.as_ref());
+        let snapshot =
+            Snapshot::build(results, registry, registry_source, self.blobs.as_ref()).with_log(log);
         tracing::info!(
             copies = snapshot.results.dataset.copies.len(),
             voters = snapshot.registry.len(),

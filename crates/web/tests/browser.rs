@@ -5,111 +5,14 @@
 //!
 //! These tests fail, never skip, when Chromium is missing: the CI must run them.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
+use fantoccini::Locator;
 use veedor_web::{ServeOptions, serve};
 
+use crate::support::chromium::{browser, screenshot, start_driver, text_of};
 use crate::support::{SCANNED_TABLE, fixture, voter_of};
-
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-/// Where screenshots go.
-pub fn artifacts() -> PathBuf {
-    let folder = std::env::var_os("VEEDOR_TEST_ARTIFACTS").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts/web"),
-        PathBuf::from,
-    );
-    std::fs::create_dir_all(&folder).unwrap();
-    folder
-}
-
-/// chromedriver, stopped when dropped.
-struct Driver {
-    child: Child,
-    port: u16,
-    _profile: tempfile::TempDir,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_driver() -> Driver {
-    for (path, package) in [(CHROMEDRIVER, "chromium-driver"), (CHROMIUM, "chromium")] {
-        assert!(
-            Path::new(path).exists(),
-            "{path} is missing: the browser tests need Debian's chromium and chromium-driver \
-             (apt-get install -y {package}; .ci/run installs them)"
-        );
-    }
-    let port = free_port();
-    let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|error| panic!("cannot start {CHROMEDRIVER}: {error}"));
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "chromedriver did not listen on port {port} within 20 s"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Driver {
-        child,
-        port,
-        _profile: tempfile::tempdir().unwrap(),
-    }
-}
-
-async fn browser(driver: &Driver, width: u32, height: u32) -> Client {
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".to_owned(),
-        json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--hide-scrollbars",
-                format!("--user-data-dir={}", driver._profile.path().display()),
-                format!("--window-size={width},{height}"),
-            ],
-        }),
-    );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .unwrap_or_else(|error| {
-            panic!("cannot start headless Chromium through chromedriver: {error}")
-        })
-}
-
-async fn screenshot(client: &Client, name: &str) {
-    let png = client.screenshot().await.unwrap();
-    assert!(png.starts_with(b"\x89PNG"), "{name}: not a PNG");
-    std::fs::write(artifacts().join(format!("{name}.png")), png).unwrap();
-}
 
 async fn start_server(
     fixture: &crate::support::Fixture,
@@ -125,21 +28,6 @@ async fn start_server(
         let _ = stopped.await;
     }));
     (address, stop)
-}
-
-async fn text_of(client: &Client, css: &str) -> String {
-    let found = client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await;
-    match found {
-        Ok(element) => element.text().await.unwrap(),
-        Err(error) => {
-            let url = client.current_url().await.ok();
-            panic!("no `{css}` on {url:?}: {error}")
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,6 +7,8 @@ mod browser;
 #[cfg(test)]
 mod handlers;
 #[cfg(test)]
+mod log;
+#[cfg(test)]
 mod socket;
 #[cfg(test)]
 mod support;

@@ -2,6 +2,8 @@
 //! small registry, and one scanned acta (a PNG in the blob store, with a QR copy pointing to it),
 //! as the scan ingestion will store them.
 
+pub mod chromium;
+
 use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};

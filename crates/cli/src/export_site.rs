@@ -1,0 +1,237 @@
+//! `veedor export site DIR`: the public site as static files that any web server, object store
+//! or folder can host, under any path, and that `veedor verify` checks like an `export data`
+//! folder. Layout (documented in `docs/mirror.md`):
+//!
+//! ```text
+//! index.html                             the home page (Spanish), a copy of es/index.html
+//! es/, en/                               every page per language: index.html, method.html,
+//!                                        lookup.html, area/<level>/<code>.html,
+//!                                        table/<id>.html, acta/<copy>.html
+//! api/v1/...json                         the JSON twins (area, table, acta), the tally of each
+//!                                        level, openapi.json
+//! static/style.css, static/lookup.js     the stylesheet and the lookup script
+//! lookup/<xx>/<yy>.bin                   the registry's shards, keyed by a salted SHA-256
+//! scans/small/<sha256>.jpg               small copies of the scans, for phones
+//! data/, scans/<sha256>, log/            everything `veedor export data` writes
+//! ```
+//!
+//! The pages are rendered by `veedor_web::site`; this file reads the store and writes the files,
+//! in parallel. Deterministic: the same store exports the same bytes.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context as _, bail};
+use rayon::prelude::*;
+use veedor_core::{Registry, Sha256};
+use veedor_store::{BlobStore, Store};
+use veedor_web::log::PublishedLog;
+use veedor_web::pages::StaticLookup;
+use veedor_web::site::{self, LOOKUP_RECORD, Site};
+
+use crate::context::Context;
+use crate::exit;
+use crate::export::{self, Mirror};
+
+/// What `export site` does besides the pages.
+pub struct SiteOptions {
+    /// Publish the registry's lookup shards.
+    pub lookup: bool,
+}
+
+/// Times of each phase, for the summary.
+struct Phases {
+    started: Instant,
+    last: Instant,
+    done: Vec<(&'static str, f64)>,
+}
+
+impl Phases {
+    fn new() -> Self {
+        let now = Instant::now();
+        Self {
+            started: now,
+            last: now,
+            done: Vec::new(),
+        }
+    }
+
+    fn end(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.done
+            .push((name, now.duration_since(self.last).as_secs_f64()));
+        self.last = now;
+    }
+
+    fn summary(&self) -> String {
+        let parts: Vec<String> = self
+            .done
+            .iter()
+            .map(|(name, seconds)| format!("{name} {seconds:.1} s"))
+            .collect();
+        format!(
+            "{:.1} s ({})",
+            self.started.elapsed().as_secs_f64(),
+            parts.join(", ")
+        )
+    }
+}
+
+/// `veedor export site DIR`.
+pub fn site(context: &Context, dir: &Path, options: &SiteOptions) -> anyhow::Result<u8> {
+    let mut phases = Phases::new();
+    let mut store = context.open()?;
+    let snapshot = export::snapshot(&mut store)?;
+    let blobs = store.blobs();
+    phases.end("loading");
+
+    // Everything `export data` writes: `veedor verify` checks the site as it checks those.
+    let mut mirror = Mirror::new(dir)?;
+    export::write_data(&mut mirror, &snapshot)?;
+    let scans = export::write_scans(&mut mirror, &blobs, &snapshot.results)?;
+    export::write_log(&mut mirror, &store, &snapshot)?;
+    phases.end("data and log");
+
+    let small = write_small_copies(&mirror, &blobs, &export::scan_hashes(&snapshot.results))?;
+    phases.end("small scans");
+
+    let export::Snapshot {
+        results,
+        checkpoint,
+        key,
+        ..
+    } = snapshot;
+    let log = PublishedLog::load(&store, &key)?
+        .context("the log has no checkpoint: import or ingest something first")?;
+    if log.checkpoint != checkpoint {
+        bail!("the store changed during the export: run it again");
+    }
+    let registry_source = store.registry_info()?.map(|info| info.source.sha256);
+    let registry = if options.lookup && registry_source.is_some() {
+        store.load_registry()?
+    } else {
+        Registry::empty()
+    };
+    let signed_at = log.signed_at;
+    let mut web = veedor_web::Snapshot::build(results, Arc::new(registry), registry_source, &blobs)
+        .with_log(Some(log));
+    // The pages say when the data was signed, not when they were written: the same store
+    // exports the same bytes.
+    web.loaded_at = signed_at;
+    phases.end("snapshot");
+
+    let lookup = if options.lookup && registry_source.is_some() {
+        Some(write_lookup(&mirror, &web)?)
+    } else {
+        None
+    };
+    let voters = web.registry.len();
+    drop(store);
+    phases.end("lookup shards");
+
+    let site = Site::new(&web, lookup.clone(), &small);
+    let parts = site.parts();
+    parts
+        .par_iter()
+        .try_for_each(|part| -> anyhow::Result<()> {
+            for (path, bytes) in site.render(*part)? {
+                mirror.put(&path, &bytes)?;
+            }
+            Ok(())
+        })?;
+    phases.end("pages");
+
+    println!(
+        "{}: {} files ({} written, {} unchanged, {} bytes) in {}",
+        dir.display(),
+        mirror.files(),
+        mirror.written(),
+        mirror.unchanged(),
+        mirror.bytes(),
+        phases.summary(),
+    );
+    println!(
+        "{} pieces of the site (pages in Spanish and English with their JSON twins), {} acta copies, {} scans ({} small copies), log of {} entries, {}.",
+        parts.len(),
+        web.results.dataset.copies.len(),
+        scans,
+        small.len(),
+        checkpoint.size,
+        match &lookup {
+            Some(lookup) => format!(
+                "voter lookup for {voters} voters in {} shards",
+                1u64 << lookup.shard_bits
+            ),
+            None => "no voter lookup".to_owned(),
+        }
+    );
+    println!("Host the folder as it is, under any path; open index.html.");
+    println!(
+        "Check it with: veedor verify {} --key '{key}'",
+        dir.display()
+    );
+    Ok(exit::OK)
+}
+
+/// Writes a small JPEG of every scan that decodes, in parallel; returns which scans have one.
+fn write_small_copies(
+    mirror: &Mirror,
+    blobs: &dyn BlobStore,
+    hashes: &std::collections::BTreeSet<Sha256>,
+) -> anyhow::Result<HashSet<Sha256>> {
+    let hashes: Vec<Sha256> = hashes.iter().copied().collect();
+    let made = hashes
+        .par_iter()
+        .map(|hash| -> anyhow::Result<Option<Sha256>> {
+            let bytes = blobs
+                .get(hash)?
+                .with_context(|| format!("scan {hash} is missing from the blob store"))?;
+            match veedor_web::scans::downscale(&bytes) {
+                Ok(small) => {
+                    mirror.put(&site::small_copy_path(&hash.to_hex()), &small)?;
+                    Ok(Some(*hash))
+                }
+                // A PDF, or a format the image crate does not read: its page links the
+                // original only.
+                Err(error) => {
+                    tracing::warn!(%error, scan = %hash, "no small copy");
+                    Ok(None)
+                }
+            }
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(made.into_iter().flatten().collect())
+}
+
+/// Writes the registry's lookup shards: every voter's record (hash prefix and table), sorted,
+/// cut by the hash's first bits.
+fn write_lookup(mirror: &Mirror, web: &veedor_web::Snapshot) -> anyhow::Result<StaticLookup> {
+    let results = &web.results;
+    if let Some((id, _)) = results.tables().find(|(id, _)| id.centre.get() >> 48 != 0) {
+        bail!(
+            "centre code {} is too large for the lookup's records: export with --no-lookup",
+            id.centre.get()
+        );
+    }
+    let registry = &web.registry;
+    let salt = site::lookup_salt(results.election());
+    let bits = site::shard_bits(registry.len());
+    let mut records: Vec<[u8; LOOKUP_RECORD]> = (0..registry.len())
+        .into_par_iter()
+        .filter_map(|index| {
+            let (voter, key) = registry.voter_at(index)?;
+            let (table, _) = results.table_by_key(key)?;
+            site::lookup_record(&salt, voter, table).ok()
+        })
+        .collect();
+    records.par_sort_unstable();
+    site::shards(&records, bits)
+        .par_bridge()
+        .try_for_each(|(path, bytes)| mirror.put(&path, &bytes))?;
+    Ok(StaticLookup {
+        salt,
+        shard_bits: bits,
+    })
+}
