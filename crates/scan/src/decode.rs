@@ -313,26 +313,36 @@ fn attempt_inner<B: Binarizer>(
 /// module edges a QR reader needs). Columns or rows left over at the right and bottom edges
 /// are dropped.
 fn shrink(grey: &GrayImage, factor: u32) -> GrayImage {
-    let factor = factor.max(1);
+    let factor = factor.clamp(1, 15);
     let (width, height) = (grey.width() / factor, grey.height() / factor);
     if width == 0 || height == 0 {
         return grey.clone();
     }
     let (source_width, step) = (grey.width() as usize, factor as usize);
-    let (output_width, area) = (width as usize, factor * factor);
-    let mut sums = vec![0u32; output_width];
+    let output_width = width as usize;
+    let area = u32::from(u16::try_from(factor * factor).unwrap_or(u16::MAX));
+    // Column sums of `factor` rows, then sums of `factor` columns. Sums fit 16 bits up to a
+    // factor of 15 (255 * 15 * 15 < 65,536); wrapping adds so the loops vectorise.
+    let mut column_sums = vec![0u16; source_width];
     let mut output = Vec::with_capacity(output_width * height as usize);
     for block_row in grey.as_raw().chunks_exact(source_width * step) {
-        sums.fill(0);
+        column_sums.fill(0);
         for row in block_row.chunks_exact(source_width) {
-            for (sum, block) in sums.iter_mut().zip(row.chunks_exact(step)) {
-                *sum += block.iter().map(|value| u32::from(*value)).sum::<u32>();
+            for (sum, value) in column_sums.iter_mut().zip(row) {
+                *sum = sum.wrapping_add(u16::from(*value));
             }
         }
-        output.extend(
-            sums.iter()
-                .map(|sum| u8::try_from((sum + area / 2) / area).unwrap_or(u8::MAX)),
-        );
+        if step == 2 {
+            output.extend(column_sums.chunks_exact(2).map(|pair| {
+                let total = u32::from(pair[0]) + u32::from(pair[1]);
+                u8::try_from((total + 2) >> 2).unwrap_or(u8::MAX)
+            }));
+        } else {
+            output.extend(column_sums.chunks_exact(step).map(|block| {
+                let total: u32 = block.iter().map(|sum| u32::from(*sum)).sum();
+                u8::try_from((total + area / 2) / area).unwrap_or(u8::MAX)
+            }));
+        }
     }
     GrayImage::from_raw(width, height, output).unwrap_or_else(|| grey.clone())
 }
@@ -518,4 +528,40 @@ fn grid_index(value: f32) -> usize {
 )]
 fn to_byte(value: f32) -> u8 {
     value.clamp(0.0, 255.0) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shrink_averages_blocks() {
+        let grey = GrayImage::from_raw(5, 4, (0..20u8).map(|value| value * 10).collect()).unwrap();
+        assert_eq!(shrink(&grey, 2).as_raw(), &[30, 50, 130, 150]);
+        assert_eq!(shrink(&grey, 3).as_raw(), &[60]);
+        assert_eq!(shrink(&grey, 1).as_raw(), grey.as_raw());
+    }
+
+    #[test]
+    fn grey_is_image_luma_within_one_level() {
+        let pixels: Vec<u8> = (0..3 * 64 * 64)
+            .map(|index| ((index * 37) % 256) as u8)
+            .collect();
+        let colour = DynamicImage::ImageRgb8(image::RgbImage::from_raw(64, 64, pixels).unwrap());
+        let ours = to_grey(&colour);
+        let theirs = colour.to_luma8();
+        for (a, b) in ours.as_raw().iter().zip(theirs.as_raw()) {
+            assert!(a.abs_diff(*b) <= 1, "{a} against {b}");
+        }
+    }
+
+    #[test]
+    fn reduction_brings_pages_to_100_to_200_dpi() {
+        let check = |dpi: u32, factor: u32| assert_eq!(reduction(dpi * 11), factor, "{dpi} dpi");
+        check(100, 1);
+        check(150, 1);
+        check(200, 2);
+        check(300, 3);
+        check(600, 6);
+    }
 }
