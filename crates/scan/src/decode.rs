@@ -188,7 +188,7 @@ impl<'a> Prepared<'a> {
 
 /// The whole factor that brings a page whose long side is `long_side` pixels to between about
 /// 100 and 200 dpi (a letter or A4 page's long side is about 11 inches).
-fn reduction(long_side: u32) -> u32 {
+pub(crate) fn reduction(long_side: u32) -> u32 {
     (long_side / 1_100).max(1)
 }
 
@@ -245,7 +245,7 @@ fn run(strategy: Strategy, prepared: &mut Prepared<'_>) -> Vec<String> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reading {
+pub(crate) enum Reading {
     /// The C++-port reader on the hybrid binarizer, no extra effort.
     Quick,
     /// Both readers, try-harder, hybrid then global-histogram binarizers.
@@ -266,7 +266,7 @@ fn hints(try_harder: bool) -> DecodeHints {
 }
 
 /// One decode of a grey image; `None` when no code was read.
-fn read(grey: &GrayImage, reading: Reading) -> Option<String> {
+pub(crate) fn read(grey: &GrayImage, reading: Reading) -> Option<String> {
     let (width, height) = grey.dimensions();
     if width < 21 || height < 21 {
         return None;
@@ -312,7 +312,7 @@ fn attempt_inner<B: Binarizer>(
 /// `factor` block (a box filter: much faster than a resampling filter, and it keeps the
 /// module edges a QR reader needs). Columns or rows left over at the right and bottom edges
 /// are dropped.
-fn shrink(grey: &GrayImage, factor: u32) -> GrayImage {
+pub(crate) fn shrink(grey: &GrayImage, factor: u32) -> GrayImage {
     let factor = factor.clamp(1, 15);
     let (width, height) = (grey.width() / factor, grey.height() / factor);
     if width == 0 || height == 0 {
@@ -544,8 +544,8 @@ mod tests {
 
     #[test]
     fn grey_is_image_luma_within_one_level() {
-        let pixels: Vec<u8> = (0..3 * 64 * 64)
-            .map(|index| ((index * 37) % 256) as u8)
+        let pixels: Vec<u8> = (0..3 * 64 * 64u32)
+            .map(|index| u8::try_from((index * 37) % 256).unwrap())
             .collect();
         let colour = DynamicImage::ImageRgb8(image::RgbImage::from_raw(64, 64, pixels).unwrap());
         let ours = to_grey(&colour);

@@ -54,6 +54,8 @@ mod error;
 mod limits;
 mod pdf_image;
 mod read;
+#[cfg(test)]
+mod timing;
 
 pub use decode::{PageResult, Strategy, decode_image, decode_page, decode_with};
 pub use error::ScanError;
