@@ -3,6 +3,7 @@
 #
 #   bench/ingest.sh [OUT]            # default OUT: bench/out/ingest
 #   SKIP_RENDER=1 bench/ingest.sh    # ingest the sheets rendered before into a fresh data folder
+#   BUILD=0 VEEDOR=/path/to/veedor   # another binary, no build; VEEDOR_LOG=veedor=debug for the phases
 #
 # Renders 1,200 acta sheets weighted as election night would bring them (mostly flatbed
 # scans at 150-300 dpi, some turned, skewed, folded or stamped, some phone photos), each
@@ -15,7 +16,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="${1:-$ROOT/bench/out/ingest}"
-VEEDOR="$ROOT/target/release/veedor"
+VEEDOR="${VEEDOR:-$ROOT/target/release/veedor}"
 RESULTS="$ROOT/data/ve2024/RESULTADOS_2024_CSV_V1.csv"
 [ -f "$ROOT/../shared/data/ve2024/RESULTADOS_2024_CSV_V1.csv" ] &&
   RESULTS="$ROOT/../shared/data/ve2024/RESULTADOS_2024_CSV_V1.csv"
