@@ -7,9 +7,12 @@
 //!   line per file: file, 1 if the payload read equals the manifest's (else 0), milliseconds
 //!   (file decoding included), and the strategy used. DECODER: `ladder` (veedor-scan), `rxing`
 //!   (rxing's first try only: the grey page, hybrid binarizer, no try-harder), `rqrr`, or one
-//!   strategy by name (`fast`, `full`, `dropout`, `corners`, `flattened`).
+//!   strategy by name (`reduced`, `fast`, `full`, `ink`, `dropout`, `corners`, `flattened`); `ladder` runs the whole
+//!   of `scan`, as `veedor ingest` does.
 //! - `parallel DIR`: the ladder over all files with rayon; prints files per second.
 //! - `nocode`: the time the whole ladder takes on a page whose code is painted over.
+//! - `stages DIR`: where the milliseconds of a page go (decoding, grey conversion, first rungs),
+//!   medians per condition.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -17,7 +20,7 @@ use std::time::Instant;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use veedor_scan::{Limits, Strategy, decode_with, read_pages};
+use veedor_scan::{Limits, Strategy, decode_with, read_pages, scan};
 use veedor_sim::sheet::{
     Condition, FileFormat, Sheet, Ve2024Place, encode, render, ve2024_payload,
 };
@@ -133,6 +136,7 @@ fn manifest(folder: &Path) -> Result<Vec<(PathBuf, String)>, Box<dyn std::error:
 fn strategies(decoder: &str) -> Option<Vec<Strategy>> {
     Some(match decoder {
         "ladder" => Strategy::LADDER.to_vec(),
+        "reduced" => vec![Strategy::Reduced],
         "fast" => vec![Strategy::Fast],
         "full" => vec![Strategy::FullTryHarder],
         "dropout" => vec![Strategy::ColourDropout],
@@ -145,6 +149,20 @@ fn strategies(decoder: &str) -> Option<Vec<Strategy>> {
 
 /// One file with one decoder: (payloads, strategy name).
 fn decode_file(bytes: &[u8], decoder: &str) -> (Vec<String>, String) {
+    if decoder == "ladder" {
+        // What `veedor ingest` runs: the whole of `scan`, file reading included.
+        let Ok(outcome) = scan(bytes, &Limits::default()) else {
+            return (Vec::new(), "unreadable".to_owned());
+        };
+        let Some(page) = outcome.pages.into_iter().next() else {
+            return (Vec::new(), "no page".to_owned());
+        };
+        let strategy = page
+            .result
+            .strategy
+            .map_or("-".to_owned(), |strategy| format!("{strategy:?}"));
+        return (page.result.payloads, strategy);
+    }
     let Ok(pages) = read_pages(bytes, &Limits::default()) else {
         return (Vec::new(), "unreadable".to_owned());
     };
@@ -197,6 +215,82 @@ fn rqrr_decode(image: &image::DynamicImage) -> Vec<String> {
         .collect()
 }
 
+/// Where the milliseconds of a page go: each stage timed alone on every file of the manifest,
+/// medians printed per condition. `read`: the ordinary decode to colour or grey (image's
+/// zune-jpeg); `grey`: zune-jpeg straight to grey; `to_luma8`: image's grey conversion of the
+/// colour page; then the first two rungs alone on the grey page, and the whole of `scan`.
+fn stages(folder: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    use std::collections::BTreeMap;
+    let columns = ["read", "grey", "to_luma8", "Reduced", "Fast", "scan"];
+    let mut by_condition: BTreeMap<String, Vec<([f64; 6], bool, bool)>> = BTreeMap::new();
+    let text = std::fs::read_to_string(folder.join("manifest.tsv"))?;
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [file, condition, _payload] = fields[..] else {
+            continue;
+        };
+        let bytes = std::fs::read(folder.join(file))?;
+        let time = |work: &mut dyn FnMut()| {
+            let start = Instant::now();
+            work();
+            start.elapsed().as_secs_f64() * 1000.0
+        };
+        let mut pages = Vec::new();
+        let read = time(&mut || pages = read_pages(&bytes, &Limits::default()).unwrap_or_default());
+        let Some(page) = pages.first() else {
+            continue;
+        };
+        let grey_decode = time(&mut || {
+            let options = zune_core::options::DecoderOptions::default()
+                .jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::Luma);
+            let mut decoder = zune_jpeg::JpegDecoder::new_with_options(&bytes[..], options);
+            std::hint::black_box(decoder.decode().ok());
+        });
+        let mut grey = image::GrayImage::new(1, 1);
+        let to_luma = time(&mut || grey = page.image.to_luma8());
+        let grey_page = image::DynamicImage::ImageLuma8(grey);
+        let (mut reduced_read, mut fast_read) = (false, false);
+        let reduced = time(&mut || {
+            reduced_read = !decode_with(&grey_page, &[Strategy::Reduced])
+                .payloads
+                .is_empty();
+        });
+        let fast = time(&mut || {
+            fast_read = !decode_with(&grey_page, &[Strategy::Fast])
+                .payloads
+                .is_empty();
+        });
+        let whole = time(&mut || std::mem::drop(scan(&bytes, &Limits::default())));
+        by_condition.entry(condition.to_owned()).or_default().push((
+            [read, grey_decode, to_luma, reduced, fast, whole],
+            reduced_read,
+            fast_read,
+        ));
+    }
+    println!(
+        "condition\tfiles\t{}\tread by Reduced\tread by Fast",
+        columns.join("\t")
+    );
+    for (condition, rows) in by_condition {
+        let median = |column: usize| {
+            let mut values: Vec<f64> = rows.iter().map(|row| row.0[column]).collect();
+            values.sort_by(f64::total_cmp);
+            values[values.len() / 2]
+        };
+        let medians: Vec<String> = (0..columns.len())
+            .map(|column| format!("{:.1}", median(column)))
+            .collect();
+        println!(
+            "{condition}\t{}\t{}\t{}\t{}",
+            rows.len(),
+            medians.join("\t"),
+            rows.iter().filter(|row| row.1).count(),
+            rows.iter().filter(|row| row.2).count()
+        );
+    }
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     match arguments.iter().map(String::as_str).collect::<Vec<_>>()[..] {
@@ -239,6 +333,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
             Ok(())
         }
+        ["stages", folder] => stages(Path::new(folder)),
         ["nocode"] => {
             // The cost of a page the ladder cannot read: a sheet with its code painted over.
             for dpi in [150, 200, 300] {
@@ -271,6 +366,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             Ok(())
         }
-        _ => Err("usage: scan_bench render DIR [N [CONDITIONS]] | decode DIR DECODER | parallel DIR | nocode".into()),
+        _ => Err("usage: scan_bench render DIR [N [CONDITIONS]] | decode DIR DECODER | parallel DIR | nocode | stages DIR".into()),
     }
 }

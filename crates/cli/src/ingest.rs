@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -55,6 +55,27 @@ struct Decoded {
     pages: Result<Vec<PageOutcome>, ScanError>,
 }
 
+/// Where a run's time goes, for `VEEDOR_LOG=veedor=debug` (how the ingest figures of
+/// bench/scan/RESULTS.md were profiled). Decoding phases are summed over threads.
+#[derive(Default)]
+struct Phases {
+    /// Reading files and hashing them.
+    read_ns: AtomicU64,
+    /// `veedor_scan::scan`: pages and QR codes.
+    scan_ns: AtomicU64,
+}
+
+impl Phases {
+    fn add(counter: &AtomicU64, since: Instant) {
+        let nanoseconds = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        counter.fetch_add(nanoseconds, Ordering::Relaxed);
+    }
+
+    fn seconds(counter: &AtomicU64) -> f64 {
+        Duration::from_nanos(counter.load(Ordering::Relaxed)).as_secs_f64()
+    }
+}
+
 /// One page: the acta read from it, or why a person must look at it.
 enum PageOutcome {
     Acta(veedor_core::ActaRecord),
@@ -68,10 +89,13 @@ fn decode(
     format: ActaFormat,
     limits: &Limits,
     stored: &HashSet<Sha256>,
+    phases: &Phases,
 ) -> Result<Decoded, (PathBuf, String)> {
+    let started = Instant::now();
     let bytes =
         fs::read(path).map_err(|error| (path.to_owned(), format!("cannot be read: {error}")))?;
     let sha256 = Sha256::from_bytes(veedor_scan::sha256(&bytes));
+    Phases::add(&phases.read_ns, started);
     if stored.contains(&sha256) {
         return Ok(Decoded {
             path: path.to_owned(),
@@ -81,6 +105,7 @@ fn decode(
             pages: Ok(Vec::new()),
         });
     }
+    let started = Instant::now();
     let pages = veedor_scan::scan(&bytes, limits).map(|outcome| {
         outcome
             .pages
@@ -88,6 +113,7 @@ fn decode(
             .map(|page| classify(&page.result.payloads, format))
             .collect()
     });
+    Phases::add(&phases.scan_ns, started);
     Ok(Decoded {
         path: path.to_owned(),
         bytes,
@@ -177,6 +203,9 @@ struct Writer<'a> {
     origin: Origin,
     summary: RunSummary,
     last_checkpoint: Instant,
+    /// Time spent writing and syncing blobs, then in the transactions.
+    blob_time: Duration,
+    transaction_time: Duration,
 }
 
 impl<'a> Writer<'a> {
@@ -193,6 +222,8 @@ impl<'a> Writer<'a> {
             },
             summary: RunSummary::default(),
             last_checkpoint: Instant::now(),
+            blob_time: Duration::ZERO,
+            transaction_time: Duration::ZERO,
         })
     }
 
@@ -212,7 +243,9 @@ impl<'a> Writer<'a> {
             }
         };
         // The scan on disk, synced, before any row names it.
+        let started = Instant::now();
         let stored = self.blobs.put(&decoded.bytes)?;
+        self.blob_time += started.elapsed();
         anyhow::ensure!(
             stored == decoded.sha256,
             "the blob store hashed {} differently",
@@ -250,7 +283,10 @@ impl<'a> Writer<'a> {
             &[],
         );
         batch.queue = queue;
-        if let Err(error) = import::apply_unsigned(self.store, &batch, &mut summary) {
+        let started = Instant::now();
+        let applied = import::apply_unsigned(self.store, &batch, &mut summary);
+        self.transaction_time += started.elapsed();
+        if let Err(error) = applied {
             // The tables learnt for this batch were not stored: forget them.
             self.known = KnownTables::load(self.store)?;
             return Err(error.context(format!("storing {}", decoded.path.display())));
@@ -375,16 +411,21 @@ pub fn run(context: &Context, paths: &[PathBuf], options: &Options) -> anyhow::R
     let limits = Limits::default();
     let stored = stored_scans(writer.store)?;
     let decode_stop = Arc::clone(&stop.flag);
+    let phases = Arc::new(Phases::default());
+    let decode_phases = Arc::clone(&phases);
     let decoder = std::thread::spawn(move || {
         files.par_iter().for_each_with(sender, |sender, path| {
             if decode_stop.load(Ordering::SeqCst) {
                 return;
             }
-            let _ = sender.send(decode(path, format, &limits, &stored));
+            let _ = sender.send(decode(path, format, &limits, &stored, &decode_phases));
         });
     });
     let mut failure = None;
+    let mut waiting = Duration::ZERO;
+    let mut waited = Instant::now();
     for decoded in receiver {
+        waiting += waited.elapsed();
         match decoded {
             Ok(decoded) => {
                 if let Err(error) = writer.store_file(decoded) {
@@ -403,9 +444,18 @@ pub fn run(context: &Context, paths: &[PathBuf], options: &Options) -> anyhow::R
             bar.set_message("stopping: finishing the file in hand");
             break;
         }
+        waited = Instant::now();
     }
     let _ = decoder.join();
     bar.finish_and_clear();
+    tracing::debug!(
+        read_and_hash_s = Phases::seconds(&phases.read_ns),
+        scan_s = Phases::seconds(&phases.scan_ns),
+        writer_blob_put_s = writer.blob_time.as_secs_f64(),
+        writer_transaction_s = writer.transaction_time.as_secs_f64(),
+        writer_waiting_s = waiting.as_secs_f64(),
+        "ingest phases (decoding ones summed over threads, wall clock)"
+    );
     writer.checkpoint()?;
     let summary = std::mem::take(&mut writer.summary);
     drop(writer);
@@ -524,9 +574,10 @@ pub fn watch(context: &Context, dir: &Path, options: &Options) -> anyhow::Result
         }
         // Decode what is ready on every core, then store it one file at a time.
         let stored = HashSet::new();
+        let phases = Phases::default();
         let decoded: Vec<_> = ready
             .par_iter()
-            .map(|(path, _, _)| decode(path, format, &limits, &stored))
+            .map(|(path, _, _)| decode(path, format, &limits, &stored, &phases))
             .collect();
         for ((path, size, modified), decoded) in ready.into_iter().zip(decoded) {
             match decoded {

@@ -4,19 +4,25 @@
 use std::collections::HashSet;
 
 use image::{DynamicImage, GrayImage};
-use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
+use rxing::common::GlobalHistogramBinarizer;
 use rxing::qrcode::QRCodeReader;
 use rxing::qrcode::cpp_port::QrReader;
 use rxing::{BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8Source, Reader};
 
 use crate::Page;
+use crate::binarize::LocalThreshold;
 
 /// One way of looking for the code; the ladder tries them in the order of [`Strategy::LADDER`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Strategy {
+    /// The grey page shrunk by a whole factor to about 100 to 200 dpi (a 200 or 300 dpi scan
+    /// is halved), one quick pass of the C++-port reader: a code of 3.5 cm still has three or
+    /// more pixels a module, and a quarter of the pixels cost a quarter of the time. Reads
+    /// nearly every page; pages already that small go straight to [`Strategy::Fast`].
+    Reduced,
     /// The grey page as it is (halved when over 3,600 pixels a side, e.g. a 600 dpi scan), one
-    /// quick pass of the C++-port reader. Reads nearly every page.
+    /// quick pass of the C++-port reader.
     Fast,
     /// The grey page at full resolution, searching every row (ZXing's "try harder").
     FullTryHarder,
@@ -36,7 +42,8 @@ pub enum Strategy {
 
 impl Strategy {
     /// The ladder, in order.
-    pub const LADDER: [Strategy; 6] = [
+    pub const LADDER: [Strategy; 7] = [
+        Strategy::Reduced,
         Strategy::Fast,
         Strategy::FullTryHarder,
         Strategy::InkThreshold,
@@ -72,11 +79,26 @@ pub fn decode_image(image: &DynamicImage) -> PageResult {
 
 /// Decodes with the given strategies only, in order (for measurements and tests).
 pub fn decode_with(image: &DynamicImage, strategies: &[Strategy]) -> PageResult {
-    let mut prepared = Prepared::new(image);
+    climb(&mut Prepared::new(Original::Image(image)), strategies)
+}
+
+/// Decodes a page known in grey first, the whole ladder; `colour` gives the page in colour
+/// when a strategy needs it (only [`Strategy::ColourDropout`], once the earlier ones failed).
+/// Returns the colour page too when it was loaded.
+pub(crate) fn decode_grey(
+    grey: &GrayImage,
+    colour: &dyn Fn() -> Option<DynamicImage>,
+) -> (PageResult, Option<DynamicImage>) {
+    let mut prepared = Prepared::new(Original::Grey { grey, colour });
+    let result = climb(&mut prepared, &Strategy::LADDER);
+    (result, prepared.colour.flatten())
+}
+
+fn climb(prepared: &mut Prepared<'_>, strategies: &[Strategy]) -> PageResult {
     let mut attempts = 0;
     for strategy in strategies {
         attempts += 1;
-        let payloads = run(*strategy, &mut prepared);
+        let payloads = run(*strategy, prepared);
         if !payloads.is_empty() {
             return PageResult {
                 payloads,
@@ -92,28 +114,55 @@ pub fn decode_with(image: &DynamicImage, strategies: &[Strategy]) -> PageResult 
     }
 }
 
+/// The page a ladder starts from.
+enum Original<'a> {
+    /// A decoded page, grey or colour.
+    Image(&'a DynamicImage),
+    /// A page decoded in grey, and how to get it in colour.
+    Grey {
+        grey: &'a GrayImage,
+        colour: &'a dyn Fn() -> Option<DynamicImage>,
+    },
+}
+
 /// Images derived from the page once and shared by the strategies.
 struct Prepared<'a> {
-    original: &'a DynamicImage,
+    original: Original<'a>,
     grey: Option<GrayImage>,
+    /// The grey page shrunk for [`Strategy::Reduced`]; `Some(None)` when it is small already.
+    reduced: Option<Option<GrayImage>>,
     flat: Option<GrayImage>,
+    /// The colour page of an [`Original::Grey`], once asked for.
+    colour: Option<Option<DynamicImage>>,
 }
 
 impl<'a> Prepared<'a> {
-    fn new(original: &'a DynamicImage) -> Prepared<'a> {
+    fn new(original: Original<'a>) -> Prepared<'a> {
         Prepared {
             original,
             grey: None,
+            reduced: None,
             flat: None,
+            colour: None,
         }
     }
 
     fn grey(&mut self) -> &GrayImage {
         // A grey page is used as it is; a colour one is converted once.
         match self.original {
-            DynamicImage::ImageLuma8(grey) => grey,
-            other => self.grey.get_or_insert_with(|| other.to_luma8()),
+            Original::Grey { grey, .. } | Original::Image(DynamicImage::ImageLuma8(grey)) => grey,
+            Original::Image(other) => self.grey.get_or_insert_with(|| to_grey(other)),
         }
+    }
+
+    fn reduced(&mut self) -> Option<&GrayImage> {
+        if self.reduced.is_none() {
+            let grey = self.grey();
+            let factor = reduction(grey.width().max(grey.height()));
+            let reduced = (factor > 1).then(|| shrink(grey, factor));
+            self.reduced = Some(reduced);
+        }
+        self.reduced.as_ref().and_then(Option::as_ref)
     }
 
     fn flat(&mut self) -> &GrayImage {
@@ -123,15 +172,37 @@ impl<'a> Prepared<'a> {
         }
         self.flat.get_or_insert_with(GrayImage::default)
     }
+
+    /// The page in colour, or `None` when it is grey.
+    fn colour(&mut self) -> Option<&DynamicImage> {
+        match self.original {
+            Original::Image(DynamicImage::ImageLuma8(_)) => None,
+            Original::Image(image) => Some(image),
+            Original::Grey { colour, .. } => self
+                .colour
+                .get_or_insert_with(|| colour().filter(|image| image.color().has_color()))
+                .as_ref(),
+        }
+    }
+}
+
+/// The whole factor that brings a page whose long side is `long_side` pixels to between about
+/// 100 and 200 dpi (a letter or A4 page's long side is about 11 inches).
+pub(crate) fn reduction(long_side: u32) -> u32 {
+    (long_side / 1_100).max(1)
 }
 
 fn run(strategy: Strategy, prepared: &mut Prepared<'_>) -> Vec<String> {
     match strategy {
+        Strategy::Reduced => match prepared.reduced() {
+            Some(reduced) => read(reduced, Reading::Quick).into_iter().collect(),
+            None => Vec::new(),
+        },
         Strategy::Fast => {
             // Up to 300 dpi the page is read as it is; larger pages are halved first.
             let grey = prepared.grey();
             if grey.width().max(grey.height()) > 3600 {
-                read(&halve(grey), Reading::Quick).into_iter().collect()
+                read(&shrink(grey, 2), Reading::Quick).into_iter().collect()
             } else {
                 read(grey, Reading::Quick).into_iter().collect()
             }
@@ -139,9 +210,9 @@ fn run(strategy: Strategy, prepared: &mut Prepared<'_>) -> Vec<String> {
         Strategy::FullTryHarder => read(prepared.grey(), Reading::Thorough)
             .into_iter()
             .collect(),
-        Strategy::ColourDropout => match prepared.original {
-            DynamicImage::ImageLuma8(_) => Vec::new(),
-            colour => read(&colour_dropout(colour), Reading::Thorough)
+        Strategy::ColourDropout => match prepared.colour() {
+            None => Vec::new(),
+            Some(colour) => read(&colour_dropout(colour), Reading::Thorough)
                 .into_iter()
                 .collect(),
         },
@@ -174,7 +245,7 @@ fn run(strategy: Strategy, prepared: &mut Prepared<'_>) -> Vec<String> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reading {
+pub(crate) enum Reading {
     /// The C++-port reader on the hybrid binarizer, no extra effort.
     Quick,
     /// Both readers, try-harder, hybrid then global-histogram binarizers.
@@ -195,7 +266,7 @@ fn hints(try_harder: bool) -> DecodeHints {
 }
 
 /// One decode of a grey image; `None` when no code was read.
-fn read(grey: &GrayImage, reading: Reading) -> Option<String> {
+pub(crate) fn read(grey: &GrayImage, reading: Reading) -> Option<String> {
     let (width, height) = grey.dimensions();
     if width < 21 || height < 21 {
         return None;
@@ -203,11 +274,11 @@ fn read(grey: &GrayImage, reading: Reading) -> Option<String> {
     // A view of the pixels, not a copy: a 300 dpi page is 8 MB.
     let source = || Luma8Source::new_with_slice(grey.as_raw(), width, height).ok();
     match reading {
-        Reading::Quick => attempt(HybridBinarizer::new(source()?), false, false),
-        Reading::Thorough => attempt(HybridBinarizer::new(source()?), true, true)
+        Reading::Quick => attempt(LocalThreshold::new(source()?), false, false),
+        Reading::Thorough => attempt(LocalThreshold::new(source()?), true, true)
             .or_else(|| attempt(GlobalHistogramBinarizer::new(source()?), true, true)),
         Reading::Binary => attempt(GlobalHistogramBinarizer::new(source()?), true, true),
-        Reading::Crop => attempt(HybridBinarizer::new(source()?), true, false),
+        Reading::Crop => attempt(LocalThreshold::new(source()?), true, false),
     }
 }
 
@@ -237,30 +308,79 @@ fn attempt_inner<B: Binarizer>(
     None
 }
 
-/// Half the size, each output pixel the mean of a 2 x 2 block (much faster than a filter).
-fn halve(grey: &GrayImage) -> GrayImage {
-    let (width, height) = (grey.width() / 2, grey.height() / 2);
-    GrayImage::from_fn(width.max(1), height.max(1), |x, y| {
-        let sum: u32 = [(0, 0), (1, 0), (0, 1), (1, 1)]
-            .iter()
-            .map(|(dx, dy)| {
-                u32::from(
-                    grey.get_pixel(
-                        (2 * x + dx).min(grey.width() - 1),
-                        (2 * y + dy).min(grey.height() - 1),
-                    )
-                    .0[0],
-                )
-            })
-            .sum();
-        image::Luma([u8::try_from(sum / 4).unwrap_or(u8::MAX)])
-    })
+/// The page `factor` times smaller each way, each output pixel the mean of a `factor` x
+/// `factor` block (a box filter: much faster than a resampling filter, and it keeps the
+/// module edges a QR reader needs). Columns or rows left over at the right and bottom edges
+/// are dropped.
+pub(crate) fn shrink(grey: &GrayImage, factor: u32) -> GrayImage {
+    let factor = factor.clamp(1, 15);
+    let (width, height) = (grey.width() / factor, grey.height() / factor);
+    if width == 0 || height == 0 {
+        return grey.clone();
+    }
+    let (source_width, step) = (grey.width() as usize, factor as usize);
+    let output_width = width as usize;
+    let area = u32::from(u16::try_from(factor * factor).unwrap_or(u16::MAX));
+    // Column sums of `factor` rows, then sums of `factor` columns. Sums fit 16 bits up to a
+    // factor of 15 (255 * 15 * 15 < 65,536); wrapping adds so the loops vectorise.
+    let mut column_sums = vec![0u16; source_width];
+    let mut output = Vec::with_capacity(output_width * height as usize);
+    for block_row in grey.as_raw().chunks_exact(source_width * step) {
+        column_sums.fill(0);
+        for row in block_row.chunks_exact(source_width) {
+            for (sum, value) in column_sums.iter_mut().zip(row) {
+                *sum = sum.wrapping_add(u16::from(*value));
+            }
+        }
+        if step == 2 {
+            output.extend(column_sums.chunks_exact(2).map(|pair| {
+                let total = u32::from(pair[0]) + u32::from(pair[1]);
+                u8::try_from((total + 2) >> 2).unwrap_or(u8::MAX)
+            }));
+        } else {
+            output.extend(column_sums.chunks_exact(step).map(|block| {
+                let total: u32 = block.iter().map(|sum| u32::from(*sum)).sum();
+                u8::try_from((total + area / 2) / area).unwrap_or(u8::MAX)
+            }));
+        }
+    }
+    GrayImage::from_raw(width, height, output).unwrap_or_else(|| grey.clone())
+}
+
+/// A colour page in grey, with the weights `image` uses (Rec. 709 luma) in 16-bit fixed
+/// point: `image`'s own conversion goes through floating point and a rounding call per pixel,
+/// which took as long as decoding the JPEG.
+pub(crate) fn to_grey(image: &DynamicImage) -> GrayImage {
+    let weighted = |red: u8, green: u8, blue: u8| {
+        let sum = 13_933 * u32::from(red) + 46_871 * u32::from(green) + 4_732 * u32::from(blue);
+        u8::try_from((sum + 32_768) >> 16).unwrap_or(u8::MAX)
+    };
+    match image {
+        DynamicImage::ImageLuma8(grey) => grey.clone(),
+        DynamicImage::ImageRgb8(rgb) => {
+            let pixels = rgb
+                .as_raw()
+                .chunks_exact(3)
+                .map(|pixel| weighted(pixel[0], pixel[1], pixel[2]))
+                .collect();
+            GrayImage::from_raw(rgb.width(), rgb.height(), pixels)
+                .unwrap_or_else(|| image.to_luma8())
+        }
+        other => other.to_luma8(),
+    }
 }
 
 /// Grey where coloured ink (saturated pixels) becomes paper white: black print stays, blue
 /// pens and purple stamps go, as a scanner's colour dropout does.
 fn colour_dropout(colour: &DynamicImage) -> GrayImage {
-    let rgb = colour.to_rgb8();
+    let converted;
+    let rgb = match colour {
+        DynamicImage::ImageRgb8(rgb) => rgb,
+        other => {
+            converted = other.to_rgb8();
+            &converted
+        }
+    };
     let mut grey = GrayImage::new(rgb.width(), rgb.height());
     for (output, pixel) in grey.pixels_mut().zip(rgb.pixels()) {
         let [red, green, blue] = pixel.0;
@@ -408,4 +528,40 @@ fn grid_index(value: f32) -> usize {
 )]
 fn to_byte(value: f32) -> u8 {
     value.clamp(0.0, 255.0) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shrink_averages_blocks() {
+        let grey = GrayImage::from_raw(5, 4, (0..20u8).map(|value| value * 10).collect()).unwrap();
+        assert_eq!(shrink(&grey, 2).as_raw(), &[30, 50, 130, 150]);
+        assert_eq!(shrink(&grey, 3).as_raw(), &[60]);
+        assert_eq!(shrink(&grey, 1).as_raw(), grey.as_raw());
+    }
+
+    #[test]
+    fn grey_is_image_luma_within_one_level() {
+        let pixels: Vec<u8> = (0..3 * 64 * 64u32)
+            .map(|index| u8::try_from((index * 37) % 256).unwrap())
+            .collect();
+        let colour = DynamicImage::ImageRgb8(image::RgbImage::from_raw(64, 64, pixels).unwrap());
+        let ours = to_grey(&colour);
+        let theirs = colour.to_luma8();
+        for (a, b) in ours.as_raw().iter().zip(theirs.as_raw()) {
+            assert!(a.abs_diff(*b) <= 1, "{a} against {b}");
+        }
+    }
+
+    #[test]
+    fn reduction_brings_pages_to_100_to_200_dpi() {
+        let check = |dpi: u32, factor: u32| assert_eq!(reduction(dpi * 11), factor, "{dpi} dpi");
+        check(100, 1);
+        check(150, 1);
+        check(200, 2);
+        check(300, 3);
+        check(600, 6);
+    }
 }

@@ -32,24 +32,30 @@
 //!
 //! # Decoding
 //! The QR decoder is rxing (a Rust port of ZXing, including its C++ port's QR reader), chosen by
-//! measurement (bench/scan/RESULTS.md). It runs as a ladder, cheapest first, stopping at the
-//! first strategy that reads a code: [`Strategy::LADDER`]. Nearly every page is read by the
-//! first rung (one pass of the C++-port reader over the grey page, about as fast as zxing-cpp);
-//! the later rungs (try-harder with two binarizers, a low "ink" threshold after flattening the
-//! light, colour dropout, enlarged corner crops, flattened light) only run on pages the first
-//! missed, so a page without a readable code costs the most (about a second at 300 dpi).
-//! Decoding is single-threaded and deterministic; callers spread pages over threads.
+//! measurement (bench/scan/RESULTS.md), with ZXing's hybrid binarizer reimplemented here for
+//! speed (same bits). It runs as a ladder, cheapest first, stopping at the first strategy that
+//! reads a code: [`Strategy::LADDER`]. Nearly every page is read by the first rung (one quick
+//! pass of the C++-port reader over the grey page shrunk to 100-200 dpi) or the second (the
+//! same at full resolution); the later rungs (try-harder with two binarizers, a low "ink"
+//! threshold after flattening the light, colour dropout, enlarged corner crops, flattened
+//! light) only run on pages the first ones missed, so a page without a readable code costs the
+//! most. [`scan`] decodes a JPEG straight to grey, and decodes its colour only for the colour
+//! dropout rung. Decoding is single-threaded and deterministic; callers spread pages over
+//! threads.
 //!
 //! Every QR code read is returned as text (rxing's character set detection; ve2024 payloads are
 //! ASCII). Nothing here knows the acta format: `veedor-formats` parses payloads.
 
 #![deny(missing_docs)]
 
+mod binarize;
 mod decode;
 mod error;
 mod limits;
 mod pdf_image;
 mod read;
+#[cfg(test)]
+mod timing;
 
 pub use decode::{PageResult, Strategy, decode_image, decode_page, decode_with};
 pub use error::ScanError;
@@ -70,7 +76,9 @@ pub struct ScanOutcome {
 /// One page and what was read on it.
 #[derive(Debug, Clone)]
 pub struct ScannedPage {
-    /// The page: number (1-based) and image.
+    /// The page: number (1-based) and image. The page of a JPEG file is kept as the ladder read
+    /// it, in grey, unless a strategy needed its colour (so a page that goes to a person is in
+    /// colour); [`read_pages`] gives every page as the file holds it.
     pub page: Page,
     /// The payloads read and how.
     pub result: PageResult,
@@ -82,6 +90,27 @@ pub struct ScannedPage {
 /// When the file cannot be read as pages at all (see [`ScanError`]). A page without a readable
 /// code is not an error.
 pub fn scan(bytes: &[u8], limits: &Limits) -> Result<ScanOutcome, ScanError> {
+    if sniff(bytes) == Some(Format::Jpeg)
+        && let Some((grey, colour)) = read::jpeg_grey(bytes, limits)
+    {
+        // The ladder reads the grey page; the colour one is decoded only if a strategy needs it.
+        let load_colour = || {
+            colour
+                .then(|| read::read_pages(bytes, limits).ok()?.into_iter().next())
+                .flatten()
+                .map(|page| page.image)
+        };
+        let (result, colour_page) = decode::decode_grey(&grey, &load_colour);
+        let image = colour_page.unwrap_or(image::DynamicImage::ImageLuma8(grey));
+        return Ok(ScanOutcome {
+            sha256: sha256(bytes),
+            format: Format::Jpeg,
+            pages: vec![ScannedPage {
+                page: Page { number: 1, image },
+                result,
+            }],
+        });
+    }
     let (format, pages) = read::read_format_and_pages(bytes, limits)?;
     Ok(ScanOutcome {
         sha256: sha256(bytes),

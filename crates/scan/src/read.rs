@@ -149,6 +149,53 @@ pub(crate) fn read_format_and_pages(
     Ok((format, pages))
 }
 
+/// A JPEG file's page decoded straight to grey, its EXIF orientation applied, and whether the
+/// file is in colour; `None` when anything is out of the ordinary (an error, a limit, CMYK),
+/// for the caller to read the file the ordinary way, which then says what is wrong.
+///
+/// Decoding to grey lets zune-jpeg skip the colour components' inverse DCT, upsampling and
+/// colour conversion, and skips a conversion to grey after it: about half the time of a
+/// colour page. `image`'s decoder (the same zune-jpeg) always decodes colour.
+pub(crate) fn jpeg_grey(bytes: &[u8], limits: &Limits) -> Option<(GrayImage, bool)> {
+    use zune_core::colorspace::ColorSpace;
+    if bytes.len() > limits.max_file_bytes || check_jpeg_complete(bytes).is_err() {
+        return None;
+    }
+    let max_side = usize::try_from(limits.max_side).unwrap_or(usize::MAX);
+    let options = zune_core::options::DecoderOptions::default()
+        .set_strict_mode(false)
+        .set_max_width(max_side)
+        .set_max_height(max_side)
+        .jpeg_set_out_colorspace(ColorSpace::Luma);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(bytes, options);
+    decoder.decode_headers().ok()?;
+    let (width, height) = decoder.dimensions()?;
+    let colour = match decoder.get_input_colorspace()? {
+        ColorSpace::Luma => false,
+        ColorSpace::YCbCr => true,
+        _ => return None,
+    };
+    let (width, height) = (u32::try_from(width).ok()?, u32::try_from(height).ok()?);
+    check_side(u64::from(width), u64::from(height), 1, limits).ok()?;
+    // The same budget as the ordinary path, which decodes every channel.
+    let channels = if colour { 3 } else { 1 };
+    if u64::from(width) * u64::from(height) * channels > limits.max_decoded_bytes {
+        return None;
+    }
+    let orientation = decoder
+        .exif()
+        .and_then(|exif| image::metadata::Orientation::from_exif_chunk(exif))
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    // A decoder bug on a damaged file must not take the caller down: the ordinary path then
+    // decides (and reports) what is wrong with the file.
+    let pixels = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decoder.decode()))
+        .ok()?
+        .ok()?;
+    let mut page = DynamicImage::ImageLuma8(GrayImage::from_raw(width, height, pixels)?);
+    page.apply_orientation(orientation);
+    Some((page.into_luma8(), colour))
+}
+
 /// Decoded bytes still allowed for this file.
 struct Budget {
     remaining: u64,
@@ -289,8 +336,16 @@ fn finish_raster(
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut image = DynamicImage::from_decoder(decoder)
-        .map_err(|error| image_error(error, format, page, budget.limit))?;
+    // A decoder bug on a damaged file (zune-jpeg has debug assertions that some damaged JPEGs
+    // reach) must not take the caller down: a panic is reported as corruption.
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        DynamicImage::from_decoder(decoder)
+    }))
+    .map_err(|_| ScanError::Corrupt {
+        format,
+        detail: format!("the {format} decoder gave up on this file"),
+    })?;
+    let mut image = decoded.map_err(|error| image_error(error, format, page, budget.limit))?;
     image.apply_orientation(orientation);
     Ok(normalise(image))
 }

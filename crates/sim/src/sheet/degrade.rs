@@ -5,6 +5,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::draw::{Mask, blend, floor_i64, round_u32, to_u8};
+use super::raster::Raster;
 use super::render_page::{PEN_INK, QrBox, scribble};
 
 /// A turn of the whole page as it lay on the scanner, clockwise.
@@ -282,7 +283,8 @@ impl Condition {
     }
 }
 
-/// Applies everything after printing: stamp, fold, capture, noise, colour mode.
+/// Applies everything after printing: stamp, fold, capture, noise, colour mode. A grey capture
+/// is converted to grey before the capture's pixel work (see [`Raster`]).
 pub(crate) fn apply(
     mut page: RgbImage,
     qr: QrBox,
@@ -295,33 +297,31 @@ pub(crate) fn apply(
     if let Some(fold) = degradation.fold {
         crease(&mut page, qr, fold, degradation.dpi, rng);
     }
+    let page = if degradation.colour {
+        Raster::from_rgb(page)
+    } else {
+        Raster::grey_from_rgb(&page)
+    };
     let mut capture = match degradation.phone {
         Some(phone) => photograph(&page, phone, degradation.skew_degrees, rng),
-        None => {
-            let skewed = if degradation.skew_degrees.abs() > 0.01 {
-                skew(&page, degradation.skew_degrees)
-            } else {
-                page
-            };
-            match degradation.rotation {
-                Rotation::None => skewed,
-                Rotation::Quarter => image::imageops::rotate90(&skewed),
-                Rotation::Half => image::imageops::rotate180(&skewed),
-                Rotation::ThreeQuarters => image::imageops::rotate270(&skewed),
-            }
+        None if degradation.skew_degrees.abs() > 0.01 => {
+            // The skew and the quarter turns in one pass over the pixels.
+            skew_and_turn(&page, degradation.skew_degrees, degradation.rotation)
         }
+        None => match degradation.rotation {
+            Rotation::None => page,
+            Rotation::Quarter => page.rotate_quarter(true),
+            Rotation::Half => page.rotate_half(),
+            Rotation::ThreeQuarters => page.rotate_quarter(false),
+        },
     };
     if degradation.blur_sigma > 0.05 {
-        capture = gaussian_blur(&capture, degradation.blur_sigma);
+        capture = capture.gaussian_blur(degradation.blur_sigma);
     }
     if degradation.noise > 0.0 {
-        add_noise(&mut capture, degradation.noise, degradation.colour, rng);
+        capture.add_noise(degradation.noise, rng.random());
     }
-    if degradation.colour {
-        DynamicImage::ImageRgb8(capture)
-    } else {
-        DynamicImage::ImageLuma8(DynamicImage::ImageRgb8(capture).to_luma8())
-    }
+    capture.into_image()
 }
 
 /// A round rubber stamp whose disc reaches `overlap` into the code from a random side, with
@@ -478,30 +478,57 @@ fn lighten(page: &mut RgbImage, x: i64, y: i64, amount: f32) {
     }
 }
 
-/// Rotates the page by a small angle about its centre on a white scanner lid.
-fn skew(page: &RgbImage, degrees: f32) -> RgbImage {
+/// Rotates the page by a small angle about its centre on a white scanner lid, then turns it by
+/// `rotation` (whole quarter turns clockwise), as one warp.
+fn skew_and_turn(page: &Raster, degrees: f32, rotation: Rotation) -> Raster {
     let (sin, cos) = degrees.to_radians().sin_cos();
-    let (centre_x, centre_y) = (page.width() as f32 / 2.0, page.height() as f32 / 2.0);
-    // Output pixel -> source pixel: the inverse rotation.
-    let inverse = [
+    let (width, height) = (page.width as f32, page.height as f32);
+    let (centre_x, centre_y) = (width / 2.0, height / 2.0);
+    // Output pixel of the skewed page -> source pixel: the inverse rotation.
+    let skew_inverse = [
         [cos, sin, centre_x - cos * centre_x - sin * centre_y],
         [-sin, cos, centre_y + sin * centre_x - cos * centre_y],
         [0.0, 0.0, 1.0],
     ];
-    warp(page, (page.width(), page.height()), &inverse, |_, _| {
-        [245, 245, 245]
+    // Output pixel of the turned page -> pixel of the skewed page (continuous coordinates).
+    let (size, turn_inverse) = match rotation {
+        Rotation::None => (
+            (page.width, page.height),
+            [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+        ),
+        // Clockwise: (x, y) of the page lands at (height - y, x).
+        Rotation::Quarter => (
+            (page.height, page.width),
+            [[0.0, 1.0, 0.0], [-1.0, 0.0, height], [0.0, 0.0, 1.0]],
+        ),
+        Rotation::Half => (
+            (page.width, page.height),
+            [[-1.0, 0.0, width], [0.0, -1.0, height], [0.0, 0.0, 1.0]],
+        ),
+        // Anticlockwise: (x, y) lands at (y, width - x).
+        Rotation::ThreeQuarters => (
+            (page.height, page.width),
+            [[0.0, -1.0, width], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]],
+        ),
+    };
+    let inverse = multiply(&skew_inverse, &turn_inverse);
+    page.warp(size, &inverse, |_, _| [245, 245, 245])
+}
+
+/// The product of two 3x3 matrices.
+fn multiply(left: &[[f32; 3]; 3], right: &[[f32; 3]; 3]) -> [[f32; 3]; 3] {
+    std::array::from_fn(|row| {
+        std::array::from_fn(|column| (0..3).map(|k| left[row][k] * right[k][column]).sum())
     })
 }
 
 /// A phone photo: the page on a wooden desk, seen in perspective, lit unevenly, slightly blurred.
-fn photograph(
-    page: &RgbImage,
-    phone: Phone,
-    rotate_degrees: f32,
-    rng: &mut ChaCha8Rng,
-) -> RgbImage {
-    let (page_width, page_height) = (page.width() as f32, page.height() as f32);
-    let canvas = (round_u32(page_width * 1.18), round_u32(page_height * 1.12));
+fn photograph(page: &Raster, phone: Phone, rotate_degrees: f32, rng: &mut ChaCha8Rng) -> Raster {
+    let (page_width, page_height) = (page.width as f32, page.height as f32);
+    let canvas = (
+        round_u32(page_width * 1.18) as usize,
+        round_u32(page_height * 1.12) as usize,
+    );
     let (canvas_width, canvas_height) = (canvas.0 as f32, canvas.1 as f32);
     let margin = (canvas_width - page_width) / 2.0;
     let margin_y = (canvas_height - page_height) / 2.0;
@@ -539,7 +566,7 @@ fn photograph(
     ];
     let inverse = homography(quad, source);
     let grain_phase: f32 = rng.random_range(0.0..std::f32::consts::TAU);
-    let mut photo = warp(page, canvas, &inverse, |x, y| {
+    let mut photo = page.warp(canvas, &inverse, |x, y| {
         // Wood: warm brown with streaks.
         let streak = ((y / 7.0 + (x / 90.0 + grain_phase).sin() * 3.0).sin() * 0.5 + 0.5) * 25.0;
         [
@@ -554,133 +581,20 @@ fn photograph(
     let (gradient_x, gradient_y) = (angle.cos(), angle.sin());
     let falloff = phone.light_falloff.clamp(0.0, 0.7);
     let half_diagonal = (canvas_width * canvas_width + canvas_height * canvas_height).sqrt() / 2.0;
-    for (x, y, pixel) in photo.enumerate_pixels_mut() {
+    photo.light([1.0, 0.96, 0.88], |x, y| {
         let (dx, dy) = (
             x as f32 - canvas_width / 2.0,
             y as f32 - canvas_height / 2.0,
         );
         let along = (dx * gradient_x + dy * gradient_y) / half_diagonal; // -1..1
-        let radial = (dx * dx + dy * dy).sqrt() / half_diagonal; // 0..1
-        let light =
-            (1.0 - falloff * (0.5 + 0.5 * along)) * (1.0 - 0.35 * falloff * radial * radial);
-        let cast = [1.0, 0.96, 0.88];
-        for (channel, tint) in pixel.0.iter_mut().zip(cast) {
-            *channel = to_u8(f32::from(*channel) * light * tint);
-        }
-    }
+        // The square of the distance from the centre, as a fraction of the half diagonal.
+        let radial_squared = (dx * dx + dy * dy) / (half_diagonal * half_diagonal); // 0..1
+        (1.0 - falloff * (0.5 + 0.5 * along)) * (1.0 - 0.35 * falloff * radial_squared)
+    });
     if phone.blur_sigma > 0.05 {
-        photo = gaussian_blur(&photo, phone.blur_sigma);
+        photo = photo.gaussian_blur(phone.blur_sigma);
     }
     photo
-}
-
-/// Output size `size`; `inverse` maps an output pixel centre to source coordinates
-/// (homogeneous 3x3); outside the source, `background(x, y)` is used. Bilinear sampling on the
-/// raw buffers (a 300 dpi page is 8 million pixels).
-fn warp(
-    source: &RgbImage,
-    size: (u32, u32),
-    inverse: &[[f32; 3]; 3],
-    background: impl Fn(f32, f32) -> [u8; 3],
-) -> RgbImage {
-    let (source_width, source_height) = (source.width() as usize, source.height() as usize);
-    let (width_limit, height_limit) = (source_width as f32 - 0.5, source_height as f32 - 0.5);
-    let raw = source.as_raw();
-    let mut output = RgbImage::new(size.0, size.1);
-    let output_width = size.0 as usize;
-    for (y, row) in output.chunks_exact_mut(output_width * 3).enumerate() {
-        let out_y = y as f32 + 0.5;
-        for (x, pixel) in row.chunks_exact_mut(3).enumerate() {
-            let out_x = x as f32 + 0.5;
-            let w = inverse[2][0] * out_x + inverse[2][1] * out_y + inverse[2][2];
-            let src_x = (inverse[0][0] * out_x + inverse[0][1] * out_y + inverse[0][2]) / w - 0.5;
-            let src_y = (inverse[1][0] * out_x + inverse[1][1] * out_y + inverse[1][2]) / w - 0.5;
-            if !(-0.5..=width_limit).contains(&src_x) || !(-0.5..=height_limit).contains(&src_y) {
-                pixel.copy_from_slice(&background(out_x, out_y));
-                continue;
-            }
-            let (x0, y0) = (src_x.floor().max(0.0), src_y.floor().max(0.0));
-            let (fx, fy) = ((src_x - x0).clamp(0.0, 1.0), (src_y - y0).clamp(0.0, 1.0));
-            let x0 = usize::try_from(round_u32(x0))
-                .unwrap_or(0)
-                .min(source_width - 1);
-            let y0 = usize::try_from(round_u32(y0))
-                .unwrap_or(0)
-                .min(source_height - 1);
-            let x1 = (x0 + 1).min(source_width - 1);
-            let y1 = (y0 + 1).min(source_height - 1);
-            let (top_row, bottom_row) = (y0 * source_width, y1 * source_width);
-            for (channel, value) in pixel.iter_mut().enumerate() {
-                let sample =
-                    |row: usize, column: usize| f32::from(raw[(row + column) * 3 + channel]);
-                let top = sample(top_row, x0) * (1.0 - fx) + sample(top_row, x1) * fx;
-                let bottom = sample(bottom_row, x0) * (1.0 - fx) + sample(bottom_row, x1) * fx;
-                *value = to_u8(top * (1.0 - fy) + bottom * fy);
-            }
-        }
-    }
-    output
-}
-
-/// A Gaussian blur of standard deviation `sigma`, separable, in 8-bit fixed point (much
-/// faster than a general filter on a page of 8 million pixels).
-pub(crate) fn gaussian_blur(image: &RgbImage, sigma: f32) -> RgbImage {
-    let radius = usize::try_from(round_u32((sigma * 3.0).ceil()))
-        .unwrap_or(1)
-        .max(1);
-    let raw_weights: Vec<f32> = (0..=2 * radius)
-        .map(|index| {
-            let distance = index as f32 - radius as f32;
-            (-(distance * distance) / (2.0 * sigma * sigma)).exp()
-        })
-        .collect();
-    let total: f32 = raw_weights.iter().sum();
-    let weights: Vec<u32> = raw_weights
-        .iter()
-        .map(|weight| round_u32(weight / total * 4096.0))
-        .collect();
-    let weight_sum: u32 = weights.iter().sum();
-    let (width, height) = (image.width() as usize, image.height() as usize);
-    let row_length = width * 3;
-    let divide = |sum: u32| u8::try_from((sum + weight_sum / 2) / weight_sum).unwrap_or(u8::MAX);
-    // Horizontal, row by row.
-    let mut horizontal = vec![0u8; image.as_raw().len()];
-    for (input, output) in image
-        .as_raw()
-        .chunks_exact(row_length)
-        .zip(horizontal.chunks_exact_mut(row_length))
-    {
-        for position in 0..width {
-            for channel in 0..3 {
-                let mut sum = 0u32;
-                for (tap, weight) in weights.iter().enumerate() {
-                    let source = (position + tap).saturating_sub(radius).min(width - 1);
-                    // Wrapping: cannot overflow (255 * 4096 * taps), and it lets the loop vectorise
-                    // despite the release profile's overflow checks.
-                    sum = sum
-                        .wrapping_add(u32::from(input[source * 3 + channel]).wrapping_mul(*weight));
-                }
-                output[position * 3 + channel] = divide(sum);
-            }
-        }
-    }
-    // Vertical, a whole row at a time so memory is read in order.
-    let mut vertical = vec![0u8; horizontal.len()];
-    let mut sums = vec![0u32; row_length];
-    for (y, output) in vertical.chunks_exact_mut(row_length).enumerate() {
-        sums.iter_mut().for_each(|sum| *sum = 0);
-        for (tap, weight) in weights.iter().enumerate() {
-            let source_row = (y + tap).saturating_sub(radius).min(height - 1);
-            let input = &horizontal[source_row * row_length..(source_row + 1) * row_length];
-            for (sum, value) in sums.iter_mut().zip(input) {
-                *sum = sum.wrapping_add(u32::from(*value).wrapping_mul(*weight));
-            }
-        }
-        for (value, sum) in output.iter_mut().zip(&sums) {
-            *value = divide(*sum);
-        }
-    }
-    RgbImage::from_raw(image.width(), image.height(), vertical).unwrap_or_else(|| image.clone())
 }
 
 /// The projective transform taking the four `from` points to the four `to` points.
@@ -726,28 +640,6 @@ fn homography(from: [(f32, f32); 4], to: [(f32, f32); 4]) -> [[f32; 3]; 3] {
     [[h(0), h(1), h(2)], [h(3), h(4), h(5)], [h(6), h(7), 1.0]]
 }
 
-/// Zero-mean noise of standard deviation `sigma` (triangular: the sum of two uniform bytes, one
-/// random word per pixel), per channel for colour, shared across channels for grey.
-fn add_noise(image: &mut RgbImage, sigma: f32, colour: bool, rng: &mut ChaCha8Rng) {
-    // A triangular distribution on [-1, 1] has standard deviation 1/sqrt(6).
-    let scale = sigma * 6.0_f32.sqrt() / 255.0;
-    for pixel in image.pixels_mut() {
-        let bytes = rng.random::<u64>().to_le_bytes();
-        let sample =
-            |index: usize| (f32::from(bytes[2 * index]) - f32::from(bytes[2 * index + 1])) * scale;
-        if colour {
-            for (index, channel) in pixel.0.iter_mut().enumerate() {
-                *channel = to_u8(f32::from(*channel) + sample(index));
-            }
-        } else {
-            let shared = sample(0);
-            for channel in &mut pixel.0 {
-                *channel = to_u8(f32::from(*channel) + shared);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -762,6 +654,31 @@ mod tests {
             assert!(((h[0][0] * x + h[0][1] * y + h[0][2]) / w - u).abs() < 1e-3);
             assert!(((h[1][0] * x + h[1][1] * y + h[1][2]) / w - v).abs() < 1e-3);
         }
+    }
+
+    #[test]
+    fn turns_in_the_warp_match_plain_turns() {
+        let data: Vec<u8> = (0..7 * 4 * 3)
+            .map(|i| u8::try_from(i % 256).unwrap_or(0))
+            .collect();
+        let page = Raster {
+            width: 7,
+            height: 4,
+            channels: 3,
+            data,
+        };
+        let check = |rotation, expected: Raster| {
+            let warped = skew_and_turn(&page, 0.0, rotation);
+            assert_eq!(
+                (warped.width, warped.height),
+                (expected.width, expected.height)
+            );
+            assert_eq!(warped.data, expected.data, "{rotation:?}");
+        };
+        check(Rotation::None, page.clone());
+        check(Rotation::Quarter, page.rotate_quarter(true));
+        check(Rotation::Half, page.clone().rotate_half());
+        check(Rotation::ThreeQuarters, page.rotate_quarter(false));
     }
 
     #[test]

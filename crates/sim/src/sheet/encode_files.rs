@@ -79,14 +79,31 @@ fn single(pages: &[DynamicImage]) -> Result<(), SheetError> {
     }
 }
 
+/// Baseline JPEG as scanners write it: 4:2:0 chroma below quality 90, 4:4:4 from 90 (the
+/// encoder's default, as libjpeg's tools do).
 fn jpeg(page: &DynamicImage, quality: u8) -> Result<Vec<u8>, SheetError> {
+    let side = |pixels: u32| {
+        u16::try_from(pixels).map_err(|_| {
+            SheetError::Invalid(format!("{pixels} pixels is too large a side for a jpeg"))
+        })
+    };
+    let (width, height) = (side(page.width())?, side(page.height())?);
     let mut bytes = Vec::new();
-    let encoder =
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality.clamp(1, 100));
+    let encoder = jpeg_encoder::Encoder::new(&mut bytes, quality.clamp(1, 100));
     // JPEG has no alpha; scanners deliver RGB or grey.
     let result = match page {
-        DynamicImage::ImageLuma8(grey) => grey.write_with_encoder(encoder),
-        other => other.to_rgb8().write_with_encoder(encoder),
+        DynamicImage::ImageLuma8(grey) => {
+            encoder.encode(grey.as_raw(), width, height, jpeg_encoder::ColorType::Luma)
+        }
+        DynamicImage::ImageRgb8(rgb) => {
+            encoder.encode(rgb.as_raw(), width, height, jpeg_encoder::ColorType::Rgb)
+        }
+        other => encoder.encode(
+            other.to_rgb8().as_raw(),
+            width,
+            height,
+            jpeg_encoder::ColorType::Rgb,
+        ),
     };
     result.map_err(|error| SheetError::Encode(error.to_string()))?;
     Ok(bytes)

@@ -21,6 +21,7 @@ mod degrade;
 mod draw;
 mod encode_files;
 mod layout;
+mod raster;
 mod render_page;
 mod ve2024;
 

@@ -1,5 +1,7 @@
 //! Layout of the printed page, and the pipeline from a clean page to a degraded capture.
 
+use std::sync::{Arc, Mutex};
+
 use image::{DynamicImage, RgbImage};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -81,63 +83,107 @@ fn hue_to_rgb(hue: f32) -> (f32, f32, f32) {
     }
 }
 
-fn render_page(
-    sheet: &Sheet,
+/// Where things go on the page, in pixels at one resolution.
+struct Layout {
     dpi: u32,
-    rng: &mut ChaCha8Rng,
-) -> Result<(RgbImage, QrBox), SheetError> {
-    let inch = |inches: f32| pixels(inches, dpi);
-    let (page_width, page_height) = (inch(PAGE_INCHES.0), inch(PAGE_INCHES.1));
+    page_width: f32,
+    page_height: f32,
+    header_bottom: f32,
+    columns: usize,
+    grid_top: f32,
+    card_width: f32,
+    card_height: f32,
+}
+
+impl Layout {
+    fn new(sheet: &Sheet, dpi: u32) -> Layout {
+        let inch = |inches: f32| pixels(inches, dpi);
+        let header_bottom = inch(1.1 + 0.25 * sheet.header_lines.len().max(5) as f32);
+        // The cards: six columns, as many rows as needed, between the header and the footer.
+        let columns = 6;
+        let rows = sheet.cards.len().div_ceil(columns).max(1);
+        let grid_top = header_bottom + inch(0.15);
+        let grid_bottom = inch(8.35);
+        Layout {
+            dpi,
+            page_width: inch(PAGE_INCHES.0),
+            page_height: inch(PAGE_INCHES.1),
+            header_bottom,
+            columns,
+            grid_top,
+            card_width: (inch(PAGE_INCHES.0) - inch(1.0)) / columns as f32,
+            card_height: (grid_bottom - grid_top) / rows as f32,
+        }
+    }
+
+    fn inch(&self, inches: f32) -> f32 {
+        pixels(inches, self.dpi)
+    }
+
+    /// The left and top of a card.
+    fn card(&self, index: usize) -> (f32, f32) {
+        (
+            self.inch(0.5) + (index % self.columns) as f32 * self.card_width,
+            self.grid_top + (index / self.columns) as f32 * self.card_height,
+        )
+    }
+
+    /// The left end and the height of the line of each signature, in order.
+    fn signature_lines(&self) -> impl Iterator<Item = (f32, f32)> + '_ {
+        (0..SIGNATURE_LABELS.len()).map(|index| {
+            let column = (index % 3) as f32;
+            let row = (index / 3) as f32;
+            (
+                self.inch(2.6) + column * self.inch(1.85),
+                self.inch(9.55) + row * self.inch(0.85),
+            )
+        })
+    }
+}
+
+/// Signature lines for the table's members and witnesses.
+const SIGNATURE_LABELS: [&str; 6] = [
+    "PRESIDENTE(A)",
+    "MIEMBRO",
+    "SECRETARIO(A)",
+    "TESTIGO",
+    "TESTIGO",
+    "OPERADOR(A)",
+];
+
+/// What the printed form has before the voting machine prints this acta's data on it: the
+/// paper, the title, the rule under the header, the cards with their party and candidate, and
+/// the signature lines with their labels. The same for every acta of a ballot.
+fn draw_form(sheet: &Sheet, layout: &Layout, text: &Typesetter) -> RgbImage {
+    let inch = |inches: f32| layout.inch(inches);
     let paper = [252, 251, 246];
     let mut page = RgbImage::from_pixel(
-        round_u32(page_width),
-        round_u32(page_height),
+        round_u32(layout.page_width),
+        round_u32(layout.page_height),
         image::Rgb(paper),
     );
-    let text = Typesetter::new();
-
-    // Header: title, place lines, acta id at the top right.
     text.draw_centred(
         &mut page,
         &sheet.title,
-        (page_width / 2.0, inch(0.75)),
+        (layout.page_width / 2.0, inch(0.75)),
         inch(0.19),
         BLACK,
     );
-    text.draw(
-        &mut page,
-        &format!("ACTA {}", sheet.acta_id),
-        (inch(5.3), inch(1.1)),
-        inch(0.13),
-        BLACK,
-    );
-    for (line_index, line) in sheet.header_lines.iter().enumerate() {
-        let baseline = inch(1.1 + 0.25 * line_index as f32);
-        text.draw(&mut page, line, (inch(0.6), baseline), inch(0.12), BLACK);
-    }
-    let header_bottom = inch(1.1 + 0.25 * sheet.header_lines.len().max(5) as f32);
+    let header_bottom = layout.header_bottom;
     fill_rect(
         &mut page,
         [
             inch(0.5),
             header_bottom,
-            page_width - inch(0.5),
+            layout.page_width - inch(0.5),
             header_bottom + inch(0.02),
         ],
         BLACK,
         1.0,
     );
-
-    // The cards: six columns, as many rows as needed, between the header and the footer.
-    let columns = 6;
-    let rows = sheet.cards.len().div_ceil(columns).max(1);
-    let grid_top = header_bottom + inch(0.15);
-    let grid_bottom = inch(8.35);
-    let card_width = (page_width - inch(1.0)) / columns as f32;
-    let card_height = (grid_bottom - grid_top) / rows as f32;
+    let (card_width, card_height) = (layout.card_width, layout.card_height);
     for (index, card) in sheet.cards.iter().enumerate() {
-        let left = inch(0.5) + (index % columns) as f32 * card_width;
-        let top = grid_top + (index / columns) as f32 * card_height;
+        let (left, top) = layout.card(index);
         let corners = [
             left + 3.0,
             top + 3.0,
@@ -172,15 +218,127 @@ fn render_page(
             inch(0.075),
             GREY_TEXT,
         );
+    }
+    for ((left, line_y), label) in layout.signature_lines().zip(SIGNATURE_LABELS) {
+        fill_rect(
+            &mut page,
+            [left, line_y, left + inch(1.6), line_y + inch(0.01).max(1.0)],
+            BLACK,
+            1.0,
+        );
+        text.draw(
+            &mut page,
+            label,
+            (left, line_y + inch(0.14)),
+            inch(0.08),
+            GREY_TEXT,
+        );
+    }
+    page
+}
+
+/// What makes a form: the same key, the same pixels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FormKey {
+    dpi: u32,
+    title: String,
+    header_lines: usize,
+    cards: Vec<(String, String)>,
+}
+
+impl FormKey {
+    fn new(sheet: &Sheet, dpi: u32) -> FormKey {
+        FormKey {
+            dpi,
+            title: sheet.title.clone(),
+            header_lines: sheet.header_lines.len(),
+            cards: sheet
+                .cards
+                .iter()
+                .map(|card| (card.party.clone(), card.candidate.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// How many forms are kept. Flatbed conditions use four resolutions (150, 200, 240 and 300
+/// dpi) that come back all the time; phone photos draw theirs at random and pass through. At
+/// 300 dpi a form is 25 MB.
+const FORMS_KEPT: usize = 8;
+
+/// The forms drawn lately, the most recent last. Drawing a form (filling 8 million pixels of
+/// paper, 38 cards, their names) was a tenth of the time of a whole sheet; a copy is cheap.
+static FORMS: Mutex<Vec<(FormKey, Arc<RgbImage>)>> = Mutex::new(Vec::new());
+
+/// The blank form for `sheet` at `layout`'s resolution, from the cache or drawn (and kept).
+fn form(sheet: &Sheet, layout: &Layout, text: &Typesetter) -> RgbImage {
+    let key = FormKey::new(sheet, layout.dpi);
+    // A poisoned lock only means another thread panicked while holding it; the list is
+    // still a valid list.
+    let lock = || {
+        FORMS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    let cached = {
+        let mut forms = lock();
+        let found = forms.iter().position(|(kept, _)| *kept == key);
+        found.map(|index| {
+            let entry = forms.remove(index);
+            let image = Arc::clone(&entry.1);
+            forms.push(entry);
+            image
+        })
+    };
+    if let Some(image) = cached {
+        return RgbImage::clone(&image);
+    }
+    let drawn = draw_form(sheet, layout, text);
+    let mut forms = lock();
+    if !forms.iter().any(|(kept, _)| *kept == key) {
+        if forms.len() >= FORMS_KEPT {
+            forms.remove(0);
+        }
+        forms.push((key, Arc::new(drawn.clone())));
+    }
+    drawn
+}
+
+fn render_page(
+    sheet: &Sheet,
+    dpi: u32,
+    rng: &mut ChaCha8Rng,
+) -> Result<(RgbImage, QrBox), SheetError> {
+    let layout = Layout::new(sheet, dpi);
+    let inch = |inches: f32| layout.inch(inches);
+    let text = Typesetter::new();
+    let mut page = form(sheet, &layout, &text);
+
+    // What this acta says: its id at the top right, the place lines, the counts, the totals.
+    text.draw(
+        &mut page,
+        &format!("ACTA {}", sheet.acta_id),
+        (inch(5.3), inch(1.1)),
+        inch(0.13),
+        BLACK,
+    );
+    for (line_index, line) in sheet.header_lines.iter().enumerate() {
+        let baseline = inch(1.1 + 0.25 * line_index as f32);
+        text.draw(&mut page, line, (inch(0.6), baseline), inch(0.12), BLACK);
+    }
+    for (index, card) in sheet.cards.iter().enumerate() {
+        let (left, top) = layout.card(index);
         text.draw_centred(
             &mut page,
             &card.count.to_string(),
-            (centre_x, top + card_height * 0.85),
+            (
+                left + layout.card_width / 2.0,
+                top + layout.card_height * 0.85,
+            ),
             inch(0.22),
             BLACK,
         );
     }
-
     for (line_index, line) in sheet.footer_lines.iter().enumerate() {
         let baseline = inch(8.6 + 0.22 * line_index as f32);
         text.draw(&mut page, line, (inch(0.6), baseline), inch(0.13), BLACK);
@@ -214,33 +372,8 @@ fn render_page(
         BLACK,
     );
 
-    // Signature lines for the table's members and witnesses, each with a scribble.
-    let labels = [
-        "PRESIDENTE(A)",
-        "MIEMBRO",
-        "SECRETARIO(A)",
-        "TESTIGO",
-        "TESTIGO",
-        "OPERADOR(A)",
-    ];
-    for (index, label) in labels.iter().enumerate() {
-        let column = (index % 3) as f32;
-        let row = (index / 3) as f32;
-        let left = inch(2.6) + column * inch(1.85);
-        let line_y = inch(9.55) + row * inch(0.85);
-        fill_rect(
-            &mut page,
-            [left, line_y, left + inch(1.6), line_y + inch(0.01).max(1.0)],
-            BLACK,
-            1.0,
-        );
-        text.draw(
-            &mut page,
-            label,
-            (left, line_y + inch(0.14)),
-            inch(0.08),
-            GREY_TEXT,
-        );
+    // A scribble on each signature line.
+    for (left, line_y) in layout.signature_lines() {
         scribble(
             &mut page,
             (left + inch(0.1), line_y - inch(0.05)),
