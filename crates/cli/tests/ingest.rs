@@ -365,15 +365,27 @@ fn an_ingest_killed_midway_then_run_again_stores_every_file_exactly_once() {
     .expect_code(0);
     let files = std::fs::read_dir(&scans).unwrap().count();
     assert_eq!(files, 40);
+    // Kill as soon as some but not all files are stored, however fast the machine decodes.
     let mut killed = false;
-    for delay in [700u64, 1500, 2500] {
+    for _ in 0..3 {
         let mut child = data
             .command(&["ingest", scans.to_str().unwrap()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(delay));
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(60) {
+            let stored = if data.store_path().join("veedor.db").exists() {
+                count(&data, "SELECT count(*) FROM sources WHERE kind = 'scan'")
+            } else {
+                0
+            };
+            if stored > 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
         if child.try_wait().unwrap().is_none() {
             // SIGKILL: no chance to finish anything.
             child.kill().unwrap();

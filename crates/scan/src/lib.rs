@@ -54,8 +54,9 @@ mod error;
 mod limits;
 mod pdf_image;
 mod read;
-#[cfg(test)]
-mod timing;
+#[cfg(feature = "bench-internals")]
+#[doc(hidden)]
+pub mod timing;
 
 pub use decode::{PageResult, Strategy, decode_image, decode_page, decode_with};
 pub use error::ScanError;

@@ -1,7 +1,7 @@
 //! The measurements behind the hand-written speed code of this crate, each piece beside the
 //! library code it replaces, on the same rendered pages (bench/scan/RESULTS.md).
 //!
-//! `cargo test --release -p veedor-scan --lib timing -- --ignored --nocapture`
+//! `cargo run --release -p veedor-scan --features bench-internals --example hand_written`
 //!
 //! Prints, per resolution, the mean CPU milliseconds (this thread's, so other work on a shared
 //! machine does not count) of: rxing's `HybridBinarizer` against
@@ -9,6 +9,13 @@
 //! [`to_grey`]; decoding the JPEG in colour (`read_pages`) then to grey against
 //! [`jpeg_grey`]; and the first rung's work, a quick read of the whole page against the shrink
 //! plus a quick read of the reduced page (and whether each read the code).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a benchmark run by hand: a failure should stop it loudly"
+)]
 
 use std::time::Instant;
 
@@ -51,9 +58,8 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-#[test]
-#[ignore = "a measurement, run by hand in release"]
-fn hand_written_pieces_against_the_library() {
+/// Runs the measurement and prints its table (bench/scan/hand_written.rs).
+pub fn hand_written_pieces_against_the_library() {
     let place = Ve2024Place {
         state: "EDO. ZULIA".to_owned(),
         municipality: "MP. MARACAIBO".to_owned(),
