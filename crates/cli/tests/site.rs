@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use fantoccini::Locator;
 use sha2::{Digest as _, Sha256};
 
-use crate::chromium::{browser, free_port, screenshot, start_driver, text_of};
+use crate::chromium::{browser, click, free_port, loaded_width, screenshot, start_driver, text_of};
 use crate::mirror::{all_files, copy_dir};
 use crate::support::{Data, Run, head_of_real_file};
 
@@ -496,13 +496,7 @@ async fn a_voter_finds_their_table_in_a_static_mirror_in_a_real_browser() {
     // table's page.
     let input = client.find(Locator::Css("#voter_id")).await.unwrap();
     input.send_keys(&format!("V-{voter}")).await.unwrap();
-    client
-        .find(Locator::Css("form.lookup button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "form.lookup button").await;
     // The script navigates once the shard is in.
     wait_for_path(&client, &format!("/site/es/table/{table}.html")).await;
     let heading = text_of(&client, "main h1").await;
@@ -517,30 +511,17 @@ async fn a_voter_finds_their_table_in_a_static_mirror_in_a_real_browser() {
     screenshot(&client, "site-02-table-found").await;
 
     // Up to the centre's page, with every table of the centre.
-    client
-        .find(Locator::Css(&format!(
-            "a[href='../area/centre/{centre}.html']"
-        )))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, &format!("a[href='../area/centre/{centre}.html']")).await;
     wait_for_path(&client, &format!("/site/es/area/centre/{centre}.html")).await;
     assert_eq!(text_of(&client, "#tables h2").await, "Mesas de este centro");
     screenshot(&client, "site-03-centre").await;
 
     // The scanned acta: its small copy loads, its log entry and inclusion proof are shown.
-    client
-        .find(Locator::Css(&format!(
-            "a[href='../../acta/{}.html']",
-            scanned["copy_id"]
-        )))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        &client,
+        &format!("a[href='../../acta/{}.html']", scanned["copy_id"]),
+    )
+    .await;
     wait_for_path(
         &client,
         &format!("/site/es/acta/{}.html", scanned["copy_id"]),
@@ -556,35 +537,11 @@ async fn a_voter_finds_their_table_in_a_static_mirror_in_a_real_browser() {
         .unwrap();
     assert_eq!(index.as_deref(), Some(scanned["log_index"].as_str()));
     assert!(!text_of(&client, "#inclusion-proof").await.is_empty());
-    let image = client.find(Locator::Css("#scan")).await.unwrap();
-    let started = Instant::now();
-    loop {
-        let width = client
-            .execute(
-                "return arguments[0].naturalWidth;",
-                vec![serde_json::to_value(&image).unwrap()],
-            )
-            .await
-            .unwrap();
-        if width.as_u64().is_some_and(|width| width > 0) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the scan's small copy did not load"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    loaded_width(&client, "#scan").await;
     screenshot(&client, "site-04-acta").await;
 
     // Switch to English: the same acta's page in the other language's folder.
-    client
-        .find(Locator::Css("header a.lang"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "header a.lang").await;
     wait_for_path(
         &client,
         &format!("/site/en/acta/{}.html", scanned["copy_id"]),
@@ -594,23 +551,11 @@ async fn a_voter_finds_their_table_in_a_static_mirror_in_a_real_browser() {
     screenshot(&client, "site-05-acta-en").await;
 
     // An unknown id, from the English lookup page: a polite answer on the page.
-    client
-        .find(Locator::Css("header nav a[href='../lookup.html']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "header nav a[href='../lookup.html']").await;
     wait_for_path(&client, "/site/en/lookup.html").await;
     let input = client.find(Locator::Css("#voter_id")).await.unwrap();
     input.send_keys("99999999").await.unwrap();
-    client
-        .find(Locator::Css("form.lookup button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "form.lookup button").await;
     let started = Instant::now();
     let answer = loop {
         let status = text_of(&client, "#lookup-status").await;

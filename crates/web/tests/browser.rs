@@ -6,12 +6,11 @@
 //! These tests fail, never skip, when Chromium is missing: the CI must run them.
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
 use veedor_web::{ServeOptions, serve};
 
-use crate::support::chromium::{browser, screenshot, start_driver, text_of};
+use crate::support::chromium::{browser, click, loaded_width, screenshot, start_driver, text_of};
 use crate::support::{SCANNED_TABLE, fixture, voter_of};
 
 async fn start_server(
@@ -48,26 +47,14 @@ async fn a_citizen_finds_their_acta_in_a_real_browser() {
     let voter = voter_of(&fixture, SCANNED_TABLE);
     let input = client.find(Locator::Css("#voter_id")).await.unwrap();
     input.send_keys(&format!("V-{voter}")).await.unwrap();
-    client
-        .find(Locator::Css("form.lookup button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "form.lookup button").await;
     let found = text_of(&client, "#found h2").await;
     assert!(found.contains(&voter.to_string()), "{found}");
     assert!(found.contains("mesa 1"), "{found}");
     screenshot(&client, "02-lookup-found").await;
 
     // On to the centre page with every table.
-    client
-        .find(Locator::Css("#centre-link"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "#centre-link").await;
     let heading = text_of(&client, "#tables h2").await;
     assert_eq!(heading, "Mesas de este centro");
     assert!(
@@ -81,49 +68,15 @@ async fn a_citizen_finds_their_acta_in_a_real_browser() {
     screenshot(&client, "03-centre").await;
 
     // Open the scanned acta.
-    client
-        .find(Locator::Css(&format!(
-            "a[href='/acta/{}']",
-            fixture.scan_copy
-        )))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, &format!("a[href='/acta/{}']", fixture.scan_copy)).await;
     let hash = text_of(&client, "#sha256").await;
     assert_eq!(hash, fixture.scan.to_hex());
-    let image = client.find(Locator::Css("#scan")).await.unwrap();
     // The small copy loaded (a broken image has no natural width).
-    let started = Instant::now();
-    loop {
-        let width = client
-            .execute(
-                "return arguments[0].naturalWidth;",
-                vec![serde_json::to_value(&image).unwrap()],
-            )
-            .await
-            .unwrap();
-        if width.as_u64().is_some_and(|w| w > 0) {
-            assert_eq!(width.as_u64(), Some(900));
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the scan did not load"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    assert_eq!(loaded_width(&client, "#scan").await, 900);
     screenshot(&client, "04-acta").await;
 
     // Switch to English: the choice sticks on the next page.
-    client
-        .find(Locator::Css("header a.lang"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "header a.lang").await;
     let heading = text_of(&client, "#decoded-h").await;
     assert_eq!(heading, "What this copy says");
     let lang = client

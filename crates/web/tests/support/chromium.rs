@@ -121,3 +121,43 @@ pub async fn text_of(client: &Client, css: &str) -> String {
         }
     }
 }
+
+/// Clicks the element `css` names, once it is there.
+pub async fn click(client: &Client, css: &str) {
+    let found = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await;
+    match found {
+        Ok(element) => element.click().await.unwrap(),
+        Err(error) => {
+            let url = client.current_url().await.ok();
+            panic!("nothing to click at `{css}` on {url:?}: {error}")
+        }
+    }
+}
+
+/// The natural width of the image `css` names once it has loaded (a broken image has none);
+/// fails after 10 s.
+pub async fn loaded_width(client: &Client, css: &str) -> u64 {
+    let image = client.find(Locator::Css(css)).await.unwrap();
+    let started = Instant::now();
+    loop {
+        let width = client
+            .execute(
+                "return arguments[0].naturalWidth;",
+                vec![serde_json::to_value(&image).unwrap()],
+            )
+            .await
+            .unwrap();
+        if let Some(width) = width.as_u64().filter(|width| *width > 0) {
+            return width;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the image `{css}` did not load"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
