@@ -10,7 +10,10 @@ mod bad_input;
 #[path = "../../web/tests/support/chromium.rs"]
 mod chromium;
 mod copies;
+// The plain HTTP client of crates/web's socket test.
 mod crash;
+#[path = "../../web/tests/support/http.rs"]
+mod http;
 mod ingest;
 mod ledger;
 mod lookup;

@@ -7,6 +7,9 @@ mod browser;
 #[cfg(test)]
 mod handlers;
 #[cfg(test)]
+#[path = "support/http.rs"]
+mod http;
+#[cfg(test)]
 mod log;
 #[cfg(test)]
 mod socket;

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -107,14 +108,15 @@ pub async fn screenshot(client: &Client, name: &str) {
     std::fs::write(artifacts().join(format!("{name}.png")), png).unwrap();
 }
 
-pub async fn text_of(client: &Client, css: &str) -> String {
+/// The element `css` names, once it is there; fails, naming the page, after 10 s.
+pub async fn element(client: &Client, css: &str) -> Element {
     let found = client
         .wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css(css))
         .await;
     match found {
-        Ok(element) => element.text().await.unwrap(),
+        Ok(element) => element,
         Err(error) => {
             let url = client.current_url().await.ok();
             panic!("no `{css}` on {url:?}: {error}")
@@ -122,20 +124,13 @@ pub async fn text_of(client: &Client, css: &str) -> String {
     }
 }
 
+pub async fn text_of(client: &Client, css: &str) -> String {
+    element(client, css).await.text().await.unwrap()
+}
+
 /// Clicks the element `css` names, once it is there.
 pub async fn click(client: &Client, css: &str) {
-    let found = client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await;
-    match found {
-        Ok(element) => element.click().await.unwrap(),
-        Err(error) => {
-            let url = client.current_url().await.ok();
-            panic!("nothing to click at `{css}` on {url:?}: {error}")
-        }
-    }
+    element(client, css).await.click().await.unwrap();
 }
 
 /// The natural width of the image `css` names once it has loaded (a broken image has none);
