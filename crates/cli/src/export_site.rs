@@ -226,6 +226,15 @@ fn write_lookup(mirror: &Mirror, web: &veedor_web::Snapshot) -> anyhow::Result<S
             site::lookup_record(&salt, voter, table).ok()
         })
         .collect();
+    if records.len() < registry.len() {
+        // The registry import refuses voters at unknown tables, so this is a store out of step
+        // with itself: say so rather than publish a lookup that quietly misses them.
+        eprintln!(
+            "warning: {} of {} voters are at tables the results do not know and are left out of the lookup",
+            registry.len() - records.len(),
+            registry.len()
+        );
+    }
     records.par_sort_unstable();
     site::shards(&records, bits)
         .par_bridge()
