@@ -21,8 +21,8 @@ use veedor_core::{
     TableId, TableKey, TableNumber, Timestamp, VoterId,
 };
 use veedor_store::{
-    Batch, BatchOutcome, FileKind, QueueEntry, RegistryInfo, Rejection, SourceFile, Store,
-    StoreError, StoredCheckpoint, StoredSource, TableMode,
+    Batch, BatchOutcome, FileKind, LogStore, QueueEntry, RegistryInfo, RegistryStore, Rejection,
+    ResultStore, SourceFile, StoreError, StoredCheckpoint, StoredSource,
 };
 
 pub use files::{FsBlobStore, sha256};
@@ -352,7 +352,7 @@ fn area_key(area: AreaCode) -> Option<(i64, i64)> {
     }
 }
 
-impl Store for SqliteStore {
+impl ResultStore for SqliteStore {
     fn election(&self) -> Result<Election, StoreError> {
         Ok(self.election.clone())
     }
@@ -372,28 +372,15 @@ impl Store for SqliteStore {
         rows.into_iter().map(polling_table).collect()
     }
 
+    fn area_names(&self) -> Result<BTreeMap<AreaCode, String>, StoreError> {
+        read_area_names(&self.connection)
+    }
+
     fn load_dataset(&self) -> Result<Dataset, StoreError> {
         // One read transaction, so that tables, names and copies are of the same moment.
         let transaction = self.connection.unchecked_transaction().map_err(db_error)?;
         let tables = self.tables()?;
-        let mut area_names = BTreeMap::new();
-        {
-            let mut statement = transaction
-                .prepare("SELECT level, prefix, name FROM areas")
-                .map_err(db_error)?;
-            let mut rows = statement.query([]).map_err(db_error)?;
-            while let Some(row) = rows.next().map_err(db_error)? {
-                let level: i64 = row.get(0).map_err(db_error)?;
-                let prefix: i64 = row.get(1).map_err(db_error)?;
-                area_names.insert(
-                    AreaCode::Area {
-                        level: u8::try_from(level).map_err(|_| corrupt("area level"))?,
-                        prefix: u64::try_from(prefix).map_err(|_| corrupt("area prefix"))?,
-                    },
-                    row.get(2).map_err(db_error)?,
-                );
-            }
-        }
+        let area_names = read_area_names(&transaction)?;
         let mut findings: HashMap<i64, Vec<Finding>> = HashMap::new();
         {
             let mut statement = transaction
@@ -445,59 +432,55 @@ impl Store for SqliteStore {
             Ok(id) => id,
             Err(at) => return Ok(BatchOutcome::AlreadyApplied { at }),
         };
-        let mut tables_added = 0;
-        let mut tables_updated = 0;
-        for table in &batch.tables {
-            let centre = to_i64(table.id.centre.get());
-            let number = i64::from(table.id.number.get());
-            let registered = table.registered.map(i64::from);
-            let existing: Option<(Option<i64>, bool)> = transaction
-                .query_row(
-                    "SELECT registered, listed FROM polling_tables WHERE centre = ?1 AND number = ?2",
-                    params![centre, number],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
+        for table in &batch.new_tables {
+            let inserted = transaction
+                .execute(
+                    "INSERT INTO polling_tables (centre, number, registered, listed, source_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (centre, number) DO NOTHING",
+                    params![
+                        to_i64(table.id.centre.get()),
+                        i64::from(table.id.number.get()),
+                        table.registered.map(i64::from),
+                        table.listed,
+                        source_id
+                    ],
                 )
-                .optional()
                 .map_err(db_error)?;
-            let listed = batch.table_mode == TableMode::List;
-            match existing {
-                None => {
-                    transaction
-                        .execute(
-                            "INSERT INTO polling_tables (centre, number, registered, listed, source_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-                            params![centre, number, registered, listed, source_id],
-                        )
-                        .map_err(db_error)?;
-                    tables_added += 1;
-                }
-                Some((old_registered, old_listed)) => {
-                    let (new_registered, new_listed) = match batch.table_mode {
-                        TableMode::List => (registered, true),
-                        TableMode::Learn => (old_registered.or(registered), old_listed),
-                    };
-                    if (new_registered, new_listed) != (old_registered, old_listed) {
-                        transaction
-                            .execute(
-                                "UPDATE polling_tables SET registered = ?3, listed = ?4 WHERE centre = ?1 AND number = ?2",
-                                params![centre, number, new_registered, new_listed],
-                            )
-                            .map_err(db_error)?;
-                        tables_updated += 1;
-                    }
-                }
+            if inserted == 0 {
+                return Err(StoreError::Conflict(format!(
+                    "table {} centre {} exists already",
+                    table.id.number.get(),
+                    table.id.centre.get()
+                )));
+            }
+        }
+        for table in &batch.changed_tables {
+            let updated = transaction
+                .execute(
+                    "UPDATE polling_tables SET registered = ?3, listed = ?4 WHERE centre = ?1 AND number = ?2",
+                    params![
+                        to_i64(table.id.centre.get()),
+                        i64::from(table.id.number.get()),
+                        table.registered.map(i64::from),
+                        table.listed
+                    ],
+                )
+                .map_err(db_error)?;
+            if updated == 0 {
+                return Err(StoreError::Conflict(format!(
+                    "table {} centre {} does not exist",
+                    table.id.number.get(),
+                    table.id.centre.get()
+                )));
             }
         }
         {
-            let sql = match batch.table_mode {
-                TableMode::Learn => {
-                    "INSERT OR IGNORE INTO areas (level, prefix, name) VALUES (?1, ?2, ?3)"
-                }
-                TableMode::List => {
+            let mut statement = transaction
+                .prepare_cached(
                     "INSERT INTO areas (level, prefix, name) VALUES (?1, ?2, ?3)
-                                    ON CONFLICT (level, prefix) DO UPDATE SET name = excluded.name"
-                }
-            };
-            let mut statement = transaction.prepare_cached(sql).map_err(db_error)?;
+                     ON CONFLICT (level, prefix) DO UPDATE SET name = excluded.name",
+                )
+                .map_err(db_error)?;
             for (area, name) in &batch.area_names {
                 if let Some((level, prefix)) = area_key(*area) {
                     statement
@@ -603,11 +586,12 @@ impl Store for SqliteStore {
                     .map_err(db_error)?;
             }
         }
+        bump_version(&transaction)?;
         transaction.commit().map_err(db_error)?;
         Ok(BatchOutcome::Applied {
             copies_added,
-            tables_added,
-            tables_updated,
+            tables_added: batch.new_tables.len(),
+            tables_updated: batch.changed_tables.len(),
         })
     }
 
@@ -695,6 +679,20 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    fn data_version(&self) -> Result<u64, StoreError> {
+        // A row every write transaction increments (`bump_version`), not SQLite's
+        // `PRAGMA data_version`, which does not change for this connection's own writes.
+        let version: i64 = self
+            .connection
+            .query_row("SELECT version FROM data_version WHERE id = 1", [], |row| {
+                row.get(0)
+            })
+            .map_err(db_error)?;
+        Ok(u64::try_from(version).unwrap_or(0))
+    }
+}
+
+impl RegistryStore for SqliteStore {
     fn replace_registry(
         &mut self,
         registry: &Registry,
@@ -749,6 +747,7 @@ impl Store for SqliteStore {
                 ],
             )
             .map_err(db_error)?;
+        bump_version(&transaction)?;
         transaction.commit().map_err(db_error)?;
         if let Some(previous) = previous.filter(|p| *p != path)
             && let Err(error) = fs::remove_file(&previous)
@@ -800,6 +799,18 @@ impl Store for SqliteStore {
         }
     }
 
+    fn load_registry(&self) -> Result<Registry, StoreError> {
+        match self.current_registry_file()? {
+            Some(path) => {
+                let bytes = fs::read(&path).map_err(files::io_error(&path))?;
+                registry_file::decode(&bytes, &path)
+            }
+            None => Ok(Registry::empty()),
+        }
+    }
+}
+
+impl LogStore for SqliteStore {
     fn log_size(&self) -> Result<u64, StoreError> {
         let size: i64 = self
             .connection
@@ -842,7 +853,11 @@ impl Store for SqliteStore {
     }
 
     fn add_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> Result<(), StoreError> {
-        self.connection
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_error)?;
+        let added = transaction
             .execute(
                 "INSERT INTO checkpoints (size, note, signed_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (size) DO NOTHING",
@@ -853,6 +868,10 @@ impl Store for SqliteStore {
                 ],
             )
             .map_err(db_error)?;
+        if added == 1 {
+            bump_version(&transaction)?;
+        }
+        transaction.commit().map_err(db_error)?;
         Ok(())
     }
 
@@ -875,26 +894,34 @@ impl Store for SqliteStore {
         })
         .transpose()
     }
+}
 
-    fn data_version(&self) -> Result<u64, StoreError> {
-        // SQLite's own counter: it changes when another connection commits (never for this one's
-        // own writes), which is what a reader polling for news needs.
-        let version: i64 = self
-            .connection
-            .query_row("PRAGMA data_version", [], |row| row.get(0))
-            .map_err(db_error)?;
-        Ok(u64::try_from(version).unwrap_or(0))
-    }
+/// Every write transaction calls this, so that [`ResultStore::data_version`] changes.
+fn bump_version(transaction: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    transaction
+        .execute("UPDATE data_version SET version = version + 1 WHERE id = 1", [])
+        .map_err(db_error)?;
+    Ok(())
+}
 
-    fn load_registry(&self) -> Result<Registry, StoreError> {
-        match self.current_registry_file()? {
-            Some(path) => {
-                let bytes = fs::read(&path).map_err(files::io_error(&path))?;
-                registry_file::decode(&bytes, &path)
-            }
-            None => Ok(Registry::empty()),
-        }
+fn read_area_names(connection: &Connection) -> Result<BTreeMap<AreaCode, String>, StoreError> {
+    let mut area_names = BTreeMap::new();
+    let mut statement = connection
+        .prepare_cached("SELECT level, prefix, name FROM areas")
+        .map_err(db_error)?;
+    let mut rows = statement.query([]).map_err(db_error)?;
+    while let Some(row) = rows.next().map_err(db_error)? {
+        let level: i64 = row.get(0).map_err(db_error)?;
+        let prefix: i64 = row.get(1).map_err(db_error)?;
+        area_names.insert(
+            AreaCode::Area {
+                level: u8::try_from(level).map_err(|_| corrupt("area level"))?,
+                prefix: u64::try_from(prefix).map_err(|_| corrupt("area prefix"))?,
+            },
+            row.get(2).map_err(db_error)?,
+        );
     }
+    Ok(area_names)
 }
 
 fn checkpoint_from_row(row: &Row<'_>) -> rusqlite::Result<(i64, String, String)> {

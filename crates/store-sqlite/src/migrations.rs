@@ -109,6 +109,15 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (source_id, page)
     );
     ",
+    // 4: a version every write transaction increments, so that readers (the web server) learn
+    // of any commit, their own connection's included.
+    r"
+    CREATE TABLE data_version (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL
+    );
+    INSERT INTO data_version (id, version) VALUES (1, 0);
+    ",
 ];
 
 /// The schema version this build writes.

@@ -1,15 +1,27 @@
-//! The storage port. [`Store`] keeps an election's tables, area names, acta copies with their
-//! provenance and findings, imported files and the voter registry; [`BlobStore`] keeps scans by
-//! their SHA-256. Adapters implement them: `veedor-store-sqlite` (the embedded default) now, a
-//! PostgreSQL one later, without touching `veedor-core`.
+//! The storage port. Focused traits, so that an adapter implements what it serves:
+//! [`ResultStore`] keeps an election's tables, area names, acta copies with their provenance and
+//! findings, imported files and the pages waiting for a person; [`RegistryStore`] the voter
+//! registry; [`LogStore`] the transparency log's entries and signed checkpoints; [`Store`] is all
+//! three, what a data location opens to. [`BlobStore`] keeps scans by their SHA-256. Adapters
+//! implement them: `veedor-store-sqlite` (the embedded default) now, a PostgreSQL one later,
+//! without touching `veedor-core`. Every adapter passes the one conformance suite
+//! (`veedor-store-conformance`).
+//!
+//! Adapters store what a [`Batch`] says and decide nothing: which tables are new, which change
+//! and which area names are set is decided above them (`veedor-app`), so every adapter merges
+//! the same way.
 //!
 //! Invariants every adapter keeps:
-//! - [`Store::apply`] is one transaction: all of a batch is stored or none of it.
+//! - [`ResultStore::apply`] is one transaction: all of a batch is stored or none of it.
 //! - A source file (kind and SHA-256) is applied once; applying it again adds nothing.
-//! - Nothing is ever overwritten or deleted: copies, findings and sources only accumulate.
-//!   (Tables are the exception that proves it: a table list may set a table's registered voters.)
+//! - Nothing is ever overwritten or deleted: copies, findings, sources and log entries only
+//!   accumulate. (Tables are the exception that proves it: a table list may set a table's
+//!   registered voters.)
 //! - A blob is on durable storage before any row that names it commits.
+//! - [`ResultStore::data_version`] changes with every commit, by any writer.
 #![deny(missing_docs)]
+
+use std::collections::BTreeMap;
 
 use veedor_core::{
     ActaRecord, AreaCode, Dataset, Election, Finding, PollingTable, Provenance, Registry, Sha256,
@@ -108,27 +120,18 @@ pub struct Rejection {
     pub message: String,
 }
 
-/// How a batch treats tables and area names that already exist.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TableMode {
-    /// Tables learnt from results: added when new, registered voters filled in when unknown;
-    /// area names added when new.
-    Learn,
-    /// The election's table list: tables added or marked listed with their registered voters;
-    /// area names set.
-    List,
-}
-
 /// Everything one imported file adds, applied in one transaction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Batch {
     /// The file.
     pub source: SourceFile,
-    /// How tables and names are treated.
-    pub table_mode: TableMode,
-    /// Tables to add or update.
-    pub tables: Vec<PollingTable>,
-    /// Area names.
+    /// Tables to add. A table that exists when the batch is applied (another writer added it
+    /// since the batch was built) fails the whole batch with [`StoreError::Conflict`].
+    pub new_tables: Vec<PollingTable>,
+    /// Existing tables whose registered voters or listing change, with their new values. A
+    /// table that does not exist fails the whole batch with [`StoreError::Conflict`].
+    pub changed_tables: Vec<PollingTable>,
+    /// Area names to set, added or replaced.
     pub area_names: Vec<(AreaCode, String)>,
     /// New acta copies.
     pub copies: Vec<NewCopy>,
@@ -242,17 +245,25 @@ pub enum StoreError {
     /// The database failed.
     #[error("database: {0}")]
     Database(String),
+    /// The batch no longer fits what is stored (another writer committed since it was built);
+    /// nothing was stored, and building it again from the store resolves it.
+    #[error("conflicting write: {0}")]
+    Conflict(String),
 }
 
-/// An election's data. One transaction per write; reads see committed data.
-pub trait Store: Send {
+/// An election's results: its definition, tables, area names, imported files, acta copies and the
+/// pages waiting for a person. One transaction per write; reads see committed data.
+pub trait ResultStore: Send {
     /// The election.
     fn election(&self) -> Result<Election, StoreError>;
 
     /// The known tables with their keys, in key order.
     fn tables(&self) -> Result<Vec<(TableKey, PollingTable)>, StoreError>;
 
-    /// Everything, to compute results from.
+    /// The names of areas, by code.
+    fn area_names(&self) -> Result<BTreeMap<AreaCode, String>, StoreError>;
+
+    /// Everything, to compute results from, as of one moment.
     fn load_dataset(&self) -> Result<Dataset, StoreError>;
 
     /// Applies a batch in one transaction, unless its source was applied before.
@@ -267,6 +278,14 @@ pub trait Store: Send {
     /// The pages waiting for a person, oldest first.
     fn queue(&self) -> Result<Vec<QueueEntry>, StoreError>;
 
+    /// A number that changes whenever anything is committed (results, registry, log), by this
+    /// writer or any other, so that a reader such as the web server knows when to load again;
+    /// cheap to ask often. Only equality is meaningful.
+    fn data_version(&self) -> Result<u64, StoreError>;
+}
+
+/// The voter registry: voter id -> table key, replaced whole.
+pub trait RegistryStore: Send {
     /// Replaces the voter registry atomically: afterwards lookups answer from the new one, or,
     /// if this fails, still from the old one. A registry file imported before (same SHA-256)
     /// is not imported again.
@@ -284,7 +303,11 @@ pub trait Store: Send {
 
     /// The whole registry, for a server that answers many lookups.
     fn load_registry(&self) -> Result<Registry, StoreError>;
+}
 
+/// The transparency log: entries (appended by [`ResultStore::apply`] with their copies) and
+/// signed checkpoints.
+pub trait LogStore: Send {
     /// Entries in the transparency log.
     fn log_size(&self) -> Result<u64, StoreError>;
 
@@ -294,16 +317,18 @@ pub trait Store: Send {
     /// The log's entries `start..end`.
     fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError>;
 
-    /// Keeps a signed checkpoint.
+    /// Keeps a signed checkpoint. A checkpoint of a size already kept is ignored: the first
+    /// one signed for a size stays.
     fn add_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> Result<(), StoreError>;
 
     /// The latest signed checkpoint.
     fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError>;
-
-    /// A number that changes whenever another writer (another connection or process) commits,
-    /// so that a reader such as the web server knows when to load again; cheap to ask often.
-    fn data_version(&self) -> Result<u64, StoreError>;
 }
+
+/// Everything a data location holds: what `veedor --data LOCATION` opens.
+pub trait Store: ResultStore + RegistryStore + LogStore {}
+
+impl<T: ResultStore + RegistryStore + LogStore + ?Sized> Store for T {}
 
 /// Scans and other files, by their SHA-256.
 pub trait BlobStore: Send + Sync {
