@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use veedor_bench::{Xorshift, resident_bytes, timed};
 use veedor_core::VoterId;
-use veedor_store::Store;
+use veedor_store::RegistryStore;
 use veedor_store_sqlite::SqliteStore;
 
 fn main() -> anyhow::Result<()> {

@@ -162,8 +162,7 @@ impl<'a> TableChanges<'a> {
             Some((true, i)) => self.new_tables[*i] = table,
             Some((false, i)) => self.changed_tables[*i] = table,
             None if self.known.get(&table.id).is_none() => {
-                self.index
-                    .insert(table.id, (true, self.new_tables.len()));
+                self.index.insert(table.id, (true, self.new_tables.len()));
                 self.new_tables.push(table);
             }
             None => {
@@ -402,10 +401,8 @@ mod tests {
     use super::*;
 
     fn election() -> Election {
-        veedor_formats::parse_election(include_str!(
-            "../../../elections/ve-2024-presidential.toml"
-        ))
-        .expect("the shipped election parses")
+        veedor_formats::parse_election(include_str!("../../../elections/ve-2024-presidential.toml"))
+            .expect("the shipped election parses")
     }
 
     fn table(centre: u64, number: u16) -> TableId {

@@ -213,7 +213,9 @@ mod tests {
 
     #[test]
     fn a_page_without_a_code_waits_for_a_person() {
-        assert!(matches!(classify(&[], format()), PageOutcome::Queued(reason) if reason.contains("no QR code")));
+        assert!(
+            matches!(classify(&[], format()), PageOutcome::Queued(reason) if reason.contains("no QR code"))
+        );
     }
 
     #[test]

@@ -1,14 +1,14 @@
 //! The data folder, the store, the election and the files the commands read.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context as _, bail};
-use veedor_core::{Election, Sha256, Timestamp};
-use veedor_store::{FileKind, SourceFile, Store};
-use veedor_store_sqlite::SqliteStore;
+use veedor_core::{Sha256, Timestamp};
+use veedor_store::{FileKind, SourceFile};
 
 use crate::exit;
+use crate::open::{Location, Opened};
 
 /// Elections shipped with veedor, by name.
 pub const SHIPPED_ELECTIONS: &[(&str, &str)] = &[(
@@ -16,28 +16,24 @@ pub const SHIPPED_ELECTIONS: &[(&str, &str)] = &[(
     include_str!("../../../elections/ve-2024-presidential.toml"),
 )];
 
-/// What every command needs: where the data folder is.
+/// What every command needs: where the data is.
 #[derive(Debug, Clone)]
 pub struct Context {
-    /// The data folder.
-    pub data: PathBuf,
+    /// The data location: a folder, or a database's URL.
+    pub data: Location,
 }
 
 impl Context {
-    pub fn new(data: PathBuf) -> Self {
-        Self { data }
+    pub fn new(data: &Path) -> Self {
+        Self {
+            data: Location::parse(data),
+        }
     }
 
-    /// Opens the store of the data folder.
-    pub fn open(&self) -> anyhow::Result<SqliteStore> {
-        SqliteStore::open(&self.data, &parse_election)
-            .with_context(|| format!("opening the data folder {}", self.data.display()))
+    /// Opens the store of the data location.
+    pub fn open(&self) -> anyhow::Result<Opened> {
+        crate::open::open(&self.data)
     }
-}
-
-/// Parses an election definition (the store keeps it as text).
-pub fn parse_election(text: &str) -> Result<Election, String> {
-    veedor_formats::parse_election(text).map_err(|error| error.to_string())
 }
 
 /// The current time: the one place the command line reads the clock.
@@ -57,7 +53,7 @@ pub fn read_input(path: &Path, kind: FileKind) -> anyhow::Result<InputFile> {
     let source = SourceFile {
         kind,
         file_name: file_name(path),
-        sha256: veedor_store_sqlite::sha256(&bytes),
+        sha256: crate::open::sha256(&bytes),
         size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
         received_at: now(),
     };
@@ -97,29 +93,26 @@ pub fn election_definition(election: &str) -> anyhow::Result<String> {
     String::from_utf8(bytes).with_context(|| format!("{}: expected UTF-8 text", path.display()))
 }
 
-/// Creates a store and its log key.
+/// Creates a store and its log key, and signs the first checkpoint.
 pub fn create_store(
-    folder: &Path,
+    location: &Location,
     definition: &str,
     origin: Option<&str>,
-) -> anyhow::Result<SqliteStore> {
-    let first_entry = veedor_formats::log_entry::election_entry(definition);
-    let store = SqliteStore::create(folder, definition, &first_entry, &parse_election, now())
-        .with_context(|| format!("creating the data folder {}", folder.display()))?;
+) -> anyhow::Result<Opened> {
+    let mut opened = crate::open::create(location, definition, now())?;
     let origin = match origin {
         Some(origin) => origin.to_owned(),
-        None => crate::ledger::default_origin(&store.election()?.id)?,
+        None => crate::ledger::default_origin(&opened.store.election()?.id)?,
     };
-    crate::ledger::create_key(folder, &origin)?;
-    let mut store = store;
-    crate::ledger::sign_checkpoint(&mut store, folder)?;
-    Ok(store)
+    crate::ledger::create_key(location.folder()?, &origin)?;
+    veedor_app::sign_checkpoint(&mut *opened.store, &*opened.signer, now())?;
+    Ok(opened)
 }
 
 /// `veedor key`.
 pub fn key(context: &Context) -> anyhow::Result<u8> {
-    let key = crate::ledger::read_key(&context.data)?;
-    println!("{}", key.verifier_key());
+    let opened = context.open()?;
+    outln!("{}", opened.signer.verifier_key()?);
     Ok(exit::OK)
 }
 
@@ -129,7 +122,7 @@ pub fn init(context: &Context, election: &str, origin: Option<&str>) -> anyhow::
     let parsed = veedor_formats::parse_election(&definition)
         .with_context(|| format!("election {election}"))?;
     create_store(&context.data, &definition, origin)?;
-    println!(
+    outln!(
         "Created {} for {} ({}): {} candidates, {} ballot cards, levels {}.",
         context.data.display(),
         parsed.title.get("en"),
@@ -144,6 +137,6 @@ pub fn init(context: &Context, election: &str, origin: Option<&str>) -> anyhow::
             .collect::<Vec<_>>()
             .join(" > "),
     );
-    println!("Next: veedor import tables|results|registry FILE");
+    outln!("Next: veedor import tables|results|registry FILE");
     Ok(exit::OK)
 }

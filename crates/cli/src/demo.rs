@@ -20,14 +20,14 @@ use rayon::prelude::*;
 use veedor_core::{RegistryBuilder, SourceKind, TableId, TableKey};
 use veedor_sim::registry::{RegistryPlan, voters};
 use veedor_sim::sheet::{Condition, Ve2024Place};
-use veedor_store::{FileKind, SourceFile, Store};
-use veedor_store_sqlite::sha256;
+use veedor_store::{FileKind, SourceFile};
 use veedor_web::api::{self, TallyScope};
 
 use crate::context::{Context, InputFile, SHIPPED_ELECTIONS, now};
 use crate::exit;
 use crate::generate::{SheetPlan, render_sheet, scanner_file_name, sheet_plan};
 use crate::import;
+use crate::open::{Location, sha256};
 use crate::show::{load_results, render_area, thousands};
 
 /// The real per-acta results published in 2024 (see data/ve2024/README.md).
@@ -116,10 +116,11 @@ pub fn run(dir: &Path, options: &DemoOptions) -> anyhow::Result<u8> {
     let started = Instant::now();
     prepare(dir)?;
     let (_, definition) = SHIPPED_ELECTIONS[0];
-    let mut store = crate::context::create_store(dir, definition, None)?;
-    let election = store.election()?;
-    println!("veedor demo: {}", election.title.get("en"));
-    println!("  data folder: {}", dir.display());
+    let location = Location::Folder(dir.to_owned());
+    let mut opened = crate::context::create_store(&location, definition, None)?;
+    let election = opened.store.election()?;
+    outln!("veedor demo: {}", election.title.get("en"));
+    outln!("  data folder: {}", dir.display());
     let file = veedor_formats::parse_results(RESULTS_CSV, &election)?;
 
     // 1. Sheets rendered from real rows, ingested as scans.
@@ -154,23 +155,23 @@ pub fn run(dir: &Path, options: &DemoOptions) -> anyhow::Result<u8> {
     let scanned: HashSet<TableId> = plans.iter().map(|plan| plan.table).collect();
     let incoming = dir.join("incoming-scans");
     if !plans.is_empty() {
-        println!(
+        outln!(
             "  rendering {} acta sheets from real rows, as scanners and phones deliver them (synthetic images)",
             plans.len()
         );
         render_sheets(&plans, &incoming)?;
-        println!(
+        outln!(
             "  ingesting them: QR codes decoded on every core, each file stored in one transaction"
         );
-        drop(store);
-        let context = Context::new(dir.to_owned());
+        drop(opened);
+        let context = Context::new(dir);
         let ingest_options = crate::ingest::Options {
             device: Some("demo-scanner".to_owned()),
             volunteer: None,
             settle: std::time::Duration::from_secs(2),
         };
         crate::ingest::run(&context, std::slice::from_ref(&incoming), &ingest_options)?;
-        store = context.open()?;
+        opened = context.open()?;
     }
 
     // 2. The real per-acta results the opposition published in 2024.
@@ -185,27 +186,28 @@ pub fn run(dir: &Path, options: &DemoOptions) -> anyhow::Result<u8> {
         },
     };
     let summary = import::import_copies(
-        &mut store,
+        &mut opened,
         &input.source,
         SourceKind::CsvImport,
         import::result_rows(file.rows),
         &file.problems,
         Path::new(RESULTS_NAME),
     )?;
-    println!(
+    outln!(
         "  imported {} actas of the real 2024 results ({}, sha256 {})",
         thousands(u64::try_from(summary.copies_added).unwrap_or(0)),
         RESULTS_NAME,
         input.source.sha256
     );
     if let Some(size) = summary.checkpoint {
-        println!(
+        outln!(
             "  transparency log: {size} entries, checkpoint signed; public key: {}",
-            crate::ledger::read_key(dir)?.verifier_key()
+            opened.signer.verifier_key()?
         );
     }
 
     // 3. A synthetic registry: as many made-up voter ids per table as it has registered voters.
+    let store = &mut opened.store;
     let tables = store.tables()?;
     let weights = crate::generate::weights(&tables);
     let keys: HashMap<TableId, TableKey> = tables.iter().map(|(key, t)| (t.id, *key)).collect();
@@ -236,14 +238,14 @@ pub fn run(dir: &Path, options: &DemoOptions) -> anyhow::Result<u8> {
             received_at: now(),
         },
     )?;
-    println!(
+    outln!(
         "  generated a synthetic registry of {} voters over {} tables (ids made up, no names)",
         thousands(plan.voters),
         thousands(u64::try_from(tables.len()).unwrap_or(0))
     );
 
     // 4. What the actas say, beside the official bulletins.
-    let results = load_results(&store)?;
+    let results = load_results(&**store)?;
     if let Some(document) = api::tally_document(&results, TallyScope::National, "en") {
         let mut out = String::new();
         for area in &document.areas {
@@ -259,26 +261,26 @@ pub fn run(dir: &Path, options: &DemoOptions) -> anyhow::Result<u8> {
                 out.push('\n');
             }
         }
-        println!();
-        print!("{out}");
+        outln!();
+        out!("{out}");
     }
-    println!();
-    println!("Voters to try (synthetic ids on real tables whose sheet was scanned):");
+    outln!();
+    outln!("Voters to try (synthetic ids on real tables whose sheet was scanned):");
     for (voter, table) in &to_try {
-        println!(
+        outln!(
             "  veedor --data {} lookup {voter}      # table {}",
             dir.display(),
             table.display(election.geography.centre_digits)
         );
     }
-    println!("More: veedor --data {} tally --level state", dir.display());
-    println!("(set up in {:.1} s)", started.elapsed().as_secs_f64());
-    drop(store);
+    outln!("More: veedor --data {} tally --level state", dir.display());
+    outln!("(set up in {:.1} s)", started.elapsed().as_secs_f64());
+    drop(opened);
 
     // 5. The public site.
     if let Some(listen) = options.serve {
-        println!();
-        crate::serve::serve_blocking(dir, listen, veedor_web::ServeOptions::default())?;
+        outln!();
+        crate::serve::serve_blocking(&location, listen, veedor_web::ServeOptions::default())?;
     }
     Ok(exit::OK)
 }

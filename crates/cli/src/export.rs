@@ -22,15 +22,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use anyhow::{Context as _, bail};
+use veedor_app::{PublishedLog, sign_checkpoint};
 use veedor_core::{Results, Sha256, SourceKind};
-use veedor_ledger::{Checkpoint, VerifierKey};
 use veedor_store::{BlobStore, Store};
-use veedor_store_sqlite::SqliteStore;
 use veedor_web::opendata;
 
-use crate::context::Context;
+use crate::context::{Context, now};
 use crate::exit;
-use crate::ledger::{load_log, read_key, sign_checkpoint};
+use crate::open::Opened;
 use crate::show::load_results;
 
 /// Writes files under a root, skipping those whose bytes are already there. Shared by threads
@@ -97,30 +96,22 @@ impl Mirror {
 }
 
 /// Everything `export data` and `export site` share: the store signed up to date, its results,
-/// the latest checkpoint and the public key.
+/// and the log as published (the latest checkpoint, verified with the log's key, and its tree).
 pub struct Snapshot {
     pub results: Results,
-    pub checkpoint: Checkpoint,
-    pub note: String,
-    pub key: VerifierKey,
+    pub log: PublishedLog,
 }
 
 /// Signs a checkpoint if the log grew since the last one, and loads everything.
-pub fn snapshot(store: &mut SqliteStore) -> anyhow::Result<Snapshot> {
-    let folder = store.folder().to_owned();
-    sign_checkpoint(store, &folder)?;
-    let key = read_key(&folder)?.verifier_key();
-    let stored = store
-        .latest_checkpoint()?
+pub fn snapshot(opened: &mut Opened) -> anyhow::Result<Snapshot> {
+    sign_checkpoint(&mut *opened.store, &*opened.signer, now())?;
+    let key = opened.signer.verifier_key()?;
+    let log = PublishedLog::load(&*opened.store, &key)
+        .context("the stored checkpoint does not verify with the log's own key")?
         .context("the log is empty: import or ingest something first")?;
-    let checkpoint = key
-        .verify(&stored.note)
-        .context("the stored checkpoint does not verify with the log's own key")?;
     Ok(Snapshot {
-        results: load_results(store)?,
-        checkpoint,
-        note: stored.note,
-        key,
+        results: load_results(&*opened.store)?,
+        log,
     })
 }
 
@@ -154,12 +145,12 @@ pub fn write_log(
     store: &dyn Store,
     snapshot: &Snapshot,
 ) -> anyhow::Result<()> {
-    let size = snapshot.checkpoint.size;
-    let log = load_log(store)?;
-    mirror.put("log/checkpoint", snapshot.note.as_bytes())?;
+    let size = snapshot.log.size();
+    let log = &snapshot.log.tree;
+    mirror.put("log/checkpoint", snapshot.log.note.as_bytes())?;
     mirror.put(
         "log/key",
-        veedor_web::log::key_file(&snapshot.key).as_bytes(),
+        veedor_app::log::key_file(&snapshot.log.key).as_bytes(),
     )?;
     for (path, bytes) in log.tiles(size)? {
         mirror.put(&format!("log/{path}"), &bytes)?;
@@ -200,13 +191,13 @@ pub fn write_scans(
 
 /// `veedor export data DIR`.
 pub fn data(context: &Context, dir: &Path) -> anyhow::Result<u8> {
-    let mut store = context.open()?;
-    let snapshot = snapshot(&mut store)?;
+    let mut opened = context.open()?;
+    let snapshot = snapshot(&mut opened)?;
     let mut mirror = Mirror::new(dir)?;
     write_data(&mut mirror, &snapshot)?;
-    let scans = write_scans(&mut mirror, &store.blobs(), &snapshot.results)?;
-    write_log(&mut mirror, &store, &snapshot)?;
-    println!(
+    let scans = write_scans(&mut mirror, &*opened.blobs, &snapshot.results)?;
+    write_log(&mut mirror, &*opened.store, &snapshot)?;
+    outln!(
         "{}: {} files ({} written, {} unchanged, {} bytes): {} acta copies, {} scans, log of {} entries.",
         dir.display(),
         mirror.files(),
@@ -215,12 +206,12 @@ pub fn data(context: &Context, dir: &Path) -> anyhow::Result<u8> {
         mirror.bytes(),
         snapshot.results.dataset.copies.len(),
         scans,
-        snapshot.checkpoint.size
+        snapshot.log.size()
     );
-    println!(
+    outln!(
         "Check it with: veedor verify {} --key '{}'",
         dir.display(),
-        snapshot.key
+        snapshot.log.key
     );
     Ok(exit::OK)
 }

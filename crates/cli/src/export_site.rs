@@ -26,8 +26,7 @@ use std::time::Instant;
 use anyhow::{Context as _, bail};
 use rayon::prelude::*;
 use veedor_core::{Registry, Sha256};
-use veedor_store::{BlobStore, Store};
-use veedor_web::log::PublishedLog;
+use veedor_store::BlobStore;
 use veedor_web::pages::StaticLookup;
 use veedor_web::site::{self, LOOKUP_RECORD, Site};
 
@@ -82,32 +81,24 @@ impl Phases {
 /// `veedor export site DIR`.
 pub fn site(context: &Context, dir: &Path, options: &SiteOptions) -> anyhow::Result<u8> {
     let mut phases = Phases::new();
-    let mut store = context.open()?;
-    let snapshot = export::snapshot(&mut store)?;
-    let blobs = store.blobs();
+    let mut opened = context.open()?;
+    let snapshot = export::snapshot(&mut opened)?;
+    let blobs = &*opened.blobs;
+    let store = &*opened.store;
     phases.end("loading");
 
     // Everything `export data` writes: `veedor verify` checks the site as it checks those.
     let mut mirror = Mirror::new(dir)?;
     export::write_data(&mut mirror, &snapshot)?;
-    let scans = export::write_scans(&mut mirror, &blobs, &snapshot.results)?;
-    export::write_log(&mut mirror, &store, &snapshot)?;
+    let scans = export::write_scans(&mut mirror, blobs, &snapshot.results)?;
+    export::write_log(&mut mirror, store, &snapshot)?;
     phases.end("data and log");
 
-    let small = write_small_copies(&mirror, &blobs, &export::scan_hashes(&snapshot.results))?;
+    let small = write_small_copies(&mirror, blobs, &export::scan_hashes(&snapshot.results))?;
     phases.end("small scans");
 
-    let export::Snapshot {
-        results,
-        checkpoint,
-        key,
-        ..
-    } = snapshot;
-    let log = PublishedLog::load(&store, &key)?
-        .context("the log has no checkpoint: import or ingest something first")?;
-    if log.checkpoint != checkpoint {
-        bail!("the store changed during the export: run it again");
-    }
+    let export::Snapshot { results, log } = snapshot;
+    let (size, key) = (log.size(), log.key.clone());
     let registry_source = store.registry_info()?.map(|info| info.source.sha256);
     let registry = if options.lookup && registry_source.is_some() {
         store.load_registry()?
@@ -115,7 +106,7 @@ pub fn site(context: &Context, dir: &Path, options: &SiteOptions) -> anyhow::Res
         Registry::empty()
     };
     let signed_at = log.signed_at;
-    let mut web = veedor_web::Snapshot::build(results, Arc::new(registry), registry_source, &blobs)
+    let mut web = veedor_web::Snapshot::build(results, Arc::new(registry), registry_source, blobs)
         .with_log(Some(log));
     // The pages say when the data was signed, not when they were written: the same store
     // exports the same bytes.
@@ -128,7 +119,7 @@ pub fn site(context: &Context, dir: &Path, options: &SiteOptions) -> anyhow::Res
         None
     };
     let voters = web.registry.len();
-    drop(store);
+    drop(opened);
     phases.end("lookup shards");
 
     let site = Site::new(&web, lookup.clone(), &small);
@@ -143,7 +134,7 @@ pub fn site(context: &Context, dir: &Path, options: &SiteOptions) -> anyhow::Res
         })?;
     phases.end("pages");
 
-    println!(
+    outln!(
         "{}: {} files ({} written, {} unchanged, {} bytes) in {}",
         dir.display(),
         mirror.files(),
@@ -152,13 +143,13 @@ pub fn site(context: &Context, dir: &Path, options: &SiteOptions) -> anyhow::Res
         mirror.bytes(),
         phases.summary(),
     );
-    println!(
+    outln!(
         "{} pieces of the site (pages in Spanish and English with their JSON twins), {} acta copies, {} scans ({} small copies), log of {} entries, {}.",
         parts.len(),
         web.results.dataset.copies.len(),
         scans,
         small.len(),
-        checkpoint.size,
+        size,
         match &lookup {
             Some(lookup) => format!(
                 "voter lookup for {voters} voters in {} shards",
@@ -167,8 +158,8 @@ pub fn site(context: &Context, dir: &Path, options: &SiteOptions) -> anyhow::Res
             None => "no voter lookup".to_owned(),
         }
     );
-    println!("Host the folder as it is, under any path; open index.html.");
-    println!(
+    outln!("Host the folder as it is, under any path; open index.html.");
+    outln!(
         "Check it with: veedor verify {} --key '{key}'",
         dir.display()
     );

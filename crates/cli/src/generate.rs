@@ -12,7 +12,6 @@ use veedor_sim::sheet::{
     Condition, FileFormat, Sheet, Ve2024Place, counts_from_candidate_totals, encode, render,
     ve2024_payload,
 };
-use veedor_store::Store;
 
 use crate::context::Context;
 use crate::exit;
@@ -32,7 +31,7 @@ pub fn registry(
     seed: u64,
     output: Option<&Path>,
 ) -> anyhow::Result<u8> {
-    let store = context.open()?;
+    let store = context.open()?.store;
     let election = store.election()?;
     let tables = weights(&store.tables()?);
     if tables.is_empty() {
@@ -200,8 +199,8 @@ pub fn sheets(
     seed: u64,
     pdf: bool,
 ) -> anyhow::Result<u8> {
-    let store = context.open()?;
-    let results = crate::show::load_results(&store)?;
+    let store = context.open()?.store;
+    let results = crate::show::load_results(&*store)?;
     let conditions = conditions(condition)?;
     let plans = plan_sheets(&results, count);
     if plans.is_empty() {
@@ -228,7 +227,7 @@ pub fn sheets(
         .collect();
     bar.finish_and_clear();
     written?;
-    println!(
+    outln!(
         "{}: {} rendered acta sheets ({}), from real result rows; synthetic images, not real scans.",
         out.display(),
         plans.len(),

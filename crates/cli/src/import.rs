@@ -1,7 +1,7 @@
 //! `veedor import ...`: read a file, validate every row against what the store knows, and
 //! apply everything as one batch (one transaction), or nothing.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
@@ -9,240 +9,55 @@ use std::path::Path;
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256 as Hasher};
-use veedor_core::{
-    ActaRecord, AreaCode, Election, FindingCode, Location, PollingTable, Provenance, Pseudonym,
-    Sha256, SourceKind, TableId, TableKey, validate,
-};
-use veedor_formats::{LogEntry, MAX_LISTED_PROBLEMS, RowProblem};
-use veedor_store::{
-    Batch, BatchOutcome, FileKind, NewCopy, Rejection, SourceFile, Store, TableMode,
-};
-use veedor_store_sqlite::SqliteStore;
+use veedor_app::AppError;
+use veedor_app::batch::{self, CopyRow, ImportReport, Origin};
+use veedor_core::{Location, Sha256, SourceKind, TableId, TableKey};
+use veedor_formats::{MAX_LISTED_PROBLEMS, RowProblem};
+use veedor_store::{BatchOutcome, FileKind, SourceFile};
 
 use crate::context::{Context, InputFile, file_name, now, read_input, short_hash};
 use crate::exit;
+use crate::open::Opened;
 
-/// One readable row of a results or payloads file.
-pub struct Row {
-    pub location: Location,
-    pub record: ActaRecord,
-    pub area_names: Vec<(usize, String)>,
-}
-
-/// What an import did, for the summary.
-#[derive(Debug, Default)]
-pub struct Summary {
-    pub rows: usize,
-    pub copies_added: usize,
-    pub tables_added: usize,
-    pub tables_updated: usize,
-    pub already_applied: Option<String>,
-    pub findings: BTreeMap<FindingCode, usize>,
-    pub unknown_tables: Vec<(Location, String)>,
-    pub rejected: Vec<RowProblem>,
-    pub checkpoint: Option<u64>,
-}
-
-/// The tables an import validates against, kept current as rows teach new ones.
-pub struct KnownTables {
-    tables: HashMap<TableId, PollingTable>,
-    /// Whether a table list was imported: then a table not in it is flagged, never added.
-    table_list: bool,
-}
-
-impl KnownTables {
-    /// The store's tables.
-    pub fn load(store: &dyn Store) -> anyhow::Result<Self> {
-        let tables: HashMap<TableId, PollingTable> = store
-            .tables()?
-            .into_iter()
-            .map(|(_, t)| (t.id, t))
-            .collect();
-        let table_list = tables.values().any(|t| t.listed);
-        Ok(Self { tables, table_list })
-    }
-}
-
-/// Who and what a batch's copies come from.
-#[derive(Clone, Debug)]
-pub struct Origin {
-    pub kind: SourceKind,
-    pub device: Option<String>,
-    pub volunteer: Option<Pseudonym>,
-}
-
-impl Origin {
-    pub fn of(kind: SourceKind) -> Self {
-        Self {
-            kind,
-            device: None,
-            volunteer: None,
-        }
-    }
-}
-
-/// Builds the batch for rows of acta copies: each row validated against the known tables;
-/// tables learnt from the rows when there is no table list (and added to `known`), flagged when
-/// there is one.
-pub fn copies_batch(
-    election: &Election,
-    known: &mut KnownTables,
+/// Imports rows of acta copies read from one file (through `veedor-app`); a file of which no
+/// row could be read is refused whole, its problems listed, and nothing is recorded.
+pub fn import_copies(
+    opened: &mut Opened,
     source: &SourceFile,
-    origin: &Origin,
-    rows: Vec<Row>,
+    kind: SourceKind,
+    rows: Vec<CopyRow>,
     problems: &[RowProblem],
-) -> (Batch, Summary) {
-    let table_list = known.table_list;
-    let known = &mut known.tables;
-    let mut summary = Summary {
-        rows: rows.len() + problems.len(),
-        rejected: problems.to_vec(),
-        ..Summary::default()
-    };
-    let mut new_tables: Vec<PollingTable> = Vec::new();
-    let mut area_names: BTreeMap<AreaCode, String> = BTreeMap::new();
-    let mut copies = Vec::with_capacity(rows.len());
-    for row in rows {
-        let id = row.record.table;
-        match known.get_mut(&id) {
-            None if !table_list => {
-                let table = PollingTable {
-                    id,
-                    registered: row.record.stated_registered,
-                    listed: false,
-                };
-                new_tables.push(table.clone());
-                known.insert(id, table);
-            }
-            // A table learnt from a scan (no registered voters on a QR code) learns them from a
-            // result file that states them.
-            Some(table) if table.registered.is_none() && row.record.stated_registered.is_some() => {
-                table.registered = row.record.stated_registered;
-                new_tables.push(table.clone());
-            }
-            _ => {}
-        }
-        let table = known.get(&id);
-        if table.is_none() {
-            summary
-                .unknown_tables
-                .push((row.location, id.display(election.geography.centre_digits)));
-        }
-        let findings = validate(&row.record, election, table, table_list);
-        for finding in &findings {
-            *summary.findings.entry(finding.code).or_default() += 1;
-        }
-        for (level, name) in row.area_names {
-            area_names
-                .entry(election.geography.area_of(id.centre, level))
-                .or_insert(name);
-        }
-        let provenance = Provenance {
-            source: origin.kind,
-            file_name: source.file_name.clone(),
-            file_sha256: source.sha256,
-            location: row.location,
-            received_at: source.received_at,
-            device: origin.device.clone(),
-            volunteer: origin.volunteer.clone(),
-        };
-        let log_entry = LogEntry::of_copy(
-            &election.id,
-            election.geography.centre_digits,
-            &row.record,
-            &provenance,
-            &findings,
-        )
-        .encode();
-        copies.push(NewCopy {
-            record: row.record,
-            provenance,
-            findings,
-            log_entry,
-        });
-    }
-    let batch = Batch {
-        source: source.clone(),
-        table_mode: TableMode::Learn,
-        tables: new_tables,
-        area_names: area_names.into_iter().collect(),
-        copies,
-        rejections: problems
-            .iter()
-            .map(|p| Rejection {
-                location: format!("line {}", p.line),
-                message: p.message.clone(),
-            })
-            .collect(),
-        queue: Vec::new(),
-    };
-    (batch, summary)
-}
-
-/// Applies a batch, completes the summary, and signs a checkpoint of the log if it grew.
-pub fn apply(store: &mut SqliteStore, batch: &Batch, summary: &mut Summary) -> anyhow::Result<()> {
-    apply_unsigned(store, batch, summary)?;
-    let folder = store.folder().to_owned();
-    if let Some(checkpoint) = crate::ledger::sign_checkpoint(store, &folder)? {
-        summary.checkpoint = Some(checkpoint.size);
-    }
-    Ok(())
-}
-
-/// Applies a batch and completes the summary; the caller signs a checkpoint later (ingest
-/// signs once per run and every so often, not after every file).
-pub fn apply_unsigned(
-    store: &mut dyn Store,
-    batch: &Batch,
-    summary: &mut Summary,
-) -> anyhow::Result<()> {
-    match store.apply(batch)? {
-        BatchOutcome::Applied {
-            copies_added,
-            tables_added,
-            tables_updated,
-        } => {
-            summary.copies_added = copies_added;
-            summary.tables_added = tables_added;
-            summary.tables_updated = tables_updated;
-        }
-        BatchOutcome::AlreadyApplied { at } => summary.already_applied = Some(at.to_string()),
-    }
-    Ok(())
-}
-
-/// Applies a batch of copies; a file of which no row could be read is refused whole and
-/// nothing is recorded, so that the corrected file can be imported later.
-fn apply_copies(
-    store: &mut SqliteStore,
-    batch: &Batch,
-    summary: &mut Summary,
     path: &Path,
-) -> anyhow::Result<()> {
-    if batch.copies.is_empty() {
-        for problem in summary.rejected.iter().take(MAX_LISTED_PROBLEMS) {
-            eprintln!("  {problem}");
+) -> anyhow::Result<ImportReport> {
+    match batch::import_copies(
+        &mut *opened.store,
+        &*opened.signer,
+        source,
+        &Origin::of(kind),
+        rows,
+        problems,
+    ) {
+        Err(error @ AppError::NothingReadable { .. }) => {
+            for problem in problems.iter().take(MAX_LISTED_PROBLEMS) {
+                eprintln!("  {problem}");
+            }
+            Err(anyhow::Error::new(error).context(path.display().to_string()))
         }
-        anyhow::bail!(
-            "{}: none of its {} rows could be read; nothing was imported",
-            path.display(),
-            summary.rejected.len()
-        );
+        other => Ok(other?),
     }
-    apply(store, batch, summary)
 }
 
-fn print_summary(input: &InputFile, summary: &Summary, what: &str) -> u8 {
+fn print_summary(input: &InputFile, summary: &ImportReport, what: &str) -> anyhow::Result<u8> {
     let source = &input.source;
     if let Some(at) = &summary.already_applied {
-        println!(
+        outln!(
             "{}: already imported on {at} (sha256 {}); nothing added.",
             source.file_name,
             short_hash(&source.sha256)
         );
-        return exit::OK;
+        return Ok(exit::OK);
     }
-    println!(
+    outln!(
         "{}: {} rows read, {} {what} added, {} tables added, {} tables updated (sha256 {}).",
         source.file_name,
         summary.rows,
@@ -252,26 +67,26 @@ fn print_summary(input: &InputFile, summary: &Summary, what: &str) -> u8 {
         short_hash(&source.sha256)
     );
     if let Some(size) = summary.checkpoint {
-        println!("  log: signed a checkpoint of {size} entries");
+        outln!("  log: signed a checkpoint of {size} entries");
     }
     for (code, count) in &summary.findings {
-        println!(
+        outln!(
             "  flagged {} ({}): {count}",
             code.code(),
             code.name().replace('_', " ")
         );
     }
     if !summary.unknown_tables.is_empty() {
-        println!(
+        outln!(
             "  {} rows name a table not in the table list; kept, flagged F101, not counted:",
             summary.unknown_tables.len()
         );
         for (location, table) in summary.unknown_tables.iter().take(MAX_LISTED_PROBLEMS) {
-            println!("    {}: table {table}", location.describe());
+            outln!("    {}: table {table}", location.describe());
         }
     }
     if summary.rejected.is_empty() {
-        return exit::OK;
+        return Ok(exit::OK);
     }
     eprintln!(
         "{}: {} rows could not be read and were not imported:",
@@ -287,13 +102,13 @@ fn print_summary(input: &InputFile, summary: &Summary, what: &str) -> u8 {
             summary.rejected.len() - MAX_LISTED_PROBLEMS
         );
     }
-    exit::PARTIAL
+    Ok(exit::PARTIAL)
 }
 
 /// The rows of a result file, as rows of acta copies.
-pub fn result_rows(rows: Vec<veedor_formats::ResultRow>) -> Vec<Row> {
+pub fn result_rows(rows: Vec<veedor_formats::ResultRow>) -> Vec<CopyRow> {
     rows.into_iter()
-        .map(|row| Row {
+        .map(|row| CopyRow {
             location: Location::Line(row.line),
             record: row.record,
             area_names: row.area_names,
@@ -301,33 +116,10 @@ pub fn result_rows(rows: Vec<veedor_formats::ResultRow>) -> Vec<Row> {
         .collect()
 }
 
-/// Imports rows of acta copies read from one file: validated against the store's tables, one
-/// batch, applied, and a checkpoint signed.
-pub fn import_copies(
-    store: &mut SqliteStore,
-    source: &SourceFile,
-    kind: SourceKind,
-    rows: Vec<Row>,
-    problems: &[RowProblem],
-    path: &Path,
-) -> anyhow::Result<Summary> {
-    let election = store.election()?;
-    let (batch, mut summary) = copies_batch(
-        &election,
-        &mut KnownTables::load(store)?,
-        source,
-        &Origin::of(kind),
-        rows,
-        problems,
-    );
-    apply_copies(store, &batch, &mut summary, path)?;
-    Ok(summary)
-}
-
 /// `veedor import results FILE`.
 pub fn results(context: &Context, path: &Path) -> anyhow::Result<u8> {
-    let mut store = context.open()?;
-    let election = store.election()?;
+    let mut opened = context.open()?;
+    let election = opened.store.election()?;
     let input = read_input(path, FileKind::Results)?;
     let file = veedor_formats::parse_results(&input.bytes, &election)
         .with_context(|| format!("{}", path.display()))?;
@@ -343,82 +135,52 @@ pub fn results(context: &Context, path: &Path) -> anyhow::Result<u8> {
         }
     );
     let summary = import_copies(
-        &mut store,
+        &mut opened,
         &input.source,
         SourceKind::CsvImport,
         result_rows(file.rows),
         &file.problems,
         path,
     )?;
-    Ok(print_summary(&input, &summary, "acta copies"))
+    print_summary(&input, &summary, "acta copies")
 }
 
 /// `veedor import payloads FILE`.
 pub fn payloads(context: &Context, path: &Path) -> anyhow::Result<u8> {
-    let mut store = context.open()?;
-    let election = store.election()?;
+    let mut opened = context.open()?;
+    let election = opened.store.election()?;
     let input = read_input(path, FileKind::Payloads)?;
     let file = veedor_formats::parse_payload_lines(&input.bytes, &election)
         .with_context(|| format!("{}", path.display()))?;
     let rows = file
         .rows
         .into_iter()
-        .map(|row| Row {
+        .map(|row| CopyRow {
             location: Location::Line(row.line),
             record: row.record,
             area_names: Vec::new(),
         })
         .collect();
     let summary = import_copies(
-        &mut store,
+        &mut opened,
         &input.source,
         SourceKind::PayloadImport,
         rows,
         &file.problems,
         path,
     )?;
-    Ok(print_summary(&input, &summary, "acta copies"))
+    print_summary(&input, &summary, "acta copies")
 }
 
 /// `veedor import tables FILE`.
 pub fn tables(context: &Context, path: &Path) -> anyhow::Result<u8> {
-    let mut store = context.open()?;
-    let election = store.election()?;
+    let mut opened = context.open()?;
+    let election = opened.store.election()?;
     let input = read_input(path, FileKind::Tables)?;
     let rows = veedor_formats::parse_tables(&input.bytes, &election)
         .with_context(|| format!("{}", path.display()))?;
-    let mut area_names = BTreeMap::new();
-    let tables = rows
-        .iter()
-        .map(|row| {
-            for (level, name) in &row.area_names {
-                area_names.insert(
-                    election.geography.area_of(row.id.centre, *level),
-                    name.clone(),
-                );
-            }
-            PollingTable {
-                id: row.id,
-                registered: Some(row.registered),
-                listed: true,
-            }
-        })
-        .collect();
-    let batch = Batch {
-        source: input.source.clone(),
-        table_mode: TableMode::List,
-        tables,
-        area_names: area_names.into_iter().collect(),
-        copies: Vec::new(),
-        rejections: Vec::new(),
-        queue: Vec::new(),
-    };
-    let mut summary = Summary {
-        rows: rows.len(),
-        ..Summary::default()
-    };
-    apply(&mut store, &batch, &mut summary)?;
-    Ok(print_summary(&input, &summary, "copies"))
+    let summary = batch::import_tables(&mut *opened.store, &*opened.signer, &input.source, &rows)?;
+    print_summary(&input, &summary, "copies")
 }
 
 /// Hashes what passes through it, and counts it for a progress bar.
@@ -441,7 +203,8 @@ impl<R: Read> Read for HashingReader<R> {
 
 /// `veedor import registry FILE`.
 pub fn registry(context: &Context, path: &Path) -> anyhow::Result<u8> {
-    let mut store = context.open()?;
+    let mut opened = context.open()?;
+    let store = &mut opened.store;
     let election = store.election()?;
     let keys: HashMap<TableId, TableKey> = store
         .tables()?
@@ -478,12 +241,12 @@ pub fn registry(context: &Context, path: &Path) -> anyhow::Result<u8> {
     };
     match store.replace_registry(&registry, &source)? {
         BatchOutcome::AlreadyApplied { at } => {
-            println!(
+            outln!(
                 "{}: already imported on {at}; the registry is unchanged.",
                 source.file_name
             );
         }
-        BatchOutcome::Applied { .. } => println!(
+        BatchOutcome::Applied { .. } => outln!(
             "{}: registry of {} voters imported (sha256 {}); it replaces any earlier one.",
             source.file_name,
             registry.len(),

@@ -19,16 +19,16 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use veedor_core::{Location, Pseudonym, Sha256, SourceKind, TableId, TableStatus};
+use veedor_app::intake::{PageOutcome, ReadScan, ScanIntake, read_pages};
+use veedor_app::{Origin, sign_checkpoint};
+use veedor_core::{Pseudonym, Sha256, SourceKind, TableId, TableStatus};
 use veedor_formats::ActaFormat;
 use veedor_scan::{Limits, ScanError};
-use veedor_store::{BlobStore, FileKind, QueuedPage, SourceFile, Store};
-use veedor_store_sqlite::SqliteStore;
+use veedor_store::{FileKind, Store};
 
 use crate::context::{Context, file_name, now};
 use crate::exit;
-use crate::import::{self, KnownTables, Origin, Row, Summary};
-use crate::ledger::sign_checkpoint;
+use crate::open::Opened;
 use crate::show::load_results;
 
 /// How often a long ingest signs a checkpoint of what it has stored so far.
@@ -76,12 +76,6 @@ impl Phases {
     }
 }
 
-/// One page: the acta read from it, or why a person must look at it.
-enum PageOutcome {
-    Acta(veedor_core::ActaRecord),
-    Queued(String),
-}
-
 /// Reads, hashes and decodes one file, unless `stored` has it. Pure work, no store: runs on any
 /// thread.
 fn decode(
@@ -106,13 +100,7 @@ fn decode(
         });
     }
     let started = Instant::now();
-    let pages = veedor_scan::scan(&bytes, limits).map(|outcome| {
-        outcome
-            .pages
-            .into_iter()
-            .map(|page| classify(&page.result.payloads, format))
-            .collect()
-    });
+    let pages = read_pages(&bytes, format, limits);
     Phases::add(&phases.scan_ns, started);
     Ok(Decoded {
         path: path.to_owned(),
@@ -121,31 +109,6 @@ fn decode(
         already: false,
         pages,
     })
-}
-
-/// What a page's QR payloads amount to.
-fn classify(payloads: &[String], format: ActaFormat) -> PageOutcome {
-    if payloads.is_empty() {
-        return PageOutcome::Queued("no QR code could be read".to_owned());
-    }
-    let mut actas = Vec::new();
-    let mut errors = Vec::new();
-    for payload in payloads {
-        match format.parse_payload(payload) {
-            Ok(record) if !actas.contains(&record) => actas.push(record),
-            Ok(_) => {}
-            Err(error) => errors.push(error.to_string()),
-        }
-    }
-    match actas.len() {
-        1 => PageOutcome::Acta(actas.remove(0)),
-        0 => PageOutcome::Queued(format!(
-            "a QR code was read but it is not a {} acta: {}",
-            format.id(),
-            errors.join("; ")
-        )),
-        n => PageOutcome::Queued(format!("{n} different actas on one page")),
-    }
 }
 
 /// Every file under the paths, in name order; hidden files and files still being written by
@@ -194,42 +157,36 @@ struct RunSummary {
     flagged: BTreeMap<&'static str, usize>,
 }
 
-/// The writer: stores one decoded file. Blob first, then one transaction.
+/// The writer: stores one decoded file through `veedor-app` (blob first, then one
+/// transaction), and signs a checkpoint now and then.
 struct Writer<'a> {
-    store: &'a mut SqliteStore,
-    blobs: veedor_store_sqlite::FsBlobStore,
-    election: veedor_core::Election,
-    known: KnownTables,
-    origin: Origin,
+    opened: &'a mut Opened,
+    intake: ScanIntake,
     summary: RunSummary,
     last_checkpoint: Instant,
-    /// Time spent writing and syncing blobs, then in the transactions.
-    blob_time: Duration,
-    transaction_time: Duration,
+    /// Time spent storing (blob and transaction).
+    store_time: Duration,
 }
 
 impl<'a> Writer<'a> {
-    fn new(store: &'a mut SqliteStore, options: &Options) -> anyhow::Result<Self> {
+    fn new(opened: &'a mut Opened, options: &Options) -> anyhow::Result<Self> {
+        let origin = Origin {
+            kind: SourceKind::Qr,
+            device: options.device.clone(),
+            volunteer: options.volunteer.clone(),
+        };
         Ok(Writer {
-            blobs: store.blobs(),
-            known: KnownTables::load(store)?,
-            election: store.election()?,
-            store,
-            origin: Origin {
-                kind: SourceKind::Qr,
-                device: options.device.clone(),
-                volunteer: options.volunteer.clone(),
-            },
+            intake: ScanIntake::new(&*opened.store, origin)?,
+            opened,
             summary: RunSummary::default(),
             last_checkpoint: Instant::now(),
-            blob_time: Duration::ZERO,
-            transaction_time: Duration::ZERO,
+            store_time: Duration::ZERO,
         })
     }
 
     fn store_file(&mut self, decoded: Decoded) -> anyhow::Result<()> {
         let name = file_name(&decoded.path);
-        if decoded.already || self.store.has_source(FileKind::Scan, &decoded.sha256)? {
+        if decoded.already {
             self.summary.already += 1;
             return Ok(());
         }
@@ -242,85 +199,43 @@ impl<'a> Writer<'a> {
                 return Ok(());
             }
         };
-        // The scan on disk, synced, before any row names it.
         let started = Instant::now();
-        let stored = self.blobs.put(&decoded.bytes)?;
-        self.blob_time += started.elapsed();
-        anyhow::ensure!(
-            stored == decoded.sha256,
-            "the blob store hashed {} differently",
-            decoded.path.display()
-        );
-        let source = SourceFile {
-            kind: FileKind::Scan,
-            file_name: name.clone(),
-            sha256: decoded.sha256,
-            size: u64::try_from(decoded.bytes.len()).unwrap_or(0),
-            received_at: now(),
-        };
-        let mut rows = Vec::new();
-        let mut queue = Vec::new();
-        for (index, page) in pages.into_iter().enumerate() {
-            let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
-            match page {
-                PageOutcome::Acta(record) => rows.push(Row {
-                    location: Location::Page(number),
-                    record,
-                    area_names: Vec::new(),
-                }),
-                PageOutcome::Queued(reason) => queue.push(QueuedPage {
-                    page: number,
-                    reason,
-                }),
+        let report = self
+            .intake
+            .store(
+                &mut *self.opened.store,
+                &*self.opened.blobs,
+                ReadScan {
+                    file_name: name.clone(),
+                    bytes: decoded.bytes,
+                    sha256: decoded.sha256,
+                    pages,
+                },
+                now(),
+            )
+            .with_context(|| format!("storing {}", decoded.path.display()))?;
+        self.store_time += started.elapsed();
+        if report.already {
+            self.summary.already += 1;
+        } else {
+            self.summary.stored_files += 1;
+            self.summary.pages += report.pages;
+            for (page, reason) in report.queued {
+                self.summary.queued.push((name.clone(), page, reason));
+            }
+            self.summary.tables.extend(report.tables);
+            for code in report.findings {
+                *self.summary.flagged.entry(code.code()).or_default() += 1;
             }
         }
-        let (mut batch, mut summary) = import::copies_batch(
-            &self.election,
-            &mut self.known,
-            &source,
-            &self.origin,
-            rows,
-            &[],
-        );
-        batch.queue = queue;
-        let started = Instant::now();
-        let applied = import::apply_unsigned(self.store, &batch, &mut summary);
-        self.transaction_time += started.elapsed();
-        if let Err(error) = applied {
-            // The tables learnt for this batch were not stored: forget them.
-            self.known = KnownTables::load(self.store)?;
-            return Err(error.context(format!("storing {}", decoded.path.display())));
-        }
-        self.tally(&batch, &summary, &name);
         if self.last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
             self.checkpoint()?;
         }
         Ok(())
     }
 
-    fn tally(&mut self, batch: &veedor_store::Batch, summary: &Summary, name: &str) {
-        if summary.already_applied.is_some() {
-            self.summary.already += 1;
-            return;
-        }
-        self.summary.stored_files += 1;
-        self.summary.pages += batch.copies.len() + batch.queue.len();
-        for queued in &batch.queue {
-            self.summary
-                .queued
-                .push((name.to_owned(), queued.page, queued.reason.clone()));
-        }
-        for copy in &batch.copies {
-            self.summary.tables.insert(copy.record.table);
-            for finding in &copy.findings {
-                *self.summary.flagged.entry(finding.code.code()).or_default() += 1;
-            }
-        }
-    }
-
     fn checkpoint(&mut self) -> anyhow::Result<()> {
-        let folder = self.store.folder().to_owned();
-        sign_checkpoint(self.store, &folder)?;
+        sign_checkpoint(&mut *self.opened.store, &*self.opened.signer, now())?;
         self.last_checkpoint = Instant::now();
         Ok(())
     }
@@ -397,19 +312,19 @@ fn stored_scans(store: &dyn Store) -> anyhow::Result<HashSet<Sha256>> {
 
 /// `veedor ingest PATH...`.
 pub fn run(context: &Context, paths: &[PathBuf], options: &Options) -> anyhow::Result<u8> {
-    let mut store = context.open()?;
-    let election = store.election()?;
+    let mut opened = context.open()?;
+    let election = opened.store.election()?;
     let format = ActaFormat::from_id(&election.acta_format)?;
     let files = files_under(paths)?;
     let stop = StopFlag::install();
     let started = Instant::now();
     let bar = progress(Some(u64::try_from(files.len()).unwrap_or(0)));
-    let mut writer = Writer::new(&mut store, options)?;
+    let stored = stored_scans(&*opened.store)?;
+    let mut writer = Writer::new(&mut opened, options)?;
     // Decoders on every core feed the one writer through a short queue, so memory stays bounded
     // however many files there are.
     let (sender, receiver) = mpsc::sync_channel::<Result<Decoded, (PathBuf, String)>>(4);
     let limits = Limits::default();
-    let stored = stored_scans(writer.store)?;
     let decode_stop = Arc::clone(&stop.flag);
     let phases = Arc::new(Phases::default());
     let decode_phases = Arc::clone(&phases);
@@ -451,15 +366,14 @@ pub fn run(context: &Context, paths: &[PathBuf], options: &Options) -> anyhow::R
     tracing::debug!(
         read_and_hash_s = Phases::seconds(&phases.read_ns),
         scan_s = Phases::seconds(&phases.scan_ns),
-        writer_blob_put_s = writer.blob_time.as_secs_f64(),
-        writer_transaction_s = writer.transaction_time.as_secs_f64(),
+        writer_store_s = writer.store_time.as_secs_f64(),
         writer_waiting_s = waiting.as_secs_f64(),
         "ingest phases (decoding ones summed over threads, wall clock)"
     );
     writer.checkpoint()?;
     let summary = std::mem::take(&mut writer.summary);
     drop(writer);
-    print_summary(&store, &summary, started.elapsed())?;
+    print_summary(&*opened.store, &summary, started.elapsed())?;
     if let Some(error) = failure {
         return Err(error);
     }
@@ -473,11 +387,7 @@ pub fn run(context: &Context, paths: &[PathBuf], options: &Options) -> anyhow::R
     })
 }
 
-fn print_summary(
-    store: &SqliteStore,
-    summary: &RunSummary,
-    elapsed: Duration,
-) -> anyhow::Result<()> {
+fn print_summary(store: &dyn Store, summary: &RunSummary, elapsed: Duration) -> anyhow::Result<()> {
     let results = load_results(store)?;
     let mut by_status: BTreeMap<&'static str, usize> = BTreeMap::new();
     for table in &summary.tables {
@@ -487,7 +397,7 @@ fn print_summary(
         *by_status.entry(status.as_str()).or_default() += 1;
     }
     let seconds = elapsed.as_secs_f64().max(0.001);
-    println!(
+    outln!(
         "ingested {} files ({} pages) in {:.1} s, {:.1} files/s; {} already ingested before",
         summary.stored_files,
         summary.pages,
@@ -495,7 +405,7 @@ fn print_summary(
         summary.stored_files as f64 / seconds,
         summary.already
     );
-    println!(
+    outln!(
         "  tables read: {} accepted, {} corroborated, {} in conflict, {} awaiting a person",
         by_status.get("accepted").unwrap_or(&0),
         by_status.get("corroborated").unwrap_or(&0),
@@ -503,17 +413,17 @@ fn print_summary(
         by_status.get("awaiting_person").unwrap_or(&0),
     );
     for (code, count) in &summary.flagged {
-        println!("  flagged {code}: {count}");
+        outln!("  flagged {code}: {count}");
     }
-    println!(
+    outln!(
         "  unreadable pages, queued for a person (veedor queue): {}",
         summary.queued.len()
     );
     for (file, page, reason) in summary.queued.iter().take(10) {
-        println!("    {file} page {page}: {reason}");
+        outln!("    {file} page {page}: {reason}");
     }
     if summary.rejected.is_empty() {
-        println!("  rejected files: 0");
+        outln!("  rejected files: 0");
     } else {
         eprintln!(
             "  rejected files (not stored; fix or rescan them): {}",
@@ -536,15 +446,15 @@ struct Candidate {
 /// `veedor ingest --watch DIR`: takes each file once it is complete (its size and time unchanged
 /// for `settle`), until stopped.
 pub fn watch(context: &Context, dir: &Path, options: &Options) -> anyhow::Result<u8> {
-    let mut store = context.open()?;
-    let election = store.election()?;
+    let mut opened = context.open()?;
+    let election = opened.store.election()?;
     let format = ActaFormat::from_id(&election.acta_format)?;
     let stop = StopFlag::install();
     let limits = Limits::default();
     let bar = progress(None);
     bar.set_message(format!("watching {}", dir.display()));
     let started = Instant::now();
-    let mut writer = Writer::new(&mut store, options)?;
+    let mut writer = Writer::new(&mut opened, options)?;
     let mut candidates: HashMap<PathBuf, Candidate> = HashMap::new();
     let mut done: HashSet<(PathBuf, u64, Option<SystemTime>)> = HashSet::new();
     while !stop.is_set() {
@@ -602,21 +512,21 @@ pub fn watch(context: &Context, dir: &Path, options: &Options) -> anyhow::Result
     let summary = std::mem::take(&mut writer.summary);
     drop(writer);
     eprintln!("stopped watching {}", dir.display());
-    print_summary(&store, &summary, started.elapsed())?;
+    print_summary(&*opened.store, &summary, started.elapsed())?;
     Ok(exit::OK)
 }
 
 /// `veedor queue`: the pages waiting for a person.
 pub fn queue(context: &Context) -> anyhow::Result<u8> {
-    let store = context.open()?;
-    let queue = store.queue()?;
+    let opened = context.open()?;
+    let queue = opened.store.queue()?;
     if queue.is_empty() {
-        println!("No page is waiting for a person.");
+        outln!("No page is waiting for a person.");
         return Ok(exit::OK);
     }
-    println!("{} pages wait for a person:", queue.len());
+    outln!("{} pages wait for a person:", queue.len());
     for entry in queue {
-        println!(
+        outln!(
             "  #{} {} page {} (sha256 {}, received {}): {}",
             entry.id,
             entry.file_name,

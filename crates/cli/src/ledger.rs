@@ -7,11 +7,9 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, bail};
-use veedor_ledger::{Checkpoint, Hash, MerkleLog, SignerKey};
-use veedor_store::{Store, StoredCheckpoint};
-
-use crate::context::now;
+use anyhow::Context as _;
+use veedor_app::{AppError, Signer};
+use veedor_ledger::{Checkpoint, SignerKey, VerifierKey};
 
 /// Where the signing key is kept in a data folder.
 pub fn key_path(folder: &Path) -> PathBuf {
@@ -60,37 +58,32 @@ fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The log as stored: every leaf hash, with the interior nodes rebuilt.
-pub fn load_log(store: &dyn Store) -> anyhow::Result<MerkleLog> {
-    let leaves = store.log_leaf_hashes()?.into_iter().map(Hash).collect();
-    Ok(MerkleLog::from_leaf_hashes(leaves))
+/// The data folder's key file as a [`Signer`]: read when a checkpoint is signed, so that a
+/// server without the key (kept off the web servers) still opens the store.
+#[derive(Debug, Clone)]
+pub struct KeyFile {
+    folder: PathBuf,
 }
 
-/// Signs a checkpoint of the log as it now is, unless the latest one already covers it.
-/// Called after every batch: if a crash ever came between a batch and its checkpoint, the next
-/// batch's checkpoint covers both.
-pub fn sign_checkpoint(store: &mut dyn Store, folder: &Path) -> anyhow::Result<Option<Checkpoint>> {
-    let size = store.log_size()?;
-    let latest = store.latest_checkpoint()?;
-    if latest.as_ref().is_some_and(|c| c.size == size) || (latest.is_none() && size == 0) {
-        return Ok(None);
+impl KeyFile {
+    /// The key file of a data folder.
+    pub fn of_folder(folder: &Path) -> Self {
+        Self {
+            folder: folder.to_owned(),
+        }
     }
-    if let Some(latest) = &latest
-        && latest.size > size
-    {
-        bail!(
-            "the latest checkpoint covers {} entries but the log has {size}: the store was tampered with",
-            latest.size
-        );
+}
+
+impl Signer for KeyFile {
+    fn verifier_key(&self) -> Result<VerifierKey, AppError> {
+        read_key(&self.folder)
+            .map(|key| key.verifier_key())
+            .map_err(|error| AppError::Checkpoint(format!("{error:#}")))
     }
-    let key = read_key(folder)?;
-    let log = load_log(store)?;
-    let checkpoint = Checkpoint::new(key.name(), log.size(), log.root())?;
-    let note = key.sign(&checkpoint)?;
-    store.add_checkpoint(&StoredCheckpoint {
-        size: log.size(),
-        note,
-        signed_at: now(),
-    })?;
-    Ok(Some(checkpoint))
+
+    fn sign(&self, checkpoint: &Checkpoint) -> Result<String, AppError> {
+        let key =
+            read_key(&self.folder).map_err(|error| AppError::Checkpoint(format!("{error:#}")))?;
+        Signer::sign(&key, checkpoint)
+    }
 }

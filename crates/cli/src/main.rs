@@ -1,6 +1,9 @@
 //! `veedor`: the command line. The only place that wires the crates together: it reads files,
 //! opens the store, calls the domain and prints.
 
+#[macro_use]
+mod out;
+
 mod context;
 mod demo;
 mod export;
@@ -9,6 +12,7 @@ mod generate;
 mod import;
 mod ingest;
 mod ledger;
+mod open;
 mod serve;
 mod show;
 mod verify;
@@ -38,14 +42,10 @@ pub mod exit {
 #[derive(Debug, Parser)]
 #[command(name = "veedor", version, about, long_about = None)]
 struct Cli {
-    /// The data folder: veedor.db, blobs/ and registry/.
-    #[arg(
-        long,
-        global = true,
-        env = "VEEDOR_DATA",
-        default_value = "veedor-data"
-    )]
-    data: PathBuf,
+    /// The data folder (veedor.db, blobs/, registry/, keys/); default `veedor-data`, or
+    /// `veedor-demo` for `veedor demo`.
+    #[arg(long, global = true, env = "VEEDOR_DATA")]
+    data: Option<PathBuf>,
 
     #[command(subcommand)]
     command: Command,
@@ -149,11 +149,12 @@ enum Command {
         client_ip_header: Option<String>,
     },
     /// Set up the 2024 Venezuelan election with its real published results and a synthetic
-    /// registry, and show what the actas say.
+    /// registry, and show what the actas say. Its data folder is `--data` (default
+    /// `veedor-demo`), replaced if it holds an earlier demo, refused if it holds anything else.
     Demo {
-        /// Where to put the demo's data folder (replaced if it holds an earlier demo).
-        #[arg(long, default_value = "veedor-demo")]
-        dir: PathBuf,
+        /// The same as `--data`, kept for earlier scripts.
+        #[arg(long, hide = true)]
+        dir: Option<PathBuf>,
         /// How many acta sheets to render and ingest as scans.
         #[arg(long, default_value_t = 200)]
         sheets: usize,
@@ -260,8 +261,17 @@ enum TallyFormat {
     Json,
 }
 
+/// The data folder when none is given.
+const DEFAULT_DATA: &str = "veedor-data";
+/// The demo's, when none is given.
+const DEFAULT_DEMO_DATA: &str = "veedor-demo";
+
 fn run(cli: Cli) -> anyhow::Result<u8> {
-    let context = Context::new(cli.data);
+    let context = Context::new(
+        cli.data
+            .as_deref()
+            .unwrap_or_else(|| std::path::Path::new(DEFAULT_DATA)),
+    );
     match cli.command {
         Command::Init { election, origin } => context::init(&context, &election, origin.as_deref()),
         Command::Key => context::key(&context),
@@ -330,7 +340,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             listen,
             no_serve,
         } => demo::run(
-            &dir,
+            &demo_folder(cli.data, dir)?,
             &demo::DemoOptions {
                 sheets,
                 serve: (!no_serve).then_some(listen),
@@ -344,6 +354,30 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
+/// The demo's folder: `--data` (or `VEEDOR_DATA`), or `--dir`, or the default; refused when
+/// both name different folders.
+fn demo_folder(data: Option<PathBuf>, dir: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    match (data, dir) {
+        (Some(data), Some(dir)) if data != dir => anyhow::bail!(
+            "--data {} and --dir {} name two folders for the demo: give one",
+            data.display(),
+            dir.display()
+        ),
+        (Some(folder), _) | (None, Some(folder)) => Ok(folder),
+        (None, None) => Ok(PathBuf::from(DEFAULT_DEMO_DATA)),
+    }
+}
+
+/// Whether an error is a closed standard output (`veedor tally | head -1`): a normal end, as
+/// for ripgrep, not a failure.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -355,6 +389,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
+        Err(error) if is_broken_pipe(&error) => ExitCode::from(exit::OK),
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(exit::ERROR)

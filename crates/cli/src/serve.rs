@@ -1,17 +1,15 @@
 //! `veedor serve`: the public site and the JSON API over the data folder (crates/web).
 
 use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::Arc;
+
 use std::time::Instant;
 
 use anyhow::Context as _;
-use veedor_store_sqlite::SqliteStore;
 use veedor_web::{AppState, ServeOptions};
 
-use crate::context::{Context, parse_election};
+use crate::context::Context;
 use crate::exit;
-use crate::ledger::read_key;
+use crate::open::Location;
 
 /// Where `veedor serve` listens unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -19,26 +17,24 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Loads the data folder and serves it on `listen` until Ctrl-C or SIGTERM. Prints the address
 /// (the real port, when `listen` asks for port 0) and a voter id to try, then blocks.
 pub fn serve_blocking(
-    data: &Path,
+    data: &Location,
     listen: SocketAddr,
     options: ServeOptions,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     // The server gets a store of its own: a connection is used by one thread at a time, and
     // the server only reads.
-    let store = SqliteStore::open(data, &parse_election)
-        .with_context(|| format!("opening the data folder {}", data.display()))?;
-    let blobs = Arc::new(store.blobs());
+    let opened = crate::open::open(data)?;
     let limit = options.lookup_limit_per_minute;
-    // The log is published with its public key only; the private key stays in keys/log.key.
+    // The log is published with its public key only; the private key stays with the signer.
     let mut options = options;
     if options.log_key.is_none() {
-        match read_key(data) {
-            Ok(key) => options.log_key = Some(key.verifier_key()),
+        match opened.signer.verifier_key() {
+            Ok(key) => options.log_key = Some(key),
             Err(error) => eprintln!("warning: the transparency log is not served: {error:#}"),
         }
     }
-    let state = AppState::load(Box::new(store), blobs, options)
+    let state = AppState::load(opened.store, opened.blobs, options)
         .with_context(|| format!("loading {}", data.display()))?;
     let snapshot = state.snapshot();
     let registry = &snapshot.registry;

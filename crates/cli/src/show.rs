@@ -190,8 +190,8 @@ pub fn tally(
     code: Option<&str>,
     format: TallyFormat,
 ) -> anyhow::Result<u8> {
-    let store = context.open()?;
-    let results = load_results(&store)?;
+    let store = context.open()?.store;
+    let results = load_results(&*store)?;
     let scope = scope(&results, level, code)?;
     let Some(document) = api::tally_document(&results, scope, "en") else {
         bail!(
@@ -200,14 +200,14 @@ pub fn tally(
         );
     };
     match format {
-        TallyFormat::Json => println!("{}", serde_json::to_string_pretty(&document)?),
-        TallyFormat::Csv => print!("{}", render_csv(&document)),
+        TallyFormat::Json => outln!("{}", serde_json::to_string_pretty(&document)?),
+        TallyFormat::Csv => out!("{}", render_csv(&document)),
         TallyFormat::Table => {
             let mut out = format!("{} ({})\n", document.election.title, document.election.id);
             for area in &document.areas {
                 render_area(area, &mut out);
             }
-            print!("{out}");
+            out!("{out}");
         }
     }
     Ok(exit::OK)
@@ -316,18 +316,18 @@ fn render_lookup(document: &LookupDocument) -> String {
 
 /// `veedor lookup`.
 pub fn lookup(context: &Context, voter: &str, json: bool) -> anyhow::Result<u8> {
-    let store = context.open()?;
+    let store = context.open()?.store;
     let election = store.election()?;
     let voter = VoterId::parse(voter, &election.voter_id_prefixes)?;
     if store.registry_info()?.is_none() {
         bail!("no voter registry imported yet: veedor import registry FILE");
     }
-    let results = load_results(&store)?;
-    let document = lookup_document(&store, &results, voter)?;
+    let results = load_results(&*store)?;
+    let document = lookup_document(&*store, &results, voter)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&document)?);
+        outln!("{}", serde_json::to_string_pretty(&document)?);
     } else {
-        print!("{}", render_lookup(&document));
+        out!("{}", render_lookup(&document));
     }
     Ok(if document.found {
         exit::OK
@@ -338,10 +338,10 @@ pub fn lookup(context: &Context, voter: &str, json: bool) -> anyhow::Result<u8> 
 
 /// `veedor sources`.
 pub fn sources(context: &Context) -> anyhow::Result<u8> {
-    let store = context.open()?;
+    let store = context.open()?.store;
     for stored in store.sources().context("listing sources")? {
         let source = &stored.source;
-        println!(
+        outln!(
             "{} {:<9} {} ({} bytes, sha256 {}){}",
             source.received_at,
             source.kind.as_str(),
@@ -355,11 +355,11 @@ pub fn sources(context: &Context) -> anyhow::Result<u8> {
             }
         );
         for rejection in &stored.rejections {
-            println!("    {}: {}", rejection.location, rejection.message);
+            outln!("    {}: {}", rejection.location, rejection.message);
         }
     }
     if let Some(info) = store.registry_info()? {
-        println!(
+        outln!(
             "registry: {} voters from {}",
             thousands(info.voters),
             info.source.file_name

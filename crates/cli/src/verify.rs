@@ -215,7 +215,7 @@ pub fn run(target: &str, key: &str, since: Option<&str>) -> anyhow::Result<u8> {
     let mut problems = Problems::default();
     let outcome = check(&source, &key, since, &mut problems)?;
     if problems.is_empty() {
-        println!("{target}: verified. {outcome}");
+        outln!("{target}: verified. {outcome}");
         return Ok(exit::OK);
     }
     eprintln!("{target}: {} problem(s) found:", problems.total);

@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use veedor_formats::LogEntry;
 use veedor_ledger::{Hash, MerkleLog, VerifierKey, leaf_hash};
-use veedor_store::Store;
+use veedor_store::prelude::*;
 use veedor_store_sqlite::SqliteStore;
 
 use crate::support::{Data, real_results};

@@ -18,6 +18,7 @@ mod ingest;
 mod ledger;
 mod lookup;
 mod mirror;
+mod output;
 mod real_results;
 mod site;
 mod support;

@@ -899,7 +899,10 @@ impl LogStore for SqliteStore {
 /// Every write transaction calls this, so that [`ResultStore::data_version`] changes.
 fn bump_version(transaction: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
     transaction
-        .execute("UPDATE data_version SET version = version + 1 WHERE id = 1", [])
+        .execute(
+            "UPDATE data_version SET version = version + 1 WHERE id = 1",
+            [],
+        )
         .map_err(db_error)?;
     Ok(())
 }

@@ -342,3 +342,8 @@ pub trait BlobStore: Send + Sync {
     /// Whether bytes with this SHA-256 are stored.
     fn contains(&self, hash: &Sha256) -> Result<bool, StoreError>;
 }
+
+/// The traits, to call their methods on an adapter's own type: `use veedor_store::prelude::*;`.
+pub mod prelude {
+    pub use crate::{BlobStore, LogStore, RegistryStore, ResultStore, Store};
+}

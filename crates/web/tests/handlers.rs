@@ -401,47 +401,29 @@ async fn new_data_is_served_after_a_refresh() {
         size: 1,
         received_at: veedor_core::Timestamp::UNIX_EPOCH,
     };
-    let rows: Vec<_> = parsed.rows.into_iter().skip(300).collect();
-    let tables = rows
-        .iter()
-        .map(|row| veedor_core::PollingTable {
-            id: row.record.table,
-            registered: row.record.stated_registered,
-            listed: false,
-        })
-        .collect::<Vec<_>>();
-    let copies = rows
+    // Built as `veedor import results` builds it.
+    let rows: Vec<_> = parsed
+        .rows
         .into_iter()
-        .map(|row| {
-            support::new_copy(
-                row.record,
-                veedor_core::Provenance {
-                    source: veedor_core::SourceKind::CsvImport,
-                    file_name: source.file_name.clone(),
-                    file_sha256: source.sha256,
-                    location: veedor_core::Location::Line(row.line),
-                    received_at: source.received_at,
-                    device: None,
-                    volunteer: None,
-                },
-                vec![],
-            )
+        .skip(300)
+        .map(|row| veedor_app::CopyRow {
+            location: veedor_core::Location::Line(row.line),
+            record: row.record,
+            area_names: row.area_names,
         })
-        .collect::<Vec<_>>();
-    let added = copies.len();
-    use veedor_store::Store as _;
-    fixture
-        .writer
-        .apply(&veedor_store::Batch {
-            source,
-            table_mode: veedor_store::TableMode::Learn,
-            tables,
-            area_names: vec![],
-            copies,
-            rejections: vec![],
-            queue: vec![],
-        })
-        .unwrap();
+        .collect();
+    use veedor_store::prelude::*;
+    let known = veedor_app::KnownTables::load(&fixture.writer).unwrap();
+    let (batch, _) = veedor_app::batch::copies_batch(
+        &election,
+        &known,
+        &source,
+        &veedor_app::Origin::of(veedor_core::SourceKind::CsvImport),
+        rows,
+        &[],
+    );
+    let added = batch.copies.len();
+    fixture.writer.apply(&batch).unwrap();
     let counted_before = state.snapshot().results.tally.national().tables_counted;
     assert!(state.refresh().unwrap());
     // Rows already stored (centre 201301006's) are not stored twice.

@@ -5,7 +5,8 @@
 
 use axum::http::StatusCode;
 use veedor_ledger::{Hash, MerkleLog, SignerKey, TilePath, verify_inclusion};
-use veedor_store::{Store, StoredCheckpoint};
+use veedor_store::StoredCheckpoint;
+use veedor_store::prelude::*;
 use veedor_web::{ServeOptions, app};
 
 use crate::handlers::get;

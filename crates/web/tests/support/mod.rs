@@ -15,7 +15,8 @@ use veedor_core::{
     SourceKind, TableId, Timestamp, VoterId, validate,
 };
 use veedor_formats::ActaFormat;
-use veedor_store::{Batch, BlobStore, FileKind, NewCopy, SourceFile, Store, TableMode};
+use veedor_store::prelude::*;
+use veedor_store::{Batch, FileKind, NewCopy, SourceFile};
 use veedor_store_sqlite::{SqliteStore, sha256};
 use veedor_web::{AppState, ServeOptions};
 
@@ -174,8 +175,8 @@ pub fn fixture(rows: usize) -> Fixture {
     store
         .apply(&Batch {
             source: csv_source,
-            table_mode: TableMode::Learn,
-            tables: tables.values().cloned().collect(),
+            new_tables: tables.values().cloned().collect(),
+            changed_tables: vec![],
             area_names: names.into_iter().collect(),
             copies,
             rejections: vec![],
@@ -195,8 +196,8 @@ pub fn fixture(rows: usize) -> Fixture {
     store
         .apply(&Batch {
             source: scan_source.clone(),
-            table_mode: TableMode::Learn,
-            tables: vec![],
+            new_tables: vec![],
+            changed_tables: vec![],
             area_names: vec![],
             copies: vec![new_copy(
                 record.clone(),
@@ -230,8 +231,8 @@ pub fn fixture(rows: usize) -> Fixture {
     store
         .apply(&Batch {
             source: payload_source.clone(),
-            table_mode: TableMode::Learn,
-            tables: vec![],
+            new_tables: vec![],
+            changed_tables: vec![],
             area_names: vec![],
             copies: vec![new_copy(
                 veedor_core::ActaRecord {

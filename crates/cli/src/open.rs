@@ -1,0 +1,123 @@
+//! Opening a data location: the one place the binary names a storage adapter. Every command
+//! gets a [`Store`], a [`BlobStore`] and a [`Signer`] from here and never knows which adapter
+//! serves them.
+//!
+//! A location is a folder (the embedded SQLite store: `veedor.db`, `blobs/`, `registry/` and the
+//! log's key in `keys/log.key`) or, later, a `postgres://` URL (the PostgreSQL adapter).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use veedor_app::Signer;
+use veedor_core::{Election, Timestamp};
+use veedor_store::{BlobStore, Store};
+use veedor_store_sqlite::SqliteStore;
+
+use crate::ledger::KeyFile;
+
+/// Where an election's data lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// A data folder: the embedded store.
+    Folder(PathBuf),
+    /// A PostgreSQL database.
+    Postgres(String),
+}
+
+impl Location {
+    /// Reads `--data`: a `postgres://` or `postgresql://` URL, else a folder.
+    pub fn parse(text: &Path) -> Self {
+        let as_text = text.to_string_lossy();
+        if as_text.starts_with("postgres://") || as_text.starts_with("postgresql://") {
+            Self::Postgres(as_text.into_owned())
+        } else {
+            Self::Folder(text.to_owned())
+        }
+    }
+
+    /// For messages: the folder, or the URL without its password.
+    pub fn display(&self) -> String {
+        match self {
+            Self::Folder(folder) => folder.display().to_string(),
+            Self::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(scheme), Some(at)) if at > scheme => {
+                    format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+                }
+                _ => url.clone(),
+            },
+        }
+    }
+
+    /// The folder, for the commands that only work on a data folder.
+    pub fn folder(&self) -> anyhow::Result<&Path> {
+        match self {
+            Self::Folder(folder) => Ok(folder),
+            Self::Postgres(_) => bail!(postgres_not_yet()),
+        }
+    }
+}
+
+fn postgres_not_yet() -> &'static str {
+    "PostgreSQL data locations are not supported by this veedor yet; use a data folder"
+}
+
+/// An opened data location.
+pub struct Opened {
+    /// The election's data.
+    pub store: Box<dyn Store>,
+    /// Scans, by SHA-256.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Signs the log's checkpoints.
+    pub signer: Box<dyn Signer>,
+}
+
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Opened").finish_non_exhaustive()
+    }
+}
+
+/// Parses an election definition (the store keeps it as text).
+pub fn parse_election(text: &str) -> Result<Election, String> {
+    veedor_formats::parse_election(text).map_err(|error| error.to_string())
+}
+
+/// Opens the store at `location`, migrating it if it is older.
+pub fn open(location: &Location) -> anyhow::Result<Opened> {
+    match location {
+        Location::Folder(folder) => {
+            let store = SqliteStore::open(folder, &parse_election)
+                .with_context(|| format!("opening the data folder {}", folder.display()))?;
+            Ok(Opened {
+                blobs: Arc::new(store.blobs()),
+                store: Box::new(store),
+                signer: Box::new(KeyFile::of_folder(folder)),
+            })
+        }
+        Location::Postgres(_) => bail!(postgres_not_yet()),
+    }
+}
+
+/// Creates a store at `location` for an election, with the log's first entry; the caller makes
+/// the key.
+pub fn create(location: &Location, definition: &str, now: Timestamp) -> anyhow::Result<Opened> {
+    match location {
+        Location::Folder(folder) => {
+            let first_entry = veedor_formats::log_entry::election_entry(definition);
+            let store = SqliteStore::create(folder, definition, &first_entry, &parse_election, now)
+                .with_context(|| format!("creating the data folder {}", folder.display()))?;
+            Ok(Opened {
+                blobs: Arc::new(store.blobs()),
+                store: Box::new(store),
+                signer: Box::new(KeyFile::of_folder(folder)),
+            })
+        }
+        Location::Postgres(_) => bail!(postgres_not_yet()),
+    }
+}
+
+/// SHA-256 of bytes, as the blob store names them.
+pub fn sha256(bytes: &[u8]) -> veedor_core::Sha256 {
+    veedor_core::Sha256::from_bytes(veedor_scan::sha256(bytes))
+}
