@@ -1,0 +1,297 @@
+//! The store conformance suite (`veedor-store-conformance`) on the SQLite adapter, in a
+//! temporary folder; and on faulty wrappers of it, to show that the suite catches what it
+//! claims to.
+
+use std::collections::BTreeMap;
+
+use veedor_core::{
+    AreaCode, Dataset, Election, PollingTable, Registry, Sha256, TableKey, Timestamp, VoterId,
+};
+use veedor_store::{
+    Batch, BatchOutcome, BlobStore, FileKind, LogStore, QueueEntry, RegistryInfo, RegistryStore,
+    ResultStore, SourceFile, Store, StoreError, StoredCheckpoint, StoredSource,
+};
+use veedor_store_conformance::{
+    Adapter, POSTGRES_VARIABLE, RequestedAdapter, requested_adapters, run_all,
+};
+use veedor_store_sqlite::{DATABASE_FILE, SqliteStore};
+
+fn parse(text: &str) -> Result<Election, String> {
+    veedor_formats::parse_election(text).map_err(|error| error.to_string())
+}
+
+/// The SQLite adapter on a temporary data folder, optionally wrapped in a fault.
+struct Sqlite {
+    folder: tempfile::TempDir,
+    fault: Option<Fault>,
+}
+
+impl Sqlite {
+    fn new(fault: Option<Fault>) -> Result<Self, StoreError> {
+        let folder = tempfile::tempdir().map_err(|source| StoreError::Io {
+            path: "a temporary folder".to_owned(),
+            source,
+        })?;
+        Ok(Self { folder, fault })
+    }
+
+    fn wrap(&self, store: SqliteStore) -> Box<dyn Store> {
+        match self.fault {
+            None => Box::new(store),
+            Some(fault) => Box::new(Faulty {
+                inner: store,
+                fault,
+            }),
+        }
+    }
+
+    /// A connection of our own, beside the adapter's, to change the schema under it.
+    fn connection(&self) -> Result<rusqlite::Connection, StoreError> {
+        rusqlite::Connection::open(self.folder.path().join(DATABASE_FILE))
+            .map_err(|error| StoreError::Database(error.to_string()))
+    }
+}
+
+impl Adapter for Sqlite {
+    fn create(
+        &self,
+        election_definition: &str,
+        first_log_entry: &[u8],
+        now: Timestamp,
+    ) -> Result<Box<dyn Store>, StoreError> {
+        let store = SqliteStore::create(
+            self.folder.path(),
+            election_definition,
+            first_log_entry,
+            &parse,
+            now,
+        )?;
+        Ok(self.wrap(store))
+    }
+
+    fn reopen(&self) -> Result<Box<dyn Store>, StoreError> {
+        Ok(self.wrap(SqliteStore::open(self.folder.path(), &parse)?))
+    }
+
+    fn blobs(&self) -> Result<Box<dyn BlobStore>, StoreError> {
+        Ok(Box::new(
+            SqliteStore::open(self.folder.path(), &parse)?.blobs(),
+        ))
+    }
+
+    /// A trigger that refuses every log entry but the election's: a batch fails after storing
+    /// its source, its tables and its first copy.
+    fn interrupt(&self) -> Result<bool, StoreError> {
+        self.connection()?
+            .execute_batch(
+                "CREATE TRIGGER conformance_interrupt BEFORE INSERT ON log_entries
+                 BEGIN SELECT RAISE(ABORT, 'interrupted by the conformance suite'); END;",
+            )
+            .map_err(|error| StoreError::Database(error.to_string()))?;
+        Ok(true)
+    }
+
+    fn resume(&self) -> Result<(), StoreError> {
+        self.connection()?
+            .execute_batch("DROP TRIGGER conformance_interrupt")
+            .map_err(|error| StoreError::Database(error.to_string()))
+    }
+}
+
+#[test]
+fn sqlite_passes_the_conformance_suite() -> Result<(), StoreError> {
+    run_all(&Sqlite::new(None)?)
+}
+
+/// Until a PostgreSQL adapter exists, asking for it must fail rather than pass having tested
+/// nothing. When `crates/store-postgres` exists, its own conformance test runs the suite on the
+/// URL, and this check moves there.
+#[test]
+fn every_adapter_the_environment_asks_for_exists() {
+    let requested = requested_adapters().unwrap_or_else(|error| panic!("{error}"));
+    let missing: Vec<String> = requested
+        .iter()
+        .map(|adapter| match adapter {
+            RequestedAdapter::Postgres { .. } => format!("PostgreSQL ({POSTGRES_VARIABLE})"),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "the environment asks for the store conformance suite on {}, but this workspace has no \
+         such adapter yet (crates/store-postgres): nothing would run it. Unset the variable, or \
+         add the adapter and its conformance test.",
+        missing.join(", ")
+    );
+}
+
+/// What a faulty wrapper gets wrong.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// `data_version` never changes.
+    StaleVersion,
+    /// The dataset forgets volunteers.
+    ForgetsVolunteers,
+    /// A batch that conflicts still stores its copies.
+    NotAtomic,
+    /// Applying a source again applies it again.
+    AppliesTwice,
+    /// A second checkpoint of a size replaces the first.
+    ReplacesCheckpoints,
+}
+
+#[test]
+#[should_panic(expected = "data_version did not change")]
+fn the_suite_catches_a_stale_data_version() {
+    let _ = run_all(&Sqlite::new(Some(Fault::StaleVersion)).unwrap());
+}
+
+#[test]
+#[should_panic(expected = "copy read back")]
+fn the_suite_catches_lost_provenance() {
+    let _ = run_all(&Sqlite::new(Some(Fault::ForgetsVolunteers)).unwrap());
+}
+
+#[test]
+#[should_panic(expected = "a batch adding a table that exists")]
+fn the_suite_catches_a_batch_stored_in_part() {
+    let _ = run_all(&Sqlite::new(Some(Fault::NotAtomic)).unwrap());
+}
+
+#[test]
+#[should_panic(expected = "the same results file again")]
+fn the_suite_catches_a_source_applied_twice() {
+    let _ = run_all(&Sqlite::new(Some(Fault::AppliesTwice)).unwrap());
+}
+
+#[test]
+#[should_panic(expected = "latest checkpoint")]
+fn the_suite_catches_a_replaced_checkpoint() {
+    let _ = run_all(&Sqlite::new(Some(Fault::ReplacesCheckpoints)).unwrap());
+}
+
+/// The SQLite store with one fault.
+struct Faulty {
+    inner: SqliteStore,
+    fault: Fault,
+}
+
+impl ResultStore for Faulty {
+    fn election(&self) -> Result<Election, StoreError> {
+        self.inner.election()
+    }
+
+    fn tables(&self) -> Result<Vec<(TableKey, PollingTable)>, StoreError> {
+        self.inner.tables()
+    }
+
+    fn area_names(&self) -> Result<BTreeMap<AreaCode, String>, StoreError> {
+        self.inner.area_names()
+    }
+
+    fn load_dataset(&self) -> Result<Dataset, StoreError> {
+        let mut dataset = self.inner.load_dataset()?;
+        if let Fault::ForgetsVolunteers = self.fault {
+            for copy in &mut dataset.copies {
+                copy.provenance.volunteer = None;
+            }
+        }
+        Ok(dataset)
+    }
+
+    fn apply(&mut self, batch: &Batch) -> Result<BatchOutcome, StoreError> {
+        match (self.fault, self.inner.apply(batch)) {
+            (Fault::NotAtomic, Err(StoreError::Conflict(message))) => {
+                let copies_only = Batch {
+                    new_tables: Vec::new(),
+                    changed_tables: Vec::new(),
+                    ..batch.clone()
+                };
+                self.inner.apply(&copies_only)?;
+                Err(StoreError::Conflict(message))
+            }
+            (Fault::AppliesTwice, Ok(BatchOutcome::AlreadyApplied { .. })) => {
+                let renamed = Batch {
+                    source: SourceFile {
+                        sha256: Sha256::from_bytes([0xee; 32]),
+                        ..batch.source.clone()
+                    },
+                    ..batch.clone()
+                };
+                self.inner.apply(&renamed)
+            }
+            (_, outcome) => outcome,
+        }
+    }
+
+    fn sources(&self) -> Result<Vec<StoredSource>, StoreError> {
+        self.inner.sources()
+    }
+
+    fn has_source(&self, kind: FileKind, sha256: &Sha256) -> Result<bool, StoreError> {
+        self.inner.has_source(kind, sha256)
+    }
+
+    fn queue(&self) -> Result<Vec<QueueEntry>, StoreError> {
+        self.inner.queue()
+    }
+
+    fn data_version(&self) -> Result<u64, StoreError> {
+        match self.fault {
+            Fault::StaleVersion => Ok(0),
+            _ => self.inner.data_version(),
+        }
+    }
+}
+
+impl RegistryStore for Faulty {
+    fn replace_registry(
+        &mut self,
+        registry: &Registry,
+        source: &SourceFile,
+    ) -> Result<BatchOutcome, StoreError> {
+        self.inner.replace_registry(registry, source)
+    }
+
+    fn registry_info(&self) -> Result<Option<RegistryInfo>, StoreError> {
+        self.inner.registry_info()
+    }
+
+    fn lookup_voter(&self, voter: VoterId) -> Result<Option<TableKey>, StoreError> {
+        self.inner.lookup_voter(voter)
+    }
+
+    fn load_registry(&self) -> Result<Registry, StoreError> {
+        self.inner.load_registry()
+    }
+}
+
+impl LogStore for Faulty {
+    fn log_size(&self) -> Result<u64, StoreError> {
+        self.inner.log_size()
+    }
+
+    fn log_leaf_hashes(&self) -> Result<Vec<[u8; 32]>, StoreError> {
+        self.inner.log_leaf_hashes()
+    }
+
+    fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.inner.log_entries(start, end)
+    }
+
+    fn add_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> Result<(), StoreError> {
+        if let Fault::ReplacesCheckpoints = self.fault
+            && self.inner.latest_checkpoint()?.map(|c| c.size) == Some(checkpoint.size)
+        {
+            // Kept under a larger size, so that it becomes the latest.
+            let mut replaced = checkpoint.clone();
+            replaced.size += 1_000;
+            return self.inner.add_checkpoint(&replaced);
+        }
+        self.inner.add_checkpoint(checkpoint)
+    }
+
+    fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        self.inner.latest_checkpoint()
+    }
+}
