@@ -117,26 +117,10 @@ pub fn snapshot(opened: &mut Opened) -> anyhow::Result<Snapshot> {
 
 /// Writes the data files.
 pub fn write_data(mirror: &mut Mirror, snapshot: &Snapshot) -> anyhow::Result<()> {
-    for table in opendata::all(&snapshot.results) {
-        mirror.put(&format!("data/{}.csv", table.name), &table.to_csv())?;
-        mirror.put(&format!("data/{}.json", table.name), &table.to_json())?;
+    for (path, bytes) in opendata::files(&snapshot.results) {
+        mirror.put(&path, &bytes)?;
     }
-    let election = snapshot.results.election();
-    let readme = format!(
-        "Open data of veedor for {} ({}).\n\n\
-         actas.csv / .json     one row per acta copy: its table and areas, its numbers, its status,\n\
-         \x20                     its provenance (file, SHA-256, line or page) and its index in the log\n\
-         tables.csv / .json    one row per table, with the result its copies agree on\n\
-         tally-*.csv / .json   one row per area of a level, with coverage\n\
-         ../scans/<sha256>     the scans, named by their SHA-256 (sha256sum checks them)\n\
-         ../log/               the transparency log (C2SP tlog-tiles) and its signed checkpoint\n\n\
-         Check this copy against the log's public key, obtained from its publisher by another way:\n\
-         \x20 veedor verify <this folder or its URL> --key '<public key>'\n\
-         Column meanings: docs/open-data.md in the veedor repository.\n",
-        election.title.get("en"),
-        election.id
-    );
-    mirror.put("data/README.txt", readme.as_bytes())
+    Ok(())
 }
 
 /// Writes the log: checkpoint, public key, hash tiles and entry bundles of the checkpoint's size.
@@ -147,17 +131,11 @@ pub fn write_log(
 ) -> anyhow::Result<()> {
     let size = snapshot.log.size();
     let log = &snapshot.log.tree;
-    mirror.put("log/checkpoint", snapshot.log.note.as_bytes())?;
-    mirror.put(
-        "log/key",
-        veedor_app::log::key_file(&snapshot.log.key).as_bytes(),
-    )?;
-    for (path, bytes) in log.tiles(size)? {
-        mirror.put(&format!("log/{path}"), &bytes)?;
-    }
     let entries = store.log_entries(0, size)?;
-    for (path, bytes) in log.entry_bundles(&entries, size)? {
-        mirror.put(&format!("log/{path}"), &bytes)?;
+    for (path, bytes) in
+        veedor_web::log::mirror_files(&snapshot.log.note, &snapshot.log.key, log, &entries, size)?
+    {
+        mirror.put(&path, &bytes)?;
     }
     Ok(())
 }

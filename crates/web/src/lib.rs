@@ -12,9 +12,13 @@
 //!   JSON string.
 //! - [`ApiError`] is the one error type, turned into a response (JSON or an HTML page) in one
 //!   place.
+//! - [`opendata`] renders a mirror's open data and [`verify`] checks a mirror against the log's
+//!   key, reading its files through a [`verify::MirrorFiles`] (no I/O of its own).
 //!
-//! Dependencies: `veedor-core` and the `veedor-store` port (the `Store` and `BlobStore` traits),
-//! never an adapter: the command line hands in the store it opened.
+//! Dependencies: `veedor-core`, `veedor-ledger`, `veedor-formats` (the log's entries and the
+//! election definition, which the verifier reads from a mirror's log) and the `veedor-store` port
+//! (the `Store` and `BlobStore` traits), never an adapter: the command line hands in the store
+//! it opened.
 //!
 //! Architecture invariants: pages work without JavaScript and carry no inline script or style
 //! (the content security policy forbids both); a result is never shown without its coverage;
@@ -33,6 +37,7 @@ mod routes;
 pub mod scans;
 pub mod site;
 pub mod snapshot;
+pub mod verify;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -8,7 +8,9 @@
 //! - `tally-<level>`: one row per area of a level (and `tally-national`).
 //!
 //! Rows are in a fixed order (log index, table id, area code) and nothing depends on the time of
-//! export, so the same store always gives byte-identical files.
+//! export, so the same store always gives byte-identical files. [`files`] gives every file of a
+//! mirror's `data/` folder, with [`readme`]; `veedor export` writes them and [`crate::verify`]
+//! renders them again to check a mirror.
 
 use serde_json::{Map, Value};
 use veedor_core::{Counts, Election, Location, Results, TableId, TableState, TableStatus};
@@ -436,5 +438,41 @@ pub fn all(results: &Results) -> Vec<Table> {
     out.extend(
         (0..results.election().geography.levels.len()).map(|level| tally(results, Some(level))),
     );
+    out
+}
+
+/// `data/README.txt`: what the files are and how to check them. It depends on the election only
+/// (which the log's first entry holds), so a verifier renders it again.
+#[must_use]
+pub fn readme(election: &Election) -> String {
+    format!(
+        "Open data of veedor for {} ({}).\n\n\
+         actas.csv / .json     one row per acta copy: its table and areas, its numbers, its status,\n\
+         \x20                     its provenance (file, SHA-256, line or page) and its index in the log\n\
+         tables.csv / .json    one row per table, with the result its copies agree on\n\
+         tally-*.csv / .json   one row per area of a level, with coverage\n\
+         ../scans/<sha256>     the scans, named by their SHA-256 (sha256sum checks them)\n\
+         ../log/               the transparency log (C2SP tlog-tiles) and its signed checkpoint\n\n\
+         Check this copy against the log's public key, obtained from its publisher by another way:\n\
+         \x20 veedor verify <this folder or its URL> --key '<public key>'\n\
+         Column meanings: docs/open-data.md in the veedor repository.\n",
+        election.title.get("en"),
+        election.id
+    )
+}
+
+/// Every file of a mirror's `data/` folder, as (path from the mirror's root, bytes): each table of
+/// [`all`] as `data/<name>.csv` and `data/<name>.json`, and `data/README.txt`.
+#[must_use]
+pub fn files(results: &Results) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for table in all(results) {
+        out.push((format!("data/{}.csv", table.name), table.to_csv()));
+        out.push((format!("data/{}.json", table.name), table.to_json()));
+    }
+    out.push((
+        "data/README.txt".to_owned(),
+        readme(results.election()).into_bytes(),
+    ));
     out
 }

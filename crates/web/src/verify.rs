@@ -1,0 +1,1763 @@
+//! Checking a mirror made by `veedor export data` or `veedor export site` (`docs/mirror.md`)
+//! against the log's public key, which the checker obtained from somewhere other than the mirror
+//! (a mirror's own copy of the key proves nothing). No I/O: the files come through a
+//! [`MirrorFiles`] (a folder and HTTP in the command line; a browser's `fetch` could be another),
+//! and [`verify`] returns a [`Report`] instead of printing.
+//!
+//! What is checked, in order:
+//!
+//! 1. `log/checkpoint`: its signature, and that it names the key's log; `log/key` is the key
+//!    checked with;
+//! 2. every hash tile against the checkpoint's root, every entry bundle against the tiles
+//!    (`veedor_ledger::verify_mirror`);
+//! 3. with an older checkpoint: that this log extends it, so a rewritten history is caught (and
+//!    named before the rows it changed);
+//! 4. the log's first entry is the election; every other entry is an acta copy;
+//! 5. every open-data file (`opendata`), rendered again from the log's copies and the table list
+//!    of `data/tables.csv`, and compared cell by cell with the mirror's `.csv`; each `.json`
+//!    twin against its CSV; `data/README.txt` byte for byte;
+//! 6. every scan a logged copy names, against its SHA-256;
+//! 7. when the mirror can be listed, the files it holds that the export does not write.
+//!
+//! **Which files must be there** follows from the verified data, never from the mirror:
+//! `log/checkpoint`, `log/key`, the tiles and bundles of the checkpoint's size, `data/README.txt`,
+//! `data/actas`, `data/tables`, `data/tally-national` and `data/tally-<level>` for each level of
+//! the election in the log's first entry (each as `.csv` and `.json`), and `scans/<sha256>` of
+//! every copy read from a scan. Each one missing is named.
+//!
+//! **Added files and rows.** A row that the rendering does not have (a log index, a table or an
+//! area that the log does not give, or a second row for one) is named, as is a row of the
+//! rendering that the file lacks. When the files can be listed ([`MirrorFiles::list`]: a folder
+//! can, HTTP cannot), every file under `data/`, `log/` and `scans/` that the export does not
+//! write is named too. Allowed there besides the expected files: older partial tiles and bundles
+//! whose bytes are those of this log (C2SP tlog-tiles lets a log keep them, and exporting again
+//! into a folder leaves them), and `scans/small/<sha256>.jpg` of a scanned copy (the site's small
+//! copies, whose pixels are not checked). The rest of a site mirror (`index.html`, `es/`, `en/`,
+//! `api/`, `static/`, `lookup/`) is neither read nor listed: its pages are renderings of the same
+//! data, to be checked by a later change.
+//!
+//! **Taken on trust**, because the log does not hold them: the table list (the `registered` and
+//! `listed` columns of `data/tables.csv`, from which coverage follows), area names, and the
+//! store's copy ids (`copy_id`). A row of `data/tables.csv` for a listed table that no copy names
+//! cannot be told from a real one.
+//!
+//! Only reading a file can fail ([`FetchError`]); everything found wrong in what was read is a
+//! [`Problem`], and a hostile mirror (malformed CSV or JSON, garbage tiles) gives problems, not a
+//! panic. Files are read whole; a [`MirrorFiles`] should refuse one over [`MAX_FILE_BYTES`].
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt;
+
+use sha2::{Digest as _, Sha256 as Hasher};
+use veedor_core::{
+    ActaCopy, ActaRecord, CopyId, Dataset, Election, Finding, FindingCode, PollingTable,
+    Provenance, Results, Sha256, SourceKind, TableId, TableKey,
+};
+use veedor_formats::LogEntry;
+use veedor_formats::log_entry::parse_election_entry;
+use veedor_ledger::{
+    Checkpoint, MerkleLog, TILE_HEIGHT, TILE_WIDTH, TileKind, TilePath, VerifierKey,
+    decode_entry_bundle, encode_entry_bundle, entry_bundle_paths, hash_tile_paths, leaf_hash,
+    verify_mirror,
+};
+
+use crate::log::key_file;
+use crate::opendata::{self, Table};
+
+/// The largest file a [`MirrorFiles`] should read (1 GiB): a larger one is refused rather than
+/// read into memory.
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
+/// At most this many problems are kept in a [`Report`]; [`Report::problem_count`] counts all.
+pub const MAX_PROBLEMS: usize = 1000;
+
+/// The folders whose every file the verifier accounts for when the mirror can be listed.
+pub const LISTED_FOLDERS: [&str; 3] = ["data", "log", "scans"];
+
+/// A file of the mirror could not be read (as opposed to read and found wrong).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct FetchError {
+    /// The file (or URL) that could not be read.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl FetchError {
+    /// An error reading `path`.
+    pub fn new(path: impl Into<String>, reason: impl fmt::Display) -> Self {
+        Self {
+            path: path.into(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// How the verifier reads a mirror. Paths are relative to the mirror's root and `/`-separated
+/// (`data/actas.csv`, `log/tile/0/000`).
+pub trait MirrorFiles {
+    /// The bytes of the file at `path`, or `None` when the mirror has no such file.
+    ///
+    /// # Errors
+    /// When the file exists but cannot be read (or is larger than [`MAX_FILE_BYTES`]).
+    fn get(&self, path: &str) -> Result<Option<Vec<u8>>, FetchError>;
+
+    /// Every file under `folder` (`data`), at any depth, as paths from the mirror's root
+    /// (`data/actas.csv`); an empty list when there is no such folder. `None` when the mirror
+    /// cannot be listed (over HTTP): then added files are not looked for.
+    fn list(&self, folder: &str) -> Option<Result<Vec<String>, FetchError>>;
+}
+
+/// A mirror in memory, by path: it can be listed.
+impl MirrorFiles for BTreeMap<String, Vec<u8>> {
+    fn get(&self, path: &str) -> Result<Option<Vec<u8>>, FetchError> {
+        Ok(BTreeMap::get(self, path).cloned())
+    }
+
+    fn list(&self, folder: &str) -> Option<Result<Vec<String>, FetchError>> {
+        let prefix = format!("{folder}/");
+        Some(Ok(self
+            .range(prefix.clone()..)
+            .take_while(|(path, _)| path.starts_with(&prefix))
+            .map(|(path, _)| path.clone())
+            .collect()))
+    }
+}
+
+/// What is wrong with a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// A file or a row that the verified data says the mirror must hold is not there.
+    Missing,
+    /// A file or a row says something other than the log: a changed number, a signature that
+    /// does not verify, bytes that do not parse.
+    Altered,
+    /// A file, a row or a column that the export does not write.
+    Added,
+}
+
+/// One thing found wrong, naming its file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The file, from the mirror's root (`data/actas.csv`, `log/tile/0/000`); `log/` for the log
+    /// as a whole.
+    pub file: String,
+    /// The line of a CSV file, when the problem is in one row.
+    pub line: Option<u64>,
+    /// What kind of problem.
+    pub kind: ProblemKind,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(formatter, "{} line {line}: {}", self.file, self.message),
+            None => write!(formatter, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// What was checked. Counts stay 0 for what the verifier did not reach (after a checkpoint that
+/// does not verify, nothing else is read).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// The key's name (the log's origin).
+    pub key_name: String,
+    /// The key's id (C2SP signed-note).
+    pub key_id: u32,
+    /// The checkpoint's size, when it verified with the key.
+    pub checkpoint_size: Option<u64>,
+    /// Hash tiles checked against the checkpoint.
+    pub hash_tiles: usize,
+    /// Entry bundles checked against the tiles.
+    pub entry_bundles: usize,
+    /// Log entries that are acta copies (all but the election).
+    pub copies: usize,
+    /// Rows of `data/actas.csv`.
+    pub acta_rows: usize,
+    /// Rows of `data/tables.csv` compared with the rendering.
+    pub table_rows: usize,
+    /// Rows of the `data/tally-*.csv` files compared with the rendering.
+    pub tally_rows: usize,
+    /// Scans whose SHA-256 is the one their copies name.
+    pub scans: usize,
+    /// Files under `data/`, `log/` and `scans/`, when the mirror could be listed.
+    pub listed_files: Option<usize>,
+    /// The size of the older checkpoint that this log extends, when one was given and it does.
+    pub extends: Option<u64>,
+}
+
+/// The outcome of [`verify`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub struct Report {
+    /// What was checked.
+    pub summary: Summary,
+    /// The first [`MAX_PROBLEMS`] problems, in the order found.
+    pub problems: Vec<Problem>,
+    /// Every problem found.
+    pub problem_count: usize,
+}
+
+impl Report {
+    /// Whether the mirror verified: no problem at all.
+    #[must_use]
+    pub fn is_verified(&self) -> bool {
+        self.problem_count == 0
+    }
+}
+
+/// Verifies the mirror that `files` reads against `key`. With `since`, an older checkpoint of
+/// the same log (its signature already verified with `key` by the caller), also checks that this
+/// log extends it.
+///
+/// # Errors
+/// Only when a file cannot be read; everything wrong in the mirror is in the [`Report`].
+pub fn verify(
+    files: &dyn MirrorFiles,
+    key: &VerifierKey,
+    since: Option<&Checkpoint>,
+) -> Result<Report, FetchError> {
+    let mut run = Run {
+        files,
+        problems: Vec::new(),
+        problem_count: 0,
+        expected: BTreeSet::new(),
+        summary: Summary {
+            key_name: key.name().to_owned(),
+            key_id: key.key_id(),
+            ..Summary::default()
+        },
+    };
+    run.check(key, since)?;
+    Ok(Report {
+        summary: run.summary,
+        problems: run.problems,
+        problem_count: run.problem_count,
+    })
+}
+
+/// An acta copy as the log gives it.
+struct LoggedCopy {
+    index: u64,
+    record: ActaRecord,
+    provenance: Provenance,
+    findings: Vec<FindingCode>,
+}
+
+/// One verification under way.
+struct Run<'files> {
+    files: &'files dyn MirrorFiles,
+    problems: Vec<Problem>,
+    problem_count: usize,
+    /// Every file asked for: those the export writes.
+    expected: BTreeSet<String>,
+    summary: Summary,
+}
+
+impl Run<'_> {
+    fn add(
+        &mut self,
+        file: impl Into<String>,
+        line: Option<u64>,
+        kind: ProblemKind,
+        message: impl fmt::Display,
+    ) {
+        self.problem_count += 1;
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(Problem {
+                file: file.into(),
+                line,
+                kind,
+                message: message.to_string(),
+            });
+        }
+    }
+
+    /// Reads a file the export writes.
+    fn get(&mut self, path: &str) -> Result<Option<Vec<u8>>, FetchError> {
+        self.expected.insert(path.to_owned());
+        self.files.get(path)
+    }
+
+    /// Reads a file the export writes, naming it if missing.
+    fn require(&mut self, path: &str) -> Result<Option<Vec<u8>>, FetchError> {
+        let bytes = self.get(path)?;
+        if bytes.is_none() {
+            self.add(path, None, ProblemKind::Missing, "missing");
+        }
+        Ok(bytes)
+    }
+
+    fn check(&mut self, key: &VerifierKey, since: Option<&Checkpoint>) -> Result<(), FetchError> {
+        let Some(checkpoint) = self.checkpoint(key)? else {
+            return Ok(());
+        };
+        self.summary.checkpoint_size = Some(checkpoint.size);
+        if let Some(bytes) = self.require("log/key")?
+            && bytes != key_file(key).as_bytes()
+        {
+            self.add(
+                "log/key",
+                None,
+                ProblemKind::Altered,
+                "is not the key the mirror is checked with",
+            );
+        }
+        let Some(entries) = self.log(&checkpoint)? else {
+            return Ok(());
+        };
+        let tree = MerkleLog::from_leaf_hashes(entries.iter().map(|e| leaf_hash(e)).collect());
+        if let Some(old) = since {
+            self.since(&checkpoint, old, &tree);
+        }
+        let Some(election) = self.election(&entries, checkpoint.size) else {
+            return Ok(());
+        };
+        let copies = self.copies(&entries, &election, checkpoint.size);
+        self.summary.copies = copies.len();
+        self.data(&election, &copies)?;
+        let scans = self.scans(&copies)?;
+        self.added_files(&tree, &entries, checkpoint.size, &scans)
+    }
+
+    /// 1. The checkpoint, verified with the key.
+    fn checkpoint(&mut self, key: &VerifierKey) -> Result<Option<Checkpoint>, FetchError> {
+        let name = "log/checkpoint";
+        let Some(note) = self.require(name)? else {
+            return Ok(None);
+        };
+        let note = String::from_utf8_lossy(&note);
+        let checkpoint = match key.verify(&note) {
+            Ok(checkpoint) => checkpoint,
+            Err(error) => {
+                self.add(
+                    name,
+                    None,
+                    ProblemKind::Altered,
+                    format!("does not verify with the given key: {error}"),
+                );
+                return Ok(None);
+            }
+        };
+        if checkpoint.origin != key.name() {
+            self.add(
+                name,
+                None,
+                ProblemKind::Altered,
+                format!(
+                    "is of the log `{}`, the key is of `{}`",
+                    checkpoint.origin,
+                    key.name()
+                ),
+            );
+            return Ok(None);
+        }
+        Ok(Some(checkpoint))
+    }
+
+    /// 2. Tiles and entry bundles against the checkpoint; the log's entries when they verify.
+    fn log(&mut self, checkpoint: &Checkpoint) -> Result<Option<Vec<Vec<u8>>>, FetchError> {
+        let files = self.files;
+        let mut fetch_error = None;
+        let mut bundles: HashMap<TilePath, Vec<u8>> = HashMap::new();
+        let report = verify_mirror(checkpoint, |path: &TilePath| {
+            match files.get(&format!("log/{path}")) {
+                Ok(Some(bytes)) => {
+                    if path.kind() == TileKind::Entries {
+                        bundles.insert(*path, bytes.clone());
+                    }
+                    Some(bytes)
+                }
+                Ok(None) => None,
+                Err(error) => {
+                    fetch_error.get_or_insert(error);
+                    None
+                }
+            }
+        });
+        if let Some(error) = fetch_error {
+            return Err(error);
+        }
+        let paths = hash_tile_paths(checkpoint.size).chain(entry_bundle_paths(checkpoint.size));
+        self.expected
+            .extend(paths.map(|path| format!("log/{path}")));
+        let report = match report {
+            Ok(report) => report,
+            Err(error) => {
+                self.log_error(error);
+                return Ok(None);
+            }
+        };
+        self.summary.hash_tiles = report.hash_tiles;
+        self.summary.entry_bundles = report.entry_bundles;
+        let mut entries = Vec::new();
+        for path in entry_bundle_paths(checkpoint.size) {
+            // verify_mirror read and checked every bundle, kept above: none is read twice.
+            let bytes = match bundles.remove(&path) {
+                Some(bytes) => bytes,
+                None => files.get(&format!("log/{path}"))?.unwrap_or_default(),
+            };
+            match decode_entry_bundle(&path, &bytes) {
+                Ok(decoded) => entries.extend(decoded.into_iter().map(<[u8]>::to_vec)),
+                Err(error) => {
+                    self.log_error(error);
+                    return Ok(None);
+                }
+            }
+        }
+        Ok(Some(entries))
+    }
+
+    /// A problem of the log's tiles, named by the tile when the error names one.
+    fn log_error(&mut self, error: veedor_ledger::Error) {
+        use veedor_ledger::Error;
+        let (path, kind, message) = match error {
+            Error::MissingTile { path } => (path, ProblemKind::Missing, "missing".to_owned()),
+            Error::TileSize {
+                path,
+                expected,
+                actual,
+            } => (
+                path,
+                ProblemKind::Altered,
+                format!("{actual} bytes long, expected {expected}"),
+            ),
+            Error::TileMismatch { path } => (
+                path,
+                ProblemKind::Altered,
+                "its hashes differ from those the checkpoint commits to".to_owned(),
+            ),
+            Error::BundleMismatch { path, index } => (
+                path,
+                ProblemKind::Altered,
+                format!("entry {index} does not hash to its leaf hash in the verified tiles"),
+            ),
+            Error::MalformedEntryBundle { path, reason } => {
+                (path, ProblemKind::Altered, format!("malformed: {reason}"))
+            }
+            other => {
+                self.add("log/", None, ProblemKind::Altered, other);
+                return;
+            }
+        };
+        self.add(format!("log/{path}"), None, kind, message);
+    }
+
+    /// 4. The election, from the log's first entry.
+    fn election(&mut self, entries: &[Vec<u8>], size: u64) -> Option<Election> {
+        let parsed = match entries.first().map(|entry| parse_election_entry(entry)) {
+            Some(Ok(definition)) => veedor_formats::parse_election(definition)
+                .map_err(|error| format!("entry 0: the election does not parse: {error}")),
+            _ => Err("entry 0 is not the election definition".to_owned()),
+        };
+        match parsed {
+            Ok(election) => Some(election),
+            Err(message) => {
+                self.add(bundle_of(0, size), None, ProblemKind::Altered, message);
+                None
+            }
+        }
+    }
+
+    /// 4. Every other entry, an acta copy.
+    fn copies(&mut self, entries: &[Vec<u8>], election: &Election, size: u64) -> Vec<LoggedCopy> {
+        let mut copies = Vec::new();
+        for (index, bytes) in (0u64..).zip(entries).skip(1) {
+            let parsed = LogEntry::parse(bytes)
+                .and_then(|entry| entry.to_copy(election.geography.centre_digits));
+            match parsed {
+                Ok((record, provenance, findings)) => copies.push(LoggedCopy {
+                    index,
+                    record,
+                    provenance,
+                    findings,
+                }),
+                Err(error) => self.add(
+                    bundle_of(index, size),
+                    None,
+                    ProblemKind::Altered,
+                    format!("entry {index}: {error}"),
+                ),
+            }
+        }
+        copies
+    }
+
+    /// 5. The open data: every table rendered again and compared, and the README.
+    fn data(&mut self, election: &Election, copies: &[LoggedCopy]) -> Result<(), FetchError> {
+        let digits = election.geography.centre_digits;
+        let mut tables_file = self.csv("data/tables.csv")?;
+        let table_list = match &tables_file {
+            Some(file) if file.column("table_id").is_some() => Some(table_list(file, digits)),
+            Some(file) => {
+                let message = "no column `table_id`: the table list cannot be read";
+                self.add(&file.name, None, ProblemKind::Missing, message);
+                None
+            }
+            None => None,
+        };
+        let results = results(election, table_list.as_deref().unwrap_or_default(), copies);
+        for expected in opendata::all(&results) {
+            let kind = DataFile::of(&expected.name);
+            let name = format!("data/{}.csv", expected.name);
+            let file = match kind {
+                DataFile::Tables => tables_file.take(),
+                DataFile::Actas | DataFile::Tally => self.csv(&name)?,
+            };
+            let json_name = format!("data/{}.json", expected.name);
+            let json = self.require(&json_name)?;
+            let Some(file) = file else {
+                continue;
+            };
+            if let Some(json) = json {
+                self.check_twin(&file, &json_name, &json);
+            }
+            // Area names and the store's copy ids are not in the log.
+            let mut skip: BTreeSet<String> = election
+                .geography
+                .levels
+                .iter()
+                .map(|level| format!("{}_name", level.id))
+                .chain(["copy_id".to_owned(), "name".to_owned()])
+                .collect();
+            // Without the table list, only what the log alone gives can be compared: the acta
+            // rows' own columns.
+            if table_list.is_none() {
+                if kind != DataFile::Actas {
+                    continue;
+                }
+                skip.extend(TABLE_LIST_COLUMNS.map(str::to_owned));
+            }
+            let checked = self.compare(kind, &file, &expected, &skip);
+            match kind {
+                DataFile::Actas => self.summary.acta_rows = file.rows.len(),
+                DataFile::Tables => self.summary.table_rows += checked,
+                DataFile::Tally => self.summary.tally_rows += checked,
+            }
+        }
+        let name = "data/README.txt";
+        if let Some(bytes) = self.require(name)?
+            && bytes != opendata::readme(election).as_bytes()
+        {
+            self.add(
+                name,
+                None,
+                ProblemKind::Altered,
+                "differs from the README the export writes for the log's election",
+            );
+        }
+        Ok(())
+    }
+
+    /// Reads a CSV file the export writes; `None`, with the problem named, when it is missing
+    /// or not CSV.
+    fn csv(&mut self, name: &str) -> Result<Option<CsvFile>, FetchError> {
+        let Some(bytes) = self.require(name)? else {
+            return Ok(None);
+        };
+        match CsvFile::parse(name, &bytes) {
+            Ok(file) => Ok(Some(file)),
+            Err(error) => {
+                self.add(
+                    name,
+                    None,
+                    ProblemKind::Altered,
+                    format!("not CSV: {error}"),
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    /// Compares a data file with its rendering, row by row (matched by the key column) and
+    /// cell by cell, except the `skip` columns. Returns the rows compared.
+    fn compare(
+        &mut self,
+        kind: DataFile,
+        file: &CsvFile,
+        expected: &Table,
+        skip: &BTreeSet<String>,
+    ) -> usize {
+        let key_column = kind.key_column();
+        let Some(key_position) = expected.columns.iter().position(|c| c == key_column) else {
+            return 0;
+        };
+        let mut by_key: BTreeMap<String, &[opendata::Cell]> = BTreeMap::new();
+        let mut order = Vec::new();
+        for row in &expected.rows {
+            let key = row.get(key_position).map(opendata::Cell::to_csv);
+            if let Some(key) = key {
+                order.push(key.clone());
+                by_key.insert(key, row);
+            }
+        }
+        let missing: Vec<String> = expected
+            .columns
+            .iter()
+            .filter(|column| !skip.contains(*column) && file.column(column).is_none())
+            .map(|column| format!("`{column}`"))
+            .collect();
+        if !missing.is_empty() {
+            let message = format!("no column {}", missing.join(", "));
+            self.add(&file.name, None, ProblemKind::Missing, message);
+        }
+        let added: Vec<String> = file
+            .header
+            .iter()
+            .filter(|column| !expected.columns.contains(column))
+            .map(|column| format!("`{column}`"))
+            .collect();
+        if !added.is_empty() {
+            let message = format!("a column the export does not write: {}", added.join(", "));
+            self.add(&file.name, None, ProblemKind::Added, message);
+        }
+        let columns: Vec<(usize, usize, &str)> = expected
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, column)| !skip.contains(*column))
+            .filter_map(|(at, column)| Some((at, file.column(column)?, column.as_str())))
+            .collect();
+        let mut seen = HashSet::new();
+        let mut checked = 0;
+        for (line, row) in &file.rows {
+            let line = Some(*line);
+            // The nation's code is empty.
+            let key = file.cell(row, key_column);
+            let Some(want) = by_key.get(key) else {
+                if key.is_empty() {
+                    let message = format!("no `{key_column}`");
+                    self.add(&file.name, line, ProblemKind::Altered, message);
+                } else {
+                    self.add(&file.name, line, ProblemKind::Added, kind.unknown(key));
+                }
+                continue;
+            };
+            if !seen.insert(key) {
+                self.add(
+                    &file.name,
+                    line,
+                    ProblemKind::Added,
+                    format!("a second row for {}", kind.what(key)),
+                );
+                continue;
+            }
+            // One problem per row: the first cell that differs in full, the others by name
+            // (a changed count changes the sums and percentages that follow from it).
+            let mut differ = Vec::new();
+            for (at, position, column) in &columns {
+                let want = want
+                    .get(*at)
+                    .map(opendata::Cell::to_csv)
+                    .unwrap_or_default();
+                let found = row.get(*position).map_or("", String::as_str);
+                // The log replaces control characters in text it holds (docs/ledger.md).
+                let found = if kind == DataFile::Actas && LOGGED_TEXT.contains(column) {
+                    found
+                        .chars()
+                        .map(|c| if c.is_control() { '?' } else { c })
+                        .collect()
+                } else {
+                    found.to_owned()
+                };
+                if found != want {
+                    differ.push((*column, found, want));
+                }
+            }
+            if let Some((column, found, want)) = differ.first() {
+                let mut message = format!(
+                    "`{column}` is `{found}`, but {} `{want}`",
+                    kind.source(key, column)
+                );
+                if let [_, others @ ..] = differ.as_slice()
+                    && !others.is_empty()
+                {
+                    let names: Vec<String> = others
+                        .iter()
+                        .map(|(column, _, _)| format!("`{column}`"))
+                        .collect();
+                    message.push_str(&format!("; {} differ too", names.join(", ")));
+                }
+                self.add(&file.name, line, ProblemKind::Altered, message);
+            }
+            checked += 1;
+        }
+        for key in &order {
+            if !seen.contains(key.as_str()) {
+                self.add(
+                    &file.name,
+                    None,
+                    ProblemKind::Missing,
+                    format!("no row for {}", kind.what(key)),
+                );
+            }
+        }
+        checked
+    }
+
+    /// Compares a JSON twin with its CSV: same rows, same cells. Stops at the first difference.
+    fn check_twin(&mut self, csv: &CsvFile, name: &str, json: &[u8]) {
+        let Ok(serde_json::Value::Array(rows)) = serde_json::from_slice::<serde_json::Value>(json)
+        else {
+            self.add(name, None, ProblemKind::Altered, "not a JSON array");
+            return;
+        };
+        if rows.len() != csv.rows.len() {
+            let kind = if rows.len() > csv.rows.len() {
+                ProblemKind::Added
+            } else {
+                ProblemKind::Missing
+            };
+            self.add(
+                name,
+                None,
+                kind,
+                format!(
+                    "{} rows, but {} has {}",
+                    rows.len(),
+                    csv.name,
+                    csv.rows.len()
+                ),
+            );
+            return;
+        }
+        for (index, (object, (line, row))) in rows.iter().zip(&csv.rows).enumerate() {
+            let row_number = index + 1;
+            let keys = object.as_object().map_or(0, serde_json::Map::len);
+            if keys != csv.header.len() {
+                self.add(
+                    name,
+                    None,
+                    ProblemKind::Altered,
+                    format!(
+                        "row {row_number}: {keys} keys, but {} has {} columns",
+                        csv.name,
+                        csv.header.len()
+                    ),
+                );
+                return;
+            }
+            for (column, value) in csv.header.iter().zip(row) {
+                let json_value = match object.get(column) {
+                    Some(serde_json::Value::Null) => String::new(),
+                    Some(serde_json::Value::String(text)) => text.clone(),
+                    Some(serde_json::Value::Number(number)) => match number.as_u64() {
+                        Some(n) => n.to_string(),
+                        None => format!("{:.4}", number.as_f64().unwrap_or(f64::NAN)),
+                    },
+                    Some(other) => other.to_string(),
+                    None => {
+                        self.add(
+                            name,
+                            None,
+                            ProblemKind::Altered,
+                            format!("row {row_number}: no `{column}`"),
+                        );
+                        return;
+                    }
+                };
+                if json_value != *value {
+                    self.add(
+                        name,
+                        None,
+                        ProblemKind::Altered,
+                        format!(
+                            "row {row_number}: `{column}` is `{json_value}`, but {} line {line} has `{value}`",
+                            csv.name
+                        ),
+                    );
+                    return;
+                }
+            }
+        }
+    }
+
+    /// 6. Every scan a copy names, against its SHA-256. Returns the scans' hashes.
+    fn scans(&mut self, copies: &[LoggedCopy]) -> Result<BTreeSet<Sha256>, FetchError> {
+        let hashes: BTreeSet<Sha256> = copies
+            .iter()
+            .filter(|copy| copy.provenance.source == SourceKind::Qr)
+            .map(|copy| copy.provenance.file_sha256)
+            .collect();
+        for hash in &hashes {
+            let name = format!("scans/{hash}");
+            if let Some(bytes) = self.require(&name)? {
+                let actual = Sha256::from_bytes(Hasher::digest(&bytes).into());
+                if actual == *hash {
+                    self.summary.scans += 1;
+                } else {
+                    self.add(
+                        &name,
+                        None,
+                        ProblemKind::Altered,
+                        format!("its SHA-256 is {actual}: the scan was altered"),
+                    );
+                }
+            }
+        }
+        Ok(hashes)
+    }
+
+    /// 7. Every listed file under `data/`, `log/` and `scans/` that the export does not write.
+    fn added_files(
+        &mut self,
+        tree: &MerkleLog,
+        entries: &[Vec<u8>],
+        size: u64,
+        scans: &BTreeSet<Sha256>,
+    ) -> Result<(), FetchError> {
+        let small_copies: BTreeSet<String> = scans
+            .iter()
+            .map(|hash| crate::site::small_copy_path(&hash.to_hex()))
+            .collect();
+        let mut listed = 0;
+        for folder in LISTED_FOLDERS {
+            let Some(paths) = self.files.list(folder) else {
+                return Ok(());
+            };
+            let paths = paths?;
+            listed += paths.len();
+            for path in paths {
+                if self.expected.contains(&path) || small_copies.contains(&path) {
+                    continue;
+                }
+                let older_tile = path
+                    .strip_prefix("log/")
+                    .and_then(|tile| TilePath::parse(tile).ok())
+                    .filter(|tile| tile.is_partial())
+                    .and_then(|tile| older_tile(tree, entries, size, &tile));
+                match older_tile {
+                    Some(bytes) => {
+                        if self.files.get(&path)?.as_ref() != Some(&bytes) {
+                            self.add(
+                                path,
+                                None,
+                                ProblemKind::Altered,
+                                "an older partial tile whose bytes are not the log's",
+                            );
+                        }
+                    }
+                    None => self.add(
+                        path,
+                        None,
+                        ProblemKind::Added,
+                        "a file that the export does not write",
+                    ),
+                }
+            }
+        }
+        self.summary.listed_files = Some(listed);
+        Ok(())
+    }
+
+    /// 3. An older checkpoint: this log must extend it.
+    fn since(&mut self, checkpoint: &Checkpoint, old: &Checkpoint, tree: &MerkleLog) {
+        if old.size > checkpoint.size {
+            self.add(
+                "log/checkpoint",
+                None,
+                ProblemKind::Altered,
+                format!(
+                    "covers {} entries, fewer than the older checkpoint's {}: the log shrank",
+                    checkpoint.size, old.size
+                ),
+            );
+            return;
+        }
+        match tree.root_at(old.size) {
+            Ok(root) if root == old.root => self.summary.extends = Some(old.size),
+            Ok(root) => self.add(
+                "log/",
+                None,
+                ProblemKind::Altered,
+                format!(
+                    "the log was rewritten: its first {} entries give the root {root}, but the older checkpoint signed {}",
+                    old.size, old.root
+                ),
+            ),
+            Err(error) => self.add("log/", None, ProblemKind::Altered, error),
+        }
+    }
+}
+
+/// Columns of `actas` that follow from the table list too.
+const TABLE_LIST_COLUMNS: [&str; 3] = ["registered", "table_status", "table_counted"];
+
+/// Columns of `actas` whose text the log holds with control characters replaced by `?`.
+const LOGGED_TEXT: [&str; 3] = ["file_name", "device", "format_fields"];
+
+/// The kinds of open-data file, by how their rows are matched and named.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DataFile {
+    Actas,
+    Tables,
+    Tally,
+}
+
+impl DataFile {
+    fn of(name: &str) -> Self {
+        match name {
+            "actas" => Self::Actas,
+            "tables" => Self::Tables,
+            _ => Self::Tally,
+        }
+    }
+
+    fn key_column(self) -> &'static str {
+        match self {
+            Self::Actas => "log_index",
+            Self::Tables => "table_id",
+            Self::Tally => "code",
+        }
+    }
+
+    /// What a row is of.
+    fn what(self, key: &str) -> String {
+        match self {
+            Self::Actas => format!("log entry {key}"),
+            Self::Tables => format!("table {key}"),
+            Self::Tally => format!("area `{key}`"),
+        }
+    }
+
+    /// Why a row's key is not in the rendering.
+    fn unknown(self, key: &str) -> String {
+        match self {
+            Self::Actas => format!("log index {key} is not an acta entry of the log"),
+            Self::Tables => format!("table `{key}` is not a table id as the export writes it"),
+            Self::Tally => format!("area `{key}` holds no table of the log"),
+        }
+    }
+
+    /// Where the expected value of `column` comes from.
+    fn source(self, key: &str, column: &str) -> String {
+        match self {
+            Self::Actas if TABLE_LIST_COLUMNS.contains(&column) => {
+                format!("log entry {key} and data/tables.csv give")
+            }
+            Self::Actas => format!("log entry {key} gives"),
+            Self::Tables => "the log's copies give".to_owned(),
+            Self::Tally => "the log's entries add up to".to_owned(),
+        }
+    }
+}
+
+/// The path of the entry bundle that holds entry `index` of a log of `size` entries.
+fn bundle_of(index: u64, size: u64) -> String {
+    let width = u64::from(TILE_WIDTH);
+    let bundle = index / width;
+    let in_bundle = size.saturating_sub(bundle * width).min(width);
+    u16::try_from(in_bundle)
+        .ok()
+        .and_then(|in_bundle| TilePath::entry_bundle(bundle, in_bundle).ok())
+        .map_or_else(|| "log/".to_owned(), |path| format!("log/{path}"))
+}
+
+/// The bytes an older partial tile or bundle of this log has at `path`; `None` when the log of
+/// `size` entries has no such tile.
+fn older_tile(
+    tree: &MerkleLog,
+    entries: &[Vec<u8>],
+    size: u64,
+    path: &TilePath,
+) -> Option<Vec<u8>> {
+    let level = path.level().map_or(0, u32::from);
+    let available = size
+        .checked_shr(level * u32::from(TILE_HEIGHT))
+        .unwrap_or(0);
+    let start = path.index().checked_mul(u64::from(TILE_WIDTH))?;
+    let end = start.checked_add(u64::from(path.width()))?;
+    if end > available {
+        return None;
+    }
+    match path.kind() {
+        TileKind::Hash { .. } => tree.tile(path).ok(),
+        TileKind::Entries => {
+            let span = usize::try_from(start).ok()?..usize::try_from(end).ok()?;
+            encode_entry_bundle(entries.get(span)?).ok()
+        }
+    }
+}
+
+/// The table list of `data/tables.csv`: the first row of each table id that parses. Rows that do
+/// not parse or repeat a table are named when the file is compared with its rendering.
+fn table_list(file: &CsvFile, digits: u8) -> Vec<PollingTable> {
+    let mut tables: BTreeMap<TableId, PollingTable> = BTreeMap::new();
+    for (_, row) in &file.rows {
+        let Ok(id) = TableId::parse(file.cell(row, "table_id"), digits) else {
+            continue;
+        };
+        tables.entry(id).or_insert_with(|| PollingTable {
+            id,
+            registered: file.cell(row, "registered").parse().ok(),
+            listed: file.cell(row, "listed") == "true",
+        });
+    }
+    tables.into_values().collect()
+}
+
+/// What the log's copies and the table list add up to.
+fn results(election: &Election, tables: &[PollingTable], copies: &[LoggedCopy]) -> Results {
+    Results::compute(Dataset {
+        election: election.clone(),
+        tables: (0u32..)
+            .zip(tables)
+            .map(|(key, table)| (TableKey::new(key), table.clone()))
+            .collect(),
+        area_names: BTreeMap::new(),
+        copies: copies
+            .iter()
+            .map(|copy| ActaCopy {
+                id: CopyId::new(i64::try_from(copy.index).unwrap_or(i64::MAX)),
+                record: copy.record.clone(),
+                provenance: copy.provenance.clone(),
+                findings: copy
+                    .findings
+                    .iter()
+                    .map(|code| Finding {
+                        code: *code,
+                        detail: String::new(),
+                    })
+                    .collect(),
+                log_index: Some(copy.index),
+            })
+            .collect(),
+    })
+}
+
+/// A CSV data file, read into rows of cells.
+struct CsvFile {
+    name: String,
+    header: Vec<String>,
+    /// (line, cells).
+    rows: Vec<(u64, Vec<String>)>,
+}
+
+impl CsvFile {
+    fn parse(name: &str, bytes: &[u8]) -> Result<Self, csv::Error> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(bytes);
+        let header = reader.headers()?.iter().map(str::to_owned).collect();
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record?;
+            let line = record.position().map_or(0, csv::Position::line);
+            rows.push((line, record.iter().map(str::to_owned).collect()));
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            header,
+            rows,
+        })
+    }
+
+    fn column(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+
+    fn cell<'row>(&self, row: &'row [String], column: &str) -> &'row str {
+        self.column(column)
+            .and_then(|i| row.get(i))
+            .map_or("", String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! A small mirror built in memory with the export's own code (`opendata::files`,
+    //! `log::mirror_files`, a key from a fixed seed), then changed one way at a time: each change
+    //! must be named by its file and kind.
+
+    use veedor_core::{CentreCode, Counts, Location, TableNumber, Timestamp, validate};
+    use veedor_ledger::SignerKey;
+
+    use super::*;
+
+    const ELECTION: &str = include_str!("../../../elections/ve-2024-presidential.toml");
+    const ORIGIN: &str = "veedor.example/test";
+    /// A scan's bytes: only their SHA-256 is checked.
+    const SCAN: &[u8] = b"the bytes of a scanned acta";
+
+    type Files = BTreeMap<String, Vec<u8>>;
+
+    fn sha256(bytes: &[u8]) -> Sha256 {
+        Sha256::from_bytes(Hasher::digest(bytes).into())
+    }
+
+    fn key() -> VerifierKey {
+        SignerKey::generate([7; 32], ORIGIN).unwrap().verifier_key()
+    }
+
+    fn table(centre: u64, number: u16) -> TableId {
+        TableId::new(CentreCode::new(centre), TableNumber::new(number))
+    }
+
+    /// The tables: two listed with copies, one listed without, and one copy's table unlisted.
+    fn polling_tables() -> Vec<PollingTable> {
+        [
+            (10_101_001, 1, 500),
+            (10_101_001, 2, 400),
+            (20_101_001, 1, 300),
+        ]
+        .map(|(centre, number, registered)| PollingTable {
+            id: table(centre, number),
+            registered: Some(registered),
+            listed: true,
+        })
+        .to_vec()
+    }
+
+    /// The log's entries and the store's copies: table 010101001.01 twice (a result file and a
+    /// scan that agree), 010101001.02 once, and 030101001.01, which the table list lacks.
+    fn log_and_copies(election: &Election, size: usize) -> (Vec<Vec<u8>>, Vec<ActaCopy>) {
+        let candidates = election.candidates.len();
+        let votes = |first: u32| -> Vec<u32> { (first..).take(candidates).collect() };
+        let tables = polling_tables();
+        let received = Timestamp::from_second(1_722_200_000).unwrap();
+        let from_file = |line: u64| Provenance {
+            source: SourceKind::CsvImport,
+            file_name: "results.csv".to_owned(),
+            file_sha256: sha256(b"results.csv"),
+            location: Location::Line(line),
+            received_at: received,
+            device: None,
+            volunteer: None,
+        };
+        let copies = [
+            (table(10_101_001, 1), votes(10), from_file(2)),
+            (table(10_101_001, 2), votes(5), from_file(3)),
+            (table(30_101_001, 1), votes(2), from_file(4)),
+            (
+                table(10_101_001, 1),
+                votes(10),
+                Provenance {
+                    source: SourceKind::Qr,
+                    file_name: "acta\u{7}.jpg".to_owned(),
+                    file_sha256: sha256(SCAN),
+                    location: Location::Page(1),
+                    device: Some("scanner 1".to_owned()),
+                    ..from_file(0)
+                },
+            ),
+        ];
+        let mut entries = vec![veedor_formats::log_entry::election_entry(ELECTION)];
+        let mut stored = Vec::new();
+        for (log_index, (id, counts, provenance)) in (1u64..).zip(copies) {
+            let record = ActaRecord {
+                table: id,
+                counts: Counts::Candidates(counts),
+                null_votes: Some(3),
+                stated_valid_votes: None,
+                stated_registered: None,
+                format_fields: Vec::new(),
+            };
+            let listed = tables.iter().find(|t| t.id == id);
+            let findings = validate(&record, election, listed, true);
+            entries
+                .push(LogEntry::of_copy(&election.id, 9, &record, &provenance, &findings).encode());
+            stored.push(ActaCopy {
+                // The store's ids are not the log's indexes.
+                id: CopyId::new(i64::try_from(log_index).unwrap() + 40),
+                record,
+                provenance,
+                findings,
+                log_index: Some(log_index),
+            });
+        }
+        entries.truncate(size);
+        stored.truncate(size - 1);
+        (entries, stored)
+    }
+
+    /// A checkpoint of the log's first `size` entries, signed with the key.
+    fn checkpoint(size: usize) -> Checkpoint {
+        let election = veedor_formats::parse_election(ELECTION).unwrap();
+        let (entries, _) = log_and_copies(&election, size);
+        let mut tree = MerkleLog::new();
+        for entry in &entries {
+            tree.append(entry);
+        }
+        Checkpoint::new(ORIGIN, tree.size(), tree.root()).unwrap()
+    }
+
+    /// The mirror `veedor export site` writes of the log's first `size` entries (without pages).
+    fn mirror_of(size: usize) -> Files {
+        let election = veedor_formats::parse_election(ELECTION).unwrap();
+        let (entries, copies) = log_and_copies(&election, size);
+        let mut tree = MerkleLog::new();
+        for entry in &entries {
+            tree.append(entry);
+        }
+        let signer = SignerKey::generate([7; 32], ORIGIN).unwrap();
+        let note = signer.sign(&checkpoint(size)).unwrap();
+        let area_names = [(
+            election.geography.area_of(CentreCode::new(10_101_001), 0),
+            "Uno",
+        )]
+        .map(|(area, name)| (area, name.to_owned()))
+        .into();
+        let results = Results::compute(Dataset {
+            tables: (0..)
+                .zip(polling_tables())
+                .map(|(key, table)| (TableKey::new(key), table))
+                .collect(),
+            election,
+            area_names,
+            copies,
+        });
+        let mut files: Files = opendata::files(&results).into_iter().collect();
+        let size = u64::try_from(size).unwrap();
+        files.extend(
+            crate::log::mirror_files(&note, &signer.verifier_key(), &tree, &entries, size).unwrap(),
+        );
+        let scan = sha256(SCAN).to_hex();
+        files.insert(format!("scans/{scan}"), SCAN.to_vec());
+        files.insert(
+            crate::site::small_copy_path(&scan),
+            b"a small JPEG".to_vec(),
+        );
+        files
+    }
+
+    fn mirror() -> Files {
+        mirror_of(5)
+    }
+
+    fn scan_path() -> String {
+        format!("scans/{}", sha256(SCAN))
+    }
+
+    /// Changes `mirror()` with `mutation` and checks that a problem of `kind` names `file`.
+    fn check(mutation: impl FnOnce(&mut Files), file: &str, kind: ProblemKind) {
+        let mut files = mirror();
+        mutation(&mut files);
+        let report = verify(&files, &key(), None).unwrap();
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|problem| problem.file == file && problem.kind == kind),
+            "expected {kind:?} naming {file}, found: {:#?}",
+            report.problems
+        );
+    }
+
+    // Mutations.
+
+    fn remove(path: &str) -> impl FnOnce(&mut Files) {
+        move |files| {
+            files.remove(path).unwrap_or_else(|| panic!("no {path}"));
+        }
+    }
+
+    fn put(path: &str, bytes: &[u8]) -> impl FnOnce(&mut Files) {
+        move |files| {
+            files.insert(path.to_owned(), bytes.to_vec());
+        }
+    }
+
+    fn edit(path: &str, change: impl FnOnce(&mut Vec<u8>)) -> impl FnOnce(&mut Files) {
+        move |files| change(files.get_mut(path).unwrap_or_else(|| panic!("no {path}")))
+    }
+
+    /// Flips a bit in the byte at `at` (from the end when negative).
+    fn flip(path: &str, at: isize) -> impl FnOnce(&mut Files) {
+        edit(path, move |bytes| {
+            let at = if at < 0 {
+                bytes.len() - at.unsigned_abs()
+            } else {
+                at.unsigned_abs()
+            };
+            bytes[at] ^= 0x01;
+        })
+    }
+
+    fn read_csv(bytes: &[u8]) -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(bytes)
+            .records()
+            .map(|record| record.unwrap().iter().map(str::to_owned).collect())
+            .collect()
+    }
+
+    fn write_csv(rows: &[Vec<String>]) -> Vec<u8> {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        for row in rows {
+            writer.write_record(row).unwrap();
+        }
+        writer.into_inner().unwrap()
+    }
+
+    /// Adds one to the number in `column` of the first row.
+    fn bump_csv(path: &str, column: &str) -> impl FnOnce(&mut Files) {
+        edit(path, move |bytes| {
+            let mut rows = read_csv(bytes);
+            let at = rows[0].iter().position(|c| c == column).unwrap();
+            let value: u64 = rows[1][at].parse().unwrap();
+            rows[1][at] = (value + 1).to_string();
+            *bytes = write_csv(&rows);
+        })
+    }
+
+    /// Appends a copy of row `row` (1 is the first after the header), with `column` set to
+    /// `value` when given.
+    fn add_csv_row(
+        path: &str,
+        row: usize,
+        change: Option<(&str, &str)>,
+    ) -> impl FnOnce(&mut Files) {
+        edit(path, move |bytes| {
+            let mut rows = read_csv(bytes);
+            let mut added = rows[row].clone();
+            if let Some((column, value)) = change {
+                let at = rows[0].iter().position(|c| c == column).unwrap();
+                value.clone_into(&mut added[at]);
+            }
+            rows.push(added);
+            *bytes = write_csv(&rows);
+        })
+    }
+
+    fn edit_json(
+        path: &str,
+        change: impl FnOnce(&mut Vec<serde_json::Value>),
+    ) -> impl FnOnce(&mut Files) {
+        edit(path, move |bytes| {
+            let mut rows: Vec<serde_json::Value> = serde_json::from_slice(bytes).unwrap();
+            change(&mut rows);
+            *bytes = serde_json::to_vec_pretty(&rows).unwrap();
+        })
+    }
+
+    fn bump_json(path: &str, key: &'static str) -> impl FnOnce(&mut Files) {
+        edit_json(path, move |rows| {
+            let value = rows[0][key].as_u64().unwrap();
+            rows[0][key] = (value + 1).into();
+        })
+    }
+
+    fn add_json_row(path: &str) -> impl FnOnce(&mut Files) {
+        edit_json(path, |rows| rows.push(rows[0].clone()))
+    }
+
+    /// Replaces the first `from` in a file by `to`.
+    fn replace(path: &str, from: &'static str, to: &'static str) -> impl FnOnce(&mut Files) {
+        edit(path, move |bytes| {
+            let at = bytes
+                .windows(from.len())
+                .position(|window| window == from.as_bytes())
+                .unwrap_or_else(|| panic!("{from:?} is not there"));
+            bytes.splice(at..at + from.len(), to.bytes());
+        })
+    }
+
+    // Cases.
+
+    #[test]
+    fn a_good_mirror_verifies_and_says_what_was_checked() {
+        let files = mirror();
+        let report = verify(&files, &key(), None).unwrap();
+        assert_eq!(report.problems, []);
+        assert!(report.is_verified());
+        let summary = report.summary;
+        assert_eq!(summary.key_name, ORIGIN);
+        assert_eq!(summary.key_id, key().key_id());
+        assert_eq!(summary.checkpoint_size, Some(5));
+        assert_eq!((summary.hash_tiles, summary.entry_bundles), (1, 1));
+        assert_eq!((summary.copies, summary.acta_rows), (4, 4));
+        // Four tables, one unlisted; the nation, and two areas of each level that hold listed tables.
+        assert_eq!(summary.table_rows, 4);
+        assert_eq!(summary.tally_rows, 1 + 2 + 2 + 2 + 2);
+        assert_eq!(summary.scans, 1);
+        assert_eq!(summary.listed_files, Some(files.len()));
+        assert_eq!(summary.extends, None);
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        use ProblemKind::Missing;
+        for file in [
+            "log/checkpoint",
+            "log/key",
+            "log/tile/0/000.p/5",
+            "log/tile/entries/000.p/5",
+            "data/README.txt",
+            "data/actas.csv",
+            "data/actas.json",
+            "data/tables.csv",
+            "data/tables.json",
+            "data/tally-national.csv",
+            "data/tally-national.json",
+            "data/tally-state.csv",
+            "data/tally-parish.json",
+            "data/tally-centre.csv",
+            "data/tally-centre.json",
+        ] {
+            check(remove(file), file, Missing);
+        }
+        check(remove(&scan_path()), &scan_path(), Missing);
+    }
+
+    #[test]
+    fn an_altered_file_is_named() {
+        use ProblemKind::Altered;
+        // The signed size, a hash, an entry's vote count.
+        check(
+            replace("log/checkpoint", "\n5\n", "\n6\n"),
+            "log/checkpoint",
+            Altered,
+        );
+        check(flip("log/key", 20), "log/key", Altered);
+        check(
+            flip("log/tile/0/000.p/5", 40),
+            "log/tile/0/000.p/5",
+            Altered,
+        );
+        check(
+            replace(
+                "log/tile/entries/000.p/5",
+                "candidates 10,",
+                "candidates 11,",
+            ),
+            "log/tile/entries/000.p/5",
+            Altered,
+        );
+        check(
+            replace("data/README.txt", "one row", "a row"),
+            "data/README.txt",
+            Altered,
+        );
+        check(
+            bump_csv("data/actas.csv", "votes_NM"),
+            "data/actas.csv",
+            Altered,
+        );
+        check(
+            bump_csv("data/actas.csv", "null_votes"),
+            "data/actas.csv",
+            Altered,
+        );
+        check(
+            bump_csv("data/actas.csv", "registered"),
+            "data/actas.csv",
+            Altered,
+        );
+        check(
+            bump_json("data/actas.json", "votes_NM"),
+            "data/actas.json",
+            Altered,
+        );
+        check(
+            bump_csv("data/tables.csv", "votes_LM"),
+            "data/tables.csv",
+            Altered,
+        );
+        check(
+            bump_csv("data/tables.csv", "copies"),
+            "data/tables.csv",
+            Altered,
+        );
+        check(
+            bump_json("data/tables.json", "valid_votes"),
+            "data/tables.json",
+            Altered,
+        );
+        check(
+            bump_csv("data/tally-national.csv", "votes_NM"),
+            "data/tally-national.csv",
+            Altered,
+        );
+        check(
+            bump_csv("data/tally-state.csv", "tables_expected"),
+            "data/tally-state.csv",
+            Altered,
+        );
+        check(
+            bump_csv("data/tally-centre.csv", "registered_counted"),
+            "data/tally-centre.csv",
+            Altered,
+        );
+        check(
+            bump_json("data/tally-municipality.json", "null_votes"),
+            "data/tally-municipality.json",
+            Altered,
+        );
+        check(flip(&scan_path(), 3), &scan_path(), Altered);
+    }
+
+    #[test]
+    fn an_added_file_or_row_is_named() {
+        use ProblemKind::{Added, Altered};
+        let other_scan = format!("scans/{}", sha256(b"another scan"));
+        for file in [
+            "log/extra",
+            "log/tile/0/001.p/1",
+            "log/tile/1/000.p/1",
+            "log/tile/entries/000",
+            "data/extra.csv",
+            "data/tally-district.csv",
+            "scans/small/extra.jpg",
+            other_scan.as_str(),
+        ] {
+            check(put(file, b"added"), file, Added);
+        }
+        // A row for a log index the log does not have, a second row for one it has.
+        check(
+            add_csv_row("data/actas.csv", 2, Some(("log_index", "9"))),
+            "data/actas.csv",
+            Added,
+        );
+        check(
+            add_csv_row("data/actas.csv", 2, None),
+            "data/actas.csv",
+            Added,
+        );
+        check(
+            add_csv_row("data/tables.csv", 1, None),
+            "data/tables.csv",
+            Added,
+        );
+        // A new table that claims copies the log does not give it.
+        check(
+            add_csv_row("data/tables.csv", 1, Some(("table_id", "010101001.09"))),
+            "data/tables.csv",
+            Altered,
+        );
+        check(
+            add_csv_row("data/tally-state.csv", 1, Some(("code", "07"))),
+            "data/tally-state.csv",
+            Added,
+        );
+        for file in [
+            "data/actas.json",
+            "data/tables.json",
+            "data/tally-state.json",
+        ] {
+            check(add_json_row(file), file, Added);
+        }
+    }
+
+    #[test]
+    fn a_row_or_column_taken_away_is_named() {
+        use ProblemKind::Missing;
+        let drop_row = |path: &'static str| {
+            edit(path, |bytes| {
+                let mut rows = read_csv(bytes);
+                rows.remove(1);
+                *bytes = write_csv(&rows);
+            })
+        };
+        let drop_column = |path: &'static str, column: &'static str| {
+            edit(path, move |bytes| {
+                let mut rows = read_csv(bytes);
+                let at = rows[0].iter().position(|c| c == column).unwrap();
+                for row in &mut rows {
+                    row.remove(at);
+                }
+                *bytes = write_csv(&rows);
+            })
+        };
+        for file in ["data/actas.csv", "data/tables.csv", "data/tally-state.csv"] {
+            check(drop_row(file), file, Missing);
+        }
+        check(
+            drop_column("data/tally-national.csv", "votes_NM"),
+            "data/tally-national.csv",
+            Missing,
+        );
+    }
+
+    #[test]
+    fn the_wrong_key_fails_at_the_checkpoint() {
+        let files = mirror();
+        let other = SignerKey::generate([8; 32], ORIGIN).unwrap().verifier_key();
+        let report = verify(&files, &other, None).unwrap();
+        assert_eq!(report.problem_count, 1);
+        assert_eq!(report.problems[0].file, "log/checkpoint");
+        assert_eq!(report.problems[0].kind, ProblemKind::Altered);
+        assert!(
+            report.problems[0]
+                .to_string()
+                .starts_with("log/checkpoint: does not verify with the given key"),
+            "{}",
+            report.problems[0]
+        );
+        // Nothing else is read.
+        assert_eq!(report.summary.checkpoint_size, None);
+        assert_eq!(report.summary.listed_files, None);
+    }
+
+    #[test]
+    fn a_hostile_mirror_gives_problems_not_a_panic() {
+        use ProblemKind::Altered;
+        check(
+            put("log/checkpoint", &[0xff, 0xfe, 0x00]),
+            "log/checkpoint",
+            Altered,
+        );
+        check(
+            edit("log/tile/0/000.p/5", |bytes| bytes.truncate(7)),
+            "log/tile/0/000.p/5",
+            Altered,
+        );
+        check(
+            put("data/actas.csv", b"a,b\n1\n\xff,2,3\n"),
+            "data/actas.csv",
+            Altered,
+        );
+        check(
+            put("data/actas.json", b"{\"rows\": ["),
+            "data/actas.json",
+            Altered,
+        );
+        check(
+            put("data/tables.csv", b""),
+            "data/tables.csv",
+            ProblemKind::Missing,
+        );
+        check(
+            put("data/tables.json", b"[1, 2, 3, 4]"),
+            "data/tables.json",
+            Altered,
+        );
+        check(
+            replace("data/tables.csv", "010101001.02", "not a table"),
+            "data/tables.csv",
+            ProblemKind::Added,
+        );
+        check(
+            put("data/tally-state.csv", b"code,level\n\xff\xfe,x\n"),
+            "data/tally-state.csv",
+            Altered,
+        );
+        check(
+            put("data/tally-state.csv", b"\"unclosed"),
+            "data/tally-state.csv",
+            ProblemKind::Missing,
+        );
+    }
+
+    #[test]
+    fn a_signed_log_whose_entries_are_not_veedors_is_named_by_bundle() {
+        let signer = SignerKey::generate([7; 32], ORIGIN).unwrap();
+        let mirror_of_entries = |entries: &[Vec<u8>]| -> Files {
+            let mut tree = MerkleLog::new();
+            for entry in entries {
+                tree.append(entry);
+            }
+            let checkpoint = Checkpoint::new(ORIGIN, tree.size(), tree.root()).unwrap();
+            let note = signer.sign(&checkpoint).unwrap();
+            let key = signer.verifier_key();
+            crate::log::mirror_files(&note, &key, &tree, entries, tree.size())
+                .unwrap()
+                .into_iter()
+                .collect()
+        };
+        let problems = |files: &Files| verify(files, &key(), None).unwrap().problems;
+
+        let files = mirror_of_entries(&[b"not an election".to_vec()]);
+        let found = problems(&files);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            found[0].to_string(),
+            "log/tile/entries/000.p/1: entry 0 is not the election definition"
+        );
+
+        let election = veedor_formats::log_entry::election_entry(ELECTION);
+        let files = mirror_of_entries(&[election, b"veedor/acta-copy/1\n".to_vec()]);
+        let found = problems(&files);
+        assert_eq!(found[0].file, "log/tile/entries/000.p/2", "{found:#?}");
+        assert!(found[0].message.starts_with("entry 1: "), "{found:#?}");
+    }
+
+    #[test]
+    fn an_older_partial_tile_is_allowed_when_it_is_the_logs() {
+        // Exporting 3 entries and then 5 into the same folder leaves the first export's tiles.
+        let older = mirror_of(3);
+        let stale = ["log/tile/0/000.p/3", "log/tile/entries/000.p/3"];
+        let mut files = mirror();
+        for path in stale {
+            files.insert(path.to_owned(), older[path].clone());
+        }
+        let report = verify(&files, &key(), None).unwrap();
+        assert_eq!(report.problems, []);
+        for path in stale {
+            check(
+                |files| {
+                    files.insert(path.to_owned(), older[path].clone());
+                    flip(path, -1)(files);
+                },
+                path,
+                ProblemKind::Altered,
+            );
+        }
+    }
+
+    #[test]
+    fn added_files_are_looked_for_only_when_the_mirror_can_be_listed() {
+        /// A mirror read over HTTP: no listing.
+        struct Unlisted(Files);
+        impl MirrorFiles for Unlisted {
+            fn get(&self, path: &str) -> Result<Option<Vec<u8>>, FetchError> {
+                self.0
+                    .get(path)
+                    .map(|bytes| Some(bytes.clone()))
+                    .map_or(Ok(None), Ok)
+            }
+            fn list(&self, _folder: &str) -> Option<Result<Vec<String>, FetchError>> {
+                None
+            }
+        }
+        let mut files = mirror();
+        files.insert("data/extra.csv".to_owned(), b"added".to_vec());
+        let report = verify(&Unlisted(files), &key(), None).unwrap();
+        assert!(report.is_verified(), "{:#?}", report.problems);
+        assert_eq!(report.summary.listed_files, None);
+    }
+
+    #[test]
+    fn an_older_checkpoint_is_extended_or_the_rewrite_is_named() {
+        let files = mirror();
+        let report = verify(&files, &key(), Some(&checkpoint(3))).unwrap();
+        assert!(report.is_verified(), "{:#?}", report.problems);
+        assert_eq!(report.summary.extends, Some(3));
+
+        let rewritten = Checkpoint::new(ORIGIN, 3, veedor_ledger::leaf_hash(b"x")).unwrap();
+        let report = verify(&files, &key(), Some(&rewritten)).unwrap();
+        assert_eq!(report.problems.len(), 1);
+        assert!(
+            report.problems[0]
+                .to_string()
+                .starts_with("log/: the log was rewritten: its first 3 entries"),
+            "{}",
+            report.problems[0]
+        );
+        let larger = Checkpoint::new(ORIGIN, 9, veedor_ledger::leaf_hash(b"x")).unwrap();
+        let report = verify(&files, &key(), Some(&larger)).unwrap();
+        assert_eq!(report.problems[0].file, "log/checkpoint");
+    }
+
+    #[test]
+    fn a_fetch_error_stops_the_check() {
+        struct Broken;
+        impl MirrorFiles for Broken {
+            fn get(&self, path: &str) -> Result<Option<Vec<u8>>, FetchError> {
+                Err(FetchError::new(path, "permission denied"))
+            }
+            fn list(&self, _folder: &str) -> Option<Result<Vec<String>, FetchError>> {
+                None
+            }
+        }
+        let error = verify(&Broken, &key(), None).unwrap_err();
+        assert_eq!(error.to_string(), "log/checkpoint: permission denied");
+    }
+}
