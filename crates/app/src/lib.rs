@@ -3,7 +3,7 @@
 //! rules ([`batch`]), classifying a scanned file's pages and storing it with its blob
 //! ([`intake`]), signing a checkpoint of the transparency log through a [`Signer`] with the time
 //! passed in ([`checkpoint`]), and the log as published, one value for the server and the export
-//! ([`PublishedLog`]).
+//! ([`PublishedLog`]), and a voter registry checked and stored ([`registry`]).
 //!
 //! This crate talks to storage only through the ports of `veedor-store` (`&mut dyn Store`,
 //! `&dyn BlobStore`), never an adapter, so every adapter gets the same rules. It reads no files,
@@ -14,6 +14,7 @@ pub mod batch;
 pub mod checkpoint;
 pub mod intake;
 pub mod log;
+pub mod registry;
 
 pub use batch::{CopyRow, ImportReport, KnownTables, Origin};
 pub use checkpoint::{Signer, sign_checkpoint};
@@ -59,6 +60,17 @@ pub enum AppError {
         /// The log's.
         log: u64,
     },
+    /// A registry places a voter on a table the store does not know.
+    #[error("the registry places voter {voter} on table {table:?}, which the store does not know")]
+    RegistryUnknownTable {
+        /// The voter.
+        voter: veedor_core::VoterId,
+        /// The table.
+        table: veedor_core::TableId,
+    },
+    /// A registry that cannot be built (a voter listed twice).
+    #[error("registry: {0}")]
+    Registry(String),
     /// The election's acta format is not known.
     #[error(transparent)]
     Format(#[from] veedor_formats::FormatError),

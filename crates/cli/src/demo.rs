@@ -9,7 +9,7 @@
 //! 4. Prints the national tally beside the electoral council's bulletins, and voters to try.
 //! 5. Serves the public site until stopped.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -17,17 +17,17 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use rayon::prelude::*;
-use veedor_core::{RegistryBuilder, SourceKind, TableId, TableKey};
+use veedor_core::{SourceKind, TableId, VoterId};
 use veedor_sim::registry::{RegistryPlan, voters};
 use veedor_sim::sheet::{Condition, Ve2024Place};
 use veedor_store::{FileKind, SourceFile};
 use veedor_web::api::{self, TallyScope};
 
-use crate::context::{Context, InputFile, SHIPPED_ELECTIONS, now};
+use crate::context::{Context, SHIPPED_ELECTIONS, now};
 use crate::exit;
 use crate::generate::{SheetPlan, render_sheet, scanner_file_name, sheet_plan};
 use crate::import;
-use crate::open::{Location, sha256};
+use crate::open::{Location, Opened, sha256};
 use crate::show::{load_results, render_area, thousands};
 
 /// The real per-acta results published in 2024 (see data/ve2024/README.md).
@@ -117,153 +117,27 @@ pub fn run(dir: &Path, options: &DemoOptions) -> anyhow::Result<u8> {
     prepare(dir)?;
     let (_, definition) = SHIPPED_ELECTIONS[0];
     let location = Location::Folder(dir.to_owned());
-    let mut opened = crate::context::create_store(&location, definition, None)?;
+    let opened = crate::context::create_store(&location, definition, None)?;
     let election = opened.store.election()?;
     outln!("veedor demo: {}", election.title.get("en"));
     outln!("  data folder: {}", dir.display());
     let file = veedor_formats::parse_results(RESULTS_CSV, &election)?;
 
-    // 1. Sheets rendered from real rows, ingested as scans.
-    let step = (file.rows.len() / options.sheets.max(1)).max(1);
-    let plans: Vec<SheetPlan> = file
-        .rows
-        .iter()
-        .step_by(step)
-        .take(options.sheets)
-        .filter_map(|row| {
-            let name = |level: usize| {
-                row.area_names
-                    .iter()
-                    .find(|(l, _)| *l == level)
-                    .map_or_else(String::new, |(_, name)| name.clone())
-            };
-            let place = Ve2024Place {
-                state: name(0),
-                municipality: name(1),
-                parish: name(2),
-                centre: String::new(),
-            };
-            sheet_plan(
-                &election,
-                row.record.table,
-                row.record.counts.values(),
-                row.record.null_votes.unwrap_or(0),
-                place,
-            )
-        })
-        .collect();
+    // 1. Sheets rendered from real rows, ingested as scans, as `veedor ingest` does.
+    let plans = sheet_plans(&election, &file.rows, options.sheets);
     let scanned: HashSet<TableId> = plans.iter().map(|plan| plan.table).collect();
-    let incoming = dir.join("incoming-scans");
-    if !plans.is_empty() {
-        outln!(
-            "  rendering {} acta sheets from real rows, as scanners and phones deliver them (synthetic images)",
-            plans.len()
-        );
-        render_sheets(&plans, &incoming)?;
-        outln!(
-            "  ingesting them: QR codes decoded on every core, each file stored in one transaction"
-        );
-        drop(opened);
-        let context = Context::new(dir);
-        let ingest_options = crate::ingest::Options {
-            device: Some("demo-scanner".to_owned()),
-            volunteer: None,
-            settle: std::time::Duration::from_secs(2),
-        };
-        crate::ingest::run(&context, std::slice::from_ref(&incoming), &ingest_options)?;
-        opened = context.open()?;
-    }
+    drop(opened);
+    scan_sheets(dir, &plans)?;
+    let mut opened = Context::new(dir).open()?;
 
     // 2. The real per-acta results the opposition published in 2024.
-    let input = InputFile {
-        bytes: RESULTS_CSV.to_vec(),
-        source: SourceFile {
-            kind: FileKind::Results,
-            file_name: RESULTS_NAME.to_owned(),
-            sha256: sha256(RESULTS_CSV),
-            size: u64::try_from(RESULTS_CSV.len()).unwrap_or(0),
-            received_at: now(),
-        },
-    };
-    let summary = import::import_copies(
-        &mut opened,
-        &input.source,
-        SourceKind::CsvImport,
-        import::result_rows(file.rows),
-        &file.problems,
-        Path::new(RESULTS_NAME),
-    )?;
-    outln!(
-        "  imported {} actas of the real 2024 results ({}, sha256 {})",
-        thousands(u64::try_from(summary.copies_added).unwrap_or(0)),
-        RESULTS_NAME,
-        input.source.sha256
-    );
-    if let Some(size) = summary.checkpoint {
-        outln!(
-            "  transparency log: {size} entries, checkpoint signed; public key: {}",
-            opened.signer.verifier_key()?
-        );
-    }
+    import_results(&mut opened, file)?;
 
     // 3. A synthetic registry: as many made-up voter ids per table as it has registered voters.
-    let store = &mut opened.store;
-    let tables = store.tables()?;
-    let weights = crate::generate::weights(&tables);
-    let keys: HashMap<TableId, TableKey> = tables.iter().map(|(key, t)| (t.id, *key)).collect();
-    let plan = RegistryPlan {
-        voters: weights.iter().map(|(_, w)| w).sum(),
-        seed: SEED,
-    };
-    let mut to_try: Vec<(veedor_core::VoterId, TableId)> = Vec::new();
-    let mut builder = RegistryBuilder::with_capacity(usize::try_from(plan.voters).unwrap_or(0));
-    for (voter, table) in voters(&weights, plan) {
-        if to_try.len() < 3 && scanned.contains(&table) && !to_try.iter().any(|(_, t)| *t == table)
-        {
-            to_try.push((voter, table));
-        }
-        if let Some(key) = keys.get(&table) {
-            builder.push(voter, *key);
-        }
-    }
-    let registry = builder.build()?;
-    let description = format!("synthetic registry, seed {SEED}, {} voters", plan.voters);
-    store.replace_registry(
-        &registry,
-        &SourceFile {
-            kind: FileKind::Registry,
-            file_name: format!("synthetic-registry-seed-{SEED}"),
-            sha256: sha256(description.as_bytes()),
-            size: 0,
-            received_at: now(),
-        },
-    )?;
-    outln!(
-        "  generated a synthetic registry of {} voters over {} tables (ids made up, no names)",
-        thousands(plan.voters),
-        thousands(u64::try_from(tables.len()).unwrap_or(0))
-    );
+    let to_try = synthetic_registry(&mut opened, &scanned)?;
 
     // 4. What the actas say, beside the official bulletins.
-    let results = load_results(&**store)?;
-    if let Some(document) = api::tally_document(&results, TallyScope::National, "en") {
-        let mut out = String::new();
-        for area in &document.areas {
-            render_area(area, &mut out);
-            for official in area.official.iter().rev().skip(1) {
-                out.push_str(&format!("  earlier, {} ({}):", official.id, official.date));
-                for row in &official.rows {
-                    out.push_str(&format!(
-                        " {} {:.2}% (actas {:.2}%, {:+.2} pts);",
-                        row.name, row.official_percent, row.actas_percent, row.difference_points
-                    ));
-                }
-                out.push('\n');
-            }
-        }
-        outln!();
-        out!("{out}");
-    }
+    print_tally(&*opened.store)?;
     outln!();
     outln!("Voters to try (synthetic ids on real tables whose sheet was scanned):");
     for (voter, table) in &to_try {
@@ -283,4 +157,167 @@ pub fn run(dir: &Path, options: &DemoOptions) -> anyhow::Result<u8> {
         crate::serve::serve_blocking(&location, listen, veedor_web::ServeOptions::default())?;
     }
     Ok(exit::OK)
+}
+
+/// Sheets for `count` real rows spread through the file.
+fn sheet_plans(
+    election: &veedor_core::Election,
+    rows: &[veedor_formats::ResultRow],
+    count: usize,
+) -> Vec<SheetPlan> {
+    let step = (rows.len() / count.max(1)).max(1);
+    rows.iter()
+        .step_by(step)
+        .take(count)
+        .filter_map(|row| {
+            let name = |level: usize| {
+                row.area_names
+                    .iter()
+                    .find(|(l, _)| *l == level)
+                    .map_or_else(String::new, |(_, name)| name.clone())
+            };
+            let place = Ve2024Place {
+                state: name(0),
+                municipality: name(1),
+                parish: name(2),
+                centre: String::new(),
+            };
+            sheet_plan(
+                election,
+                row.record.table,
+                row.record.counts.values(),
+                row.record.null_votes.unwrap_or(0),
+                place,
+            )
+        })
+        .collect()
+}
+
+/// Renders the sheets into the demo's inbox and ingests them as `veedor ingest` would.
+fn scan_sheets(dir: &Path, plans: &[SheetPlan]) -> anyhow::Result<()> {
+    if plans.is_empty() {
+        return Ok(());
+    }
+    let incoming = dir.join("incoming-scans");
+    outln!(
+        "  rendering {} acta sheets from real rows, as scanners and phones deliver them (synthetic images)",
+        plans.len()
+    );
+    render_sheets(plans, &incoming)?;
+    outln!("  ingesting them: QR codes decoded on every core, each file stored in one transaction");
+    let ingest_options = crate::ingest::Options {
+        device: Some("demo-scanner".to_owned()),
+        volunteer: None,
+        settle: std::time::Duration::from_secs(2),
+    };
+    crate::ingest::run(
+        &Context::new(dir),
+        std::slice::from_ref(&incoming),
+        &ingest_options,
+    )?;
+    Ok(())
+}
+
+/// Imports the built-in result file as `veedor import results` does.
+fn import_results(
+    opened: &mut Opened,
+    file: veedor_formats::ResultsFile,
+) -> anyhow::Result<()> {
+    let source = SourceFile {
+        kind: FileKind::Results,
+        file_name: RESULTS_NAME.to_owned(),
+        sha256: sha256(RESULTS_CSV),
+        size: u64::try_from(RESULTS_CSV.len()).unwrap_or(0),
+        received_at: now(),
+    };
+    let summary = import::import_copies(
+        opened,
+        &source,
+        SourceKind::CsvImport,
+        import::result_rows(file.rows),
+        &file.problems,
+        Path::new(RESULTS_NAME),
+    )?;
+    outln!(
+        "  imported {} actas of the real 2024 results ({}, sha256 {})",
+        thousands(u64::try_from(summary.copies_added).unwrap_or(0)),
+        RESULTS_NAME,
+        source.sha256
+    );
+    if let Some(size) = summary.checkpoint {
+        outln!(
+            "  transparency log: {size} entries, checkpoint signed; public key: {}",
+            opened.signer.verifier_key()?
+        );
+    }
+    Ok(())
+}
+
+/// Generates and stores a synthetic registry on the store's tables, with the checks of
+/// `veedor import registry`; returns a few voters of scanned tables to try.
+fn synthetic_registry(
+    opened: &mut Opened,
+    scanned: &HashSet<TableId>,
+) -> anyhow::Result<Vec<(VoterId, TableId)>> {
+    let tables = opened.store.tables()?;
+    let weights = crate::generate::weights(&tables);
+    let plan = RegistryPlan {
+        voters: weights.iter().map(|(_, w)| w).sum(),
+        seed: SEED,
+    };
+    let mut to_try: Vec<(VoterId, TableId)> = Vec::new();
+    let everyone = voters(&weights, plan).inspect(|(voter, table)| {
+        if to_try.len() < 3 && scanned.contains(table) && !to_try.iter().any(|(_, t)| t == table) {
+            to_try.push((*voter, *table));
+        }
+    });
+    let keys = veedor_app::registry::table_keys(&*opened.store)?;
+    let registry = veedor_app::registry::build(
+        &keys,
+        everyone,
+        usize::try_from(plan.voters).unwrap_or(0),
+    )?;
+    let description = format!("synthetic registry, seed {SEED}, {} voters", plan.voters);
+    veedor_app::registry::replace(
+        &mut *opened.store,
+        &registry,
+        &SourceFile {
+            kind: FileKind::Registry,
+            file_name: format!("synthetic-registry-seed-{SEED}"),
+            sha256: sha256(description.as_bytes()),
+            size: 0,
+            received_at: now(),
+        },
+    )?;
+    outln!(
+        "  generated a synthetic registry of {} voters over {} tables (ids made up, no names)",
+        thousands(plan.voters),
+        thousands(u64::try_from(tables.len()).unwrap_or(0))
+    );
+    Ok(to_try)
+}
+
+/// The national tally beside every bulletin.
+fn print_tally(store: &dyn veedor_store::Store) -> anyhow::Result<()> {
+    let results = load_results(store)?;
+    let Some(document) = api::tally_document(&results, TallyScope::National, "en") else {
+        return Ok(());
+    };
+    let mut out = String::new();
+    for area in &document.areas {
+        render_area(area, &mut out);
+        for official in area.official.iter().rev().skip(1) {
+            out.push_str(&format!("  earlier, {} ({}):", official.id, official.date));
+            for row in &official.rows {
+                out.push_str(&format!(
+                    " {} {:.2}% (actas {:.2}%, {:+.2} pts);",
+                    row.name, row.official_percent, row.actas_percent, row.difference_points
+                ));
+            }
+            out.push('\n');
+        }
+    }
+    outln!();
+    out!("{out}");
+    Ok(())
 }

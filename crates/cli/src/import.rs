@@ -1,7 +1,6 @@
 //! `veedor import ...`: read a file, validate every row against what the store knows, and
 //! apply everything as one batch (one transaction), or nothing.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
@@ -11,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256 as Hasher};
 use veedor_app::AppError;
 use veedor_app::batch::{self, CopyRow, ImportReport, Origin};
-use veedor_core::{Location, Sha256, SourceKind, TableId, TableKey};
+use veedor_core::{Location, Sha256, SourceKind};
 use veedor_formats::{MAX_LISTED_PROBLEMS, RowProblem};
 use veedor_store::{BatchOutcome, FileKind, SourceFile};
 
@@ -206,11 +205,7 @@ pub fn registry(context: &Context, path: &Path) -> anyhow::Result<u8> {
     let mut opened = context.open()?;
     let store = &mut opened.store;
     let election = store.election()?;
-    let keys: HashMap<TableId, TableKey> = store
-        .tables()?
-        .into_iter()
-        .map(|(key, t)| (t.id, key))
-        .collect();
+    let keys = veedor_app::registry::table_keys(&**store)?;
     let file = File::open(path).with_context(|| format!("reading {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let progress = ProgressBar::new(size).with_style(
@@ -239,7 +234,7 @@ pub fn registry(context: &Context, path: &Path) -> anyhow::Result<u8> {
         size: reader.read,
         received_at: now(),
     };
-    match store.replace_registry(&registry, &source)? {
+    match veedor_app::registry::replace(&mut **store, &registry, &source)? {
         BatchOutcome::AlreadyApplied { at } => {
             outln!(
                 "{}: already imported on {at}; the registry is unchanged.",

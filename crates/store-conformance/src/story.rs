@@ -14,7 +14,7 @@ use veedor_store::{
 
 use crate::Adapter;
 use crate::fixtures;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Contents, Snapshot};
 
 /// A copy as the dataset must give it back (its id is the store's).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -220,11 +220,26 @@ impl<'a> Story<'a> {
             "after {after}: data_version changed without a commit"
         );
         let contents = &snapshot.contents;
-        let expected = &mut self.expected;
 
         assert_eq!(contents.election, self.election, "after {after}: election");
 
-        // Tables: each once, in key order, with the key it got when added.
+        self.check_tables(contents, after);
+        self.check_sources(contents, after)?;
+        self.check_log(contents, after)?;
+        self.check_dataset(contents, after);
+        self.check_queue(contents, after);
+        self.check_registry(contents, after)?;
+        assert_eq!(
+            contents.latest_checkpoint, self.expected.checkpoint,
+            "after {after}: latest checkpoint"
+        );
+        self.not_committed(&format!("reading everything after {after}"))
+    }
+
+    /// Tables: each once, in key order, with the key it got when added; learns the keys of
+    /// new tables. Then the area names.
+    fn check_tables(&mut self, contents: &Contents, after: &str) {
+        let expected = &mut self.expected;
         let keys: Vec<TableKey> = contents.tables.iter().map(|(key, _)| *key).collect();
         assert!(
             keys.windows(2).all(|pair| pair[0] < pair[1]),
@@ -248,8 +263,11 @@ impl<'a> Story<'a> {
             contents.area_names, expected.area_names,
             "after {after}: area names"
         );
+    }
 
-        // Sources, oldest first, each with its rejections; each known by kind and SHA-256 only.
+    /// Sources, oldest first, each with its rejections; each known by kind and SHA-256 only.
+    fn check_sources(&self, contents: &Contents, after: &str) -> Result<(), StoreError> {
+        let expected = &self.expected;
         assert_eq!(contents.sources, expected.sources, "after {after}: sources");
         assert!(
             contents.has_sources.iter().all(|known| *known),
@@ -274,8 +292,12 @@ impl<'a> Story<'a> {
                 other_kind.as_str()
             );
         }
+        Ok(())
+    }
 
-        // The log: the election entry, then one entry per copy in the order stored.
+    /// The log: the election entry, then one entry per copy in the order stored.
+    fn check_log(&self, contents: &Contents, after: &str) -> Result<(), StoreError> {
+        let expected = &self.expected;
         assert_eq!(
             contents.log_size,
             u64::try_from(expected.log.len()).unwrap_or(u64::MAX),
@@ -310,8 +332,12 @@ impl<'a> Story<'a> {
                 "after {after}: log_entries(1, size - 1)"
             );
         }
+        Ok(())
+    }
 
-        // The dataset: of the same moment as the other reads.
+    /// The dataset: of the same moment as the other reads; its copies and their findings.
+    fn check_dataset(&self, contents: &Contents, after: &str) {
+        let expected = &self.expected;
         let dataset = &contents.dataset;
         assert_eq!(
             dataset.election, self.election,
@@ -356,8 +382,10 @@ impl<'a> Story<'a> {
         for (read, wanted) in copies.iter().zip(&expected.copies) {
             assert_eq!(read, wanted, "after {after}: copy read back");
         }
+    }
 
-        // Pages waiting for a person, oldest first.
+    /// Pages waiting for a person, oldest first.
+    fn check_queue(&self, contents: &Contents, after: &str) {
         let queue: Vec<ExpectedQueued> = contents
             .queue
             .iter()
@@ -369,16 +397,18 @@ impl<'a> Story<'a> {
                 received_at: entry.received_at,
             })
             .collect();
-        assert_eq!(queue, expected.queue, "after {after}: queue");
+        assert_eq!(queue, self.expected.queue, "after {after}: queue");
         let queue_ids: BTreeSet<i64> = contents.queue.iter().map(|entry| entry.id).collect();
         assert_eq!(
             queue_ids.len(),
             contents.queue.len(),
             "after {after}: queued pages share an id"
         );
+    }
 
-        // The registry, whole and voter by voter.
-        match &expected.registry {
+    /// The registry, whole and voter by voter.
+    fn check_registry(&self, contents: &Contents, after: &str) -> Result<(), StoreError> {
+        match &self.expected.registry {
             None => {
                 assert_eq!(contents.registry_info, None, "after {after}: registry info");
                 assert!(
@@ -403,11 +433,7 @@ impl<'a> Story<'a> {
                 }
             }
         }
-        assert_eq!(
-            contents.latest_checkpoint, expected.checkpoint,
-            "after {after}: latest checkpoint"
-        );
-        self.not_committed(&format!("reading everything after {after}"))
+        Ok(())
     }
 
     /// A source that was never applied must not be known.

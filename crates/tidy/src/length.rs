@@ -33,27 +33,6 @@ pub struct LongFunction {
 /// length; one that drops to the limit or disappears must leave the list, so it stays true.
 pub const LONG_FUNCTIONS: &[LongFunction] = &[
     LongFunction {
-        file: "crates/cli/src/demo.rs",
-        function: "run",
-        lines: 170,
-        why: "`veedor demo`'s five numbered steps in a row (sheets, published results, registry, tally, \
-              site); each step can be a function",
-    },
-    LongFunction {
-        file: "crates/cli/src/verify.rs",
-        function: "check",
-        lines: 155,
-        why: "mirror verification's six numbered steps (checkpoint, tiles, acta rows, totals, scans, older \
-              checkpoint); the first two can be functions like the others",
-    },
-    LongFunction {
-        file: "crates/cli/src/verify.rs",
-        function: "check_totals",
-        lines: 160,
-        why: "tables.csv, then results per table, then every level's area files, each checked against the \
-              entries; one function per file kind",
-    },
-    LongFunction {
         file: "crates/scan/src/pdf_image.rs",
         function: "decode",
         lines: 182,
