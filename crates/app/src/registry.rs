@@ -66,7 +66,11 @@ mod tests {
             Err(AppError::RegistryUnknownTable { .. })
         ));
         assert!(matches!(
-            build(&keys, [(VoterId::new(7), table(1)), (VoterId::new(7), table(1))], 2),
+            build(
+                &keys,
+                [(VoterId::new(7), table(1)), (VoterId::new(7), table(1))],
+                2
+            ),
             Err(AppError::Registry(_))
         ));
     }

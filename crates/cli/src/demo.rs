@@ -219,10 +219,7 @@ fn scan_sheets(dir: &Path, plans: &[SheetPlan]) -> anyhow::Result<()> {
 }
 
 /// Imports the built-in result file as `veedor import results` does.
-fn import_results(
-    opened: &mut Opened,
-    file: veedor_formats::ResultsFile,
-) -> anyhow::Result<()> {
+fn import_results(opened: &mut Opened, file: veedor_formats::ResultsFile) -> anyhow::Result<()> {
     let source = SourceFile {
         kind: FileKind::Results,
         file_name: RESULTS_NAME.to_owned(),
@@ -272,11 +269,8 @@ fn synthetic_registry(
         }
     });
     let keys = veedor_app::registry::table_keys(&*opened.store)?;
-    let registry = veedor_app::registry::build(
-        &keys,
-        everyone,
-        usize::try_from(plan.voters).unwrap_or(0),
-    )?;
+    let registry =
+        veedor_app::registry::build(&keys, everyone, usize::try_from(plan.voters).unwrap_or(0))?;
     let description = format!("synthetic registry, seed {SEED}, {} voters", plan.voters);
     veedor_app::registry::replace(
         &mut *opened.store,

@@ -95,6 +95,31 @@ fn documented_files_exist() {
     assert_clean(&violations);
 }
 
+/// The binary opens data locations in one place: no other file of `crates/cli/src` names an
+/// adapter, so every command works on any adapter that place can open.
+#[test]
+fn the_binary_names_an_adapter_only_where_it_opens_the_store() {
+    let offenders: Vec<String> = rust_files(&root().join("crates/cli/src"))
+        .into_iter()
+        .filter(|file| file.path != "crates/cli/src/open.rs")
+        .filter(|file| {
+            [
+                "SqliteStore",
+                "store_sqlite",
+                "PostgresStore",
+                "store_postgres",
+            ]
+            .iter()
+            .any(|name| file.text.contains(name))
+        })
+        .map(|file| file.path)
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "these files of the binary name a store adapter; open the store through crates/cli/src/open.rs: {offenders:?}"
+    );
+}
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
