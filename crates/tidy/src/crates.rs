@@ -204,9 +204,16 @@ pub const CRATES: &[CrateRule] = &[
             "veedor-core",
         ],
         optional_dependencies: &[],
-        dev_dependencies: &[],
-        pure: NOT_PURE,
-        must_not_name: &[],
+        // Its use cases are tested on a real SQLite file.
+        dev_dependencies: &["veedor-store-sqlite"],
+        // No I/O of its own: bytes, times and keys come in as values, storage through the ports.
+        pure: PURE,
+        must_not_name: &[
+            "SqliteStore",
+            "store_sqlite",
+            "PostgresStore",
+            "store_postgres",
+        ],
     },
     CrateRule {
         package: "veedor-store-sqlite",

@@ -1,0 +1,214 @@
+//! The use cases on a real SQLite store in a temporary folder: a table list, a result file
+//! applied once, a scan with a readable and an unreadable page stored with its blob, checkpoints
+//! signed and the published log verified with the public key.
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic is a failed test, with its message"
+)]
+
+use veedor_app::batch::{self, CopyRow, Origin};
+use veedor_app::intake::{PageOutcome, ReadScan, ScanIntake, classify};
+use veedor_app::{AppError, PublishedLog, Signer, sign_checkpoint};
+use veedor_core::{
+    ActaRecord, CentreCode, Counts, Location, Sha256, SourceKind, TableId, TableNumber, Timestamp,
+};
+use veedor_formats::{ActaFormat, TableRow};
+use veedor_ledger::SignerKey;
+use veedor_store::prelude::*;
+use veedor_store::{FileKind, SourceFile};
+use veedor_store_sqlite::{FsBlobStore, SqliteStore};
+
+const ELECTION: &str = include_str!("../../../elections/ve-2024-presidential.toml");
+/// A real acta code of table 201301006.01.
+const PAYLOAD: &str = "201301006.01.1.0001!140,7,10,8,1,7,1,0,2,3,0,1,8,1,0,1,0,3,1,1,0,1,0,0,0,0,0,0,1,2,0,0,0,5,7,155,1,1!0!0";
+
+fn parse(text: &str) -> Result<veedor_core::Election, String> {
+    veedor_formats::parse_election(text).map_err(|error| error.to_string())
+}
+
+fn at(second: i64) -> Timestamp {
+    Timestamp::from_second(1_722_200_000 + second).unwrap()
+}
+
+fn source(kind: FileKind, name: &str, bytes: &[u8], second: i64) -> SourceFile {
+    SourceFile {
+        kind,
+        file_name: name.to_owned(),
+        sha256: Sha256::from_bytes(veedor_scan::sha256(bytes)),
+        size: u64::try_from(bytes.len()).unwrap(),
+        received_at: at(second),
+    }
+}
+
+fn table(number: u16) -> TableId {
+    TableId::new(CentreCode::new(201_301_006), TableNumber::new(number))
+}
+
+struct Fixture {
+    _folder: tempfile::TempDir,
+    store: SqliteStore,
+    blobs: FsBlobStore,
+    key: SignerKey,
+}
+
+fn fixture() -> Fixture {
+    let folder = tempfile::tempdir().unwrap();
+    let first = veedor_formats::log_entry::election_entry(ELECTION);
+    let store = SqliteStore::create(folder.path(), ELECTION, &first, &parse, at(0)).unwrap();
+    Fixture {
+        blobs: store.blobs(),
+        store,
+        _folder: folder,
+        key: SignerKey::generate([9; 32], "example.org/veedor-test").unwrap(),
+    }
+}
+
+#[test]
+fn a_table_list_then_results_once_then_a_scan_all_logged_and_signed() {
+    let Fixture {
+        mut store,
+        blobs,
+        key,
+        _folder,
+    } = fixture();
+
+    // A table list: two tables, listed, with their registered voters.
+    let rows: Vec<TableRow> = [(1, 400), (2, 380)]
+        .into_iter()
+        .map(|(number, registered)| TableRow {
+            line: u64::from(number) + 1,
+            id: table(number),
+            registered,
+            area_names: vec![(0, "EDO. MIRANDA".to_owned())],
+        })
+        .collect();
+    let list = source(FileKind::Tables, "tables.csv", b"list", 1);
+    let report = batch::import_tables(&mut store, &key, &list, &rows).unwrap();
+    assert_eq!((report.tables_added, report.tables_updated), (2, 0));
+    assert!(store.tables().unwrap().iter().all(|(_, t)| t.listed));
+
+    // Results: one row of table 1, stored once; a second import adds nothing.
+    let record = ActaRecord {
+        table: table(1),
+        counts: Counts::Candidates(vec![200, 150, 0, 0, 0, 0, 0, 0, 0, 0]),
+        null_votes: Some(2),
+        stated_valid_votes: None,
+        stated_registered: Some(400),
+        format_fields: Vec::new(),
+    };
+    let results = source(FileKind::Results, "results.csv", b"results", 2);
+    let row = CopyRow {
+        location: Location::Line(2),
+        record,
+        area_names: Vec::new(),
+    };
+    let origin = Origin::of(SourceKind::CsvImport);
+    let report =
+        batch::import_copies(&mut store, &key, &results, &origin, vec![row.clone()], &[]).unwrap();
+    assert_eq!(report.copies_added, 1);
+    assert_eq!(report.checkpoint, Some(2));
+    let again = batch::import_copies(&mut store, &key, &results, &origin, vec![row], &[]).unwrap();
+    assert_eq!(again.already_applied, Some(at(2)));
+    assert_eq!(store.log_size().unwrap(), 2);
+
+    // A file none of whose rows could be read records nothing.
+    let unreadable = source(FileKind::Results, "bad.csv", b"bad", 3);
+    let problem = veedor_formats::RowProblem {
+        line: 2,
+        message: "not a number".to_owned(),
+    };
+    assert!(matches!(
+        batch::import_copies(&mut store, &key, &unreadable, &origin, vec![], &[problem]),
+        Err(AppError::NothingReadable { rows: 1 })
+    ));
+    assert!(
+        !store
+            .has_source(FileKind::Results, &unreadable.sha256)
+            .unwrap()
+    );
+
+    // A scan of two pages: the QR code of table 1, and a page without a code.
+    let format = ActaFormat::from_id("ve2024-qr").unwrap();
+    let bytes = b"the scanned file's bytes".to_vec();
+    let scan = ReadScan {
+        file_name: "scan-0001.jpg".to_owned(),
+        sha256: Sha256::from_bytes(veedor_scan::sha256(&bytes)),
+        bytes: bytes.clone(),
+        pages: vec![
+            classify(&[PAYLOAD.to_owned()], format),
+            classify(&[], format),
+        ],
+    };
+    let mut intake = ScanIntake::new(
+        &store,
+        Origin {
+            kind: SourceKind::Qr,
+            device: Some("scanner-3".to_owned()),
+            volunteer: Some(veedor_core::Pseudonym::new("owl-7").unwrap()),
+        },
+    )
+    .unwrap();
+    let stored = intake
+        .store(&mut store, &blobs, scan.clone(), at(4))
+        .unwrap();
+    assert!(!stored.already);
+    assert_eq!(stored.tables, vec![table(1)]);
+    assert_eq!(stored.queued.len(), 1);
+    assert_eq!(stored.queued[0].0, 2);
+    assert_eq!(blobs.get(&scan.sha256).unwrap(), Some(bytes));
+    assert_eq!(store.queue().unwrap().len(), 1);
+    // The same file again adds nothing.
+    assert!(
+        intake
+            .store(&mut store, &blobs, scan, at(5))
+            .unwrap()
+            .already
+    );
+    let copies = store.load_dataset().unwrap().copies;
+    assert_eq!(copies.len(), 2);
+    let qr = copies
+        .iter()
+        .find(|copy| copy.provenance.source == SourceKind::Qr)
+        .unwrap();
+    assert_eq!(qr.provenance.device.as_deref(), Some("scanner-3"));
+    assert_eq!(qr.provenance.location, Location::Page(1));
+
+    // A checkpoint of the grown log, verified as the server and the export publish it.
+    let checkpoint = sign_checkpoint(&mut store, &key, at(6)).unwrap().unwrap();
+    assert_eq!(checkpoint.size, 3);
+    assert!(sign_checkpoint(&mut store, &key, at(7)).unwrap().is_none());
+    let public = Signer::verifier_key(&key).unwrap();
+    let log = PublishedLog::load(&store, &public).unwrap().unwrap();
+    assert_eq!(log.size(), 3);
+    assert_eq!(log.signed_at, at(6));
+    let other = SignerKey::generate([8; 32], "example.org/veedor-test").unwrap();
+    assert!(PublishedLog::load(&store, &other.verifier_key()).is_err());
+}
+
+#[test]
+fn a_scan_page_that_is_not_an_acta_is_kept_for_a_person() {
+    let Fixture {
+        mut store, blobs, ..
+    } = fixture();
+    let format = ActaFormat::from_id("ve2024-qr").unwrap();
+    let bytes = b"a phone photo".to_vec();
+    let page = classify(&["https://example.org/not-an-acta".to_owned()], format);
+    assert!(matches!(page, PageOutcome::Queued(_)));
+    let mut intake = ScanIntake::new(&store, Origin::of(SourceKind::Qr)).unwrap();
+    let report = intake
+        .store(
+            &mut store,
+            &blobs,
+            ReadScan {
+                file_name: "photo.jpg".to_owned(),
+                sha256: Sha256::from_bytes(veedor_scan::sha256(&bytes)),
+                bytes,
+                pages: vec![page],
+            },
+            at(1),
+        )
+        .unwrap();
+    assert!(report.tables.is_empty());
+    assert_eq!(store.queue().unwrap()[0].file_name, "photo.jpg");
+    assert_eq!(store.log_size().unwrap(), 1);
+}
