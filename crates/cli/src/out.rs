@@ -1,5 +1,5 @@
 //! Standard output that a closed pipe ends quietly: `veedor tally | head -1` must stop without a
-//! panic. `print!` and `println!` panic when standard output is closed; [`out!`] and [`outln!`]
+//! panic. `print!` and `println!` panic when standard output is closed; `out!` and `outln!`
 //! return the error instead, and `main` takes a broken pipe as a normal end.
 
 use std::io::Write as _;

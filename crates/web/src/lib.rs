@@ -7,7 +7,7 @@
 //!   `--format json` prints the same ones the API serves.
 //! - [`app`] is the router; [`serve`] runs it on a listener until a shutdown signal.
 //! - [`AppState`] holds an in-memory [`Snapshot`] of the store, swapped whole when the store
-//!   changes (polled with [`veedor_store::Store::data_version`]). Requests never touch the
+//!   changes (polled with [`veedor_store::ResultStore::data_version`]). Requests never touch the
 //!   database: a voter lookup is a binary search in the registry and a copy of a ready-made
 //!   JSON string.
 //! - [`ApiError`] is the one error type, turned into a response (JSON or an HTML page) in one
