@@ -10,7 +10,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
+use std::io::ErrorKind;
+use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -76,6 +79,15 @@ impl Phases {
     }
 }
 
+/// A file that was listed but not read.
+enum Unread {
+    /// Gone since it was listed (a scanner renamed or removed its temporary file): forgotten,
+    /// not an error.
+    Vanished(PathBuf),
+    /// It cannot be read: rejected, with why.
+    Rejected(Problem),
+}
+
 /// Reads, hashes and decodes one file, unless `stored` has it. Pure work, no store: runs on any
 /// thread.
 fn decode(
@@ -84,10 +96,12 @@ fn decode(
     limits: &Limits,
     stored: &HashSet<Sha256>,
     phases: &Phases,
-) -> Result<Decoded, (PathBuf, String)> {
+) -> Result<Decoded, Unread> {
     let started = Instant::now();
-    let bytes =
-        fs::read(path).map_err(|error| (path.to_owned(), format!("cannot be read: {error}")))?;
+    let bytes = fs::read(path).map_err(|error| match error.kind() {
+        ErrorKind::NotFound => Unread::Vanished(path.to_owned()),
+        _ => Unread::Rejected((path.to_owned(), format!("cannot be read: {error}"))),
+    })?;
     let sha256 = Sha256::from_bytes(veedor_scan::sha256(&bytes));
     Phases::add(&phases.read_ns, started);
     if stored.contains(&sha256) {
@@ -111,27 +125,133 @@ fn decode(
     })
 }
 
+/// A path that was not ingested, and why.
+type Problem = (PathBuf, String);
+
+/// What walking the given paths found.
+#[derive(Default)]
+struct Walk {
+    /// The files to read, in name order.
+    files: Vec<PathBuf>,
+    /// The paths that cannot be read, with why: reported, never stored, and the rest goes on.
+    problems: Vec<Problem>,
+}
+
+/// A file or folder whatever path leads to it: its device and inode.
+type Identity = (u64, u64);
+
+fn identity(metadata: &fs::Metadata) -> Identity {
+    (metadata.dev(), metadata.ino())
+}
+
+const LEADS_NOWHERE: &str = "a symbolic link that leads nowhere";
+const LINK_LOOP: &str = "a loop of symbolic links";
+
 /// Every file under the paths, in name order; hidden files and files still being written by
 /// common tools (`.part`, `.tmp`, `~`) are skipped.
-fn files_under(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut stack: Vec<PathBuf> = paths.iter().rev().cloned().collect();
-    while let Some(path) = stack.pop() {
-        let metadata = fs::metadata(&path).with_context(|| format!("{}", path.display()))?;
+///
+/// Symbolic links are followed, to files and to folders (a scanner's folder linked into the
+/// inbox is ingested). Each file and folder is taken once however many paths lead to it (by
+/// device and inode), and a link back to a folder that contains it is reported as a loop. A path
+/// that cannot be read (a link that leads nowhere, a loop of links, no permission) is reported
+/// with why and the rest goes on; a file inside a folder that is gone by the time it is looked
+/// at (scanners write temporary files and rename them) is forgotten, not an error.
+fn files_under(paths: &[PathBuf]) -> Walk {
+    let mut walk = Walk::default();
+    let mut seen: HashSet<Identity> = HashSet::new();
+    // Each path with the folders that contain it, by identity: a folder among its own
+    // ancestors is a loop, a folder seen elsewhere is only a second way in.
+    let mut stack: Vec<(PathBuf, Rc<Vec<Identity>>)> = paths
+        .iter()
+        .rev()
+        .map(|path| (path.clone(), Rc::new(Vec::new())))
+        .collect();
+    while let Some((path, ancestors)) = stack.pop() {
+        let named = ancestors.is_empty();
+        let metadata = match fs::metadata(&path) {
+            Ok(metadata) => metadata,
+            Err(error) => {
+                match unreadable(&path, &error, named) {
+                    Some(reason) => walk.problems.push((path, reason)),
+                    None => tracing::debug!(path = %path.display(), "gone before it was read"),
+                }
+                continue;
+            }
+        };
+        let id = identity(&metadata);
         if metadata.is_dir() {
-            let mut entries: Vec<PathBuf> = fs::read_dir(&path)
-                .with_context(|| format!("reading the folder {}", path.display()))?
+            if ancestors.contains(&id) {
+                walk.problems.push((path, LINK_LOOP.to_owned()));
+                continue;
+            }
+            if !seen.insert(id) {
+                tracing::debug!(path = %path.display(), "a folder already walked by another path");
+                continue;
+            }
+            let entries = match fs::read_dir(&path) {
+                Ok(entries) => entries,
+                Err(error) if error.kind() == ErrorKind::NotFound && !named => continue,
+                Err(error) => {
+                    let reason = format!("the folder cannot be read: {error}");
+                    walk.problems.push((path, reason));
+                    continue;
+                }
+            };
+            let mut children: Vec<PathBuf> = entries
                 .filter_map(Result::ok)
                 .map(|entry| entry.path())
-                .filter(|p| !is_ignored(p))
+                .filter(|child| !is_ignored(child))
                 .collect();
-            entries.sort();
-            stack.extend(entries.into_iter().rev());
-        } else if metadata.is_file() {
-            out.push(path);
+            children.sort();
+            let mut inside = ancestors.as_ref().clone();
+            inside.push(id);
+            let inside = Rc::new(inside);
+            stack.extend(
+                children
+                    .into_iter()
+                    .rev()
+                    .map(|child| (child, Rc::clone(&inside))),
+            );
+        } else if metadata.is_file() && seen.insert(id) {
+            walk.files.push(path);
         }
     }
-    Ok(out)
+    walk
+}
+
+/// Why a path whose metadata cannot be read is skipped, or `None` when it is a file inside a
+/// folder that is simply gone (not an error: a scanner renamed or removed it).
+fn unreadable(path: &Path, error: &std::io::Error, named: bool) -> Option<String> {
+    let is_link = fs::symlink_metadata(path).is_ok_and(|metadata| metadata.is_symlink());
+    if is_link && error.kind() == ErrorKind::NotFound {
+        Some(LEADS_NOWHERE.to_owned())
+    } else if is_link && link_loops(path) {
+        Some(LINK_LOOP.to_owned())
+    } else if error.kind() == ErrorKind::NotFound {
+        named.then(|| "does not exist".to_owned())
+    } else {
+        Some(format!("cannot be read: {error}"))
+    }
+}
+
+/// Whether following the link at `path`, link after link, comes back to one already followed
+/// or goes on longer than the system would follow (40 links, as Linux).
+fn link_loops(path: &Path) -> bool {
+    let mut followed = HashSet::new();
+    let mut current = path.to_owned();
+    for _ in 0..40 {
+        let Ok(target) = fs::read_link(&current) else {
+            return false;
+        };
+        if !followed.insert(current.clone()) {
+            return true;
+        }
+        current = match current.parent() {
+            Some(folder) => folder.join(target),
+            None => target,
+        };
+    }
+    true
 }
 
 fn is_ignored(path: &Path) -> bool {
@@ -152,7 +272,8 @@ struct RunSummary {
     already: usize,
     pages: usize,
     queued: Vec<(String, u32, String)>,
-    rejected: Vec<(String, String)>,
+    /// Files and paths not stored, with why.
+    rejected: Vec<Problem>,
     tables: HashSet<TableId>,
     flagged: BTreeMap<&'static str, usize>,
 }
@@ -195,7 +316,7 @@ impl<'a> Writer<'a> {
             Err(error) => {
                 self.summary
                     .rejected
-                    .push((decoded.path.display().to_string(), error.to_string()));
+                    .push((decoded.path.clone(), error.to_string()));
                 return Ok(());
             }
         };
@@ -232,6 +353,16 @@ impl<'a> Writer<'a> {
             self.checkpoint()?;
         }
         Ok(())
+    }
+
+    /// A file listed but not read: a rejection, or nothing at all when it is gone.
+    fn unread(&mut self, unread: Unread) {
+        match unread {
+            Unread::Vanished(path) => {
+                tracing::debug!(path = %path.display(), "gone before it was read; forgotten");
+            }
+            Unread::Rejected(problem) => self.summary.rejected.push(problem),
+        }
     }
 
     fn checkpoint(&mut self) -> anyhow::Result<()> {
@@ -315,15 +446,16 @@ pub fn run(context: &Context, paths: &[PathBuf], options: &Options) -> anyhow::R
     let mut opened = context.open()?;
     let election = opened.store.election()?;
     let format = ActaFormat::from_id(&election.acta_format)?;
-    let files = files_under(paths)?;
+    let Walk { files, problems } = files_under(paths);
     let stop = StopFlag::install();
     let started = Instant::now();
     let bar = progress(Some(u64::try_from(files.len()).unwrap_or(0)));
     let stored = stored_scans(&*opened.store)?;
     let mut writer = Writer::new(&mut opened, options)?;
+    writer.summary.rejected.extend(problems);
     // Decoders on every core feed the one writer through a short queue, so memory stays bounded
     // however many files there are.
-    let (sender, receiver) = mpsc::sync_channel::<Result<Decoded, (PathBuf, String)>>(4);
+    let (sender, receiver) = mpsc::sync_channel::<Result<Decoded, Unread>>(4);
     let limits = Limits::default();
     let decode_stop = Arc::clone(&stop.flag);
     let phases = Arc::new(Phases::default());
@@ -349,10 +481,7 @@ pub fn run(context: &Context, paths: &[PathBuf], options: &Options) -> anyhow::R
                     break;
                 }
             }
-            Err((path, reason)) => writer
-                .summary
-                .rejected
-                .push((path.display().to_string(), reason)),
+            Err(unread) => writer.unread(unread),
         }
         bar.inc(1);
         if stop.is_set() {
@@ -429,8 +558,8 @@ fn print_summary(store: &dyn Store, summary: &RunSummary, elapsed: Duration) -> 
             "  rejected files (not stored; fix or rescan them): {}",
             summary.rejected.len()
         );
-        for (file, reason) in summary.rejected.iter().take(20) {
-            eprintln!("    {file}: {reason}");
+        for (path, reason) in summary.rejected.iter().take(20) {
+            eprintln!("    {}: {reason}", path.display());
         }
     }
     Ok(())
@@ -443,31 +572,47 @@ struct Candidate {
     stable_since: Instant,
 }
 
-/// `veedor ingest --watch DIR`: takes each file once it is complete (its size and time unchanged
-/// for `settle`), until stopped.
-pub fn watch(context: &Context, dir: &Path, options: &Options) -> anyhow::Result<u8> {
-    let mut opened = context.open()?;
-    let election = opened.store.election()?;
-    let format = ActaFormat::from_id(&election.acta_format)?;
-    let stop = StopFlag::install();
-    let limits = Limits::default();
-    let bar = progress(None);
-    bar.set_message(format!("watching {}", dir.display()));
-    let started = Instant::now();
-    let mut writer = Writer::new(&mut opened, options)?;
-    let mut candidates: HashMap<PathBuf, Candidate> = HashMap::new();
-    let mut done: HashSet<(PathBuf, u64, Option<SystemTime>)> = HashSet::new();
-    while !stop.is_set() {
+/// A file as the watch takes it: its path, size and time. A file taken is taken again only if it
+/// changes.
+type Seen = (PathBuf, u64, Option<SystemTime>);
+
+/// What the watch remembers from one look at the folder to the next.
+#[derive(Default)]
+struct Watched {
+    /// Files not yet complete, by path.
+    candidates: HashMap<PathBuf, Candidate>,
+    /// Files taken (stored, found stored before, or rejected).
+    done: HashSet<Seen>,
+    /// Paths that cannot be read, reported when first seen: reported once, not at every look.
+    problems: HashMap<PathBuf, String>,
+}
+
+impl Watched {
+    /// Looks at the folder: returns the files that stayed unchanged for `settle`, ready to take,
+    /// and the paths that became unreadable since the last look, to report.
+    fn look(&mut self, dir: &Path, settle: Duration) -> (Vec<Seen>, Vec<Problem>) {
+        let walk = files_under(&[dir.to_owned()]);
+        let problems: HashMap<PathBuf, String> = walk.problems.into_iter().collect();
+        let mut new_problems: Vec<Problem> = problems
+            .iter()
+            .filter(|(path, reason)| self.problems.get(*path) != Some(*reason))
+            .map(|(path, reason)| (path.clone(), reason.clone()))
+            .collect();
+        new_problems.sort();
+        self.problems = problems;
         let mut ready = Vec::new();
-        for path in files_under(&[dir.to_owned()])? {
+        let mut listed = HashSet::new();
+        for path in walk.files {
+            // Gone since it was listed: forgotten below with the other files that are gone.
             let Ok(metadata) = fs::metadata(&path) else {
                 continue;
             };
             let (size, modified) = (metadata.len(), metadata.modified().ok());
-            if done.contains(&(path.clone(), size, modified)) {
+            listed.insert(path.clone());
+            if self.done.contains(&(path.clone(), size, modified)) {
                 continue;
             }
-            let entry = candidates.entry(path.clone()).or_insert(Candidate {
+            let entry = self.candidates.entry(path.clone()).or_insert(Candidate {
                 size,
                 modified,
                 stable_since: Instant::now(),
@@ -478,41 +623,103 @@ pub fn watch(context: &Context, dir: &Path, options: &Options) -> anyhow::Result
                     modified,
                     stable_since: Instant::now(),
                 };
-            } else if size > 0 && entry.stable_since.elapsed() >= options.settle {
+            } else if size > 0 && entry.stable_since.elapsed() >= settle {
                 ready.push((path, size, modified));
             }
         }
-        // Decode what is ready on every core, then store it one file at a time.
-        let stored = HashSet::new();
-        let phases = Phases::default();
-        let decoded: Vec<_> = ready
-            .par_iter()
-            .map(|(path, _, _)| decode(path, format, &limits, &stored, &phases))
-            .collect();
-        for ((path, size, modified), decoded) in ready.into_iter().zip(decoded) {
-            match decoded {
-                Ok(decoded) => writer.store_file(decoded)?,
-                Err((path, reason)) => writer
-                    .summary
-                    .rejected
-                    .push((path.display().to_string(), reason)),
-            }
-            candidates.remove(&path);
-            done.insert((path, size, modified));
+        // A scanner's temporary files come and go: what is gone is forgotten.
+        self.candidates.retain(|path, _| listed.contains(path));
+        (ready, new_problems)
+    }
+}
+
+/// Decodes the files that are ready on every core, then stores them one at a time. A file that
+/// cannot be read is rejected (reported at once, and in the summary); one that is gone is
+/// forgotten; an error of the store is returned, and ends the watch.
+fn take_ready(
+    writer: &mut Writer<'_>,
+    watched: &mut Watched,
+    ready: Vec<Seen>,
+    format: ActaFormat,
+    bar: &ProgressBar,
+) -> anyhow::Result<()> {
+    let limits = Limits::default();
+    let stored = HashSet::new();
+    let phases = Phases::default();
+    let decoded: Vec<_> = ready
+        .par_iter()
+        .map(|(path, _, _)| decode(path, format, &limits, &stored, &phases))
+        .collect();
+    for ((path, size, modified), decoded) in ready.into_iter().zip(decoded) {
+        watched.candidates.remove(&path);
+        let rejected_before = writer.summary.rejected.len();
+        let vanished = matches!(decoded, Err(Unread::Vanished(_)));
+        match decoded {
+            Ok(decoded) => writer.store_file(decoded)?,
+            Err(unread) => writer.unread(unread),
+        }
+        for (rejected, reason) in &writer.summary.rejected[rejected_before..] {
+            bar.suspend(|| eprintln!("rejected {}: {reason}", rejected.display()));
+        }
+        // A file that is gone is not taken: if one appears again under its name, it is new.
+        if !vanished {
+            watched.done.insert((path, size, modified));
             bar.inc(1);
         }
-        if writer.last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
-            writer.checkpoint()?;
+    }
+    Ok(())
+}
+
+/// `veedor ingest --watch DIR`: takes each file once it is complete (its size and time unchanged
+/// for `settle`), until stopped. Unreadable paths are reported once and skipped, files that
+/// vanish are forgotten, and the watch goes on; only an error of the store ends it.
+pub fn watch(context: &Context, dir: &Path, options: &Options) -> anyhow::Result<u8> {
+    let metadata = fs::metadata(dir).with_context(|| format!("cannot watch {}", dir.display()))?;
+    if !metadata.is_dir() {
+        anyhow::bail!("cannot watch {}: not a folder", dir.display());
+    }
+    let mut opened = context.open()?;
+    let election = opened.store.election()?;
+    let format = ActaFormat::from_id(&election.acta_format)?;
+    let stop = StopFlag::install();
+    let bar = progress(None);
+    bar.set_message(format!("watching {}", dir.display()));
+    let started = Instant::now();
+    let mut writer = Writer::new(&mut opened, options)?;
+    let mut watched = Watched::default();
+    let mut failure = None;
+    while !stop.is_set() {
+        let (ready, problems) = watched.look(dir, options.settle);
+        for (path, reason) in &problems {
+            bar.suspend(|| eprintln!("rejected {}: {reason}", path.display()));
+        }
+        let taken = take_ready(&mut writer, &mut watched, ready, format, &bar).and_then(|()| {
+            if writer.last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
+                writer.checkpoint()?;
+            }
+            Ok(())
+        });
+        if let Err(error) = taken {
+            failure = Some(error);
+            break;
         }
         std::thread::sleep(Duration::from_millis(500));
         bar.tick();
     }
     bar.finish_and_clear();
-    writer.checkpoint()?;
-    let summary = std::mem::take(&mut writer.summary);
+    let checkpointed = writer.checkpoint();
+    let mut summary = std::mem::take(&mut writer.summary);
     drop(writer);
+    // The paths still unreadable at the end are listed with the rejected files.
+    let mut problems: Vec<Problem> = watched.problems.into_iter().collect();
+    problems.sort();
+    summary.rejected.extend(problems);
     eprintln!("stopped watching {}", dir.display());
     print_summary(&*opened.store, &summary, started.elapsed())?;
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    checkpointed?;
     Ok(exit::OK)
 }
 

@@ -533,3 +533,234 @@ fn watch_takes_files_once_complete_and_stops_cleanly() {
     );
     assert_eq!(count(&data, "SELECT count(*) FROM copies"), 2);
 }
+
+// Ingest keeps going: one odd path does not stop a run, a watch outlives scanners' temporary
+// files, and a killed run's temporary files are cleaned up.
+
+#[test]
+fn dangling_links_and_link_loops_are_reported_and_the_rest_is_ingested() {
+    use std::os::unix::fs::symlink;
+    let data = Data::new();
+    let scans = folder(&data, "scans");
+    std::fs::write(
+        scans.join("1-good.jpg"),
+        jpeg(REAL[0].0, Condition::Dpi200, 11),
+    )
+    .unwrap();
+    symlink("nowhere.jpg", scans.join("2-dangling.jpg")).unwrap();
+    symlink("3-loop-b.jpg", scans.join("3-loop-a.jpg")).unwrap();
+    symlink("3-loop-a.jpg", scans.join("3-loop-b.jpg")).unwrap();
+    // A link to the folder that contains it: a loop through folders.
+    let sub = folder(&data, "scans/4-sub");
+    symlink("..", sub.join("back")).unwrap();
+    // A link to a good file already in the folder: the file is taken once.
+    symlink("1-good.jpg", scans.join("5-same.jpg")).unwrap();
+    // A linked folder outside is followed.
+    let elsewhere = folder(&data, "elsewhere");
+    std::fs::write(
+        elsewhere.join("other.jpg"),
+        jpeg(REAL[1].0, Condition::Grey, 12),
+    )
+    .unwrap();
+    symlink(&elsewhere, scans.join("6-linked")).unwrap();
+    let run = data
+        .run(&["ingest", scans.to_str().unwrap()])
+        .expect_code(3);
+    assert!(
+        run.stdout.contains("ingested 2 files (2 pages)")
+            && run.stdout.contains("0 already ingested before"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("rejected files (not stored; fix or rescan them): 4"),
+        "{}",
+        run.stderr
+    );
+    for line in [
+        "2-dangling.jpg: a symbolic link that leads nowhere",
+        "3-loop-a.jpg: a loop of symbolic links",
+        "3-loop-b.jpg: a loop of symbolic links",
+        "4-sub/back: a loop of symbolic links",
+    ] {
+        assert!(run.stderr.contains(line), "{line}\n{}", run.stderr);
+    }
+    assert_eq!(
+        count(&data, "SELECT count(*) FROM sources WHERE kind = 'scan'"),
+        2
+    );
+    let names = {
+        let connection = rusqlite::Connection::open(data.store_path().join("veedor.db")).unwrap();
+        let mut statement = connection
+            .prepare("SELECT file_name FROM sources WHERE kind = 'scan' ORDER BY file_name")
+            .unwrap();
+        statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names, ["1-good.jpg", "other.jpg"]);
+}
+
+/// Sends SIGTERM to a watch and returns its exit code, standard output and standard error.
+fn stop_watch(child: std::process::Child) -> (Option<i32>, String, String) {
+    let status = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn watch_forgets_vanished_files_reports_a_dangling_link_once_and_goes_on() {
+    use std::os::unix::fs::symlink;
+    let data = Data::new();
+    let inbox = folder(&data, "inbox");
+    let good = jpeg(REAL[2].0, Condition::Dpi200, 13);
+    let child = data
+        .command(&[
+            "ingest",
+            "--watch",
+            inbox.to_str().unwrap(),
+            "--settle-ms",
+            "3000",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A scanner's temporary file: seen by a few looks, removed before it settles.
+    std::fs::write(inbox.join("scan-0001.tmpfile"), b"half a scan").unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    std::fs::remove_file(inbox.join("scan-0001.tmpfile")).unwrap();
+    // A link that leads nowhere and a loop of links, left there for many looks.
+    symlink("missing.jpg", inbox.join("broken.jpg")).unwrap();
+    symlink("loop-b", inbox.join("loop-a")).unwrap();
+    symlink("loop-a", inbox.join("loop-b")).unwrap();
+    std::thread::sleep(Duration::from_millis(2000));
+    // A good scan afterwards, written under a temporary name and renamed, as scanners do.
+    std::fs::write(inbox.join("scan-0002.tmpfile"), &good).unwrap();
+    std::fs::rename(inbox.join("scan-0002.tmpfile"), inbox.join("scan-0002.jpg")).unwrap();
+    wait_for(
+        || count(&data, "SELECT count(*) FROM sources WHERE kind = 'scan'") == 1,
+        "the good scan stored",
+    );
+    let (code, stdout, stderr) = stop_watch(child);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("stopped watching"), "{stderr}");
+    assert!(stdout.contains("ingested 1 files (1 pages)"), "{stdout}");
+    // Each problem is reported once while watching, then listed in the summary.
+    let reported = |what: &str| {
+        stderr
+            .lines()
+            .filter(|line| line.starts_with("rejected ") && line.ends_with(what))
+            .count()
+    };
+    assert_eq!(
+        reported("broken.jpg: a symbolic link that leads nowhere"),
+        1,
+        "{stderr}"
+    );
+    assert_eq!(reported("loop-a: a loop of symbolic links"), 1, "{stderr}");
+    assert!(
+        stderr.contains("rejected files (not stored; fix or rescan them): 3"),
+        "{stderr}"
+    );
+    // The vanished file is no error at all.
+    assert!(!stderr.contains("scan-0001"), "{stderr}");
+    assert_eq!(count(&data, "SELECT count(*) FROM copies"), 1);
+}
+
+/// The id of a process that has ended.
+fn ended_process() -> u32 {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let id = child.id();
+    child.wait().unwrap();
+    id
+}
+
+/// Writes a file last modified `age` ago.
+fn plant(path: &Path, age: Duration) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, b"part of a file").unwrap();
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(std::time::SystemTime::now() - age)
+        .unwrap();
+}
+
+#[test]
+fn temporary_files_of_a_killed_run_are_removed_by_the_next_one() {
+    let data = Data::new();
+    let first = folder(&data, "first");
+    let first_scan = jpeg(REAL[0].0, Condition::Dpi200, 14);
+    std::fs::write(first.join("a.jpg"), &first_scan).unwrap();
+    data.run(&["ingest", first.to_str().unwrap()])
+        .expect_code(0);
+    let hash = veedor_store_sqlite::sha256(&first_scan).to_hex();
+    let blobs = data.store_path().join("blobs");
+    let stored_blob = blobs.join(&hash[..2]).join(&hash);
+    // What a killed run leaves: temporary files named as the store names them (process id,
+    // counter), in the blob folders and the registry's.
+    let killed = ended_process();
+    let other_prefix = if hash.starts_with("00") { "ff" } else { "00" };
+    let leftovers = [
+        blobs.join(&hash[..2]).join(format!(".tmp-{killed}-0")),
+        blobs.join(other_prefix).join(format!(".tmp-{killed}-1")),
+        data.store_path()
+            .join("registry")
+            .join(format!(".tmp-{killed}-2")),
+    ];
+    let old = Duration::from_secs(600);
+    for leftover in &leftovers {
+        plant(leftover, old);
+    }
+    // Kept: a temporary file of a live process (this one), one of an ended process written
+    // seconds ago (it could be a writer this process cannot see), and other names.
+    let kept = [
+        blobs
+            .join(&hash[..2])
+            .join(format!(".tmp-{}-0", std::process::id())),
+        blobs.join(other_prefix).join(format!(".tmp-{killed}-3")),
+        blobs.join(&hash[..2]).join(".tmp-notes"),
+    ];
+    plant(&kept[0], old);
+    plant(&kept[1], Duration::ZERO);
+    plant(&kept[2], old);
+    let second = folder(&data, "second");
+    std::fs::write(second.join("b.jpg"), jpeg(REAL[1].0, Condition::Dpi200, 15)).unwrap();
+    data.run(&["ingest", second.to_str().unwrap()])
+        .expect_code(0);
+    for leftover in &leftovers[..2] {
+        assert!(!leftover.exists(), "{} is still there", leftover.display());
+    }
+    for path in &kept {
+        assert!(path.exists(), "{} was removed", path.display());
+    }
+    // The stored blobs are untouched, and the new one is whole.
+    assert_eq!(std::fs::read(&stored_blob).unwrap(), first_scan);
+    assert_eq!(
+        count(&data, "SELECT count(*) FROM sources WHERE kind = 'scan'"),
+        2
+    );
+    // The registry's folder is cleaned when the registry is next written.
+    let table = &REAL[0].0[..12];
+    let registry = data.file(
+        "registry.csv",
+        format!(
+            "voter_id,centre_code,table\n1234,{},{}\n",
+            &table[..9],
+            &table[10..12]
+        ),
+    );
+    data.run(&["import", "registry", &registry]).expect_code(0);
+    assert!(!leftovers[2].exists(), "{}", leftovers[2].display());
+}

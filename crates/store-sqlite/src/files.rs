@@ -5,6 +5,8 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Once};
+use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256 as Hasher};
 use veedor_core::Sha256;
@@ -24,6 +26,68 @@ pub fn sha256(bytes: &[u8]) -> Sha256 {
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Temporary files are named `.tmp-<process id>-<counter>`, never like a final (hash) name.
+const TEMPORARY_PREFIX: &str = ".tmp-";
+
+/// The process that wrote a temporary file, read from its name; `None` for any other name.
+fn temporary_owner(name: &str) -> Option<u32> {
+    let (process, counter) = name.strip_prefix(TEMPORARY_PREFIX)?.split_once('-')?;
+    let digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    if !digits(process) || !digits(counter) {
+        return None;
+    }
+    process.parse().ok()
+}
+
+/// Whether a temporary file of process `owner`, unchanged for `age`, was left by a run killed
+/// before it could rename it. Never one of this process. One of a process that is gone (no
+/// `/proc/<id>`) once a minute old: the minute spares a writer this process cannot see (another
+/// PID namespace sharing the folder), which writes continuously and renames within seconds. Any
+/// once a day old, for systems without `/proc` and process ids used again.
+fn is_leftover(owner: u32, age: Duration) -> bool {
+    if owner == std::process::id() {
+        return false;
+    }
+    let proc = Path::new("/proc");
+    let owner_gone = proc.join("self").exists() && !proc.join(owner.to_string()).exists();
+    (owner_gone && age >= Duration::from_secs(60)) || age >= Duration::from_secs(24 * 60 * 60)
+}
+
+/// Removes the temporary files that killed runs left in `folder` (not in its subfolders),
+/// before anything else writes there. Only names of the temporary form are looked at, so a file
+/// under its final name is never touched. Failures are logged and skipped: a leftover only takes
+/// space, and the next writer tries again.
+pub(crate) fn remove_leftover_temporaries(folder: &Path) {
+    let Ok(entries) = fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let Some(owner) = entry.file_name().to_str().and_then(temporary_owner) else {
+            continue;
+        };
+        let Ok(metadata) = entry.metadata() else {
+            continue;
+        };
+        let age = metadata
+            .modified()
+            .ok()
+            .and_then(|modified| SystemTime::now().duration_since(modified).ok())
+            .unwrap_or(Duration::ZERO);
+        if !metadata.is_file() || !is_leftover(owner, age) {
+            continue;
+        }
+        let path = entry.path();
+        match fs::remove_file(&path) {
+            Ok(()) => {
+                tracing::info!(path = %path.display(), "removed a temporary file left by a killed run")
+            }
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "cannot remove a temporary file left by a killed run")
+            }
+        }
+    }
+}
 
 /// Writes `bytes` to `target` durably: temporary file in the same folder, fsync, rename, fsync
 /// of the folder.
@@ -58,6 +122,8 @@ pub(crate) fn write_content_addressed(
     extension: &str,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(Sha256, PathBuf), StoreError> {
+    // Such files are large (the registry) and rare: a killed import's leftover goes now.
+    remove_leftover_temporaries(folder);
     write_new(folder, write, |digest| {
         folder.join(format!("{}.{extension}", digest.to_hex()))
     })
@@ -72,7 +138,7 @@ fn write_new(
 ) -> Result<(Sha256, PathBuf), StoreError> {
     fs::create_dir_all(folder).map_err(io_error(folder))?;
     let temporary = folder.join(format!(
-        ".tmp-{}-{}",
+        "{TEMPORARY_PREFIX}{}-{}",
         std::process::id(),
         TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
@@ -112,13 +178,33 @@ pub(crate) fn sync_folder(folder: &Path) -> Result<(), StoreError> {
 #[derive(Clone, Debug)]
 pub struct FsBlobStore {
     root: PathBuf,
+    /// Leftover temporary files are removed once, before the first write (shared by clones).
+    cleaned: Arc<Once>,
 }
 
 impl FsBlobStore {
     /// Blobs under `root` (created on first write).
     #[must_use]
     pub fn new(root: PathBuf) -> Self {
-        Self { root }
+        Self {
+            root,
+            cleaned: Arc::new(Once::new()),
+        }
+    }
+
+    /// Removes what killed runs left in the blob folders: their temporary files. Done when the
+    /// store is first written to, not when it is opened, so that commands which only read (a
+    /// server of a read-only copy, a lookup) never change the folder.
+    fn remove_leftovers(&self) {
+        remove_leftover_temporaries(&self.root);
+        let Ok(entries) = fs::read_dir(&self.root) else {
+            return;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                remove_leftover_temporaries(&entry.path());
+            }
+        }
     }
 
     /// Where the blob with this hash lives.
@@ -131,6 +217,7 @@ impl FsBlobStore {
 
 impl BlobStore for FsBlobStore {
     fn put(&self, bytes: &[u8]) -> Result<Sha256, StoreError> {
+        self.cleaned.call_once(|| self.remove_leftovers());
         let hash = sha256(bytes);
         let path = self.path_of(&hash);
         // Same name, same content: a complete file is already there (renames are atomic).
