@@ -5,6 +5,9 @@
     reason = "test helpers: a panic is a failed test, with its message"
 )]
 
+// The accessibility check of crates/web's a11y test (axe-core through tests/a11y/axe.mjs).
+#[path = "../../web/tests/support/axe.rs"]
+mod axe;
 mod bad_input;
 // The headless-Chromium helpers of crates/web's browser tests, shared rather than copied.
 #[path = "../../web/tests/support/chromium.rs"]

@@ -17,7 +17,8 @@ const FILE_EXTENSIONS: &[&str] = &[
 ///
 /// Which code spans are paths: those starting at a top-level folder of the repository
 /// (`crates/cli/src/main.rs`, `data/ve2024/`); those starting at a folder of the crate whose
-/// paragraph they are in (`tests/tidy.rs` under `### \`crates/tidy\``); and bare file names
+/// paragraph they are in (`tests/tidy.rs` under `### \`crates/tidy\``), from either when the
+/// folder is both the repository's and the crate's (`tests/`); and bare file names
 /// with a source or document extension (`status.rs`), which must exist under that crate's folder
 /// or at the root, or anywhere in the repository outside a crate's paragraph. Anything else
 /// (`/log/checkpoint`, `blobs/`, `sumdb/tlog`, `veedor.db`, `../shared`) names no file of the
@@ -83,15 +84,14 @@ fn missing(token: &str, section: Option<&str>, paths: &BTreeSet<String>) -> Opti
     }
     let path = token.trim_end_matches('/');
     if let Some((first, _)) = path.split_once('/') {
-        if paths.contains(first) {
+        // A folder may be both the repository's and the crate's (`tests/`): either will do.
+        let in_section = section.filter(|section| paths.contains(&format!("{section}/{first}")));
+        if paths.contains(first) && (paths.contains(path) || in_section.is_none()) {
             return (!paths.contains(path)).then(|| format!("`{token}` does not exist"));
         }
-        let section = section?;
-        if paths.contains(&format!("{section}/{first}")) {
-            let full = format!("{section}/{path}");
-            return (!paths.contains(&full)).then(|| format!("`{token}` does not exist ({full})"));
-        }
-        return None;
+        let section = in_section?;
+        let full = format!("{section}/{path}");
+        return (!paths.contains(&full)).then(|| format!("`{token}` does not exist ({full})"));
     }
     let (_, extension) = path.rsplit_once('.')?;
     if !FILE_EXTENSIONS.contains(&extension) {

@@ -648,22 +648,29 @@ fn documented_paths_catch_a_missing_file() {
         "crates/core",
         "crates/core/src",
         "crates/core/src/lib.rs",
+        "crates/core/tests",
+        "crates/core/tests/core.rs",
         "docs",
         "docs/web.md",
+        "tests",
+        "tests/a11y",
     ];
     check(
         Input::Architecture {
             text: "# Architecture\n\nThe entry point is `crates/core/src/lib.rs`, see `docs/web.md`.\n\n\
                    ### `crates/core` (`veedor-core`)\nThe domain (`lib.rs`, `gone.rs`), served at \
-                   `/log/checkpoint`;\n`src/lib.rs`, `src/old.rs`, `veedor.db`, `blobs/`.\n\n\
-                   ```\nnot `here.rs`\n```\n\n## Tests\n`crates/core/tests/` and `elsewhere.rs`.\n",
+                   `/log/checkpoint`;\n`src/lib.rs`, `src/old.rs`, `veedor.db`, `blobs/`.\n\
+                   `tests/core.rs`, `tests/a11y/`, `tests/gone.rs`.\n\n\
+                   ```\nnot `here.rs`\n```\n\n## Tests\n`crates/core/tests/` and `elsewhere.rs`, \
+                   `tests/core.rs`.\n",
             paths,
         },
         &[
             "ARCHITECTURE.md:6: `gone.rs` is not a file under crates/core or at the root [documented-path]",
             "ARCHITECTURE.md:7: `src/old.rs` does not exist (crates/core/src/old.rs) [documented-path]",
-            "ARCHITECTURE.md:14: `crates/core/tests/` does not exist [documented-path]",
-            "ARCHITECTURE.md:14: `elsewhere.rs` is not a file anywhere in the repository [documented-path]",
+            "ARCHITECTURE.md:8: `tests/gone.rs` does not exist (crates/core/tests/gone.rs) [documented-path]",
+            "ARCHITECTURE.md:15: `elsewhere.rs` is not a file anywhere in the repository [documented-path]",
+            "ARCHITECTURE.md:15: `tests/core.rs` does not exist [documented-path]",
         ],
     );
     check(

@@ -5,29 +5,9 @@
 //!
 //! These tests fail, never skip, when Chromium is missing: the CI must run them.
 
-use std::net::SocketAddr;
-
-use fantoccini::Locator;
-use veedor_web::{ServeOptions, serve};
-
 use crate::support::chromium::{browser, click, loaded_width, screenshot, start_driver, text_of};
-use crate::support::{SCANNED_TABLE, fixture, voter_of};
-
-async fn start_server(
-    fixture: &crate::support::Fixture,
-) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let state = fixture.state(ServeOptions {
-        lookup_limit_per_minute: 0,
-        ..ServeOptions::default()
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(serve(listener, state, async {
-        let _ = stopped.await;
-    }));
-    (address, stop)
-}
+use crate::support::{SCANNED_TABLE, fixture, start_server, voter_of};
+use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_citizen_finds_their_acta_in_a_real_browser() {

@@ -13,8 +13,8 @@ use crate::handlers::get;
 use crate::support::{Fixture, fixture};
 
 /// The fixture with a checkpoint of its whole log signed by a test key, as `veedor` signs one
-/// after every batch.
-fn signed_fixture() -> (Fixture, SignerKey, String) {
+/// after every batch. (The accessibility test serves it too.)
+pub fn signed_fixture() -> (Fixture, SignerKey, String) {
     let mut fixture = fixture(300);
     let key = SignerKey::generate([7; 32], "veedor/ve-2024-presidential/test").unwrap();
     let leaves = fixture.writer.log_leaf_hashes().unwrap();

@@ -1,7 +1,9 @@
 //! The web crate's tests: handlers through `tower::ServiceExt::oneshot`, one over a real
-//! socket, and end-to-end in headless Chromium. (`cfg(test)` on the modules lets their helpers
-//! unwrap, as clippy.toml allows in tests.)
+//! socket, end-to-end in headless Chromium, and axe-core's accessibility rules on every kind of
+//! page. (`cfg(test)` on the modules lets their helpers unwrap, as clippy.toml allows in tests.)
 
+#[cfg(test)]
+mod a11y;
 #[cfg(test)]
 mod browser;
 #[cfg(test)]

@@ -2,10 +2,12 @@
 //! small registry, and one scanned acta (a PNG in the blob store, with a QR copy pointing to it),
 //! as the scan ingestion will store them.
 
+pub mod axe;
 pub mod chromium;
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -18,7 +20,7 @@ use veedor_formats::ActaFormat;
 use veedor_store::prelude::*;
 use veedor_store::{Batch, FileKind, NewCopy, SourceFile};
 use veedor_store_sqlite::{SqliteStore, sha256};
-use veedor_web::{AppState, ServeOptions};
+use veedor_web::{AppState, ServeOptions, serve};
 
 /// The repository's root.
 pub fn repo_root() -> PathBuf {
@@ -304,4 +306,32 @@ pub fn voter_of(fixture: &Fixture, table: &str) -> VoterId {
         .find(|(_, t)| *t == id)
         .map(|(voter, _)| *voter)
         .unwrap()
+}
+
+/// The real server over the fixture on a free port, without the lookup limit (the browser tests
+/// look up more than a client may); it stops when the sender is dropped or sent to.
+pub async fn start_server(fixture: &Fixture) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    start_server_with(
+        fixture,
+        ServeOptions {
+            lookup_limit_per_minute: 0,
+            ..ServeOptions::default()
+        },
+    )
+    .await
+}
+
+/// The real server over the fixture on a free port, with `options`.
+pub async fn start_server_with(
+    fixture: &Fixture,
+    options: ServeOptions,
+) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let state = fixture.state(options);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    (address, stop)
 }
