@@ -1,9 +1,9 @@
 //! The page of an error (its response is made in `crate::error`).
 
-use std::fmt::Write as _;
+use maud::html;
 
+use super::Here;
 use super::layout::layout;
-use super::{Here, esc};
 use crate::i18n::{Lang, Text};
 use crate::snapshot::Snapshot;
 
@@ -17,15 +17,13 @@ pub fn error_page(
     reference: &str,
     lookup_form_again: bool,
 ) -> String {
-    let mut body = format!(
-        "<h1>{}</h1><p class=\"note\" role=\"alert\">{}</p><p class=\"small\">{}: <code>{}</code></p>",
-        esc(title),
-        esc(text),
-        lang.t(Text::Reference),
-        esc(reference)
-    );
-    if !lookup_form_again {
-        let _ = write!(body, "<p><a href=\"/\">{}</a></p>", lang.t(Text::BackHome));
-    }
+    let body = html! {
+        h1 { (title) }
+        p class="note" role="alert" { (text) }
+        p class="small" { (lang.t(Text::Reference)) ": " code { (reference) } }
+        @if !lookup_form_again {
+            p { a href="/" { (lang.t(Text::BackHome)) } }
+        }
+    };
     layout(snapshot, lang, title, &Here::new("/", None), &body, false)
 }

@@ -1,10 +1,9 @@
 //! The frame of every page (head, navigation, footer) and the breadcrumb.
 
-use std::fmt::Write as _;
-
+use maud::{Markup, PreEscaped, html};
 use veedor_core::Election;
 
-use super::{Here, esc, level_name};
+use super::{Here, level_name};
 use crate::api::AreaRef;
 use crate::i18n::{Lang, Text};
 use crate::snapshot::Snapshot;
@@ -16,136 +15,98 @@ pub(super) fn layout(
     lang: Lang,
     title: &str,
     here: &Here,
-    body: &str,
+    body: &Markup,
     script: bool,
 ) -> String {
-    let mut out = String::with_capacity(body.len() + 2048);
     let site = lang.t(Text::SiteName);
     let other = lang.other();
-    let _ = write!(
-        out,
-        "<!doctype html><html lang=\"{tag}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">",
-        tag = lang.tag(),
-    );
-    if here.is_static() {
-        // A static host sends no security headers of ours: the page states its own policy.
-        let _ = write!(
-            out,
-            "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\
-             <meta name=\"referrer\" content=\"no-referrer\">",
-            crate::site::STATIC_CSP
-        );
-    }
-    let _ = write!(
-        out,
-        "<title>{title} · {site}</title><link rel=\"stylesheet\" href=\"{style}\">",
-        title = esc(title),
-        style = esc(&here.resource("/static/style.css")),
-    );
-    if script && here.is_static() {
-        let _ = write!(
-            out,
-            "<script src=\"{}\" defer></script>",
-            esc(&here.resource("/static/lookup.js"))
-        );
-    }
-    if let Some(json) = here.json_href() {
-        let _ = write!(
-            out,
-            "<link rel=\"alternate\" type=\"application/json\" href=\"{}\">",
-            esc(&json)
-        );
-    }
-    let home = esc(&here.home());
-    let _ = write!(
-        out,
-        "</head><body><a class=\"skip\" href=\"#main\">{skip}</a><header><nav aria-label=\"{site}\">\
-         <a class=\"brand\" href=\"{home}\">{site}</a> <a href=\"{home}\">{results}</a> \
-         <a href=\"{lookup_href}\">{lookup}</a> <a href=\"{method_href}\">{method}</a> \
-         <a class=\"lang\" href=\"{switch}\" hreflang=\"{other_tag}\" lang=\"{other_tag}\">{other_name}</a>\
-         </nav></header><main id=\"main\">",
-        skip = lang.t(Text::SkipToContent),
-        results = lang.t(Text::NavResults),
-        lookup_href = esc(&here.lookup()),
-        lookup = lang.t(Text::NavLookup),
-        method_href = esc(&here.method()),
-        method = lang.t(Text::NavMethod),
-        switch = esc(&here.switch(other)),
-        other_tag = other.tag(),
-        other_name = other.own_name(),
-    );
-    out.push_str(body);
-    out.push_str("</main><footer>");
-    if let Some(snapshot) = snapshot {
-        let as_of = if here.is_static() {
-            lang.t(Text::DataAsOfCheckpoint)
-        } else {
-            lang.t(Text::DataAsOf)
-        };
-        let _ = write!(
-            out,
-            "<p>{as_of} {} UTC.",
-            snapshot.loaded_at.strftime("%Y-%m-%d %H:%M")
-        );
-        if let Some(json) = here.json_href() {
-            let _ = write!(
-                out,
-                " <a href=\"{}\" type=\"application/json\">{}</a>",
-                esc(&json),
-                lang.t(Text::AsJson)
-            );
+    let home = here.home();
+    let json = here.json_href();
+    let page = html! {
+        // maud's DOCTYPE is upper case; the pages have always said it in lower case.
+        (PreEscaped("<!doctype html>"))
+        html lang=(lang.tag()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                @if here.is_static() {
+                    // A static host sends no security headers of ours: the page states its own
+                    // policy.
+                    meta http-equiv="Content-Security-Policy" content=(crate::site::STATIC_CSP);
+                    meta name="referrer" content="no-referrer";
+                }
+                title { (title) " · " (site) }
+                link rel="stylesheet" href=(here.resource("/static/style.css"));
+                @if script && here.is_static() {
+                    script src=(here.resource("/static/lookup.js")) defer {}
+                }
+                @if let Some(json) = &json {
+                    link rel="alternate" type="application/json" href=(json);
+                }
+            }
+            body {
+                a class="skip" href="#main" { (lang.t(Text::SkipToContent)) }
+                header { nav aria-label=(site) {
+                    a class="brand" href=(home) { (site) } " "
+                    a href=(home) { (lang.t(Text::NavResults)) } " "
+                    a href=(here.lookup()) { (lang.t(Text::NavLookup)) } " "
+                    a href=(here.method()) { (lang.t(Text::NavMethod)) } " "
+                    a class="lang" href=(here.switch(other)) hreflang=(other.tag())
+                        lang=(other.tag()) {
+                        (other.own_name())
+                    }
+                } }
+                main id="main" { (body) }
+                footer {
+                    @if let Some(snapshot) = snapshot {
+                        p {
+                            @if here.is_static() {
+                                (lang.t(Text::DataAsOfCheckpoint))
+                            } @else {
+                                (lang.t(Text::DataAsOf))
+                            }
+                            " " (snapshot.loaded_at.strftime("%Y-%m-%d %H:%M")) " UTC."
+                            @if let Some(json) = &json {
+                                " " a href=(json) type="application/json" { (lang.t(Text::AsJson)) }
+                            }
+                            @if let Some(log) = &snapshot.log {
+                                " " (lang.t(Text::FooterLog)) " "
+                                a href=(here.resource("/log/checkpoint")) {
+                                    (lang.t(Text::FooterCheckpoint)) " " (lang.int(log.size()))
+                                }
+                                "."
+                            }
+                        }
+                    }
+                    p { (lang.t(Text::Footer)) }
+                }
+            }
         }
-        if let Some(log) = &snapshot.log {
-            let _ = write!(
-                out,
-                " {} <a href=\"{}\">{} {}</a>.",
-                lang.t(Text::FooterLog),
-                esc(&here.resource("/log/checkpoint")),
-                lang.t(Text::FooterCheckpoint),
-                lang.int(log.size()),
-            );
-        }
-        out.push_str("</p>");
-    }
-    let _ = write!(
-        out,
-        "<p>{}</p></footer></body></html>",
-        lang.t(Text::Footer)
-    );
-    out
+    };
+    page.into_string()
 }
 
+/// The breadcrumb: the areas above a page.
 pub(super) fn breadcrumb(
     election: &Election,
     parents: &[AreaRef],
     lang: Lang,
     here: &Here,
-) -> String {
-    if parents.is_empty() {
-        return String::new();
+) -> Markup {
+    html! {
+        @if !parents.is_empty() {
+            nav class="crumbs" aria-label=(lang.t(Text::UpTo)) { ol {
+                @for parent in parents {
+                    li { a href=(here.area(parent)) {
+                        @if parent.level == "national" {
+                            (lang.t(Text::National))
+                        } @else {
+                            (level_name(election, &parent.level, lang)) " "
+                            (parent.name.as_deref().unwrap_or(&parent.code))
+                        }
+                    } }
+                }
+            } }
+        }
     }
-    let mut out = format!(
-        "<nav class=\"crumbs\" aria-label=\"{}\"><ol>",
-        lang.t(Text::UpTo)
-    );
-    for parent in parents {
-        let label = if parent.level == "national" {
-            lang.t(Text::National).to_owned()
-        } else {
-            format!(
-                "{} {}",
-                level_name(election, &parent.level, lang),
-                parent.name.as_deref().unwrap_or(&parent.code)
-            )
-        };
-        let _ = write!(
-            out,
-            "<li><a href=\"{}\">{}</a></li>",
-            esc(&here.area(parent)),
-            esc(&label)
-        );
-    }
-    out.push_str("</ol></nav>");
-    out
 }

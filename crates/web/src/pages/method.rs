@@ -1,7 +1,9 @@
 //! The page that explains the method and how to verify, in each language.
 
+use maud::{PreEscaped, html};
+
+use super::Here;
 use super::layout::layout;
-use super::{Here, esc};
 use crate::i18n::{Lang, Text};
 use crate::snapshot::Snapshot;
 
@@ -18,10 +20,16 @@ pub fn method_page(snapshot: &Snapshot, lang: Lang, here: &Here) -> String {
         ("/api/v1/", "/api/v1/")
     };
     let body = body
-        .replace("{openapi}", &esc(&here.resource("/api/v1/openapi.json")))
+        .replace(
+            "{openapi}",
+            &html! { (here.resource("/api/v1/openapi.json")) }.0,
+        )
         .replace("{api}", api)
         .replace("{data}", data)
-        .replace("{checkpoint}", &esc(&here.resource("/log/checkpoint")))
+        .replace(
+            "{checkpoint}",
+            &html! { (here.resource("/log/checkpoint")) }.0,
+        )
         .replace(
             "{privacy}",
             lang.t(if here.is_static() {
@@ -35,7 +43,8 @@ pub fn method_page(snapshot: &Snapshot, lang: Lang, here: &Here) -> String {
         lang,
         lang.t(Text::NavMethod),
         here,
-        &body,
+        // The method's text is this crate's own HTML; what is put into it is escaped above.
+        &PreEscaped(body),
         false,
     )
 }
