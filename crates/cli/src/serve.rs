@@ -1,4 +1,6 @@
-//! `veedor serve`: the public site and the JSON API over the data folder (crates/web).
+//! `veedor serve`: the public site and the JSON API over the data folder (crates/web). What the
+//! server needs from the machine comes from here: the wall clock, the number of cores and the
+//! stop signals.
 
 use std::net::SocketAddr;
 
@@ -7,7 +9,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use veedor_web::{AppState, ServeOptions};
 
-use crate::context::Context;
+use crate::context::{Context, now};
 use crate::exit;
 use crate::open::Location;
 
@@ -26,8 +28,12 @@ pub fn serve_blocking(
     // the server only reads.
     let opened = crate::open::open(data)?;
     let limit = options.lookup_limit_per_minute;
+    // Snapshots are dated by the system's clock (the footer's "data as of").
+    let mut options = ServeOptions {
+        clock: now,
+        ..options
+    };
     // The log is published with its public key only; the private key stays with the signer.
-    let mut options = options;
     if options.log_key.is_none() {
         match opened.signer.verifier_key() {
             Ok(key) => options.log_key = Some(key),
@@ -44,7 +50,9 @@ pub fn serve_blocking(
     let copies = snapshot.results.dataset.copies.len();
     let voters = registry.len();
     drop(snapshot);
-    veedor_web::serve_blocking(listen, state, |address| {
+    // One server thread per core this process may use.
+    let threads = std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN);
+    veedor_web::serve_blocking(listen, state, threads, shutdown_signal(), |address| {
         println!(
             "veedor serve: {copies} acta copies and {voters} voters loaded in {:.1} s",
             started.elapsed().as_secs_f64()
@@ -88,4 +96,32 @@ pub fn run(
 
 fn axum_header_name(name: &str) -> anyhow::Result<veedor_web::HeaderName> {
     Ok(veedor_web::HeaderName::from_bytes(name.as_bytes())?)
+}
+
+/// Completes on Ctrl-C or SIGTERM. Polled on the server's runtime (`veedor_web::serve_blocking`).
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
 }

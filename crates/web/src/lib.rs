@@ -5,7 +5,8 @@
 //!
 //! - [`api`] holds the JSON documents, built by hand from domain types; the command line's
 //!   `--format json` prints the same ones the API serves.
-//! - [`app`] is the router; [`serve`] runs it on a listener until a shutdown signal.
+//! - [`app`] is the router; [`serve`] runs it on a listener until the caller's shutdown future
+//!   completes ([`serve_blocking`] on one runtime per thread).
 //! - [`AppState`] holds an in-memory [`Snapshot`] of the store, swapped whole when the store
 //!   changes (polled with [`veedor_store::ResultStore::data_version`]). Requests never touch the
 //!   database: a voter lookup is a binary search in the registry and a copy of a ready-made
@@ -22,7 +23,11 @@
 //!
 //! Architecture invariants: pages work without JavaScript and carry no inline script or style
 //! (the content security policy forbids both); a result is never shown without its coverage;
-//! voter ids never reach the logs (requests are logged by route, not by URL).
+//! voter ids never reach the logs (requests are logged by route, not by URL). The crate reads
+//! the monotonic clock (`Instant`, for the lookup limit, the refresh timer and timeouts) and
+//! nothing else of the machine: the wall clock ([`ServeOptions::clock`]), the stop signal (the
+//! shutdown future) and the number of threads come from the caller, and the store and blobs
+//! only through the `veedor-store` traits.
 #![deny(missing_docs)]
 
 pub mod api;
@@ -58,6 +63,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
+use veedor_core::Timestamp;
 use veedor_store::{BlobStore, Store, StoreError};
 
 pub use axum::http::HeaderName;
@@ -89,6 +95,15 @@ pub struct ServeOptions {
     /// published under `/log/` with the log's tiles, and acta pages show their inclusion
     /// proofs; without it, `/log/` answers 404. Never the private key.
     pub log_key: Option<veedor_ledger::VerifierKey>,
+    /// The wall clock, read when a snapshot is loaded: its time is in every page's footer and
+    /// in `/healthz`. The crate never reads the clock itself; the command line gives the
+    /// system's. The default is stopped at the Unix epoch, for tests.
+    pub clock: fn() -> Timestamp,
+}
+
+/// A clock stopped at the Unix epoch: [`ServeOptions`]' default.
+fn stopped_clock() -> Timestamp {
+    Timestamp::UNIX_EPOCH
 }
 
 impl Default for ServeOptions {
@@ -99,6 +114,7 @@ impl Default for ServeOptions {
             client_ip_header: None,
             request_timeout: Duration::from_secs(15),
             log_key: None,
+            clock: stopped_clock,
         }
     }
 }
@@ -128,7 +144,8 @@ impl AppState {
         blobs: Arc<dyn BlobStore>,
         options: ServeOptions,
     ) -> Result<Self, StoreError> {
-        let source = DataSource::new(store, blobs).with_log_key(options.log_key.clone());
+        let source =
+            DataSource::new(store, blobs, options.clock).with_log_key(options.log_key.clone());
         let version = source.data_version()?;
         let snapshot = source.load(None)?;
         Ok(Self {
@@ -186,27 +203,27 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(routes::health))
         .with_state(state.clone());
     Router::new()
-        .route("/", get(routes::home))
-        .route("/area/{level}/{code}", get(routes::area))
-        .route("/table/{id}", get(routes::table))
-        .route("/acta/{id}", get(routes::acta))
-        .route("/lookup", get(routes::lookup))
-        .route("/method", get(routes::method))
-        .route("/static/style.css", get(routes::style))
-        .route("/scans/{hash}", get(routes::scan))
-        .route("/scans/{hash}/small", get(routes::scan_small))
-        .route("/api/v1/tally/{level}", get(routes::api_tally_level))
-        .route("/api/v1/tally/{level}/{code}", get(routes::api_tally_area))
-        .route("/api/v1/area/national", get(routes::api_area_national))
-        .route("/api/v1/area/{level}/{code}", get(routes::api_area_code))
-        .route("/api/v1/table/{id}", get(routes::api_table))
-        .route("/api/v1/acta/{id}", get(routes::api_acta))
-        .route("/api/v1/lookup/{voter_id}", get(routes::api_lookup))
-        .route("/api/v1/openapi.json", get(routes::api_openapi))
-        .route("/log/checkpoint", get(routes::log_checkpoint))
-        .route("/log/key", get(routes::log_key))
-        .route("/log/tile/{*path}", get(routes::log_tile))
-        .fallback(routes::fallback)
+        .route("/", get(routes::pages::home))
+        .route("/area/{level}/{code}", get(routes::pages::area))
+        .route("/table/{id}", get(routes::pages::table))
+        .route("/acta/{id}", get(routes::pages::acta))
+        .route("/lookup", get(routes::pages::lookup))
+        .route("/method", get(routes::pages::method))
+        .route("/static/style.css", get(routes::pages::style))
+        .route("/scans/{hash}", get(routes::scans::scan))
+        .route("/scans/{hash}/small", get(routes::scans::scan_small))
+        .route("/api/v1/tally/{level}", get(routes::api::tally_level))
+        .route("/api/v1/tally/{level}/{code}", get(routes::api::tally_area))
+        .route("/api/v1/area/national", get(routes::api::area_national))
+        .route("/api/v1/area/{level}/{code}", get(routes::api::area_code))
+        .route("/api/v1/table/{id}", get(routes::api::table))
+        .route("/api/v1/acta/{id}", get(routes::api::acta))
+        .route("/api/v1/lookup/{voter_id}", get(routes::api::lookup))
+        .route("/api/v1/openapi.json", get(routes::api::openapi))
+        .route("/log/checkpoint", get(routes::log::checkpoint))
+        .route("/log/key", get(routes::log::key))
+        .route("/log/tile/{*path}", get(routes::log::tile))
+        .fallback(routes::pages::fallback)
         .with_state(state)
         .layer(
             CompressionLayer::new()
@@ -279,48 +296,24 @@ async fn refresh_loop(state: AppState) {
     }
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let interrupt = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: finishing the requests in flight");
-}
-
 /// Binds `listen`, calls `on_ready` with the bound address (port 0 picks a free one), and
-/// serves until Ctrl-C or SIGTERM. For a caller without a runtime, like the command line.
+/// serves until `shutdown` completes (the command line passes Ctrl-C or SIGTERM), then lets the
+/// requests in flight finish. For a caller without a runtime, like the command line:
+/// `shutdown` is polled on a single-threaded tokio runtime of this thread, so it may use
+/// tokio's signals and timers.
 ///
-/// One single-threaded runtime per core, each accepting on the same socket, as nginx runs one
-/// process per core: a request is handled start to end on the thread that accepted its
-/// connection, without the wake-ups across threads that a work-stealing runtime pays for on
-/// every request (measured: bench/web/RESULTS.md).
+/// `threads` single-threaded runtimes (the command line gives one per core), each accepting on
+/// the same socket, as nginx runs one process per core: a request is handled start to end on
+/// the thread that accepted its connection, without the wake-ups across threads that a
+/// work-stealing runtime pays for on every request (measured: bench/web/RESULTS.md).
 pub fn serve_blocking(
     listen: SocketAddr,
     state: AppState,
+    threads: std::num::NonZeroUsize,
+    shutdown: impl Future<Output = ()>,
     on_ready: impl FnOnce(SocketAddr),
 ) -> std::io::Result<()> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let threads = threads.get();
     let listener = std::net::TcpListener::bind(listen)?;
     listener.set_nonblocking(true)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -360,7 +353,8 @@ pub fn serve_blocking(
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
-        .block_on(shutdown_signal());
+        .block_on(shutdown);
+    tracing::info!("shutting down: finishing the requests in flight");
     let _ = stop.send(true);
     let mut result = Ok(());
     for worker in workers {

@@ -35,7 +35,9 @@ pub struct Snapshot {
     table_json: HashMap<TableKey, Box<str>>,
     /// The lookup document up to the voter id, per language: `{"schema":..,"voter_id":"`.
     lookup_prefix: [String; 2],
-    /// When it was loaded.
+    /// When it was loaded, by the caller's clock ([`Snapshot::with_loaded_at`]; the crate never
+    /// reads the wall clock); the Unix epoch until set. A static mirror sets the time its
+    /// checkpoint was signed, so that the same store exports the same bytes.
     pub loaded_at: Timestamp,
     /// The transparency log as published: the latest checkpoint and its tree. `None` when the
     /// server was given no key or no checkpoint was signed yet.
@@ -43,7 +45,8 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Builds a snapshot: assesses and tallies, serialises every table's view.
+    /// Builds a snapshot: assesses and tallies, serialises every table's view. Its
+    /// [`Snapshot::loaded_at`] is the Unix epoch until [`Snapshot::with_loaded_at`].
     #[must_use]
     pub fn build(
         results: Results,
@@ -91,9 +94,16 @@ impl Snapshot {
             copies,
             table_json,
             lookup_prefix,
-            loaded_at: Timestamp::now(),
+            loaded_at: Timestamp::UNIX_EPOCH,
             log: None,
         }
+    }
+
+    /// The same snapshot, loaded at `at`.
+    #[must_use]
+    pub fn with_loaded_at(mut self, at: Timestamp) -> Self {
+        self.loaded_at = at;
+        self
     }
 
     /// The same snapshot, publishing `log`.
@@ -168,11 +178,12 @@ impl Snapshot {
 }
 
 /// Where snapshots come from: a store (behind a lock: a store connection is used by one thread
-/// at a time) and the blob store.
+/// at a time), the blob store, and the clock that dates each snapshot.
 pub struct DataSource {
     store: Mutex<Box<dyn Store>>,
     blobs: Arc<dyn BlobStore>,
     log_key: Option<VerifierKey>,
+    clock: fn() -> Timestamp,
 }
 
 impl std::fmt::Debug for DataSource {
@@ -182,13 +193,15 @@ impl std::fmt::Debug for DataSource {
 }
 
 impl DataSource {
-    /// A source over a store and its blobs. Give the server a store of its own: it only reads.
+    /// A source over a store and its blobs, its snapshots dated by `clock` (the caller's wall
+    /// clock). Give the server a store of its own: it only reads.
     #[must_use]
-    pub fn new(store: Box<dyn Store>, blobs: Arc<dyn BlobStore>) -> Self {
+    pub fn new(store: Box<dyn Store>, blobs: Arc<dyn BlobStore>, clock: fn() -> Timestamp) -> Self {
         Self {
             store: Mutex::new(store),
             blobs,
             log_key: None,
+            clock,
         }
     }
 
@@ -248,8 +261,9 @@ impl DataSource {
         };
         drop(store);
         let results = Results::compute(dataset);
-        let snapshot =
-            Snapshot::build(results, registry, registry_source, self.blobs.as_ref()).with_log(log);
+        let snapshot = Snapshot::build(results, registry, registry_source, self.blobs.as_ref())
+            .with_log(log)
+            .with_loaded_at((self.clock)());
         tracing::info!(
             copies = snapshot.results.dataset.copies.len(),
             voters = snapshot.registry.len(),

@@ -198,6 +198,14 @@ async fn a_voter_finds_their_table_and_an_unknown_id_gets_a_polite_answer() {
     assert_eq!(invalid.status, StatusCode::BAD_REQUEST);
     assert!(invalid.text().contains("does not look like an ID number"));
     assert!(!invalid.text().contains("<script>"), "escaped");
+    // What was typed goes back into the form, escaped for an attribute by maud.
+    let quoted = get(&app, "/lookup?voter_id=%22%3E%3Cb%3E%26&lang=en", &[]).await;
+    assert_eq!(quoted.status, StatusCode::BAD_REQUEST);
+    assert!(
+        quoted.text().contains("value=\"&quot;&gt;&lt;b&gt;&amp;\""),
+        "{}",
+        quoted.text()
+    );
     let form = get(&app, "/lookup", &[]).await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.text().contains("name=\"voter_id\""));

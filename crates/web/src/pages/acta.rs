@@ -1,0 +1,257 @@
+//! The page of one acta copy: the scan beside the numbers read from it, its fingerprint, its
+//! provenance and its place in the transparency log.
+
+use maud::{Markup, html};
+use veedor_core::{ActaCopy, AreaCode};
+
+use super::layout::{breadcrumb, layout};
+use super::{Here, data, source_name, status_name};
+use crate::api::{ActaDocument, AreaRef, CopyView};
+use crate::i18n::{Lang, Text};
+use crate::snapshot::Snapshot;
+
+/// How to compute a file's SHA-256 on each system.
+const HASH_COMMANDS: &str = "sha256sum FILE          # Linux\n\
+                             shasum -a 256 FILE      # macOS\n\
+                             certutil -hashfile FILE SHA256   # Windows";
+
+/// The page of one acta copy: the scan beside what was read from it, its fingerprint and how to
+/// check it, where it came from.
+#[must_use]
+pub fn acta_page(
+    snapshot: &Snapshot,
+    document: &ActaDocument,
+    copy: &ActaCopy,
+    lang: Lang,
+    here: &Here,
+) -> String {
+    let election = snapshot.results.election();
+    let view = &document.copy;
+    let title = format!(
+        "{} #{} {} {}",
+        lang.t(Text::ActaTitle),
+        view.id,
+        lang.t(Text::OfTable),
+        document.table
+    );
+    let mut parents = vec![AreaRef::new(&snapshot.results, AreaCode::National)];
+    parents.extend(document.areas.iter().cloned());
+    let by_card = !document.cards.is_empty();
+    let candidate_votes = election.candidates.iter().zip(&view.candidate_votes);
+    let body = html! {
+        (breadcrumb(election, &parents, lang, here))
+        h1 { (title) }
+        p {
+            (lang.t(Text::Status)) " "
+            a href=(here.table(&document.table)) { (lang.t(Text::TableWord)) " " (document.table) }
+            ": " (status_name(document.table_status, lang)) "."
+        }
+        div class="acta" {
+            @match &document.scan {
+                // A static mirror without a small copy (the scan could not be decoded) links the
+                // original only.
+                Some(scan) if here.is_static() && scan.small_url == scan.url => {
+                    p class="note scan" {
+                        a id="scan-original" href=(here.resource(&scan.url)) download {
+                            (lang.t(Text::ScanOriginal))
+                        }
+                    }
+                }
+                Some(scan) => {
+                    figure class="scan" {
+                        a href=(here.resource(&scan.url)) {
+                            img id="scan" src=(here.resource(&scan.small_url))
+                                alt={ (lang.t(Text::ScanSmallAlt)) " " (document.table) }
+                                width="900";
+                        }
+                        figcaption {
+                            a id="scan-original" href=(here.resource(&scan.url)) download {
+                                (lang.t(Text::ScanOriginal))
+                            }
+                        }
+                    }
+                }
+                None => {
+                    p class="note scan" { (lang.t(Text::ScanMissing)) }
+                }
+            }
+            section class="decoded" aria-labelledby="decoded-h" {
+                h2 id="decoded-h" { (lang.t(Text::Decoded)) }
+                table {
+                    thead { tr {
+                        @if by_card {
+                            th scope="col" { (lang.t(Text::Card)) }
+                        }
+                        th scope="col" { (lang.t(Text::Candidate)) }
+                        th scope="col" { (lang.t(Text::Votes)) }
+                    } }
+                    tbody {
+                        @if by_card {
+                            @for card in &document.cards {
+                                tr {
+                                    th scope="row" { (card.cell + 1) " " (card.party) }
+                                    td {
+                                        (election
+                                            .candidates
+                                            .iter()
+                                            .find(|c| c.id == card.candidate)
+                                            .map_or(card.candidate.as_str(), |c| c.name.as_str()))
+                                    }
+                                    td { (data("cell", u64::from(card.votes), lang)) }
+                                }
+                            }
+                        } @else {
+                            @for (candidate, votes) in candidate_votes.clone() {
+                                tr {
+                                    th scope="row" { (candidate.name) }
+                                    td { (data(&format!("v-{}", candidate.id), *votes, lang)) }
+                                }
+                            }
+                        }
+                    }
+                    tfoot {
+                        @if by_card {
+                            @for (candidate, votes) in candidate_votes.clone() {
+                                tr {
+                                    th scope="row" colspan="2" { (candidate.name) }
+                                    td { (data(&format!("v-{}", candidate.id), *votes, lang)) }
+                                }
+                            }
+                        }
+                        tr {
+                            th scope="row" colspan=(if by_card { 2 } else { 1 }) {
+                                (lang.t(Text::NullVotes))
+                            }
+                            td {
+                                @match view.null_votes {
+                                    Some(votes) => (data("null-votes", u64::from(votes), lang)),
+                                    None => (lang.t(Text::Unknown)),
+                                }
+                            }
+                        }
+                    }
+                }
+                @if !view.findings.is_empty() {
+                    h3 { (lang.t(Text::Findings)) }
+                    ul {
+                        @for finding in &view.findings {
+                            li {
+                                strong { (finding.code) } " ("
+                                (lang.t(if finding.error { Text::Error } else { Text::Warning }))
+                                "): " (finding.detail)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="hash-h" {
+            h2 id="hash-h" { (lang.t(Text::HashTitle)) }
+            p { (lang.t(Text::HashOf)) }
+            p { code id="sha256" class="hash" { (copy.provenance.file_sha256.to_hex()) } }
+            p { (lang.t(Text::HashHow)) }
+            pre { (HASH_COMMANDS) }
+        }
+        section aria-labelledby="prov-h" {
+            h2 id="prov-h" { (lang.t(Text::Provenance)) }
+            (provenance_list(view, lang))
+        }
+        (log_section(document, lang, here))
+    };
+    layout(Some(snapshot), lang, &title, here, &body, false)
+}
+
+fn provenance_list(copy: &CopyView, lang: Lang) -> Markup {
+    let provenance = &copy.provenance;
+    html! {
+        dl class="provenance" {
+            dt { (lang.t(Text::Source)) }
+            dd { (source_name(provenance.source, lang)) }
+            dt { (lang.t(Text::FileName)) }
+            dd { (provenance.file_name) }
+            dt { (lang.t(Text::Location)) }
+            dd {
+                @if provenance.location_kind == "page" {
+                    (lang.t(Text::Page))
+                } @else {
+                    (lang.t(Text::Line))
+                }
+                " " (provenance.location)
+            }
+            dt { (lang.t(Text::Received)) }
+            dd { (provenance.received_at) }
+            @if let Some(device) = &provenance.device {
+                dt { (lang.t(Text::Device)) }
+                dd { (device) }
+            }
+            @if let Some(volunteer) = &provenance.volunteer {
+                dt { (lang.t(Text::Volunteer)) }
+                dd { (volunteer) }
+            }
+        }
+    }
+}
+
+/// Where the copy is in the transparency log, and how to check that the signed checkpoint
+/// includes it.
+fn log_section(document: &ActaDocument, lang: Lang, here: &Here) -> Markup {
+    html! {
+        section id="log" aria-labelledby="log-h" {
+            h2 id="log-h" { (lang.t(Text::LogTitle)) }
+            @if let Some(proof) = &document.log {
+                @let checkpoint = &proof.checkpoint;
+                p {
+                    (lang.t(Text::LogEntryIs)) " " (data("log-index", proof.index, lang)) ". "
+                    (lang.t(Text::LogIncluded)) " "
+                    a href=(here.resource(&checkpoint.url)) {
+                        (lang.t(Text::LogCheckpointOf)) " "
+                        (data("checkpoint-size", checkpoint.size, lang))
+                        " " (lang.t(Text::LogEntries))
+                    }
+                    "."
+                }
+                dl class="provenance" {
+                    dt { (lang.t(Text::LogBundle)) }
+                    dd {
+                        a id="entry-bundle" href=(here.resource(&proof.entry_bundle)) {
+                            (proof.entry_bundle.trim_start_matches('/'))
+                        }
+                        ", " (lang.t(Text::LogPosition)) " " (proof.position_in_bundle)
+                    }
+                    dt { (lang.t(Text::LogLeafHash)) }
+                    dd { code id="leaf-hash" class="hash" { (proof.leaf_hash) } }
+                    dt { (lang.t(Text::LogRoot)) }
+                    dd {
+                        code id="root" class="hash" { (checkpoint.root) }
+                        " (base64 " code { (checkpoint.root_base64) } ")"
+                    }
+                    dt { (lang.t(Text::LogName)) }
+                    dd { code { (checkpoint.origin) } }
+                }
+                h3 { (lang.t(Text::LogProof)) }
+                ol id="inclusion-proof" class="hashes" {
+                    @for hash in &proof.inclusion_proof {
+                        li { code class="hash" { (hash) } }
+                    }
+                }
+                h3 { (lang.t(Text::LogHowTitle)) }
+                ol {
+                    li { (lang.t(Text::LogHowEntry)) }
+                    li { (lang.t(Text::LogHowLeaf)) }
+                    li { (lang.t(Text::LogHowProof)) }
+                    li { (lang.t(Text::LogHowSignature)) }
+                }
+            } @else {
+                p {
+                    @match document.copy.log_index {
+                        Some(index) => {
+                            (lang.t(Text::LogEntryIs)) " " (data("log-index", index, lang)) ". "
+                            (lang.t(Text::LogNotYet))
+                        }
+                        None => (lang.t(Text::LogNone)),
+                    }
+                }
+            }
+        }
+    }
+}

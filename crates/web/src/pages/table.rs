@@ -1,0 +1,105 @@
+//! The page of one table, and the block that shows a table on centre and lookup pages too.
+
+use maud::{Markup, html};
+use veedor_core::AreaCode;
+
+use super::layout::{breadcrumb, layout};
+use super::{Here, data, source_name, status_name};
+use crate::api::{AreaRef, TableView};
+use crate::i18n::{Lang, Text};
+use crate::snapshot::Snapshot;
+
+/// The page of one table.
+#[must_use]
+pub fn table_page(snapshot: &Snapshot, table: &TableView, lang: Lang, here: &Here) -> String {
+    let election = snapshot.results.election();
+    let title = format!("{} {}", lang.t(Text::TableWord), table.id);
+    let mut parents = vec![AreaRef::new(&snapshot.results, AreaCode::National)];
+    parents.extend(table.areas.iter().cloned());
+    let body = html! {
+        (breadcrumb(election, &parents, lang, here))
+        h1 { (title) }
+        (table_block(snapshot, table, lang, "h2", here))
+    };
+    layout(Some(snapshot), lang, &title, here, &body, false)
+}
+
+/// One table with its status, numbers and copies: on centre, table and lookup pages.
+pub(super) fn table_block(
+    snapshot: &Snapshot,
+    table: &TableView,
+    lang: Lang,
+    heading: &str,
+    here: &Here,
+) -> Markup {
+    let status = status_name(table.status, lang);
+    let head = html! {
+        a href=(here.table(&table.id)) { (lang.t(Text::TableWord)) " " (table.number) }
+        " "
+        span class="badge" { (status) }
+    };
+    html! {
+        article class={ "mesa s-" (table.status) } id={ "t-" (table.number) } {
+            @if heading == "h2" { h2 { (head) } } @else { h3 { (head) } }
+            p {
+                (lang.t(Text::Registered)) ": "
+                @match table.registered {
+                    Some(registered) => (data("registered", u64::from(registered), lang)),
+                    None => (lang.t(Text::Unknown)),
+                }
+                ". " (lang.t(Text::Status)) ": " (status) " ("
+                (if table.counted { lang.t(Text::Counted) } else { lang.t(Text::NotCounted) })
+                ")."
+            }
+            @match &table.result {
+                Some(result) => {
+                    p class="small" { (lang.t(Text::ResultOfTable)) ":" }
+                    ul class="votes" {
+                        @for candidate in &result.candidates {
+                            li {
+                                (candidate.name) " "
+                                (data(&format!("v-{}", candidate.id), candidate.votes, lang))
+                            }
+                        }
+                        li {
+                            (lang.t(Text::ValidVotes)) " "
+                            (data("valid-votes", result.valid_votes, lang))
+                        }
+                        li {
+                            (lang.t(Text::NullVotes)) " "
+                            (data("null-votes", result.null_votes, lang))
+                        }
+                    }
+                }
+                None => {
+                    p class="note" { (lang.t(Text::ResultNone)) }
+                }
+            }
+            @if table.copies.is_empty() {
+                p { (lang.t(Text::NoCopies)) }
+            } @else {
+                p class="small" { (lang.t(Text::CopiesOfActa)) ":" }
+                ul class="copies" {
+                    @for copy in &table.copies {
+                        li {
+                            a href=(here.acta(copy.id)) { (lang.t(Text::CopyWord)) " #" (copy.id) }
+                            ": " (source_name(copy.provenance.source, lang)) "; "
+                            @if snapshot.copy(copy.id).and_then(|c| snapshot.scan_of(c)).is_some() {
+                                (lang.t(Text::Scan))
+                            } @else {
+                                (lang.t(Text::NoScan))
+                            }
+                            @if !copy.findings.is_empty() {
+                                "; "
+                                @for (index, finding) in copy.findings.iter().enumerate() {
+                                    @if index > 0 { ", " }
+                                    (finding.code)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
