@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use veedor_core::{AreaCode, Registry, Results};
-use veedor_store::Store;
+use veedor_store::ResultStore;
 use veedor_store_sqlite::SqliteStore;
 use veedor_web::api::{self, AreaDocument, AreaRef};
 use veedor_web::i18n::Lang;
