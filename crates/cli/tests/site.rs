@@ -588,14 +588,7 @@ async fn a_voter_finds_their_table_in_a_static_mirror_in_a_real_browser() {
 /// Serious or critical violations known today on the mirror's pages, each (rule, page kind), to
 /// be fixed in the renderer; the harness fails once one no longer occurs, so that this list only
 /// shrinks. Everything else on every page is checked.
-const KNOWN_A11Y: &[(&str, &str)] = &[
-    // The home page's comparison with the official bulletins: each table sits in a
-    // `<div class="scroll">` that scrolls sideways at phone width and holds nothing focusable,
-    // so a keyboard cannot scroll it (the same as the server's; crates/web/tests/a11y.rs).
-    ("scrollable-region-focusable", "root"),
-    ("scrollable-region-focusable", "home-es"),
-    ("scrollable-region-focusable", "home-en"),
-];
+const KNOWN_A11Y: &[(&str, &str)] = &[];
 
 #[test]
 fn every_kind_of_mirror_page_passes_axe_at_phone_width_without_javascript() {

@@ -180,14 +180,17 @@ fn official_section(area: &AreaTally, lang: Lang) -> Markup {
                 h2 id="official-h" { (lang.t(Text::Official)) }
                 p { (lang.t(Text::OfficialIntro)) }
                 @for official in area.official.iter().rev() {
-                    h3 { (official.title) " (" (official.date) ")" }
+                    @let heading = format!("official-{}", official.id);
+                    h3 id=(heading) { (official.title) " (" (official.date) ")" }
                     @if let Some(claimed) = official.stated_coverage_percent {
                         p {
                             (lang.t(Text::OfficialClaimed)) " " (lang.percent(claimed, 2)) " "
                             (lang.t(Text::OfficialOfActas)) "."
                         }
                     }
-                    div class="scroll" { table class="official" {
+                    // A table wider than a phone scrolls sideways: a focusable region, so that a
+                    // keyboard can scroll it too (WCAG 2.1.1).
+                    div class="scroll" tabindex="0" role="region" aria-labelledby=(heading) { table class="official" {
                         thead { tr {
                             th scope="col" { (lang.t(Text::Candidate)) }
                             th scope="col" {
@@ -244,7 +247,7 @@ fn children_section(
             h2 id="children-h" {
                 (lang.t(Text::ByLevel)) " " (level_name(election, level, lang).to_lowercase())
             }
-            div class="scroll" { table class="areas" {
+            div class="scroll" tabindex="0" role="region" aria-labelledby="children-h" { table class="areas" {
                 thead { tr {
                     th scope="col" { (lang.t(Text::Area)) }
                     th scope="col" { (lang.t(Text::TablesCounted)) }
