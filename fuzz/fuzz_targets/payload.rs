@@ -1,4 +1,5 @@
-//! The QR payload codec: never panics; whatever parses writes back byte for byte.
+//! The QR payload codec: never panics; whatever parses writes back byte for byte. A payload file
+//! is accepted only when its last line ends with a line break.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -11,7 +12,9 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(Ve2024Payload::from_record(&payload.to_record()), Some(payload));
         }
     }
-    let _ = veedor_formats::parse_payload_lines(data, common::election());
+    if veedor_formats::parse_payload_lines(data, common::election()).is_ok() {
+        assert!(matches!(data.last(), Some(b'\n' | b'\r')), "accepted without a final line end");
+    }
 });
 
 #[path = "common.rs"]

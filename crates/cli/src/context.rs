@@ -1,6 +1,7 @@
 //! The data folder, the store, the election and the files the commands read.
 
-use std::fs;
+use std::fs::File;
+use std::io::{self, Read as _};
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
@@ -47,9 +48,51 @@ pub struct InputFile {
     pub source: SourceFile,
 }
 
-/// Reads a file and describes it as a source of `kind`.
+/// Reads a file whole, unless it is larger than `limit` bytes: its size is taken from its
+/// metadata before anything is read, and no more than `limit` bytes and one are read whatever
+/// the metadata said (a file that grows while read, a pipe, a device). The error, an
+/// [`io::ErrorKind::FileTooLarge`], names the size and the limit but not the file.
+pub fn read_limited(path: &Path, limit: usize) -> io::Result<Vec<u8>> {
+    let too_large = |size: u64| {
+        io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!(
+                "{size} bytes, more than the limit of {limit} bytes for this kind of file; nothing was read"
+            ),
+        )
+    };
+    let limit_u64 = u64::try_from(limit).unwrap_or(u64::MAX);
+    let file = File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > limit_u64 {
+        return Err(too_large(size));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(limit_u64.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > limit {
+        return Err(too_large(u64::try_from(bytes.len()).unwrap_or(u64::MAX)));
+    }
+    Ok(bytes)
+}
+
+/// The largest file of a kind that an import reads whole (`veedor_formats::limits`).
+pub fn input_limit(kind: FileKind) -> usize {
+    use veedor_formats::limits;
+    match kind {
+        FileKind::Tables => limits::TABLES_FILE_BYTES,
+        FileKind::Results => limits::RESULTS_FILE_BYTES,
+        FileKind::Payloads => limits::PAYLOADS_FILE_BYTES,
+        FileKind::Scan => veedor_scan::Limits::default().max_file_bytes,
+        // Streamed rather than read whole (`import::registry`); this bounds a whole read.
+        FileKind::Registry => usize::try_from(limits::REGISTRY_FILE_BYTES).unwrap_or(usize::MAX),
+    }
+}
+
+/// Reads a file, within the limit of its kind, and describes it as a source of `kind`.
 pub fn read_input(path: &Path, kind: FileKind) -> anyhow::Result<InputFile> {
-    let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let bytes = read_limited(path, input_limit(kind))
+        .with_context(|| format!("reading {} as a {} file", path.display(), kind.as_str()))?;
     let source = SourceFile {
         kind,
         file_name: file_name(path),
@@ -60,12 +103,18 @@ pub fn read_input(path: &Path, kind: FileKind) -> anyhow::Result<InputFile> {
     Ok(InputFile { bytes, source })
 }
 
-/// A path's last component, for provenance (folders may name people or places).
+/// A path's last component, for provenance (folders may name people or places). Control
+/// characters are replaced by `?`, as the log's entries replace them (`docs/ledger.md`), so that
+/// the store, the log and open data say the same and no name drives a terminal. Its length is the
+/// file system's (255 bytes on common ones), well within an entry's limit.
 pub fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(
+    let name = path.file_name().map_or_else(
         || path.display().to_string(),
         |name| name.to_string_lossy().into_owned(),
-    )
+    );
+    name.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 /// Formats a digest briefly for people: the first 12 hex digits.
@@ -89,7 +138,13 @@ pub fn election_definition(election: &str) -> anyhow::Result<String> {
                 .join(", ")
         );
     }
-    let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let bytes =
+        read_limited(path, veedor_formats::limits::ELECTION_FILE_BYTES).with_context(|| {
+            format!(
+                "reading {}: the transparency log's first entry holds the election file whole",
+                path.display()
+            )
+        })?;
     String::from_utf8(bytes).with_context(|| format!("{}: expected UTF-8 text", path.display()))
 }
 

@@ -220,7 +220,7 @@ fn write_lookup(mirror: &Mirror, web: &veedor_web::Snapshot) -> anyhow::Result<S
     if records.len() < registry.len() {
         // The registry import refuses voters at unknown tables, so this is a store out of step
         // with itself: say so rather than publish a lookup that quietly misses them.
-        eprintln!(
+        errln!(
             "warning: {} of {} voters are at tables the results do not know and are left out of the lookup",
             registry.len() - records.len(),
             registry.len()

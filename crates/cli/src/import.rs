@@ -38,7 +38,7 @@ pub fn import_copies(
     ) {
         Err(error @ AppError::NothingReadable { .. }) => {
             for problem in problems.iter().take(MAX_LISTED_PROBLEMS) {
-                eprintln!("  {problem}");
+                errln!("  {problem}");
             }
             Err(anyhow::Error::new(error).context(path.display().to_string()))
         }
@@ -87,16 +87,16 @@ fn print_summary(input: &InputFile, summary: &ImportReport, what: &str) -> anyho
     if summary.rejected.is_empty() {
         return Ok(exit::OK);
     }
-    eprintln!(
+    errln!(
         "{}: {} rows could not be read and were not imported:",
         source.file_name,
         summary.rejected.len()
     );
     for problem in summary.rejected.iter().take(MAX_LISTED_PROBLEMS) {
-        eprintln!("  {problem}");
+        errln!("  {problem}");
     }
     if summary.rejected.len() > MAX_LISTED_PROBLEMS {
-        eprintln!(
+        errln!(
             "  ... and {} more (veedor sources lists them all)",
             summary.rejected.len() - MAX_LISTED_PROBLEMS
         );
@@ -122,7 +122,7 @@ pub fn results(context: &Context, path: &Path) -> anyhow::Result<u8> {
     let input = read_input(path, FileKind::Results)?;
     let file = veedor_formats::parse_results(&input.bytes, &election)
         .with_context(|| format!("{}", path.display()))?;
-    eprintln!(
+    errln!(
         "{}: {}; columns used: {}{}",
         input.source.file_name,
         file.encoding.name(),
@@ -208,6 +208,15 @@ pub fn registry(context: &Context, path: &Path) -> anyhow::Result<u8> {
     let keys = veedor_app::registry::table_keys(&**store)?;
     let file = File::open(path).with_context(|| format!("reading {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    // Streamed, but its size reserves memory: refused from its metadata before it is read
+    // (`parse_registry` stops at the same limit whatever the metadata said).
+    let limit = veedor_formats::limits::REGISTRY_FILE_BYTES;
+    if size > limit {
+        anyhow::bail!(
+            "reading {}: {size} bytes, more than the limit of {limit} bytes for a voter registry; nothing was read",
+            path.display()
+        );
+    }
     let progress = ProgressBar::new(size).with_style(
         ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),

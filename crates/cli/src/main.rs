@@ -288,12 +288,18 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             volunteer,
             settle_ms,
         } => {
+            if let Some(device) = &device {
+                veedor_formats::text::check_name(device).map_err(|problem| {
+                    anyhow::anyhow!("--device: {problem}; nothing was read or stored")
+                })?;
+            }
             let options = ingest::Options {
                 device,
                 volunteer: volunteer
                     .as_deref()
                     .map(veedor_core::Pseudonym::new)
-                    .transpose()?,
+                    .transpose()
+                    .map_err(|error| anyhow::anyhow!("--volunteer: {error}"))?,
                 settle: std::time::Duration::from_millis(settle_ms),
             };
             match watch {
@@ -391,7 +397,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(error) if is_broken_pipe(&error) => ExitCode::from(exit::OK),
         Err(error) => {
-            eprintln!("error: {error:#}");
+            errln!("error: {error:#}");
             ExitCode::from(exit::ERROR)
         }
     }

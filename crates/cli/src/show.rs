@@ -131,11 +131,14 @@ pub fn render_area(area: &AreaTally, out: &mut String) {
     }
 }
 
+/// A text as a CSV field: formula-like text neutralised as in open data
+/// (`veedor_web::opendata::csv_text`), then quoted when it needs to be.
 fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
+    let text = veedor_web::opendata::csv_text(text);
+    if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_owned()
+        text.into_owned()
     }
 }
 

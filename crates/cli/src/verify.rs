@@ -150,13 +150,13 @@ pub fn run(target: &str, key: &str, since: Option<&str>) -> anyhow::Result<u8> {
         outln!("{target}: verified. {}", summary(&report));
         return Ok(exit::OK);
     }
-    eprintln!("{target}: {} problem(s) found:", report.problem_count);
+    errln!("{target}: {} problem(s) found:", report.problem_count);
     for problem in report.problems.iter().take(MAX_PRINTED) {
-        eprintln!("  {problem}");
+        errln!("  {problem}");
     }
     let printed = report.problems.len().min(MAX_PRINTED);
     if report.problem_count > printed {
-        eprintln!("  ... and {} more", report.problem_count - printed);
+        errln!("  ... and {} more", report.problem_count - printed);
     }
     Ok(exit::ERROR)
 }

@@ -21,7 +21,7 @@ fn equal_copies_corroborate_and_different_ones_conflict_without_overwriting() {
     let before = data.tally(&[]);
 
     // The QR payloads say what the CSV says: corroborated, totals unchanged.
-    let path = data.file("real.txt", REAL_PAYLOADS.join("\n"));
+    let path = data.file("real.txt", REAL_PAYLOADS.join("\n") + "\n");
     let run = data.run(&["import", "payloads", &path]).expect_code(0);
     assert!(run.stdout.contains("3 acta copies added"), "{}", run.stdout);
     assert_eq!(status_of(&data, "201301006")["corroborated"], 1);
@@ -35,7 +35,7 @@ fn equal_copies_corroborate_and_different_ones_conflict_without_overwriting() {
     // A copy with other numbers for one table: a conflict, both copies kept, the table no
     // longer counted until a person resolves it.
     let altered = REAL_PAYLOADS[0].replacen("!140,", "!240,", 1);
-    let path = data.file("altered.txt", &altered);
+    let path = data.file("altered.txt", altered + "\n");
     data.run(&["import", "payloads", &path]).expect_code(0);
     let statuses = status_of(&data, "201301006");
     assert_eq!(statuses["conflict"], 1);
@@ -123,7 +123,7 @@ fn with_a_table_list_unknown_tables_are_flagged_never_added() {
     );
     let run = data.run(&["import", "tables", &tables]).expect_code(0);
     assert!(run.stdout.contains("2 tables added"), "{}", run.stdout);
-    let path = data.file("real.txt", REAL_PAYLOADS.join("\n"));
+    let path = data.file("real.txt", REAL_PAYLOADS.join("\n") + "\n");
     let run = data.run(&["import", "payloads", &path]).expect_code(0);
     assert!(
         run.stdout

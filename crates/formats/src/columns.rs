@@ -3,7 +3,8 @@
 
 use csv::StringRecord;
 
-use crate::text::{TextEncoding, decode};
+use crate::limits::LINE_BYTES;
+use crate::text::{TextEncoding, check_size, decode, ends_with_line_end, last_line};
 use crate::{FormatError, RowProblem};
 
 /// A column someone is looking for, under any of several header names.
@@ -109,8 +110,11 @@ pub(crate) fn show_header(header: &StringRecord) -> String {
 }
 
 /// A CSV file read whole: its header and the records that have as many fields as the header,
-/// each with its line; rows that do not are problems. A file cut off in the middle of its last
-/// row is refused whole, as importing the rest would leave a partial file recorded as done.
+/// each with its line; rows that do not are problems. A file larger than `limit` bytes or with a
+/// line longer than [`LINE_BYTES`] is refused before it is parsed. A file whose last row does
+/// not end with a line break is refused whole, as cut off (in the middle of its last row, or
+/// inside its last field, which leaves a row that looks whole): importing the rest would leave
+/// a partial file recorded as done.
 pub(crate) struct CsvRows {
     pub encoding: TextEncoding,
     pub header: StringRecord,
@@ -118,7 +122,8 @@ pub(crate) struct CsvRows {
     pub problems: Vec<RowProblem>,
 }
 
-pub(crate) fn read_csv(bytes: &[u8]) -> Result<CsvRows, FormatError> {
+pub(crate) fn read_csv(bytes: &[u8], limit: usize) -> Result<CsvRows, FormatError> {
+    check_size(bytes, limit, LINE_BYTES)?;
     let (text, encoding) = decode(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(sniff_delimiter(&text))
@@ -169,14 +174,16 @@ pub(crate) fn read_csv(bytes: &[u8]) -> Result<CsvRows, FormatError> {
             });
         }
     }
-    if let Some((line, fields)) = last
-        && fields < header.len()
-        && !text.ends_with('\n')
-    {
-        return Err(FormatError::Truncated {
-            line,
-            fields,
-            expected: header.len(),
+    if !ends_with_line_end(bytes) {
+        return Err(match last {
+            Some((line, fields)) if fields < header.len() => FormatError::Truncated {
+                line,
+                fields,
+                expected: header.len(),
+            },
+            _ => FormatError::NoLineEnd {
+                line: last_line(bytes),
+            },
         });
     }
     Ok(CsvRows {

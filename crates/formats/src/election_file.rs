@@ -7,6 +7,8 @@ use veedor_core::{
     Bulletin, Candidate, Card, Date, DeclaredTotals, Election, Geography, Level, LocalText,
 };
 
+use crate::limits::ELECTION_FILE_BYTES;
+use crate::text::check_name;
 use crate::{ActaFormat, FormatError};
 
 #[derive(Deserialize)]
@@ -101,8 +103,75 @@ fn date(text: &str, field: &str) -> Result<Date, FormatError> {
         .map_err(|_| invalid(field, format!("`{text}`: expected a date as YYYY-MM-DD")))
 }
 
-/// Parses and checks an election file.
+/// Every free text of the file (ids, names, titles, header names, parties) is a name: no control
+/// character, at most [`crate::limits::NAME_CHARS`] characters. They reach pages, open data, the
+/// terminal and, through the definition, the log.
+fn check_texts(file: &File) -> Result<(), FormatError> {
+    fn local<'a>(field: &str, text: &'a BTreeMap<String, String>) -> Vec<(String, &'a str)> {
+        text.iter()
+            .flat_map(|(language, name)| [language, name])
+            .map(|value| (field.to_owned(), value.as_str()))
+            .collect()
+    }
+    let mut texts: Vec<(String, &str)> = vec![("id".to_owned(), &file.id)];
+    texts.extend(local("title", &file.title));
+    for (index, prefix) in file.voter_id_prefixes.iter().enumerate() {
+        texts.push((format!("voter_id_prefixes[{index}]"), prefix));
+    }
+    for (index, level) in file.geography.levels.iter().enumerate() {
+        let field = format!("geography.levels[{index}]");
+        texts.push((format!("{field}.id"), &level.id));
+        texts.extend(local(&format!("{field}.name"), &level.name));
+        texts.extend(
+            level
+                .name_columns
+                .iter()
+                .map(|c| (format!("{field}.name_columns"), c.as_str())),
+        );
+    }
+    for (index, candidate) in file.candidates.iter().enumerate() {
+        let field = format!("candidates[{index}]");
+        texts.push((format!("{field}.id"), &candidate.id));
+        texts.push((format!("{field}.name"), &candidate.name));
+        texts.extend(
+            candidate
+                .columns
+                .iter()
+                .map(|c| (format!("{field}.columns"), c.as_str())),
+        );
+        texts.extend(
+            candidate
+                .colour
+                .iter()
+                .map(|c| (format!("{field}.colour"), c.as_str())),
+        );
+    }
+    for (index, card) in file.ballot.cards.iter().enumerate() {
+        texts.push((format!("ballot.cards[{index}].party"), &card.party));
+    }
+    for (index, bulletin) in file.bulletins.iter().enumerate() {
+        texts.push((format!("bulletins[{index}].id"), &bulletin.id));
+        texts.push((format!("bulletins[{index}].title"), &bulletin.title));
+    }
+    for (field, text) in texts {
+        check_name(text).map_err(|problem| invalid(&field, problem))?;
+    }
+    Ok(())
+}
+
+/// Parses and checks an election file. A definition longer than [`ELECTION_FILE_BYTES`] is
+/// refused before it is parsed: the transparency log's first entry must hold it whole.
 pub fn parse_election(text: &str) -> Result<Election, FormatError> {
+    if text.len() > ELECTION_FILE_BYTES {
+        return Err(invalid(
+            "file",
+            format!(
+                "{} bytes, more than the limit of {ELECTION_FILE_BYTES}: the transparency log's first entry holds the definition whole, and an entry holds at most {} bytes",
+                text.len(),
+                crate::log_entry::MAX_ENTRY_BYTES
+            ),
+        ));
+    }
     let file: File = toml::from_str(text).map_err(|error| {
         let line = error.span().map(|span| {
             text.get(..span.start)
@@ -113,6 +182,7 @@ pub fn parse_election(text: &str) -> Result<Election, FormatError> {
             problem: error.message().to_owned(),
         }
     })?;
+    check_texts(&file)?;
     let candidate_index = |id: &str, field: &str| {
         file.candidates
             .iter()
@@ -261,5 +331,36 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(message.contains("YYYY-MM-DD"), "{message}");
+    }
+
+    #[test]
+    fn names_with_control_characters_and_oversized_files_are_refused() {
+        let check = |text: &str, expected: &[&str]| {
+            let message = parse_election(text).map(|_| ()).unwrap_err().to_string();
+            for part in expected {
+                assert!(message.contains(part), "`{part}` missing from: {message}");
+            }
+        };
+        let escape = VE2024.replacen(
+            "name = \"Edmundo González\"",
+            "name = \"Edmundo\\u001B[2J\"",
+            1,
+        );
+        assert_ne!(escape, VE2024);
+        check(
+            &escape,
+            &["candidates[", ".name", "control character (U+001B)"],
+        );
+        let title = VE2024.replacen("es = \"", "es = \"\\n", 1);
+        check(&title, &["title", "U+000A"]);
+        let long = format!("{VE2024}\n#{}\n", "x".repeat(70_000));
+        check(
+            &long,
+            &[
+                "file",
+                "more than the limit of 65517",
+                "at most 65535 bytes",
+            ],
+        );
     }
 }

@@ -3,11 +3,13 @@
 //! voter registry). No I/O: callers hand in bytes or a reader.
 //!
 //! Every error says where (line, column or field) and what was expected; the caller adds the
-//! file's name.
+//! file's name. Every file has a stated largest size and longest line ([`limits`]), and every
+//! line-based file must end with a line break, so that one cut off in transfer is refused.
 #![deny(missing_docs)]
 
 mod columns;
 mod election_file;
+pub mod limits;
 pub mod log_entry;
 mod payload_lines;
 mod registry_csv;
@@ -82,6 +84,34 @@ pub enum FormatError {
         missing: Vec<String>,
         /// The first fields of the first line.
         found: String,
+    },
+    /// The file is larger than its importer's limit ([`limits`]).
+    #[error(
+        "the file is {bytes} bytes, more than the limit of {limit} bytes for this kind of file"
+    )]
+    FileTooLarge {
+        /// Its size.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A line is longer than the file's line limit ([`limits`]).
+    #[error(
+        "line {line} is longer than {limit} bytes, the limit for a line: expected rows of text, each ending with a line break"
+    )]
+    LineTooLong {
+        /// The line, from 1.
+        line: u64,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The last line has no line break: the file was cut off, perhaps inside its last field.
+    #[error(
+        "line {line}: the last line has no line end: the file looks cut off; expected every row to end with a line break; nothing was imported, get the whole file"
+    )]
+    NoLineEnd {
+        /// The last line.
+        line: u64,
     },
     /// The file ends in the middle of a row.
     #[error(

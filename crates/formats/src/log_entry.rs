@@ -38,6 +38,17 @@ pub const ENTRY_HEADER: &str = "veedor/acta-copy/1";
 /// that a mirror's reader knows the ballot (which card counts for whom) from the log itself.
 pub const ELECTION_HEADER: &str = "veedor/election/1";
 
+/// The most bytes an entry may have: a C2SP tlog-tiles entry bundle prefixes each entry with
+/// its length as a big-endian uint16, so a longer entry could be stored but never published
+/// (`veedor-ledger` refuses it when it writes the bundles). What goes into an entry is bounded
+/// at the door: the election definition by [`MAX_ELECTION_DEFINITION_BYTES`], a copy's free
+/// texts (device, file name) by [`crate::limits::NAME_CHARS`] and its counts by the ballot.
+pub const MAX_ENTRY_BYTES: usize = 65_535;
+
+/// The longest election definition the log's first entry can hold: [`MAX_ENTRY_BYTES`] less
+/// the entry's first line ([`ELECTION_HEADER`] and its line break), 65,517 bytes.
+pub const MAX_ELECTION_DEFINITION_BYTES: usize = MAX_ENTRY_BYTES - ELECTION_HEADER.len() - 1;
+
 /// The entry that opens every log: the election definition.
 #[must_use]
 pub fn election_entry(definition: &str) -> Vec<u8> {
@@ -362,5 +373,12 @@ mod tests {
         assert!(parse_election_entry(&bytes).is_err());
         assert!(LogEntry::parse(&bytes[..bytes.len() - 1]).is_err());
         assert!(LogEntry::parse(b"hello\n").is_err());
+    }
+
+    #[test]
+    fn the_longest_definition_fills_an_entry() {
+        let definition = "x".repeat(MAX_ELECTION_DEFINITION_BYTES);
+        assert_eq!(election_entry(&definition).len(), MAX_ENTRY_BYTES);
+        assert_eq!(MAX_ENTRY_BYTES, usize::from(u16::MAX));
     }
 }

@@ -1,10 +1,12 @@
 //! A text file of acta payloads, one per line, as decoded elsewhere (the 2024 volunteers
 //! published the decoded QR texts beside the images). Blank lines and lines starting with `#`
-//! are skipped.
+//! are skipped. At most [`PAYLOADS_FILE_BYTES`], lines of at most [`LINE_BYTES`], and every
+//! line, the last too, ends with a line break: a file cut off is refused whole.
 
 use veedor_core::{ActaRecord, Election};
 
-use crate::text::decode;
+use crate::limits::{LINE_BYTES, PAYLOADS_FILE_BYTES};
+use crate::text::{check_size, decode, ends_with_line_end, last_line};
 use crate::{ActaFormat, FormatError, RowProblem};
 
 /// One readable payload.
@@ -28,6 +30,12 @@ pub struct PayloadsFile {
 /// Reads a payload file in the election's acta format.
 pub fn parse_payload_lines(bytes: &[u8], election: &Election) -> Result<PayloadsFile, FormatError> {
     let format = ActaFormat::from_id(&election.acta_format)?;
+    check_size(bytes, PAYLOADS_FILE_BYTES, LINE_BYTES)?;
+    if !ends_with_line_end(bytes) {
+        return Err(FormatError::NoLineEnd {
+            line: last_line(bytes),
+        });
+    }
     let (text, _) = decode(bytes);
     let mut rows = Vec::new();
     let mut problems = Vec::new();

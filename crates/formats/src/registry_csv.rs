@@ -1,9 +1,12 @@
 //! The voter registry file: `voter_id,centre_code,table`, one voter a row, no names. Tens of
 //! millions of rows: read as bytes, streaming, with a fast path for plain digits. Strict: one bad
 //! row refuses the whole file (a partial registry would tell some voters they are not
-//! registered), naming the first bad rows.
+//! registered), naming the first bad rows. Streaming does not make it unbounded: the file holds
+//! at most [`REGISTRY_FILE_BYTES`], a line at most [`REGISTRY_LINE_BYTES`] (a quote left open
+//! at a line's end would otherwise make one row of the rest of the file), and the last line
+//! ends with a line break, so that a file cut off is refused.
 
-use std::io::Read;
+use std::io::{self, Read};
 
 use csv::{ByteRecord, StringRecord};
 use veedor_core::{
@@ -12,7 +15,94 @@ use veedor_core::{
 };
 
 use crate::columns::{Wanted, require};
+use crate::limits::{REGISTRY_FILE_BYTES, REGISTRY_LINE_BYTES};
 use crate::{FormatError, MAX_LISTED_PROBLEMS, RowProblem};
+
+/// A reader that refuses a registry beyond its limits as it streams through: it counts lines,
+/// the bytes of the current line and of the file, and whether a quoted field is open, and keeps
+/// the last byte, to tell whether the file ends with a line break.
+struct Bounded<R> {
+    inner: R,
+    /// The line being read, from 1.
+    line: u64,
+    line_bytes: usize,
+    quoted: bool,
+    total: u64,
+    last: Option<u8>,
+    /// Why reading stopped, for the caller to report rather than the CSV reader's I/O error.
+    refused: Option<FormatError>,
+}
+
+impl<R> Bounded<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            line: 1,
+            line_bytes: 0,
+            quoted: false,
+            total: 0,
+            last: None,
+            refused: None,
+        }
+    }
+
+    fn refuse(&mut self, error: FormatError) -> io::Error {
+        let message = error.to_string();
+        self.refused = Some(error);
+        io::Error::new(io::ErrorKind::InvalidData, message)
+    }
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let count = self.inner.read(buffer)?;
+        let bytes = buffer.get(..count).unwrap_or_default();
+        for &byte in bytes {
+            match byte {
+                b'\n' if self.quoted => {
+                    let line = self.line;
+                    return Err(self.refuse(FormatError::Csv {
+                        line,
+                        problem:
+                            "a quoted field is not closed on its line: expected one row a line"
+                                .to_owned(),
+                    }));
+                }
+                b'\n' => {
+                    self.line += 1;
+                    self.line_bytes = 0;
+                }
+                b'\r' => self.line_bytes = 0,
+                b'"' => {
+                    self.quoted = !self.quoted;
+                    self.line_bytes += 1;
+                }
+                _ => self.line_bytes += 1,
+            }
+            if self.line_bytes > REGISTRY_LINE_BYTES {
+                let line = self.line;
+                return Err(self.refuse(FormatError::LineTooLong {
+                    line,
+                    limit: REGISTRY_LINE_BYTES,
+                }));
+            }
+        }
+        self.total = self
+            .total
+            .saturating_add(u64::try_from(count).unwrap_or(u64::MAX));
+        if self.total > REGISTRY_FILE_BYTES {
+            let total = self.total;
+            return Err(self.refuse(FormatError::FileTooLarge {
+                bytes: total,
+                limit: REGISTRY_FILE_BYTES,
+            }));
+        }
+        if let Some(&byte) = bytes.last() {
+            self.last = Some(byte);
+        }
+        Ok(count)
+    }
+}
 
 /// Parses ASCII digits; `None` for anything else or more than `max_digits`.
 fn digits(bytes: &[u8], max_digits: usize) -> Option<u64> {
@@ -30,7 +120,8 @@ fn trim(bytes: &[u8]) -> &[u8] {
 }
 
 /// Reads a registry file, resolving each row's table to its key with `resolve`. `size_hint` is
-/// the expected number of voters, to reserve memory once.
+/// the expected number of voters, to reserve memory once. Refused whole beyond the limits (see
+/// the module's documentation) or when its last line has no line break.
 pub fn parse_registry(
     reader: impl Read,
     election: &Election,
@@ -41,15 +132,19 @@ pub fn parse_registry(
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 20)
-        .from_reader(reader);
+        .from_reader(Bounded::new(reader));
     let mut record = ByteRecord::new();
-    let read = |reader: &mut csv::Reader<_>, record: &mut ByteRecord| {
-        reader
-            .read_byte_record(record)
-            .map_err(|error| FormatError::Csv {
-                line: error.position().map_or(0, csv::Position::line),
-                problem: error.to_string(),
-            })
+    let read = |reader: &mut csv::Reader<Bounded<_>>, record: &mut ByteRecord| {
+        reader.read_byte_record(record).map_err(|error| {
+            reader
+                .get_mut()
+                .refused
+                .take()
+                .unwrap_or_else(|| FormatError::Csv {
+                    line: error.position().map_or(0, csv::Position::line),
+                    problem: error.to_string(),
+                })
+        })
     };
     if !read(&mut reader, &mut record)? {
         return Err(FormatError::Empty);
@@ -65,7 +160,6 @@ pub fn parse_registry(
     let mut problems = Vec::new();
     let mut total_problems = 0usize;
     let mut cached: Option<(TableId, TableKey)> = None;
-    let mut last_complete = true;
     while read(&mut reader, &mut record)? {
         let line = record.position().map_or(0, csv::Position::line);
         let row = (|| {
@@ -116,7 +210,6 @@ pub fn parse_registry(
             };
             Ok(Some((voter, key)))
         })();
-        last_complete = record.len() >= header.len();
         match row {
             Ok(Some((voter, key))) => builder.push(voter, key),
             Ok(None) => {}
@@ -128,12 +221,22 @@ pub fn parse_registry(
             }
         }
     }
-    if !last_complete && total_problems > 0 {
-        let last = problems.last().map_or(0, |p| p.line);
-        if let Some(problem) = problems.last_mut().filter(|p| p.line == last) {
-            problem.message.push_str(" (the file may be cut off)");
-        }
+    let bounded = reader.get_ref();
+    if bounded
+        .last
+        .is_some_and(|byte| byte != b'\n' && byte != b'\r')
+    {
+        return Err(FormatError::NoLineEnd { line: bounded.line });
     }
+    build(builder, problems, total_problems)
+}
+
+/// The registry of a file read to its end: refused whole when a row could not be read.
+fn build(
+    builder: RegistryBuilder,
+    problems: Vec<RowProblem>,
+    total_problems: usize,
+) -> Result<Registry, FormatError> {
     if total_problems > 0 {
         return Err(FormatError::Rows {
             problems,
@@ -153,4 +256,47 @@ pub fn parse_registry(
         },
         other => FormatError::Domain(other),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_election;
+
+    fn message(text: &str) -> String {
+        let election = parse_election(include_str!("../../../elections/ve-2024-presidential.toml"))
+            .unwrap_or_else(|error| panic!("{error}"));
+        parse_registry(text.as_bytes(), &election, 4, |_| Some(TableKey::new(0)))
+            .map(|registry| format!("{} voters", registry.len()))
+            .unwrap_or_else(|error| error.to_string())
+    }
+
+    #[test]
+    fn limits_and_line_ends() {
+        let head = "voter_id,centre_code,table\n";
+        assert_eq!(
+            message(&format!("{head}12345678,201301006,1\n")),
+            "1 voters"
+        );
+        assert_eq!(
+            message(&format!("{head}12345678,201301006,1\r\n")),
+            "1 voters"
+        );
+        assert_eq!(
+            message(&format!("{head}12345678,201301006,12")),
+            "line 2: the last line has no line end: the file looks cut off; expected every row to end with a line break; nothing was imported, get the whole file"
+        );
+        assert_eq!(
+            message(&format!("{head}12345678,201301006,1{}\n", " ".repeat(2000))),
+            "line 2 is longer than 1024 bytes, the limit for a line: expected rows of text, each ending with a line break"
+        );
+        assert_eq!(
+            message(&format!("{head}\"12345678,201301006,1\n1,2,3\n")),
+            "line 2: a quoted field is not closed on its line: expected one row a line"
+        );
+        assert_eq!(
+            message(&format!("{head}\"12345678\",\"201301006\",\"1\"\n")),
+            "1 voters"
+        );
+    }
 }

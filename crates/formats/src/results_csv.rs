@@ -6,7 +6,9 @@ use csv::StringRecord;
 use veedor_core::{ActaRecord, CentreCode, Counts, Election, TableId, TableNumber};
 
 use crate::columns::{CsvRows, Wanted, count, optional_count, read_csv, show_header};
+use crate::limits::RESULTS_FILE_BYTES;
 use crate::text::TextEncoding;
+use crate::text::check_name;
 use crate::{FormatError, RowProblem};
 
 /// One readable row.
@@ -45,16 +47,18 @@ struct Layout {
     names: Vec<(usize, usize)>,
 }
 
-/// Reads a result file. Fails as a whole only when the file cannot be used at all (no header
-/// with the needed columns, no rows, cut off in the middle of a row); a row that cannot be
-/// read is listed in [`ResultsFile::problems`] and the others are still returned.
+/// Reads a result file. Fails as a whole only when the file cannot be used at all (larger than
+/// [`RESULTS_FILE_BYTES`], a line longer than [`crate::limits::LINE_BYTES`], no header with the
+/// needed columns, no rows, cut off: its last line without a line break); a row that cannot be
+/// read (a count that is not one, an area name with a control character) is listed in
+/// [`ResultsFile::problems`] and the others are still returned.
 pub fn parse_results(bytes: &[u8], election: &Election) -> Result<ResultsFile, FormatError> {
     let CsvRows {
         encoding,
         header,
         records,
         mut problems,
-    } = read_csv(bytes)?;
+    } = read_csv(bytes, RESULTS_FILE_BYTES)?;
     let layout = find_layout(&header, election)?;
     let mut used: Vec<usize> = [layout.centre, layout.table]
         .into_iter()
@@ -202,14 +206,14 @@ fn read_row(
         .iter()
         .map(|&index| count(cell(index), name(index)))
         .collect::<Result<Vec<u32>, String>>()?;
-    let area_names = layout
-        .names
-        .iter()
-        .filter_map(|&(level, index)| {
-            let text = cell(index).trim();
-            (!text.is_empty()).then(|| (level, text.to_owned()))
-        })
-        .collect();
+    let mut area_names = Vec::with_capacity(layout.names.len());
+    for &(level, index) in &layout.names {
+        let text = cell(index).trim();
+        check_name(text).map_err(|problem| format!("column {}: {problem}", name(index)))?;
+        if !text.is_empty() {
+            area_names.push((level, text.to_owned()));
+        }
+    }
     Ok((
         ActaRecord {
             table: TableId::new(centre, number),
@@ -221,4 +225,67 @@ fn read_row(
         },
         area_names,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_election;
+
+    const HEAD: &str = "CENTRO,MESA,RE,EG,NM,LM,JABE,JOBR,AE,CF,DC,EM,BERA,PAR\n";
+
+    fn election() -> Election {
+        parse_election(include_str!("../../../elections/ve-2024-presidential.toml"))
+            .unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    fn message(text: &str) -> String {
+        parse_results(text.as_bytes(), &election())
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn a_file_cut_inside_its_last_field_is_refused() {
+        let whole = format!("{HEAD}10113042,1,666,1,2,3,4,5,6,7,8,9,107,PQ\n");
+        let file = parse_results(whole.as_bytes(), &election()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(file.rows.len(), 1);
+        let crlf = whole.replace('\n', "\r\n");
+        assert!(parse_results(crlf.as_bytes(), &election()).is_ok());
+        // `107` cut to `1`, then the line end lost: the row would read as whole.
+        let cut = format!("{HEAD}10113042,1,666,1,2,3,4,5,6,7,8,9,1");
+        let message = message(&cut);
+        assert!(
+            message.contains("line 2: the file ends in the middle of a row"),
+            "{message}"
+        );
+        let cut = format!("{HEAD}10113042,1,666,1,2,3,4,5,6,7,8,9,107,P");
+        assert_eq!(
+            self::message(&cut),
+            "line 2: the last line has no line end: the file looks cut off; expected every row to end with a line break; nothing was imported, get the whole file"
+        );
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_refused() {
+        let long = format!(
+            "{HEAD}10113042,1,666,1,2,3,4,5,6,7,8,9,107,{}\n",
+            "P".repeat(70_000)
+        );
+        assert!(message(&long).starts_with("line 2 is longer than 65536 bytes"));
+    }
+
+    #[test]
+    fn an_area_name_with_an_escape_sequence_is_a_bad_row() {
+        let text = format!(
+            "{HEAD}10113042,1,666,1,2,3,4,5,6,7,8,9,107,PQ\n10113042,2,666,1,2,3,4,5,6,7,8,9,107,\u{1b}]0;owned\u{7}\n"
+        );
+        let file = parse_results(text.as_bytes(), &election()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(file.rows.len(), 1);
+        assert_eq!(
+            file.problems[0].to_string(),
+            "line 3: column PAR: a control character (U+001B) at character 1: expected printable text"
+        );
+    }
 }

@@ -8,6 +8,8 @@ use std::collections::HashSet;
 use veedor_core::{CentreCode, Election, TableId, TableNumber};
 
 use crate::columns::{CsvRows, Wanted, count, read_csv, require};
+use crate::limits::TABLES_FILE_BYTES;
+use crate::text::check_name;
 use crate::{FormatError, MAX_LISTED_PROBLEMS, RowProblem};
 
 /// One table of the list.
@@ -23,14 +25,16 @@ pub struct TableRow {
     pub area_names: Vec<(usize, String)>,
 }
 
-/// Reads a table list.
+/// Reads a table list: at most [`TABLES_FILE_BYTES`], lines of at most
+/// [`crate::limits::LINE_BYTES`], the last ending with a line break; names without control
+/// characters.
 pub fn parse_tables(bytes: &[u8], election: &Election) -> Result<Vec<TableRow>, FormatError> {
     let CsvRows {
         header,
         records,
         mut problems,
         ..
-    } = read_csv(bytes)?;
+    } = read_csv(bytes, TABLES_FILE_BYTES)?;
     let centre = Wanted::new("the centre code", &["centre_code", "center_code", "CENTRO"]);
     let table = Wanted::new("the table number", &["table", "MESA"]);
     let registered = Wanted::new("registered voters", &["registered", "RE", "ELECTORES"]);
@@ -71,11 +75,16 @@ pub fn parse_tables(bytes: &[u8], election: &Election) -> Result<Vec<TableRow>, 
                 registered: count(cell(registered_column), "registered")?,
                 area_names: name_columns
                     .iter()
-                    .filter_map(|&(level, column)| {
+                    .map(|&(level, column)| {
                         let name = cell(column).trim();
-                        (!name.is_empty()).then(|| (level, name.to_owned()))
+                        check_name(name).map_err(|problem| {
+                            let header = header.get(column).unwrap_or("?").trim();
+                            format!("column {header}: {problem}")
+                        })?;
+                        Ok((!name.is_empty()).then(|| (level, name.to_owned())))
                     })
-                    .collect(),
+                    .filter_map(Result::transpose)
+                    .collect::<Result<_, String>>()?,
             })
         })();
         match row {

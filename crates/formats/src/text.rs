@@ -3,6 +3,9 @@
 
 use std::borrow::Cow;
 
+use crate::FormatError;
+use crate::limits::NAME_CHARS;
+
 /// The encoding a file was read in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TextEncoding {
@@ -43,9 +46,103 @@ pub fn decode(bytes: &[u8]) -> (Cow<'_, str>, TextEncoding) {
     }
 }
 
+/// Refuses `bytes` when they are more than `limit`, or when a line is longer than `line_limit`
+/// bytes (a line ends at `\n`, `\r\n` or a lone `\r`; the line end is not counted). Checked
+/// before anything is decoded or parsed.
+pub(crate) fn check_size(bytes: &[u8], limit: usize, line_limit: usize) -> Result<(), FormatError> {
+    if bytes.len() > limit {
+        return Err(FormatError::FileTooLarge {
+            bytes: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+            limit: u64::try_from(limit).unwrap_or(u64::MAX),
+        });
+    }
+    for (index, line) in bytes.split(|&byte| byte == b'\n').enumerate() {
+        if line.len() > line_limit
+            && line
+                .split(|&byte| byte == b'\r')
+                .any(|part| part.len() > line_limit)
+        {
+            return Err(FormatError::LineTooLong {
+                line: u64::try_from(index + 1).unwrap_or(u64::MAX),
+                limit: line_limit,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whether the last line of a non-empty file ends with a line break (`\n`, or `\r` as the old
+/// Mac line end). A file cut off in transfer almost never ends exactly at one, and a cut inside
+/// the last field (`107` become `1`) leaves a row that cannot otherwise be told from a whole one.
+pub(crate) fn ends_with_line_end(bytes: &[u8]) -> bool {
+    matches!(bytes.last(), None | Some(b'\n' | b'\r'))
+}
+
+/// The line of the last line of `bytes`, counting from 1.
+pub(crate) fn last_line(bytes: &[u8]) -> u64 {
+    let breaks = bytes.iter().filter(|&&byte| byte == b'\n').count();
+    u64::try_from(breaks + 1).unwrap_or(u64::MAX)
+}
+
+/// Checks a name (an area's, a candidate's, a device's): at most [`NAME_CHARS`] characters and
+/// no control character (C0, DEL or C1: an escape sequence would drive a terminal, a line break
+/// would forge a line of the log or of a report). The message says what was found and expected.
+pub fn check_name(name: &str) -> Result<(), String> {
+    if let Some((position, control)) = name.chars().enumerate().find(|(_, c)| c.is_control()) {
+        return Err(format!(
+            "a control character (U+{:04X}) at character {}: expected printable text",
+            u32::from(control),
+            position + 1
+        ));
+    }
+    let length = name.chars().count();
+    if length > NAME_CHARS {
+        return Err(format!(
+            "{length} characters long: expected at most {NAME_CHARS}"
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_lines_and_line_ends() {
+        assert!(check_size(b"ab\ncd\n", 5, 2).is_err());
+        assert!(check_size(b"ab\ncd\n", 6, 2).is_ok());
+        assert!(check_size(b"ab\r\ncd\r\n", 100, 2).is_ok());
+        assert!(check_size(b"ab\rcd\r", 100, 2).is_ok());
+        let error = check_size(b"ab\nabc\n", 100, 2).map_err(|e| e.to_string());
+        assert_eq!(
+            error,
+            Err("line 2 is longer than 2 bytes, the limit for a line: expected rows of text, each ending with a line break".to_owned())
+        );
+        assert!(ends_with_line_end(b""));
+        assert!(ends_with_line_end(b"a\n"));
+        assert!(ends_with_line_end(b"a\r\n"));
+        assert!(ends_with_line_end(b"a\r"));
+        assert!(!ends_with_line_end(b"a\nb"));
+        assert_eq!(last_line(b"a\nb"), 2);
+    }
+
+    #[test]
+    fn names_without_control_characters() {
+        assert_eq!(check_name("PQ. EL RECREO"), Ok(()));
+        assert_eq!(check_name("Bolívar – Ñ"), Ok(()));
+        assert_eq!(
+            check_name("EL\u{1b}[2JRECREO"),
+            Err("a control character (U+001B) at character 3: expected printable text".to_owned())
+        );
+        assert!(check_name("a\u{85}b").is_err());
+        assert!(check_name("a\nb").is_err());
+        assert!(check_name(&"x".repeat(NAME_CHARS)).is_ok());
+        assert_eq!(
+            check_name(&"x".repeat(NAME_CHARS + 1)),
+            Err("257 characters long: expected at most 256".to_owned())
+        );
+    }
 
     #[test]
     fn encodings_are_told_apart() {

@@ -41,6 +41,22 @@ pub enum ScanError {
         /// [`crate::Limits::max_side`].
         limit: u32,
     },
+    /// An image claims more pixels than a page may have, each side within the limit: a scan
+    /// does not need them, a decompression bomb does. Detected from the header, before anything
+    /// is allocated.
+    #[error(
+        "page {page} is {width} x {height} pixels, more than the limit of {limit} pixels a page (a 600 dpi page or a 50-megapixel photo has fewer)"
+    )]
+    TooManyPixels {
+        /// 1-based page number.
+        page: usize,
+        /// Width claimed by the header.
+        width: u64,
+        /// Height claimed by the header.
+        height: u64,
+        /// [`crate::Limits::max_pixels`].
+        limit: u64,
+    },
     /// Decoding would need more memory than the limit.
     #[error("decoding needs more than the memory limit of {limit} bytes (page {page})")]
     MemoryLimit {

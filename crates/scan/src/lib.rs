@@ -26,9 +26,9 @@
 //! decoder does not care; a preview may show the page turned).
 //!
 //! # Limits
-//! [`Limits`] bounds the file size, the pixels a side (checked from each header before any
-//! pixel buffer is allocated, so a PNG claiming 100,000 x 100,000 fails at once), the decoded
-//! bytes for the whole file, and the page count.
+//! [`Limits`] bounds the file size, the pixels a side and a page (checked from each header
+//! before any pixel buffer is allocated, so a PNG claiming 100,000 x 100,000, or a blank one of
+//! 12,000 x 12,000, fails at once), the decoded bytes for the whole file, and the page count.
 //!
 //! # Decoding
 //! The QR decoder is rxing (a Rust port of ZXing, including its C++ port's QR reader), chosen by

@@ -255,6 +255,14 @@ pub(crate) fn check_side(
             limit: limits.max_side,
         });
     }
+    if width.saturating_mul(height) > limits.max_pixels {
+        return Err(ScanError::TooManyPixels {
+            page,
+            width,
+            height,
+            limit: limits.max_pixels,
+        });
+    }
     if width == 0 || height == 0 {
         return Err(ScanError::Corrupt {
             format: Format::Pdf,

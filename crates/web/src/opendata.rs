@@ -8,14 +8,46 @@
 //! - `tally-<level>`: one row per area of a level (and `tally-national`).
 //!
 //! Rows are in a fixed order (log index, table id, area code) and nothing depends on the time of
-//! export, so the same store always gives byte-identical files. [`files`] gives every file of a
+//! export, so the same store always gives byte-identical files. A CSV text cell that a
+//! spreadsheet would take for a formula is neutralised ([`csv_text`]); JSON keeps the text as is. [`files`] gives every file of a
 //! mirror's `data/` folder, with [`readme`]; `veedor export` writes them and [`crate::verify`]
 //! renders them again to check a mirror.
+
+use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 use veedor_core::{Counts, Election, Location, Results, TableId, TableState, TableStatus};
 
 use crate::api::{self, TallyScope};
+
+/// The first characters that make a spreadsheet read a cell as a formula (or, tab and carriage
+/// return, hide what follows), as OWASP's CSV-injection guidance lists them.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text as a CSV cell: text that begins with `=`, `+`, `-`, `@`, a tab or a carriage return
+/// gets a `'` in front (OWASP, "CSV Injection"), so that a spreadsheet shows it as text rather
+/// than running it (`=HYPERLINK(...)` as an area or file name). Only text cells: numbers are
+/// written by veedor, never negative, and stay numbers. The `'` is visible in the file; the JSON
+/// twin keeps the text as it is. `veedor verify` renders cells with this same function.
+#[must_use]
+pub fn csv_text(text: &str) -> Cow<'_, str> {
+    if text.starts_with(FORMULA_STARTS) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The text a CSV cell written by [`csv_text`] stands for: its leading `'` removed when
+/// [`csv_text`] may have added it. A text that itself begins with `'` and one of those
+/// characters reads the same as written, so a caller that must be exact compares both.
+#[must_use]
+pub fn csv_text_source(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => cell,
+    }
+}
 
 /// A cell of an open-data table.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,7 +71,7 @@ impl Cell {
         match self {
             Self::Int(value) => value.to_string(),
             Self::Number(value) => format!("{value:.4}"),
-            Self::Text(text) => text.clone(),
+            Self::Text(text) => csv_text(text).into_owned(),
             Self::Bool(value) => value.to_string(),
             Self::Null => String::new(),
         }
@@ -76,7 +108,8 @@ pub struct Table {
 }
 
 impl Table {
-    /// The table as CSV (RFC 4180, `\n` line ends, UTF-8 without BOM).
+    /// The table as CSV (RFC 4180, `\n` line ends, UTF-8 without BOM), formula-like text
+    /// neutralised ([`csv_text`]).
     #[must_use]
     pub fn to_csv(&self) -> Vec<u8> {
         let mut writer = csv::WriterBuilder::new()
@@ -475,4 +508,38 @@ pub fn files(results: &Results) -> Vec<(String, Vec<u8>)> {
         readme(results.election()).into_bytes(),
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_text_is_neutralised_in_csv_only() {
+        for (text, csv) in [
+            (
+                "=HYPERLINK(\"http://x\",\"clic\")",
+                "'=HYPERLINK(\"http://x\",\"clic\")",
+            ),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("PQ. EL RECREO", "PQ. EL RECREO"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_text(text), csv, "{text}");
+            assert_eq!(csv_text_source(&csv_text(text)), text, "{text}");
+        }
+        assert_eq!(csv_text("'=x"), "'=x");
+        assert_eq!(csv_text_source("'=x"), "=x");
+        let table = Table {
+            name: "t".to_owned(),
+            columns: vec!["name".to_owned(), "votes".to_owned()],
+            rows: vec![vec![text("=1+2"), Cell::Int(7)]],
+        };
+        assert_eq!(table.to_csv(), b"name,votes\n'=1+2,7\n");
+        assert!(String::from_utf8_lossy(&table.to_json()).contains("\"name\": \"=1+2\""));
+    }
 }

@@ -656,12 +656,8 @@ impl Run<'_> {
                     .map(opendata::Cell::to_csv)
                     .unwrap_or_default();
                 let found = row.get(*position).map_or("", String::as_str);
-                // The log replaces control characters in text it holds (docs/ledger.md).
                 let found = if kind == DataFile::Actas && LOGGED_TEXT.contains(column) {
-                    found
-                        .chars()
-                        .map(|c| if c.is_control() { '?' } else { c })
-                        .collect()
+                    as_logged(found, &want)
                 } else {
                     found.to_owned()
                 };
@@ -745,7 +741,8 @@ impl Run<'_> {
             for (column, value) in csv.header.iter().zip(row) {
                 let json_value = match object.get(column) {
                     Some(serde_json::Value::Null) => String::new(),
-                    Some(serde_json::Value::String(text)) => text.clone(),
+                    // The CSV cell is the text neutralised for spreadsheets.
+                    Some(serde_json::Value::String(text)) => opendata::csv_text(text).into_owned(),
                     Some(serde_json::Value::Number(number)) => match number.as_u64() {
                         Some(n) => n.to_string(),
                         None => format!("{:.4}", number.as_f64().unwrap_or(f64::NAN)),
@@ -887,6 +884,23 @@ impl Run<'_> {
 
 /// Columns of `actas` that follow from the table list too.
 const TABLE_LIST_COLUMNS: [&str; 3] = ["registered", "table_status", "table_counted"];
+
+/// A cell of a [`LOGGED_TEXT`] column as the log holds its text: control characters replaced by
+/// `?` (docs/ledger.md). The export may have put a `'` before the text for spreadsheets
+/// ([`opendata::csv_text`]), which a text with a control character there does not keep in the
+/// log, so the cell is read both as written and with that `'` undone; `want` tells which.
+fn as_logged(cell: &str, want: &str) -> String {
+    let clean = |text: &str| -> String {
+        text.chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect()
+    };
+    let as_written = clean(cell);
+    if as_written == want {
+        return as_written;
+    }
+    opendata::csv_text(&clean(opendata::csv_text_source(cell))).into_owned()
+}
 
 /// Columns of `actas` whose text the log holds with control characters replaced by `?`.
 const LOGGED_TEXT: [&str; 3] = ["file_name", "device", "format_fields"];
@@ -1759,5 +1773,22 @@ mod tests {
         }
         let error = verify(&Broken, &key(), None).unwrap_err();
         assert_eq!(error.to_string(), "log/checkpoint: permission denied");
+    }
+
+    #[test]
+    fn logged_text_is_read_through_the_spreadsheet_quote() {
+        // (cell in the export, what the log's rendering wants)
+        for (cell, want) in [
+            ("scan.jpg", "scan.jpg"),
+            ("'=cmd.jpg", "'=cmd.jpg"),
+            // `\tx` exported as `'\tx`, logged as `?x`.
+            ("'\tx", "?x"),
+            // `'\tx` exported as itself, logged as `'?x`.
+            ("'\tx", "'?x"),
+            ("a\u{1b}b", "a?b"),
+        ] {
+            assert_eq!(as_logged(cell, want), want, "{cell:?}");
+        }
+        assert_eq!(as_logged("'=other.jpg", "'=cmd.jpg"), "'=other.jpg");
     }
 }
