@@ -98,9 +98,12 @@ fn decode(
     phases: &Phases,
 ) -> Result<Decoded, Unread> {
     let started = Instant::now();
-    let bytes = fs::read(path).map_err(|error| match error.kind() {
-        ErrorKind::NotFound => Unread::Vanished(path.to_owned()),
-        _ => Unread::Rejected((path.to_owned(), format!("cannot be read: {error}"))),
+    // A file over the scan limit is refused from its size, never read whole.
+    let bytes = crate::context::read_limited(path, limits.max_file_bytes).map_err(|error| {
+        match error.kind() {
+            ErrorKind::NotFound => Unread::Vanished(path.to_owned()),
+            _ => Unread::Rejected((path.to_owned(), format!("cannot be read: {error}"))),
+        }
     })?;
     let sha256 = Sha256::from_bytes(veedor_scan::sha256(&bytes));
     Phases::add(&phases.read_ns, started);

@@ -245,6 +245,10 @@ fn bad_files_are_rejected_with_their_reason_and_the_batch_goes_on() {
     // A PNG whose header claims 100,000 x 100,000 pixels: a decompression bomb.
     let bomb = png_header(100_000, 100_000);
     std::fs::write(scans.join("4-bomb.png"), &bomb).unwrap();
+    // A scan over the size limit (256 MiB), as a sparse file: refused from its size, never read.
+    let huge = std::fs::File::create(scans.join("5-huge.jpg")).unwrap();
+    huge.set_len(300 << 20).unwrap();
+    drop(huge);
     let before_any = data.dump();
     let started = Instant::now();
     let run = data
@@ -254,7 +258,7 @@ fn bad_files_are_rejected_with_their_reason_and_the_batch_goes_on() {
     assert!(run.stdout.contains("ingested 1 files"), "{}", run.stdout);
     assert!(
         run.stderr
-            .contains("rejected files (not stored; fix or rescan them): 3"),
+            .contains("rejected files (not stored; fix or rescan them): 4"),
         "{}",
         run.stderr
     );
@@ -271,6 +275,12 @@ fn bad_files_are_rejected_with_their_reason_and_the_batch_goes_on() {
     );
     assert!(
         run.stderr.contains("4-bomb.png:") && run.stderr.contains("100000"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("5-huge.jpg: cannot be read: 314572800 bytes, more than the limit"),
         "{}",
         run.stderr
     );
