@@ -168,9 +168,10 @@ fn summary(report: &Report) -> String {
         format!(" It extends the older checkpoint of {size} entries.")
     });
     format!(
-        "Checkpoint of {} entries signed by {}; {} hash tiles and {} entry bundles match it; {} acta rows match their entries; {} table and tally rows match what the entries add up to; {} scans match their SHA-256.{history}",
+        "Checkpoint of {} entries signed by {} (key id {:08x}); {} hash tiles and {} entry bundles match it; {} acta rows match their entries; {} table and tally rows match what the entries add up to; {} scans match their SHA-256.{history}",
         summary.checkpoint_size.unwrap_or(0),
         summary.key_name,
+        summary.key_id,
         summary.hash_tiles,
         summary.entry_bundles,
         summary.acta_rows,
