@@ -4,7 +4,7 @@
 //!
 //! Text printed comes partly from files that anyone may have forged (area names, file names,
 //! device names, problem messages quoting a cell), so everything written to the terminal through
-//! [`out!`], [`outln!`] and [`errln!`] has its control characters replaced by `?` (ESC and the
+//! `out!`, `outln!` and `errln!` has its control characters replaced by `?` (ESC and the
 //! rest of C0, DEL and C1; line breaks and tabs are kept): an escape sequence in a name cannot
 //! recolour, retitle or clear the terminal, or hide what is printed around it.
 
