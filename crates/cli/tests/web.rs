@@ -262,3 +262,56 @@ fn the_pages_and_the_api_show_what_veedor_tally_and_lookup_print() {
     }
     drop(server);
 }
+
+/// `veedor verify URL` checks a running `veedor serve` as it checks any mirror: the server
+/// publishes the open data of its checkpoint under `/data/`, beside `/log/` and `/scans/`.
+#[test]
+fn verify_checks_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    veedor(&data, &["init", "--election", "ve-2024-presidential"]);
+    let csv = dir.path().join("head.csv");
+    std::fs::write(&csv, crate::support::head_of_real_file(400)).unwrap();
+    veedor(&data, &["import", "results", csv.to_str().unwrap()]);
+    let key = veedor(&data, &["key"]);
+    let server = serve(&data);
+    let url = format!("http://{}/", server.address);
+
+    let run = Command::new(env!("CARGO_BIN_EXE_veedor"))
+        .args(["verify", &url, "--key", key.trim()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(stdout.contains("verified"), "{stdout}");
+    assert!(stdout.contains("400 acta rows"), "{stdout}");
+
+    // The files are the export's, byte for byte.
+    let mirror = dir.path().join("mirror");
+    veedor(&data, &["export", "data", mirror.to_str().unwrap()]);
+    let (status, served) = get(server.address, "/data/actas.csv");
+    assert_eq!(status, 200);
+    assert_eq!(
+        served,
+        std::fs::read_to_string(mirror.join("data/actas.csv")).unwrap()
+    );
+    let (status, _) = get(server.address, "/data/not-a-file.csv");
+    assert_eq!(status, 404);
+
+    // Checked with another log's key, the same server fails.
+    let other = tempfile::tempdir().unwrap();
+    let other_data = other.path().join("data");
+    veedor(&other_data, &["init", "--election", "ve-2024-presidential"]);
+    let other_key = veedor(&other_data, &["key"]);
+    let run = Command::new(env!("CARGO_BIN_EXE_veedor"))
+        .args(["verify", &url, "--key", other_key.trim()])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    drop(server);
+}

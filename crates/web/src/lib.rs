@@ -220,6 +220,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/acta/{id}", get(routes::api::acta))
         .route("/api/v1/lookup/{voter_id}", get(routes::api::lookup))
         .route("/api/v1/openapi.json", get(routes::api::openapi))
+        .route("/data/{file}", get(routes::data::file))
         .route("/log/checkpoint", get(routes::log::checkpoint))
         .route("/log/key", get(routes::log::key))
         .route("/log/tile/{*path}", get(routes::log::tile))

@@ -42,6 +42,19 @@ pub struct Snapshot {
     /// The transparency log as published: the latest checkpoint and its tree. `None` when the
     /// server was given no key or no checkpoint was signed yet.
     pub log: Option<PublishedLog>,
+    /// The open data of the published checkpoint, as a mirror's `data/` holds it, by file name,
+    /// with its entity tag: made once per snapshot ([`Snapshot::with_open_data`]), never per
+    /// request, so that `veedor verify URL` checks a running server as it checks a mirror.
+    open_data: HashMap<String, OpenDataFile>,
+}
+
+/// One file of the open data, ready to serve.
+#[derive(Debug, Clone)]
+pub struct OpenDataFile {
+    /// Its bytes (cheap to clone into a response).
+    pub bytes: axum::body::Bytes,
+    /// Its entity tag.
+    pub etag: String,
 }
 
 impl Snapshot {
@@ -96,7 +109,48 @@ impl Snapshot {
             lookup_prefix,
             loaded_at: Timestamp::UNIX_EPOCH,
             log: None,
+            open_data: HashMap::new(),
         }
+    }
+
+    /// The same snapshot, serving the open data of its published checkpoint: the copies the
+    /// checkpoint covers, assessed and tallied as a mirror exported at that checkpoint has them
+    /// (an ingest may have stored copies that the next checkpoint will cover; they are left out
+    /// until then, so that the files always match the signed log). Nothing without a log.
+    #[must_use]
+    pub fn with_open_data(mut self) -> Self {
+        let Some(size) = self.log.as_ref().map(PublishedLog::size) else {
+            return self;
+        };
+        let covered = |copy: &veedor_core::ActaCopy| copy.log_index.is_some_and(|i| i < size);
+        let files = if self.results.dataset.copies.iter().all(covered) {
+            crate::opendata::files(&self.results)
+        } else {
+            let mut dataset = self.results.dataset.clone();
+            dataset.copies.retain(covered);
+            crate::opendata::files(&Results::compute(dataset))
+        };
+        self.open_data = files
+            .into_iter()
+            .filter_map(|(path, bytes)| {
+                let name = path.strip_prefix("data/")?.to_owned();
+                let etag = crate::routes::etag_of(&bytes);
+                Some((
+                    name,
+                    OpenDataFile {
+                        bytes: bytes.into(),
+                        etag,
+                    },
+                ))
+            })
+            .collect();
+        self
+    }
+
+    /// A file of the open data (`actas.csv`, `tally-state.json`, ...), when served.
+    #[must_use]
+    pub fn open_data_file(&self, name: &str) -> Option<&OpenDataFile> {
+        self.open_data.get(name)
     }
 
     /// The same snapshot, loaded at `at`.
@@ -263,6 +317,7 @@ impl DataSource {
         let results = Results::compute(dataset);
         let snapshot = Snapshot::build(results, registry, registry_source, self.blobs.as_ref())
             .with_log(log)
+            .with_open_data()
             .with_loaded_at((self.clock)());
         tracing::info!(
             copies = snapshot.results.dataset.copies.len(),

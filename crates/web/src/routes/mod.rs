@@ -4,6 +4,7 @@
 //! query, caching with ETags, and resolving an area from a URL.
 
 pub mod api;
+pub mod data;
 pub mod log;
 pub mod pages;
 pub mod scans;
@@ -77,7 +78,7 @@ enum Caching {
     Private,
 }
 
-fn etag_of(body: &[u8]) -> String {
+pub(crate) fn etag_of(body: &[u8]) -> String {
     let digest = Hasher::digest(body);
     let mut out = String::with_capacity(34);
     out.push('"');
