@@ -9,7 +9,7 @@
 use veedor_core::{ActaRecord, Election, FindingCode, Location, Sha256, TableId, Timestamp};
 use veedor_formats::ActaFormat;
 use veedor_scan::{Limits, ScanError};
-use veedor_store::{Batch, BlobStore, FileKind, QueuedPage, SourceFile, Store};
+use veedor_store::{Batch, BlobStore, FileKind, QueuedPage, SourceFile, Store, StoreError};
 
 use crate::AppError;
 use crate::batch::{CopyRow, ImportReport, KnownTables, Origin, apply_unsigned, copies_batch};
@@ -150,9 +150,19 @@ impl ScanIntake {
             size: u64::try_from(scan.bytes.len()).unwrap_or(u64::MAX),
             received_at,
         };
-        let (batch, report) = self.batch(&source, scan.pages);
+        let (mut batch, mut report) = self.batch(&source, scan.pages.clone());
         let mut import = ImportReport::default();
-        apply_unsigned(store, &batch, &mut import)?;
+        match apply_unsigned(store, &batch, &mut import) {
+            Ok(()) => {}
+            // Another writer added tables since they were loaded (two upload servers, an
+            // import beside an ingest): learn them and build the batch again, once.
+            Err(AppError::Store(StoreError::Conflict(_))) => {
+                self.known = KnownTables::load(store)?;
+                (batch, report) = self.batch(&source, scan.pages);
+                apply_unsigned(store, &batch, &mut import)?;
+            }
+            Err(error) => return Err(error),
+        }
         if import.already_applied.is_some() {
             return Ok(ScanReport {
                 already: true,

@@ -212,3 +212,59 @@ fn a_scan_page_that_is_not_an_acta_is_kept_for_a_person() {
     assert_eq!(store.queue().unwrap()[0].file_name, "photo.jpg");
     assert_eq!(store.log_size().unwrap(), 1);
 }
+
+#[test]
+fn a_table_another_writer_added_meanwhile_is_learnt_and_the_scan_stored_once() {
+    let folder = tempfile::tempdir().unwrap();
+    let first = veedor_formats::log_entry::election_entry(ELECTION);
+    let mut ingest = SqliteStore::create(folder.path(), ELECTION, &first, &parse, at(0)).unwrap();
+    let mut import = SqliteStore::open(folder.path(), &parse).unwrap();
+    let blobs = ingest.blobs();
+    let key = SignerKey::generate([9; 32], "example.org/veedor-test").unwrap();
+    // The intake loads the tables now: none yet.
+    let mut intake = ScanIntake::new(&ingest, Origin::of(SourceKind::Qr)).unwrap();
+    // Meanwhile another writer learns table 1 from a result file.
+    let row = CopyRow {
+        location: Location::Line(2),
+        record: ActaRecord {
+            table: table(1),
+            counts: Counts::Candidates(vec![140, 7, 10, 8, 1, 7, 1, 0, 2, 3]),
+            null_votes: Some(0),
+            stated_valid_votes: None,
+            stated_registered: Some(400),
+            format_fields: Vec::new(),
+        },
+        area_names: Vec::new(),
+    };
+    let results = source(FileKind::Results, "results.csv", b"results", 1);
+    batch::import_copies(
+        &mut import,
+        &key,
+        &results,
+        &Origin::of(SourceKind::CsvImport),
+        vec![row],
+        &[],
+    )
+    .unwrap();
+    // The scan's batch would add table 1 again: refused as a conflict, then built again.
+    let format = ActaFormat::from_id("ve2024-qr").unwrap();
+    let bytes = b"a scan of table 1".to_vec();
+    let report = intake
+        .store(
+            &mut ingest,
+            &blobs,
+            ReadScan {
+                file_name: "scan.jpg".to_owned(),
+                sha256: Sha256::from_bytes(veedor_scan::sha256(&bytes)),
+                bytes,
+                pages: vec![classify(&[PAYLOAD.to_owned()], format)],
+            },
+            at(2),
+        )
+        .unwrap();
+    assert_eq!(report.tables, vec![table(1)]);
+    let tables = ingest.tables().unwrap();
+    assert_eq!(tables.len(), 1);
+    assert_eq!(tables[0].1.registered, Some(400));
+    assert_eq!(ingest.load_dataset().unwrap().copies.len(), 2);
+}
