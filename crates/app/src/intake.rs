@@ -9,7 +9,9 @@
 use veedor_core::{ActaRecord, Election, FindingCode, Location, Sha256, TableId, Timestamp};
 use veedor_formats::ActaFormat;
 use veedor_scan::{Limits, ScanError};
-use veedor_store::{Batch, BlobStore, FileKind, QueuedPage, SourceFile, Store, StoreError};
+use veedor_store::{
+    Batch, BlobStore, FileKind, QueuedPage, Rejection, SourceFile, Store, StoreError,
+};
 
 use crate::AppError;
 use crate::batch::{CopyRow, ImportReport, KnownTables, Origin, apply_unsigned, copies_batch};
@@ -90,6 +92,10 @@ pub struct ScanReport {
     pub findings: Vec<FindingCode>,
     /// Pages queued for a person: (page, why).
     pub queued: Vec<(u32, String)>,
+    /// Pages that repeat the acta of an earlier page of the same file: (page, the earlier page).
+    /// One file is one piece of evidence, however often it repeats a sheet, so only the first
+    /// page becomes a copy; the others are recorded with the file as not used.
+    pub repeated: Vec<(u32, u32)>,
 }
 
 /// Stores scanned files, one batch each, against the store's tables.
@@ -174,17 +180,23 @@ impl ScanIntake {
     }
 
     fn batch(&self, source: &SourceFile, pages: Vec<PageOutcome>) -> (Batch, ScanReport) {
-        let mut rows = Vec::new();
+        let mut rows: Vec<CopyRow> = Vec::new();
         let mut queue = Vec::new();
+        let mut repeated = Vec::new();
         let page_count = pages.len();
         for (index, page) in pages.into_iter().enumerate() {
             let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
             match page {
-                PageOutcome::Acta(record) => rows.push(CopyRow {
-                    location: Location::Page(number),
-                    record,
-                    area_names: Vec::new(),
-                }),
+                // The same sheet twice in one file (a PDF of one page repeated, a scanner that
+                // fed a sheet twice) is the same evidence: it must not corroborate itself.
+                PageOutcome::Acta(record) => match rows.iter().find(|row| row.record == record) {
+                    Some(first) => repeated.push((number, first.location)),
+                    None => rows.push(CopyRow {
+                        location: Location::Page(number),
+                        record,
+                        area_names: Vec::new(),
+                    }),
+                },
                 PageOutcome::Queued(reason) => queue.push(QueuedPage {
                     page: number,
                     reason,
@@ -194,6 +206,16 @@ impl ScanIntake {
         let (mut batch, _) =
             copies_batch(&self.election, &self.known, source, &self.origin, rows, &[]);
         batch.queue = queue;
+        batch.rejections = repeated
+            .iter()
+            .map(|(page, first)| Rejection {
+                location: format!("page {page}"),
+                message: format!(
+                    "the same acta as {}: one file is one piece of evidence, so it counts once",
+                    first.describe()
+                ),
+            })
+            .collect();
         let report = ScanReport {
             already: false,
             pages: page_count,
@@ -207,6 +229,13 @@ impl ScanIntake {
                 .queue
                 .iter()
                 .map(|queued| (queued.page, queued.reason.clone()))
+                .collect(),
+            repeated: repeated
+                .into_iter()
+                .map(|(page, first)| match first {
+                    Location::Page(first) => (page, first),
+                    Location::Line(_) => (page, 0),
+                })
                 .collect(),
         };
         (batch, report)

@@ -268,3 +268,40 @@ fn a_table_another_writer_added_meanwhile_is_learnt_and_the_scan_stored_once() {
     assert_eq!(tables[0].1.registered, Some(400));
     assert_eq!(ingest.load_dataset().unwrap().copies.len(), 2);
 }
+
+#[test]
+fn one_file_repeating_a_sheet_is_one_piece_of_evidence() {
+    let Fixture {
+        mut store, blobs, ..
+    } = fixture();
+    let format = ActaFormat::from_id("ve2024-qr").unwrap();
+    let bytes = b"a PDF of one sheet, its page repeated".to_vec();
+    let page = classify(&[PAYLOAD.to_owned()], format);
+    let mut intake = ScanIntake::new(&store, Origin::of(SourceKind::Qr)).unwrap();
+    let report = intake
+        .store(
+            &mut store,
+            &blobs,
+            ReadScan {
+                file_name: "500-pages.pdf".to_owned(),
+                sha256: Sha256::from_bytes(veedor_scan::sha256(&bytes)),
+                bytes,
+                pages: vec![page.clone(), page.clone(), page],
+            },
+            at(1),
+        )
+        .unwrap();
+    assert_eq!(report.tables, vec![table(1)]);
+    assert_eq!(report.repeated, vec![(2, 1), (3, 1)]);
+    let dataset = store.load_dataset().unwrap();
+    assert_eq!(dataset.copies.len(), 1);
+    let results = veedor_core::Results::compute(dataset);
+    assert_eq!(
+        results.table(table(1)).unwrap().assessment.status,
+        veedor_core::TableStatus::Accepted
+    );
+    let sources = store.sources().unwrap();
+    let rejections = &sources.last().unwrap().rejections;
+    assert_eq!(rejections.len(), 2);
+    assert!(rejections[0].message.contains("the same acta as page 1"));
+}

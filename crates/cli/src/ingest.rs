@@ -279,6 +279,8 @@ struct RunSummary {
     rejected: Vec<Problem>,
     tables: HashSet<TableId>,
     flagged: BTreeMap<&'static str, usize>,
+    /// Pages repeating an acta read from an earlier page of the same file.
+    repeated: usize,
 }
 
 /// The writer: stores one decoded file through `veedor-app` (blob first, then one
@@ -351,6 +353,7 @@ impl<'a> Writer<'a> {
             for code in report.findings {
                 *self.summary.flagged.entry(code.code()).or_default() += 1;
             }
+            self.summary.repeated += report.repeated.len();
         }
         if self.last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
             self.checkpoint()?;
@@ -546,6 +549,12 @@ fn print_summary(store: &dyn Store, summary: &RunSummary, elapsed: Duration) -> 
     );
     for (code, count) in &summary.flagged {
         outln!("  flagged {code}: {count}");
+    }
+    if summary.repeated > 0 {
+        outln!(
+            "  pages repeating an acta of an earlier page of the same file, counted once: {}",
+            summary.repeated
+        );
     }
     outln!(
         "  unreadable pages, queued for a person (veedor queue): {}",
