@@ -43,12 +43,8 @@ pub fn serve_blocking(
     let state = AppState::load(opened.store, opened.blobs, options)
         .with_context(|| format!("loading {}", data.display()))?;
     let snapshot = state.snapshot();
-    let registry = &snapshot.registry;
-    let to_try = registry
-        .voter_at(registry.len() / 2)
-        .map(|(voter, _)| voter.to_string());
     let copies = snapshot.results.dataset.copies.len();
-    let voters = registry.len();
+    let voters = snapshot.registry.len();
     drop(snapshot);
     // One server thread per core this process may use.
     let threads = std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN);
@@ -58,8 +54,9 @@ pub fn serve_blocking(
             started.elapsed().as_secs_f64()
         );
         println!("listening on http://{address}/");
-        if let Some(voter) = &to_try {
-            println!("try a voter: http://{address}/lookup?voter_id={voter}");
+        // Never a voter id from the registry: these lines end up in terminals and service logs.
+        if voters > 0 {
+            println!("voter lookup: http://{address}/lookup");
         }
         if limit == 0 {
             println!("voter lookups are not limited (--lookup-limit 0)");

@@ -37,6 +37,8 @@ fn json(text: &str) -> Value {
 struct Server {
     child: Child,
     address: SocketAddr,
+    /// What it printed when it started, up to `stop with Ctrl-C`.
+    banner: String,
 }
 
 impl Drop for Server {
@@ -56,18 +58,29 @@ fn serve(data: &Path) -> Server {
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
-    let address = loop {
+    let mut banner = String::new();
+    let mut address = None;
+    loop {
         let line = lines
             .next()
             .expect("veedor serve ended before listening")
             .unwrap();
         if let Some(rest) = line.strip_prefix("listening on http://") {
-            break rest.trim_end_matches('/').parse().unwrap();
+            address = Some(rest.trim_end_matches('/').parse().unwrap());
         }
-    };
+        banner.push_str(&line);
+        banner.push('\n');
+        if line == "stop with Ctrl-C" {
+            break;
+        }
+    }
     // Keep reading stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Server { child, address }
+    Server {
+        child,
+        address: address.expect("a listening line"),
+        banner,
+    }
 }
 
 fn get(address: SocketAddr, path: &str) -> (u16, String) {
@@ -186,6 +199,20 @@ fn the_pages_and_the_api_show_what_veedor_tally_and_lookup_print() {
         .collect();
     let server = serve(&data);
     let address = server.address;
+    // The start-up lines name no voter of the registry: they reach terminals and service logs.
+    let registry_text = std::fs::read_to_string(&registry).unwrap();
+    assert!(
+        server.banner.contains("voter lookup: http://"),
+        "{}",
+        server.banner
+    );
+    for voter in registry_text
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split(',').next())
+    {
+        assert!(!server.banner.contains(voter), "{}", server.banner);
+    }
 
     // The API serves the command line's documents, level by level.
     for (level, expected) in &tallies {
