@@ -141,9 +141,16 @@ enum Command {
         /// The address to listen on (port 0 picks a free port).
         #[arg(long, default_value = serve::DEFAULT_LISTEN)]
         listen: std::net::SocketAddr,
-        /// Voter lookups allowed per client per minute; 0 turns the limit off (benchmarks).
+        /// Voter lookups allowed per client per minute; 0 turns every lookup limit off
+        /// (benchmarks).
         #[arg(long, default_value_t = 20)]
         lookup_limit: u32,
+        /// Voter lookups allowed per minute to a whole network (IPv4 /24, IPv6 /48); 0: none.
+        #[arg(long, default_value_t = 200)]
+        lookup_limit_network: u32,
+        /// Voter lookups the whole server answers per minute; 0: no such limit.
+        #[arg(long, default_value_t = 30_000)]
+        lookup_limit_global: u32,
         /// Behind a reverse proxy: the header naming the client's address (X-Forwarded-For).
         #[arg(long)]
         client_ip_header: Option<String>,
@@ -355,8 +362,15 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Serve {
             listen,
             lookup_limit,
+            lookup_limit_network,
+            lookup_limit_global,
             client_ip_header,
-        } => serve::run(&context, listen, lookup_limit, client_ip_header.as_deref()),
+        } => serve::run(
+            &context,
+            listen,
+            [lookup_limit, lookup_limit_network, lookup_limit_global],
+            client_ip_header.as_deref(),
+        ),
     }
 }
 

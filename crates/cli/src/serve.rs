@@ -28,6 +28,10 @@ pub fn serve_blocking(
     // the server only reads.
     let opened = crate::open::open(data)?;
     let limit = options.lookup_limit_per_minute;
+    let (options_network, options_global) = (
+        options.lookup_limit_per_network_per_minute,
+        options.lookup_limit_global_per_minute,
+    );
     // Snapshots are dated by the system's clock (the footer's "data as of").
     let mut options = ServeOptions {
         clock: now,
@@ -61,7 +65,11 @@ pub fn serve_blocking(
         if limit == 0 {
             println!("voter lookups are not limited (--lookup-limit 0)");
         } else {
-            println!("voter lookups are limited to {limit} a minute per client");
+            println!(
+                "voter lookups are limited to {limit} a minute per client, {network} per network (/24, /48), {global} in all",
+                network = options_network,
+                global = options_global
+            );
         }
         println!("stop with Ctrl-C");
         // The tests and scripts that start us read the address from this line.
@@ -73,17 +81,21 @@ pub fn serve_blocking(
 }
 
 /// `veedor serve`.
+/// `lookup_limits` are per client, per network and for the whole server, per minute.
 pub fn run(
     context: &Context,
     listen: SocketAddr,
-    lookup_limit: u32,
+    lookup_limits: [u32; 3],
     client_ip_header: Option<&str>,
 ) -> anyhow::Result<u8> {
+    let [per_client, per_network, global] = lookup_limits;
     let client_ip_header = client_ip_header
         .map(|name| axum_header_name(name).with_context(|| format!("--client-ip-header {name}")))
         .transpose()?;
     let options = ServeOptions {
-        lookup_limit_per_minute: lookup_limit,
+        lookup_limit_per_minute: per_client,
+        lookup_limit_per_network_per_minute: per_network,
+        lookup_limit_global_per_minute: global,
         client_ip_header,
         ..ServeOptions::default()
     };

@@ -81,8 +81,14 @@ pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; for
 #[derive(Clone, Debug)]
 pub struct ServeOptions {
     /// Voter lookups allowed per client per minute (a burst of as many, then one every
-    /// `60 / N` seconds); 0 turns the limit off (for benchmarks).
+    /// `60 / N` seconds); 0 turns every lookup limit off (for benchmarks).
     pub lookup_limit_per_minute: u32,
+    /// Voter lookups allowed per network (IPv4 /24, IPv6 /48) per minute, all its clients
+    /// together; 0 turns this one off.
+    pub lookup_limit_per_network_per_minute: u32,
+    /// Voter lookups the whole server answers per minute, all clients together; 0 turns this
+    /// one off.
+    pub lookup_limit_global_per_minute: u32,
     /// How often to check whether the store changed.
     pub refresh_every: Duration,
     /// A header that names the client's address, set by a reverse proxy in front
@@ -110,6 +116,11 @@ impl Default for ServeOptions {
     fn default() -> Self {
         Self {
             lookup_limit_per_minute: 20,
+            // A /24 is often one office, school or carrier NAT: ten clients' worth.
+            lookup_limit_per_network_per_minute: 200,
+            // 500 a second: a bound on what scraping can cost the server, not a wall: asking
+            // every 8-digit id up to 35 million at this rate still takes about 20 hours.
+            lookup_limit_global_per_minute: 30_000,
             refresh_every: Duration::from_secs(3),
             client_ip_header: None,
             request_timeout: Duration::from_secs(15),
@@ -131,6 +142,8 @@ struct Inner {
     current: Current,
     source: DataSource,
     limiter: RateLimiter,
+    network_limiter: RateLimiter,
+    global_limiter: RateLimiter,
     options: ServeOptions,
     small_copies: scans::SmallCopies,
     bundles: log::BundleCache,
@@ -152,6 +165,16 @@ impl AppState {
             inner: Arc::new(Inner {
                 current: Current::new(snapshot, version),
                 limiter: RateLimiter::new(options.lookup_limit_per_minute),
+                network_limiter: RateLimiter::new(if options.lookup_limit_per_minute == 0 {
+                    0
+                } else {
+                    options.lookup_limit_per_network_per_minute
+                }),
+                global_limiter: RateLimiter::new(if options.lookup_limit_per_minute == 0 {
+                    0
+                } else {
+                    options.lookup_limit_global_per_minute
+                }),
                 source,
                 options,
                 small_copies: scans::SmallCopies::default(),
@@ -177,17 +200,23 @@ impl AppState {
         &self.inner.options
     }
 
-    /// Counts a voter lookup against the client's limit.
-    fn check_lookup(&self, client: limit::ClientKey) -> Result<(), ApiError> {
-        self.inner.limiter.check(client).map_err(|wait| {
-            tracing::info!(
-                retry_after_seconds = wait.as_secs() + 1,
-                "voter lookup refused: rate limit"
-            );
-            ApiError::RateLimited {
-                retry_after_seconds: wait.as_secs() + 1,
-            }
-        })
+    /// Counts a voter lookup against the client's limit, its network's and the server's.
+    fn check_lookup(&self, client: routes::Client) -> Result<(), ApiError> {
+        let inner = &self.inner;
+        inner
+            .limiter
+            .check(client.address)
+            .and_then(|()| inner.network_limiter.check(client.network))
+            .and_then(|()| inner.global_limiter.check(limit::ClientKey::unknown()))
+            .map_err(|wait| {
+                tracing::info!(
+                    retry_after_seconds = wait.as_secs() + 1,
+                    "voter lookup refused: rate limit"
+                );
+                ApiError::RateLimited {
+                    retry_after_seconds: wait.as_secs() + 1,
+                }
+            })
     }
 }
 

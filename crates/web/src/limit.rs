@@ -3,6 +3,10 @@
 //!
 //! - A client is its IPv4 address, or its IPv6 /64 (one subscriber usually holds a whole /64,
 //!   so counting single IPv6 addresses would give each attacker billions of clients).
+//! - Clients are also counted together by network, an IPv4 /24 or an IPv6 /48
+//!   ([`ClientKey::network_of`]), with a larger budget: renting many addresses in one block
+//!   buys an attacker no more than the block's budget. And the whole server has a budget of its
+//!   own, so that scraping from many networks cannot take more than a stated rate.
 //! - Each client has a GCRA bucket (the "generic cell rate algorithm", a token bucket kept as
 //!   one number: the theoretical arrival time): `limit` lookups at once, then one every
 //!   `60 / limit` seconds.
@@ -38,6 +42,19 @@ impl ClientKey {
             IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
                 Some(v4) => Self(u128::from(u32::from(v4))),
                 None => Self((u128::from(v6) >> 64 << 64) | 1),
+            },
+        }
+    }
+
+    /// The network an address is counted with: its IPv4 /24, or its IPv6 /48 (IPv4-mapped IPv6
+    /// as IPv4).
+    #[must_use]
+    pub fn network_of(address: IpAddr) -> Self {
+        match address {
+            IpAddr::V4(v4) => Self(u128::from(u32::from(v4) >> 8 << 8)),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => Self(u128::from(u32::from(v4) >> 8 << 8)),
+                None => Self((u128::from(v6) >> 80 << 80) | 1),
             },
         }
     }

@@ -233,6 +233,45 @@ async fn lookups_are_limited_per_client_with_a_clear_429() {
 }
 
 #[tokio::test]
+async fn lookups_from_many_addresses_of_one_network_are_limited_together() {
+    let fixture = fixture(300);
+    let state = fixture.state(ServeOptions {
+        lookup_limit_per_minute: 3,
+        lookup_limit_per_network_per_minute: 5,
+        lookup_limit_global_per_minute: 8,
+        client_ip_header: Some(veedor_web::HeaderName::from_static("x-forwarded-for")),
+        ..ServeOptions::default()
+    });
+    let app = app(state);
+    let voter = voter_of(&fixture, SCANNED_TABLE);
+    let path = format!("/api/v1/lookup/{voter}");
+    let from = |address: &'static str| [("x-forwarded-for", address)];
+    // Three addresses of one /24: each may ask 3 times, all together 5.
+    let mut answered = 0;
+    for address in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        for _ in 0..3 {
+            if get(&app, &path, &from(address)).await.status == StatusCode::OK {
+                answered += 1;
+            }
+        }
+    }
+    assert_eq!(answered, 5);
+    // An IPv6 /48 likewise, whatever its /64s.
+    let mut answered = 0;
+    for address in ["2001:db8:1:1::1", "2001:db8:1:2::1", "2001:db8:1:3::1"] {
+        for _ in 0..2 {
+            if get(&app, &path, &from(address)).await.status == StatusCode::OK {
+                answered += 1;
+            }
+        }
+    }
+    // The server's own budget of 8 leaves 3 after the /24's 5.
+    assert_eq!(answered, 3);
+    let other = get(&app, &path, &from("198.51.100.7")).await;
+    assert_eq!(other.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
 async fn the_api_lookup_is_the_command_lines_document() {
     let (fixture, state, app) = setup(0);
     let snapshot = state.snapshot();

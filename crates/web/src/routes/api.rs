@@ -194,7 +194,7 @@ pub async fn acta(
 /// `found: false`) when the voter is not in the registry.
 pub async fn lookup(
     State(state): State<AppState>,
-    Client(client): Client,
+    client: Client,
     Path(voter): Path<String>,
     Query(query): Query<LangQuery>,
 ) -> Result<Response, Failure> {

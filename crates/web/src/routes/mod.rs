@@ -29,9 +29,24 @@ use crate::snapshot::Snapshot;
 /// ETag). Short: results change while actas arrive.
 const PAGE_MAX_AGE: &str = "public, max-age=30";
 
-/// The client a request comes from, for the lookup limit.
+/// The client a request comes from, for the lookup limits: its address (IPv6 by /64) and its
+/// network (IPv4 /24, IPv6 /48).
 #[derive(Clone, Copy, Debug)]
-pub struct Client(pub ClientKey);
+pub struct Client {
+    /// The address.
+    pub address: ClientKey,
+    /// The network.
+    pub network: ClientKey,
+}
+
+impl Client {
+    fn of(address: std::net::IpAddr) -> Self {
+        Self {
+            address: ClientKey::of(address),
+            network: ClientKey::network_of(address),
+        }
+    }
+}
 
 impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
@@ -52,13 +67,14 @@ impl FromRequestParts<AppState> for Client {
                 .filter_map(|item| item.trim().parse::<std::net::IpAddr>().ok())
                 .next_back()
         {
-            return Ok(Self(ClientKey::of(address)));
+            return Ok(Self::of(address));
         }
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(ClientKey::unknown, |info| ClientKey::of(info.0.ip())),
+        Ok(parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or(
+            Self {
+                address: ClientKey::unknown(),
+                network: ClientKey::unknown(),
+            },
+            |info| Self::of(info.0.ip()),
         ))
     }
 }

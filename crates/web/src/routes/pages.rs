@@ -194,7 +194,7 @@ pub struct LookupQuery {
 /// `/lookup`: the form, and with `voter_id` the voter's table.
 pub async fn lookup(
     State(state): State<AppState>,
-    Client(client): Client,
+    client: Client,
     Query(query): Query<LookupQuery>,
     headers: HeaderMap,
 ) -> Result<Response, Failure> {
