@@ -6,7 +6,7 @@
 //! One value for everything that publishes the log: the server (`veedor serve`) and the static
 //! export. It is handed the public (verifier) key only; the private key never reaches it.
 
-use veedor_core::Timestamp;
+use veedor_core::{ActaCopy, Dataset, Timestamp};
 use veedor_ledger::{
     Checkpoint, Hash, MerkleLog, TILE_WIDTH, TileKind, TilePath, VerifierKey, encode_entry_bundle,
     leaf_hash,
@@ -93,6 +93,21 @@ impl PublishedLog {
     #[must_use]
     pub fn size(&self) -> u64 {
         self.checkpoint.size
+    }
+
+    /// Whether the checkpoint covers `copy`'s log entry.
+    #[must_use]
+    pub fn covers(&self, copy: &ActaCopy) -> bool {
+        copy.log_index.is_some_and(|index| index < self.size())
+    }
+
+    /// `dataset` as of this checkpoint: without the copies stored after it (an ingest signs now
+    /// and then, not after every file), so that what is published from it always matches the
+    /// signed log. The server's open data and the static exports both publish this.
+    #[must_use]
+    pub fn covered(&self, mut dataset: Dataset) -> Dataset {
+        dataset.copies.retain(|copy| self.covers(copy));
+        dataset
     }
 
     /// Whether the tree of the checkpoint's size holds every hash of this tile or bundle. Full

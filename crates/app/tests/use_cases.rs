@@ -305,3 +305,42 @@ fn one_file_repeating_a_sheet_is_one_piece_of_evidence() {
     assert_eq!(rejections.len(), 2);
     assert!(rejections[0].message.contains("the same acta as page 1"));
 }
+
+#[test]
+fn what_is_published_is_the_dataset_as_of_the_checkpoint() {
+    let Fixture { mut store, key, .. } = fixture();
+    let origin = Origin::of(SourceKind::CsvImport);
+    let row = |number: u16| CopyRow {
+        location: Location::Line(u64::from(number) + 1),
+        record: ActaRecord {
+            table: table(number),
+            counts: Counts::Candidates(vec![10, 5, 0, 0, 0, 0, 0, 0, 0, 0]),
+            null_votes: Some(0),
+            stated_valid_votes: None,
+            stated_registered: Some(100),
+            format_fields: Vec::new(),
+        },
+        area_names: Vec::new(),
+    };
+    let first = source(FileKind::Results, "first.csv", b"first", 1);
+    batch::import_copies(&mut store, &key, &first, &origin, vec![row(1)], &[]).unwrap();
+    // A later batch stored without a checkpoint yet, as an ingest between two signatures.
+    let second = source(FileKind::Results, "second.csv", b"second", 2);
+    let (later, mut report) = batch::copies_batch(
+        &store.election().unwrap(),
+        &veedor_app::KnownTables::load(&store).unwrap(),
+        &second,
+        &origin,
+        vec![row(2)],
+        &[],
+    );
+    batch::apply_unsigned(&mut store, &later, &mut report).unwrap();
+    let public = Signer::verifier_key(&key).unwrap();
+    let log = PublishedLog::load(&store, &public).unwrap().unwrap();
+    assert_eq!(log.size(), 2);
+    let dataset = store.load_dataset().unwrap();
+    assert_eq!(dataset.copies.len(), 2);
+    let published = log.covered(dataset);
+    assert_eq!(published.copies.len(), 1);
+    assert_eq!(published.copies[0].record.table, table(1));
+}

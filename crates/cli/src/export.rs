@@ -30,7 +30,6 @@ use veedor_web::opendata;
 use crate::context::{Context, now};
 use crate::exit;
 use crate::open::Opened;
-use crate::show::load_results;
 
 /// Writes files under a root, skipping those whose bytes are already there. Shared by threads
 /// (`export site` writes in parallel).
@@ -110,7 +109,9 @@ pub fn snapshot(opened: &mut Opened) -> anyhow::Result<Snapshot> {
         .context("the stored checkpoint does not verify with the log's own key")?
         .context("the log is empty: import or ingest something first")?;
     Ok(Snapshot {
-        results: load_results(&*opened.store)?,
+        // As of the checkpoint: a copy stored after it (an ingest running beside the export)
+        // waits for the next export, so that every exported byte matches the signed log.
+        results: Results::compute(log.covered(opened.store.load_dataset()?)),
         log,
     })
 }

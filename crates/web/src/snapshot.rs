@@ -119,15 +119,19 @@ impl Snapshot {
     /// until then, so that the files always match the signed log). Nothing without a log.
     #[must_use]
     pub fn with_open_data(mut self) -> Self {
-        let Some(size) = self.log.as_ref().map(PublishedLog::size) else {
+        let Some(log) = &self.log else {
             return self;
         };
-        let covered = |copy: &veedor_core::ActaCopy| copy.log_index.is_some_and(|i| i < size);
-        let files = if self.results.dataset.copies.iter().all(covered) {
+        let files = if self
+            .results
+            .dataset
+            .copies
+            .iter()
+            .all(|copy| log.covers(copy))
+        {
             crate::opendata::files(&self.results)
         } else {
-            let mut dataset = self.results.dataset.clone();
-            dataset.copies.retain(covered);
+            let dataset = log.covered(self.results.dataset.clone());
             crate::opendata::files(&Results::compute(dataset))
         };
         self.open_data = files
