@@ -29,6 +29,8 @@ fn main() -> anyhow::Result<()> {
                 received_at: Timestamp::UNIX_EPOCH,
                 device: None,
                 volunteer: None,
+                published_sha256: Some(Sha256::from_bytes([7; 32])),
+                same_image_as: None,
             };
             LogEntry::of_copy(&election.id, 9, &row.record, &provenance, &[]).encode()
         })

@@ -2,19 +2,24 @@
 //! merge with what is stored. Adapters only insert and update what a batch says; the decisions
 //! are all here, so every adapter merges alike:
 //!
-//! - With no table list imported, results teach tables: a row for an unknown table adds it
-//!   (with the registered voters the row states, if any), and a known table whose registered
-//!   voters are unknown learns them from the first row that states them. Area names are added
-//!   when new, never replaced.
+//! - A table exists only if a source that defines tables says so: a table list, or a result
+//!   file imported as defining tables ([`Tables::Define`]) whose rows carry registered voters.
+//!   A QR code, a payload line, an upload or a result file imported without that never adds a
+//!   table: its copy for an unknown table is stored with F101 (F105 too when its first-level
+//!   area holds no table, a state that does not exist) and waits; it counts once a later source
+//!   establishes the table ([`veedor_core::Results::compute`] validates every copy again).
+//! - A defining result file adds its unknown tables with the registered voters its rows state,
+//!   and a known table whose registered voters are unknown learns them from the first defining
+//!   row that states them. Area names are added when new, never replaced.
 //! - A table list sets its tables' registered voters and marks them listed; its area names
-//!   replace earlier ones. Once a list exists, a row for a table not in it is flagged (F101)
-//!   and never adds a table.
+//!   replace earlier ones. Once a list exists, only it defines tables: a defining result file
+//!   adds none, and a table not in the list is flagged (F101).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use veedor_core::{
-    ActaRecord, AreaCode, Election, FindingCode, Location, PollingTable, Provenance, Pseudonym,
-    SourceKind, TableId, Timestamp, validate,
+    ActaRecord, AreaCode, Election, EvidenceRef, FindingCode, Location, Place, PollingTable,
+    Provenance, Pseudonym, Sha256, SourceKind, TableId, Timestamp, validate,
 };
 use veedor_formats::{LogEntry, RowProblem, TableRow};
 use veedor_store::{Batch, BatchOutcome, NewCopy, Rejection, ResultStore, SourceFile, Store};
@@ -31,6 +36,10 @@ pub struct CopyRow {
     pub record: ActaRecord,
     /// Names of the table's areas the row gives: (level index, name).
     pub area_names: Vec<(usize, String)>,
+    /// For a scanned page: the SHA-256 of its file as published (metadata stripped).
+    pub published_sha256: Option<Sha256>,
+    /// For a scanned page: the earlier copy whose page image this one repeats.
+    pub same_image_as: Option<EvidenceRef>,
 }
 
 /// Who and what a batch's copies come from.
@@ -56,6 +65,16 @@ impl Origin {
     }
 }
 
+/// Whether a file's rows may establish the tables they name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tables {
+    /// They name tables that something else established (every copy's source but the next).
+    Refer,
+    /// A result file published as the election's per-table record, with registered voters,
+    /// imported as defining tables (`veedor import results --defines-tables`).
+    Define,
+}
+
 /// The tables and area names batches are built against, kept current as batches are stored.
 #[derive(Clone, Debug, Default)]
 pub struct KnownTables {
@@ -63,6 +82,23 @@ pub struct KnownTables {
     area_names: BTreeMap<AreaCode, String>,
     /// Whether a table list was imported: then a table not in it is flagged, never added.
     table_list: bool,
+}
+
+/// Where a row's record stands among the established tables.
+fn place<'a>(
+    election: &Election,
+    tables: &'a TableChanges<'_>,
+    id: &TableId,
+    table_list: bool,
+) -> Place<'a> {
+    match tables.get(id) {
+        Some(table) if table.listed || !table_list => Place::Table(table),
+        _ => {
+            let area = election.geography.area_of(id.centre, 0);
+            let area_known = tables.first_level_areas(election).contains(&area);
+            Place::Unknown { area_known }
+        }
+    }
 }
 
 impl KnownTables {
@@ -136,6 +172,8 @@ struct TableChanges<'a> {
     changed_tables: Vec<PollingTable>,
     /// Where a table of this batch is: `(true, i)` in `new_tables`, `(false, i)` in `changed_tables`.
     index: HashMap<TableId, (bool, usize)>,
+    /// First-level areas holding an established table, computed when first asked.
+    areas: std::cell::OnceCell<BTreeSet<AreaCode>>,
 }
 
 impl<'a> TableChanges<'a> {
@@ -145,7 +183,23 @@ impl<'a> TableChanges<'a> {
             new_tables: Vec::new(),
             changed_tables: Vec::new(),
             index: HashMap::new(),
+            areas: std::cell::OnceCell::new(),
         }
+    }
+
+    /// First-level areas of the established tables (those of the table list, when there is one).
+    fn first_level_areas(&self, election: &Election) -> &BTreeSet<AreaCode> {
+        self.areas.get_or_init(|| {
+            let list = self.known.table_list || self.new_tables.iter().any(|t| t.listed);
+            self.known
+                .tables
+                .values()
+                .chain(&self.new_tables)
+                .chain(&self.changed_tables)
+                .filter(|table| table.listed || !list)
+                .map(|table| election.geography.area_of(table.id.centre, 0))
+                .collect()
+        })
     }
 
     fn get(&self, id: &TableId) -> Option<&PollingTable> {
@@ -158,6 +212,7 @@ impl<'a> TableChanges<'a> {
 
     /// Records `table` as it must be after the batch, as a new table or a change.
     fn set(&mut self, table: PollingTable) {
+        self.areas.take();
         match self.index.get(&table.id) {
             Some((true, i)) => self.new_tables[*i] = table,
             Some((false, i)) => self.changed_tables[*i] = table,
@@ -187,8 +242,8 @@ fn rejections(problems: &[RowProblem]) -> Vec<Rejection> {
         .collect()
 }
 
-/// Builds the batch for rows of acta copies: each row validated against the known tables;
-/// tables learnt from the rows when there is no table list, flagged when there is one. `known`
+/// Builds the batch for rows of acta copies: each row validated against the established tables;
+/// tables added only by a defining file ([`Tables::Define`]) while there is no table list. `known`
 /// is not changed: [`KnownTables::absorb`] the batch once it is stored.
 #[must_use]
 pub fn copies_batch(
@@ -198,7 +253,9 @@ pub fn copies_batch(
     origin: &Origin,
     rows: Vec<CopyRow>,
     problems: &[RowProblem],
+    defines: Tables,
 ) -> (Batch, ImportReport) {
+    let defines = defines == Tables::Define && !known.table_list;
     let table_list = known.table_list;
     let mut report = ImportReport {
         rows: rows.len() + problems.len(),
@@ -211,14 +268,19 @@ pub fn copies_batch(
     for row in rows {
         let id = row.record.table;
         match tables.get(&id) {
-            None if !table_list => tables.set(PollingTable {
-                id,
-                registered: row.record.stated_registered,
-                listed: false,
-            }),
-            // A table learnt from a scan (no registered voters on a QR code) learns them from a
-            // result file that states them.
-            Some(table) if table.registered.is_none() && row.record.stated_registered.is_some() => {
+            None if defines && row.record.stated_registered.is_some() => {
+                tables.set(PollingTable {
+                    id,
+                    registered: row.record.stated_registered,
+                    listed: false,
+                });
+            }
+            // A table whose registered voters are unknown learns them from a defining file.
+            Some(table)
+                if defines
+                    && table.registered.is_none()
+                    && row.record.stated_registered.is_some() =>
+            {
                 let table = PollingTable {
                     registered: row.record.stated_registered,
                     ..table.clone()
@@ -227,13 +289,13 @@ pub fn copies_batch(
             }
             _ => {}
         }
-        let table = tables.get(&id);
-        if table.is_none() {
+        let place = place(election, &tables, &id, table_list);
+        if place.table().is_none() {
             report
                 .unknown_tables
                 .push((row.location, id.display(election.geography.centre_digits)));
         }
-        let findings = validate(&row.record, election, table, table_list);
+        let findings = validate(&row.record, election, place);
         for finding in &findings {
             *report.findings.entry(finding.code).or_default() += 1;
         }
@@ -251,6 +313,8 @@ pub fn copies_batch(
             received_at: source.received_at,
             device: origin.device.clone(),
             volunteer: origin.volunteer.clone(),
+            published_sha256: row.published_sha256,
+            same_image_as: row.same_image_as,
         };
         let log_entry = LogEntry::of_copy(
             &election.id,
@@ -366,10 +430,12 @@ pub fn import_copies(
     origin: &Origin,
     rows: Vec<CopyRow>,
     problems: &[RowProblem],
+    defines: Tables,
 ) -> Result<ImportReport, AppError> {
     let election = store.election()?;
     let known = KnownTables::load(store)?;
-    let (batch, mut report) = copies_batch(&election, &known, source, origin, rows, problems);
+    let (batch, mut report) =
+        copies_batch(&election, &known, source, origin, rows, problems, defines);
     if batch.copies.is_empty() {
         return Err(AppError::NothingReadable {
             rows: report.rejected.len(),
@@ -431,6 +497,8 @@ mod tests {
                 format_fields: Vec::new(),
             },
             area_names: vec![(0, "DTTO. CAPITAL".to_owned())],
+            published_sha256: None,
+            same_image_as: None,
         }
     }
 
@@ -461,6 +529,7 @@ mod tests {
             &Origin::of(SourceKind::CsvImport),
             rows,
             &[],
+            Tables::Define,
         );
         assert_eq!(
             batch.new_tables,
@@ -492,6 +561,7 @@ mod tests {
             &Origin::of(SourceKind::CsvImport),
             rows,
             &[],
+            Tables::Define,
         );
         assert!(batch.new_tables.is_empty());
         assert_eq!(
@@ -515,10 +585,60 @@ mod tests {
             &Origin::of(SourceKind::CsvImport),
             vec![row(a, Some(1), 2), row(b, Some(1), 3)],
             &[],
+            Tables::Define,
         );
         assert!(batch.new_tables.is_empty() && batch.changed_tables.is_empty());
         assert_eq!(report.unknown_tables.len(), 1);
         assert_eq!(report.findings.get(&FindingCode::UnknownTable), Some(&1));
+    }
+
+    /// A QR code, a payload line or a result file not imported as defining tables never adds a
+    /// table nor teaches one its registered voters: a forged copy for a made-up table (or a
+    /// state that does not exist) waits with its findings.
+    #[test]
+    fn copies_never_create_their_tables() {
+        let real = table(10_101_001, 1);
+        let made_up = table(10_113_999, 1);
+        let no_state = table(990_101_001, 1);
+        let learnt = PollingTable {
+            id: real,
+            registered: None,
+            listed: false,
+        };
+        for kind in [
+            SourceKind::Qr,
+            SourceKind::PayloadImport,
+            SourceKind::CsvImport,
+        ] {
+            let (batch, report) = copies_batch(
+                &election(),
+                &known(std::slice::from_ref(&learnt)),
+                &source(),
+                &Origin::of(kind),
+                vec![
+                    row(real, Some(500), 2),
+                    row(made_up, Some(3_000_000), 3),
+                    row(no_state, Some(1), 4),
+                ],
+                &[],
+                Tables::Refer,
+            );
+            assert!(batch.new_tables.is_empty(), "{kind:?}");
+            assert!(batch.changed_tables.is_empty(), "{kind:?}");
+            assert_eq!(report.unknown_tables.len(), 2, "{kind:?}");
+            // Errors only: the made-up rows have no votes, a warning (W202) besides.
+            let codes = |i: usize| -> Vec<&str> {
+                batch.copies[i]
+                    .findings
+                    .iter()
+                    .filter(|f| f.is_error())
+                    .map(|f| f.code.code())
+                    .collect()
+            };
+            assert!(!codes(0).contains(&"F101"));
+            assert_eq!(codes(1), ["F101"]);
+            assert_eq!(codes(2), ["F101", "F105"]);
+        }
     }
 
     #[test]

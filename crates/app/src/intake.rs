@@ -1,20 +1,33 @@
 //! A scanned file in: its pages classified (an acta read from the page's QR code, or a page that
-//! needs a person), then stored: the original bytes in the blob store first (durable), then one
-//! batch naming it. A file is known by its SHA-256, so the same file twice adds nothing, and a
-//! failure at any moment leaves it either wholly stored or not at all.
+//! needs a person), then stored: the original bytes and the copy to publish (stripped of its
+//! metadata: a phone photo's position, make, model and times must never reach the public) in
+//! the blob store first (durable), then one batch naming both. A file is known by its SHA-256,
+//! so the same file twice adds nothing, and a failure at any moment leaves it either wholly
+//! stored or not at all.
+//!
+//! A page whose image is the same as that of an earlier copy of the same table from another
+//! origin (the same photo re-encoded, resaved, stripped) is recorded as such
+//! ([`veedor_core::Provenance::same_image_as`]): the same evidence, never a corroboration.
 //!
 //! Every front end that takes scans (`veedor ingest`, a volunteer's upload) goes through
 //! [`ScanIntake`].
 
-use veedor_core::{ActaRecord, Election, FindingCode, Location, Sha256, TableId, Timestamp};
+use std::collections::HashMap;
+
+use veedor_core::{
+    ActaRecord, Election, EvidenceRef, FindingCode, Location, Pseudonym, Sha256, SourceKind,
+    TableId, Timestamp,
+};
 use veedor_formats::ActaFormat;
-use veedor_scan::{Limits, ScanError};
+use veedor_scan::{Limits, ScanError, Thumbnail};
 use veedor_store::{
     Batch, BlobStore, FileKind, QueuedPage, Rejection, SourceFile, Store, StoreError,
 };
 
 use crate::AppError;
-use crate::batch::{CopyRow, ImportReport, KnownTables, Origin, apply_unsigned, copies_batch};
+use crate::batch::{
+    CopyRow, ImportReport, KnownTables, Origin, Tables, apply_unsigned, copies_batch,
+};
 
 /// One page: the acta read from it, or why a person must look at it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,19 +64,43 @@ pub fn classify(payloads: &[String], format: ActaFormat) -> PageOutcome {
     }
 }
 
-/// Reads every page of a scanned file and classifies it. Pure computation on the bytes.
+/// One page of a scanned file, read.
+#[derive(Clone, Debug)]
+pub struct ReadPage {
+    /// What it carries.
+    pub outcome: PageOutcome,
+    /// Its image's fingerprint, to tell the same image sent again.
+    pub thumbnail: Thumbnail,
+}
+
+/// What reading a scanned file gives.
+#[derive(Clone, Debug)]
+pub struct ReadPages {
+    /// Its pages, in order.
+    pub pages: Vec<ReadPage>,
+    /// The file to publish: the same pixels without metadata; `Err` with why when it could not
+    /// be made (the scan is then kept but not published).
+    pub published: Result<Vec<u8>, String>,
+}
+
+/// Reads every page of a scanned file, classifies it, and makes the copy to publish. Pure
+/// computation on the bytes.
 pub fn read_pages(
     bytes: &[u8],
     format: ActaFormat,
     limits: &Limits,
-) -> Result<Vec<PageOutcome>, ScanError> {
-    veedor_scan::scan(bytes, limits).map(|outcome| {
-        outcome
-            .pages
-            .into_iter()
-            .map(|page| classify(&page.result.payloads, format))
-            .collect()
-    })
+) -> Result<ReadPages, ScanError> {
+    let outcome = veedor_scan::scan(bytes, limits)?;
+    let pages = outcome
+        .pages
+        .into_iter()
+        .map(|page| ReadPage {
+            outcome: classify(&page.result.payloads, format),
+            thumbnail: Thumbnail::of(&page.page.image),
+        })
+        .collect();
+    let published = veedor_scan::strip_metadata(bytes, limits).map_err(|error| error.to_string());
+    Ok(ReadPages { pages, published })
 }
 
 /// A scanned file, read, ready to store.
@@ -75,8 +112,8 @@ pub struct ReadScan {
     pub bytes: Vec<u8>,
     /// Their SHA-256.
     pub sha256: Sha256,
-    /// Its pages, in order.
-    pub pages: Vec<PageOutcome>,
+    /// What reading it gave.
+    pub read: ReadPages,
 }
 
 /// What storing a scan did.
@@ -96,6 +133,20 @@ pub struct ScanReport {
     /// One file is one piece of evidence, however often it repeats a sheet, so only the first
     /// page becomes a copy; the others are recorded with the file as not used.
     pub repeated: Vec<(u32, u32)>,
+    /// Pages whose image is that of an earlier copy from another origin: (page, that copy's
+    /// file name and place). Stored, as the same evidence.
+    pub same_image: Vec<(u32, String)>,
+    /// Why the scan is not published, when its metadata could not be removed.
+    pub unpublished: Option<String>,
+}
+
+/// A scanned copy already stored: where it is and who sent it.
+#[derive(Clone, Debug)]
+struct StoredScan {
+    at: EvidenceRef,
+    file_name: String,
+    device: Option<String>,
+    volunteer: Option<Pseudonym>,
 }
 
 /// Stores scanned files, one batch each, against the store's tables.
@@ -105,18 +156,40 @@ pub struct ScanIntake {
     format: ActaFormat,
     known: KnownTables,
     origin: Origin,
+    limits: Limits,
+    /// Scanned copies stored, per table, to compare a new page's image with.
+    scans: HashMap<TableId, Vec<StoredScan>>,
+    /// Fingerprints of stored pages already computed, by file and place.
+    thumbnails: HashMap<EvidenceRef, Option<Thumbnail>>,
 }
 
 impl ScanIntake {
-    /// Ready to store scans of `origin` into `store`.
-    pub fn new(store: &dyn Store, origin: Origin) -> Result<Self, AppError> {
+    /// Ready to store scans of `origin` into `store`, read within `limits`.
+    pub fn new(store: &dyn Store, origin: Origin, limits: Limits) -> Result<Self, AppError> {
         let election = store.election()?;
         let format = ActaFormat::from_id(&election.acta_format)?;
+        let mut scans: HashMap<TableId, Vec<StoredScan>> = HashMap::new();
+        for copy in store.load_dataset()?.copies {
+            if copy.provenance.source == SourceKind::Qr {
+                scans
+                    .entry(copy.record.table)
+                    .or_default()
+                    .push(StoredScan {
+                        at: copy.provenance.evidence_ref(),
+                        file_name: copy.provenance.file_name,
+                        device: copy.provenance.device,
+                        volunteer: copy.provenance.volunteer,
+                    });
+            }
+        }
         Ok(Self {
             known: KnownTables::load(store)?,
             election,
             format,
             origin,
+            limits,
+            scans,
+            thumbnails: HashMap::new(),
         })
     }
 
@@ -149,6 +222,11 @@ impl ScanIntake {
                 expected: scan.sha256,
             });
         }
+        let (published, unpublished) = match &scan.read.published {
+            Ok(bytes) => (Some(blobs.put(bytes)?), None),
+            Err(why) => (None, Some(why.clone())),
+        };
+        let pages = self.same_images(blobs, &scan.read.pages)?;
         let source = SourceFile {
             kind: FileKind::Scan,
             file_name: scan.file_name,
@@ -156,7 +234,7 @@ impl ScanIntake {
             size: u64::try_from(scan.bytes.len()).unwrap_or(u64::MAX),
             received_at,
         };
-        let (mut batch, mut report) = self.batch(&source, scan.pages.clone());
+        let (mut batch, mut report) = self.batch(&source, &pages, published);
         let mut import = ImportReport::default();
         match apply_unsigned(store, &batch, &mut import) {
             Ok(()) => {}
@@ -164,7 +242,7 @@ impl ScanIntake {
             // import beside an ingest): learn them and build the batch again, once.
             Err(AppError::Store(StoreError::Conflict(_))) => {
                 self.known = KnownTables::load(store)?;
-                (batch, report) = self.batch(&source, scan.pages);
+                (batch, report) = self.batch(&source, &pages, published);
                 apply_unsigned(store, &batch, &mut import)?;
             }
             Err(error) => return Err(error),
@@ -176,35 +254,126 @@ impl ScanIntake {
             });
         }
         self.known.absorb(&batch);
+        for copy in &batch.copies {
+            self.scans
+                .entry(copy.record.table)
+                .or_default()
+                .push(StoredScan {
+                    at: copy.provenance.evidence_ref(),
+                    file_name: copy.provenance.file_name.clone(),
+                    device: copy.provenance.device.clone(),
+                    volunteer: copy.provenance.volunteer.clone(),
+                });
+        }
+        report.unpublished = unpublished;
         Ok(report)
     }
 
-    fn batch(&self, source: &SourceFile, pages: Vec<PageOutcome>) -> (Batch, ScanReport) {
+    /// Each page with the stored copy of the same table, from another origin, whose image it
+    /// repeats (if any). Copies of the same origin are one piece of evidence already.
+    fn same_images(
+        &mut self,
+        blobs: &dyn BlobStore,
+        pages: &[ReadPage],
+    ) -> Result<Vec<(PageOutcome, Option<(EvidenceRef, String)>)>, AppError> {
+        let mut out = Vec::with_capacity(pages.len());
+        for page in pages {
+            let mut same = None;
+            if let PageOutcome::Acta(record) = &page.outcome {
+                let candidates: Vec<StoredScan> = self
+                    .scans
+                    .get(&record.table)
+                    .into_iter()
+                    .flatten()
+                    .filter(|stored| {
+                        stored.device != self.origin.device
+                            || stored.volunteer != self.origin.volunteer
+                    })
+                    .cloned()
+                    .collect();
+                for stored in candidates {
+                    if self
+                        .thumbnail(blobs, stored.at)?
+                        .is_some_and(|earlier| earlier.same_image(&page.thumbnail))
+                    {
+                        same = Some((stored.at, stored.file_name));
+                        break;
+                    }
+                }
+            }
+            out.push((page.outcome.clone(), same));
+        }
+        Ok(out)
+    }
+
+    /// The fingerprint of a stored page, read again from its blob once.
+    fn thumbnail(
+        &mut self,
+        blobs: &dyn BlobStore,
+        at: EvidenceRef,
+    ) -> Result<Option<Thumbnail>, AppError> {
+        if let Some(known) = self.thumbnails.get(&at) {
+            return Ok(known.clone());
+        }
+        let Location::Page(number) = at.location else {
+            return Ok(None);
+        };
+        let thumbnail = blobs.get(&at.file_sha256)?.and_then(|bytes| {
+            let pages = veedor_scan::read_pages(&bytes, &self.limits).ok()?;
+            let page = pages.get(usize::try_from(number).ok()?.checked_sub(1)?)?;
+            Some(Thumbnail::of(&page.image))
+        });
+        self.thumbnails.insert(at, thumbnail.clone());
+        Ok(thumbnail)
+    }
+
+    fn batch(
+        &self,
+        source: &SourceFile,
+        pages: &[(PageOutcome, Option<(EvidenceRef, String)>)],
+        published: Option<Sha256>,
+    ) -> (Batch, ScanReport) {
         let mut rows: Vec<CopyRow> = Vec::new();
         let mut queue = Vec::new();
         let mut repeated = Vec::new();
+        let mut same_image = Vec::new();
         let page_count = pages.len();
-        for (index, page) in pages.into_iter().enumerate() {
+        for (index, (page, same)) in pages.iter().enumerate() {
             let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
             match page {
                 // The same sheet twice in one file (a PDF of one page repeated, a scanner that
                 // fed a sheet twice) is the same evidence: it must not corroborate itself.
-                PageOutcome::Acta(record) => match rows.iter().find(|row| row.record == record) {
+                PageOutcome::Acta(record) => match rows.iter().find(|row| &row.record == record) {
                     Some(first) => repeated.push((number, first.location)),
-                    None => rows.push(CopyRow {
-                        location: Location::Page(number),
-                        record,
-                        area_names: Vec::new(),
-                    }),
+                    None => {
+                        if let Some((at, file_name)) = same {
+                            same_image
+                                .push((number, format!("{file_name}, {}", at.location.describe())));
+                        }
+                        rows.push(CopyRow {
+                            location: Location::Page(number),
+                            record: record.clone(),
+                            area_names: Vec::new(),
+                            published_sha256: published,
+                            same_image_as: same.as_ref().map(|(at, _)| *at),
+                        });
+                    }
                 },
                 PageOutcome::Queued(reason) => queue.push(QueuedPage {
                     page: number,
-                    reason,
+                    reason: reason.clone(),
                 }),
             }
         }
-        let (mut batch, _) =
-            copies_batch(&self.election, &self.known, source, &self.origin, rows, &[]);
+        let (mut batch, _) = copies_batch(
+            &self.election,
+            &self.known,
+            source,
+            &self.origin,
+            rows,
+            &[],
+            Tables::Refer,
+        );
         batch.queue = queue;
         batch.rejections = repeated
             .iter()
@@ -237,6 +406,8 @@ impl ScanIntake {
                     Location::Line(_) => (page, 0),
                 })
                 .collect(),
+            same_image,
+            unpublished: None,
         };
         (batch, report)
     }

@@ -6,14 +6,15 @@
     reason = "tests: a panic is a failed test, with its message"
 )]
 
-use veedor_app::batch::{self, CopyRow, Origin};
-use veedor_app::intake::{PageOutcome, ReadScan, ScanIntake, classify};
+use veedor_app::batch::{self, CopyRow, Origin, Tables};
+use veedor_app::intake::{PageOutcome, ReadPage, ReadPages, ReadScan, ScanIntake, classify};
 use veedor_app::{AppError, PublishedLog, Signer, sign_checkpoint};
 use veedor_core::{
     ActaRecord, CentreCode, Counts, Location, Sha256, SourceKind, TableId, TableNumber, Timestamp,
 };
 use veedor_formats::{ActaFormat, TableRow};
 use veedor_ledger::SignerKey;
+use veedor_scan::{Limits, Thumbnail};
 use veedor_store::prelude::*;
 use veedor_store::{FileKind, SourceFile};
 use veedor_store_sqlite::{FsBlobStore, SqliteStore};
@@ -63,6 +64,22 @@ fn fixture() -> Fixture {
     }
 }
 
+/// Pages as read, with a blank fingerprint, and the file published as it is.
+fn read(outcomes: Vec<PageOutcome>) -> ReadPages {
+    let blank = Thumbnail::from_parts(100, 140, vec![255; Thumbnail::SIDE * Thumbnail::SIDE])
+        .expect("a whole grid");
+    ReadPages {
+        pages: outcomes
+            .into_iter()
+            .map(|outcome| ReadPage {
+                outcome,
+                thumbnail: blank.clone(),
+            })
+            .collect(),
+        published: Ok(b"the published file".to_vec()),
+    }
+}
+
 #[test]
 fn a_table_list_then_results_once_then_a_scan_all_logged_and_signed() {
     let Fixture {
@@ -101,13 +118,32 @@ fn a_table_list_then_results_once_then_a_scan_all_logged_and_signed() {
         location: Location::Line(2),
         record,
         area_names: Vec::new(),
+        published_sha256: None,
+        same_image_as: None,
     };
     let origin = Origin::of(SourceKind::CsvImport);
-    let report =
-        batch::import_copies(&mut store, &key, &results, &origin, vec![row.clone()], &[]).unwrap();
+    let report = batch::import_copies(
+        &mut store,
+        &key,
+        &results,
+        &origin,
+        vec![row.clone()],
+        &[],
+        Tables::Refer,
+    )
+    .unwrap();
     assert_eq!(report.copies_added, 1);
     assert_eq!(report.checkpoint, Some(2));
-    let again = batch::import_copies(&mut store, &key, &results, &origin, vec![row], &[]).unwrap();
+    let again = batch::import_copies(
+        &mut store,
+        &key,
+        &results,
+        &origin,
+        vec![row],
+        &[],
+        Tables::Refer,
+    )
+    .unwrap();
     assert_eq!(again.already_applied, Some(at(2)));
     assert_eq!(store.log_size().unwrap(), 2);
 
@@ -118,7 +154,15 @@ fn a_table_list_then_results_once_then_a_scan_all_logged_and_signed() {
         message: "not a number".to_owned(),
     };
     assert!(matches!(
-        batch::import_copies(&mut store, &key, &unreadable, &origin, vec![], &[problem]),
+        batch::import_copies(
+            &mut store,
+            &key,
+            &unreadable,
+            &origin,
+            vec![],
+            &[problem],
+            Tables::Refer
+        ),
         Err(AppError::NothingReadable { rows: 1 })
     ));
     assert!(
@@ -134,10 +178,10 @@ fn a_table_list_then_results_once_then_a_scan_all_logged_and_signed() {
         file_name: "scan-0001.jpg".to_owned(),
         sha256: Sha256::from_bytes(veedor_scan::sha256(&bytes)),
         bytes: bytes.clone(),
-        pages: vec![
+        read: read(vec![
             classify(&[PAYLOAD.to_owned()], format),
             classify(&[], format),
-        ],
+        ]),
     };
     let mut intake = ScanIntake::new(
         &store,
@@ -146,6 +190,7 @@ fn a_table_list_then_results_once_then_a_scan_all_logged_and_signed() {
             device: Some("scanner-3".to_owned()),
             volunteer: Some(veedor_core::Pseudonym::new("owl-7").unwrap()),
         },
+        Limits::default(),
     )
     .unwrap();
     let stored = intake
@@ -194,7 +239,8 @@ fn a_scan_page_that_is_not_an_acta_is_kept_for_a_person() {
     let bytes = b"a phone photo".to_vec();
     let page = classify(&["https://example.org/not-an-acta".to_owned()], format);
     assert!(matches!(page, PageOutcome::Queued(_)));
-    let mut intake = ScanIntake::new(&store, Origin::of(SourceKind::Qr)).unwrap();
+    let mut intake =
+        ScanIntake::new(&store, Origin::of(SourceKind::Qr), Limits::default()).unwrap();
     let report = intake
         .store(
             &mut store,
@@ -203,7 +249,7 @@ fn a_scan_page_that_is_not_an_acta_is_kept_for_a_person() {
                 file_name: "photo.jpg".to_owned(),
                 sha256: Sha256::from_bytes(veedor_scan::sha256(&bytes)),
                 bytes,
-                pages: vec![page],
+                read: read(vec![page]),
             },
             at(1),
         )
@@ -222,7 +268,8 @@ fn a_table_another_writer_added_meanwhile_is_learnt_and_the_scan_stored_once() {
     let blobs = ingest.blobs();
     let key = SignerKey::generate([9; 32], "example.org/veedor-test").unwrap();
     // The intake loads the tables now: none yet.
-    let mut intake = ScanIntake::new(&ingest, Origin::of(SourceKind::Qr)).unwrap();
+    let mut intake =
+        ScanIntake::new(&ingest, Origin::of(SourceKind::Qr), Limits::default()).unwrap();
     // Meanwhile another writer learns table 1 from a result file.
     let row = CopyRow {
         location: Location::Line(2),
@@ -235,6 +282,8 @@ fn a_table_another_writer_added_meanwhile_is_learnt_and_the_scan_stored_once() {
             format_fields: Vec::new(),
         },
         area_names: Vec::new(),
+        published_sha256: None,
+        same_image_as: None,
     };
     let results = source(FileKind::Results, "results.csv", b"results", 1);
     batch::import_copies(
@@ -244,6 +293,7 @@ fn a_table_another_writer_added_meanwhile_is_learnt_and_the_scan_stored_once() {
         &Origin::of(SourceKind::CsvImport),
         vec![row],
         &[],
+        Tables::Define,
     )
     .unwrap();
     // The scan's batch would add table 1 again: refused as a conflict, then built again.
@@ -257,7 +307,7 @@ fn a_table_another_writer_added_meanwhile_is_learnt_and_the_scan_stored_once() {
                 file_name: "scan.jpg".to_owned(),
                 sha256: Sha256::from_bytes(veedor_scan::sha256(&bytes)),
                 bytes,
-                pages: vec![classify(&[PAYLOAD.to_owned()], format)],
+                read: read(vec![classify(&[PAYLOAD.to_owned()], format)]),
             },
             at(2),
         )
@@ -272,12 +322,24 @@ fn a_table_another_writer_added_meanwhile_is_learnt_and_the_scan_stored_once() {
 #[test]
 fn one_file_repeating_a_sheet_is_one_piece_of_evidence() {
     let Fixture {
-        mut store, blobs, ..
+        mut store,
+        blobs,
+        key,
+        ..
     } = fixture();
+    let list = source(FileKind::Tables, "tables.csv", b"list", 0);
+    let rows = [TableRow {
+        line: 2,
+        id: table(1),
+        registered: 400,
+        area_names: Vec::new(),
+    }];
+    batch::import_tables(&mut store, &key, &list, &rows).unwrap();
     let format = ActaFormat::from_id("ve2024-qr").unwrap();
     let bytes = b"a PDF of one sheet, its page repeated".to_vec();
     let page = classify(&[PAYLOAD.to_owned()], format);
-    let mut intake = ScanIntake::new(&store, Origin::of(SourceKind::Qr)).unwrap();
+    let mut intake =
+        ScanIntake::new(&store, Origin::of(SourceKind::Qr), Limits::default()).unwrap();
     let report = intake
         .store(
             &mut store,
@@ -286,7 +348,7 @@ fn one_file_repeating_a_sheet_is_one_piece_of_evidence() {
                 file_name: "500-pages.pdf".to_owned(),
                 sha256: Sha256::from_bytes(veedor_scan::sha256(&bytes)),
                 bytes,
-                pages: vec![page.clone(), page.clone(), page],
+                read: read(vec![page.clone(), page.clone(), page]),
             },
             at(1),
         )
@@ -321,9 +383,20 @@ fn what_is_published_is_the_dataset_as_of_the_checkpoint() {
             format_fields: Vec::new(),
         },
         area_names: Vec::new(),
+        published_sha256: None,
+        same_image_as: None,
     };
     let first = source(FileKind::Results, "first.csv", b"first", 1);
-    batch::import_copies(&mut store, &key, &first, &origin, vec![row(1)], &[]).unwrap();
+    batch::import_copies(
+        &mut store,
+        &key,
+        &first,
+        &origin,
+        vec![row(1)],
+        &[],
+        Tables::Define,
+    )
+    .unwrap();
     // A later batch stored without a checkpoint yet, as an ingest between two signatures.
     let second = source(FileKind::Results, "second.csv", b"second", 2);
     let (later, mut report) = batch::copies_batch(
@@ -333,6 +406,7 @@ fn what_is_published_is_the_dataset_as_of_the_checkpoint() {
         &origin,
         vec![row(2)],
         &[],
+        Tables::Define,
     );
     batch::apply_unsigned(&mut store, &later, &mut report).unwrap();
     let public = Signer::verifier_key(&key).unwrap();

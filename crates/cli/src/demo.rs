@@ -17,6 +17,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use rayon::prelude::*;
+use veedor_app::batch::Tables;
 use veedor_core::{SourceKind, TableId, VoterId};
 use veedor_sim::registry::{RegistryPlan, voters};
 use veedor_sim::sheet::{Condition, Ve2024Place};
@@ -117,21 +118,24 @@ pub fn run(dir: &Path, options: &DemoOptions) -> anyhow::Result<u8> {
     prepare(dir)?;
     let (_, definition) = SHIPPED_ELECTIONS[0];
     let location = Location::Folder(dir.to_owned());
-    let opened = crate::context::create_store(&location, definition, None)?;
+    let mut opened = crate::context::create_store(&location, definition, None)?;
     let election = opened.store.election()?;
     outln!("veedor demo: {}", election.title.get("en"));
     outln!("  data folder: {}", dir.display());
     let file = veedor_formats::parse_results(RESULTS_CSV, &election)?;
-
-    // 1. Sheets rendered from real rows, ingested as scans, as `veedor ingest` does.
     let plans = sheet_plans(&election, &file.rows, options.sheets);
     let scanned: HashSet<TableId> = plans.iter().map(|plan| plan.table).collect();
+
+    // 1. The real per-acta results the opposition published in 2024. No official table list
+    //    was ever published, so this file, which states every table's registered voters, is
+    //    imported as defining the tables (`veedor import results --defines-tables`): a scan
+    //    never creates its own table.
+    import_results(&mut opened, file)?;
     drop(opened);
+
+    // 2. Sheets rendered from real rows, ingested as scans, as `veedor ingest` does.
     scan_sheets(dir, &plans)?;
     let mut opened = Context::new(dir).open()?;
-
-    // 2. The real per-acta results the opposition published in 2024.
-    import_results(&mut opened, file)?;
 
     // 3. A synthetic registry: as many made-up voter ids per table as it has registered voters.
     let to_try = synthetic_registry(&mut opened, &scanned)?;
@@ -234,9 +238,10 @@ fn import_results(opened: &mut Opened, file: veedor_formats::ResultsFile) -> any
         import::result_rows(file.rows),
         &file.problems,
         Path::new(RESULTS_NAME),
+        Tables::Define,
     )?;
     outln!(
-        "  imported {} actas of the real 2024 results ({}, sha256 {})",
+        "  imported {} actas of the real 2024 results ({}, sha256 {}), defining the tables",
         thousands(u64::try_from(summary.copies_added).unwrap_or(0)),
         RESULTS_NAME,
         source.sha256

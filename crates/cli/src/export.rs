@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use anyhow::{Context as _, bail};
 use veedor_app::{PublishedLog, sign_checkpoint};
-use veedor_core::{Results, Sha256, SourceKind};
+use veedor_core::{Results, Sha256};
 use veedor_store::{BlobStore, Store};
 use veedor_web::opendata;
 
@@ -141,14 +141,13 @@ pub fn write_log(
     Ok(())
 }
 
-/// The scans the copies name, by hash.
+/// The published scans the copies name, by hash (never an original: it carries metadata).
 pub fn scan_hashes(results: &Results) -> BTreeSet<Sha256> {
     results
         .dataset
         .copies
         .iter()
-        .filter(|copy| copy.provenance.source == SourceKind::Qr)
-        .map(|copy| copy.provenance.file_sha256)
+        .filter_map(|copy| copy.provenance.published_scan())
         .collect()
 }
 

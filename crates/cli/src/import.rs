@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256 as Hasher};
 use veedor_app::AppError;
-use veedor_app::batch::{self, CopyRow, ImportReport, Origin};
+use veedor_app::batch::{self, CopyRow, ImportReport, Origin, Tables};
 use veedor_core::{Location, Sha256, SourceKind};
 use veedor_formats::{MAX_LISTED_PROBLEMS, RowProblem};
 use veedor_store::{BatchOutcome, FileKind, SourceFile};
@@ -27,6 +27,7 @@ pub fn import_copies(
     rows: Vec<CopyRow>,
     problems: &[RowProblem],
     path: &Path,
+    defines: Tables,
 ) -> anyhow::Result<ImportReport> {
     match batch::import_copies(
         &mut *opened.store,
@@ -35,6 +36,7 @@ pub fn import_copies(
         &Origin::of(kind),
         rows,
         problems,
+        defines,
     ) {
         Err(error @ AppError::NothingReadable { .. }) => {
             for problem in problems.iter().take(MAX_LISTED_PROBLEMS) {
@@ -77,7 +79,8 @@ fn print_summary(input: &InputFile, summary: &ImportReport, what: &str) -> anyho
     }
     if !summary.unknown_tables.is_empty() {
         outln!(
-            "  {} rows name a table not in the table list; kept, flagged F101, not counted:",
+            "  {} rows name a table that no table list or defining result file established; kept, \
+             flagged F101, not counted until one does:",
             summary.unknown_tables.len()
         );
         for (location, table) in summary.unknown_tables.iter().take(MAX_LISTED_PROBLEMS) {
@@ -111,12 +114,14 @@ pub fn result_rows(rows: Vec<veedor_formats::ResultRow>) -> Vec<CopyRow> {
             location: Location::Line(row.line),
             record: row.record,
             area_names: row.area_names,
+            published_sha256: None,
+            same_image_as: None,
         })
         .collect()
 }
 
 /// `veedor import results FILE`.
-pub fn results(context: &Context, path: &Path) -> anyhow::Result<u8> {
+pub fn results(context: &Context, path: &Path, defines_tables: bool) -> anyhow::Result<u8> {
     let mut opened = context.open()?;
     let election = opened.store.election()?;
     let input = read_input(path, FileKind::Results)?;
@@ -140,6 +145,11 @@ pub fn results(context: &Context, path: &Path) -> anyhow::Result<u8> {
         result_rows(file.rows),
         &file.problems,
         path,
+        if defines_tables {
+            Tables::Define
+        } else {
+            Tables::Refer
+        },
     )?;
     print_summary(&input, &summary, "acta copies")
 }
@@ -158,6 +168,8 @@ pub fn payloads(context: &Context, path: &Path) -> anyhow::Result<u8> {
             location: Location::Line(row.line),
             record: row.record,
             area_names: Vec::new(),
+            published_sha256: None,
+            same_image_as: None,
         })
         .collect();
     let summary = import_copies(
@@ -167,6 +179,7 @@ pub fn payloads(context: &Context, path: &Path) -> anyhow::Result<u8> {
         rows,
         &file.problems,
         path,
+        Tables::Refer,
     )?;
     print_summary(&input, &summary, "acta copies")
 }

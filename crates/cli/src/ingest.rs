@@ -22,7 +22,7 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use veedor_app::intake::{PageOutcome, ReadScan, ScanIntake, read_pages};
+use veedor_app::intake::{ReadPages, ReadScan, ScanIntake, read_pages};
 use veedor_app::{Origin, sign_checkpoint};
 use veedor_core::{Pseudonym, Sha256, SourceKind, TableId, TableStatus};
 use veedor_formats::ActaFormat;
@@ -55,7 +55,7 @@ struct Decoded {
     sha256: Sha256,
     /// Stored by an earlier run: not decoded again.
     already: bool,
-    pages: Result<Vec<PageOutcome>, ScanError>,
+    pages: Result<ReadPages, ScanError>,
 }
 
 /// Where a run's time goes, for `VEEDOR_LOG=veedor=debug` (how the ingest figures of
@@ -113,7 +113,10 @@ fn decode(
             bytes: Vec::new(),
             sha256,
             already: true,
-            pages: Ok(Vec::new()),
+            pages: Ok(ReadPages {
+                pages: Vec::new(),
+                published: Ok(Vec::new()),
+            }),
         });
     }
     let started = Instant::now();
@@ -281,6 +284,10 @@ struct RunSummary {
     flagged: BTreeMap<&'static str, usize>,
     /// Pages repeating an acta read from an earlier page of the same file.
     repeated: usize,
+    /// Pages whose image repeats an earlier copy's from another origin: (file, page, earlier).
+    same_image: Vec<(String, u32, String)>,
+    /// Files stored but not published, their metadata not removable: (file, why).
+    unpublished: Vec<(String, String)>,
 }
 
 /// The writer: stores one decoded file through `veedor-app` (blob first, then one
@@ -302,7 +309,7 @@ impl<'a> Writer<'a> {
             volunteer: options.volunteer.clone(),
         };
         Ok(Writer {
-            intake: ScanIntake::new(&*opened.store, origin)?,
+            intake: ScanIntake::new(&*opened.store, origin, Limits::default())?,
             opened,
             summary: RunSummary::default(),
             last_checkpoint: Instant::now(),
@@ -335,7 +342,7 @@ impl<'a> Writer<'a> {
                     file_name: name.clone(),
                     bytes: decoded.bytes,
                     sha256: decoded.sha256,
-                    pages,
+                    read: pages,
                 },
                 now(),
             )
@@ -354,6 +361,12 @@ impl<'a> Writer<'a> {
                 *self.summary.flagged.entry(code.code()).or_default() += 1;
             }
             self.summary.repeated += report.repeated.len();
+            for (page, earlier) in report.same_image {
+                self.summary.same_image.push((name.clone(), page, earlier));
+            }
+            if let Some(why) = report.unpublished {
+                self.summary.unpublished.push((name.clone(), why));
+            }
         }
         if self.last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
             self.checkpoint()?;
@@ -555,6 +568,19 @@ fn print_summary(store: &dyn Store, summary: &RunSummary, elapsed: Duration) -> 
             "  pages repeating an acta of an earlier page of the same file, counted once: {}",
             summary.repeated
         );
+    }
+    if !summary.same_image.is_empty() {
+        outln!(
+            "  pages whose image is that of an earlier copy (re-encoded or resaved): the same \
+             evidence, never a corroboration: {}",
+            summary.same_image.len()
+        );
+        for (file, page, earlier) in summary.same_image.iter().take(10) {
+            outln!("    {file} page {page}: as {earlier}");
+        }
+    }
+    for (file, why) in &summary.unpublished {
+        outln!("  {file}: kept but not published, its metadata could not be removed: {why}");
     }
     outln!(
         "  unreadable pages, queued for a person (veedor queue): {}",

@@ -185,6 +185,12 @@ enum ImportCommand {
     Results {
         /// The CSV file.
         file: PathBuf,
+        /// Let the file's rows establish the tables they name, with the registered voters they
+        /// state: for an organisation without an official table list, whose per-table result
+        /// file is its record of the tables. Without it (and always once a table list was
+        /// imported), a row for a table nothing established waits (F101) and is not counted.
+        #[arg(long)]
+        defines_tables: bool,
     },
     /// A text file of acta payloads (decoded QR codes), one per line.
     Payloads {
@@ -284,7 +290,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Key => context::key(&context),
         Command::Import { what } => match what {
             ImportCommand::Tables { file } => import::tables(&context, &file),
-            ImportCommand::Results { file } => import::results(&context, &file),
+            ImportCommand::Results {
+                file,
+                defines_tables,
+            } => import::results(&context, &file, defines_tables),
             ImportCommand::Payloads { file } => import::payloads(&context, &file),
             ImportCommand::Registry { file } => import::registry(&context, &file),
         },

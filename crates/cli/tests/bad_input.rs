@@ -9,7 +9,8 @@ const GOOD: &str = "201301006.01.1.0001!140,7,10,8,1,7,1,0,2,3,0,1,8,1,0,1,0,3,1
 fn populated() -> Data {
     let data = Data::new();
     let results = data.file("head.csv", head_of_real_file(200));
-    data.run(&["import", "results", &results]).expect_code(0);
+    data.run(&["import", "results", "--defines-tables", &results])
+        .expect_code(0);
     let registry = data.path().join("registry.csv");
     data.run(&[
         "generate",
@@ -241,7 +242,9 @@ fn a_bad_row_in_the_middle_is_reported_and_the_rest_loads() {
     lines[10] = lines[10].replacen(",0,", ",-4,", 1);
     lines[20] = "1,DTTO. CAPITAL,short row".to_owned();
     let path = data.file("bad-rows.csv", lines.join("\n") + "\n");
-    let run = data.run(&["import", "results", &path]).expect_code(3);
+    let run = data
+        .run(&["import", "results", "--defines-tables", &path])
+        .expect_code(3);
     assert!(
         run.stdout.contains("50 rows read, 48 acta copies added"),
         "{}",
@@ -464,7 +467,9 @@ fn an_area_name_with_an_escape_sequence_is_a_malformed_field() {
     lines[3] = lines[3].replacen(",0,", ",\u{1b}[8m,", 1);
     assert!(lines[2].contains('\u{1b}') && lines[3].contains('\u{1b}'));
     let path = data.file("escape.csv", lines.join("\n") + "\n");
-    let run = data.run(&["import", "results", &path]).expect_code(3);
+    let run = data
+        .run(&["import", "results", "--defines-tables", &path])
+        .expect_code(3);
     assert!(
         run.stderr
             .contains("line 3: column PAR: a control character (U+001B)"),

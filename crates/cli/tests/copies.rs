@@ -16,8 +16,13 @@ fn status_of(data: &Data, centre: &str) -> serde_json::Value {
 #[test]
 fn equal_copies_corroborate_and_different_ones_conflict_without_overwriting() {
     let data = Data::new();
-    data.run(&["import", "results", real_results().to_str().unwrap()])
-        .expect_code(0);
+    data.run(&[
+        "import",
+        "results",
+        "--defines-tables",
+        real_results().to_str().unwrap(),
+    ])
+    .expect_code(0);
     let before = data.tally(&[]);
 
     // The QR payloads say what the CSV says: corroborated, totals unchanged.
@@ -91,7 +96,9 @@ fn findings_are_stored_with_the_copy() {
     fields[8] = "10".to_owned();
     lines[3] = fields.join(",");
     let path = data.file("flagged.csv", lines.join("\n") + "\n");
-    let run = data.run(&["import", "results", &path]).expect_code(0);
+    let run = data
+        .run(&["import", "results", "--defines-tables", &path])
+        .expect_code(0);
     assert!(
         run.stdout
             .contains("flagged F102 (more votes than registered): 1"),
@@ -127,7 +134,7 @@ fn with_a_table_list_unknown_tables_are_flagged_never_added() {
     let run = data.run(&["import", "payloads", &path]).expect_code(0);
     assert!(
         run.stdout
-            .contains("1 rows name a table not in the table list"),
+            .contains("1 rows name a table that no table list or defining result file established"),
         "{}",
         run.stdout
     );

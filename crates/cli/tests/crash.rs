@@ -18,7 +18,8 @@ fn a_registry_import_killed_midway_changes_nothing() {
         })
         .collect();
     let results = data.file("results.csv", format!("{header}{rows}"));
-    data.run(&["import", "results", &results]).expect_code(0);
+    data.run(&["import", "results", "--defines-tables", &results])
+        .expect_code(0);
     let small = data.path().join("small.csv");
     data.run(&[
         "generate",

@@ -26,6 +26,21 @@ const REAL: [(&str, [u64; 10]); 3] = [
     ),
 ];
 
+/// Imports a table list of the three real tables: a scan never creates its own table.
+fn establish(data: &Data) {
+    let list: String = std::iter::once("centre_code,table,registered\n".to_owned())
+        .chain(REAL.iter().map(|(payload, _)| {
+            format!(
+                "{},{},900\n",
+                &payload[..9],
+                payload[10..12].trim_start_matches('0')
+            )
+        }))
+        .collect();
+    let path = data.file("tables.csv", list);
+    data.run(&["import", "tables", &path]).expect_code(0);
+}
+
 /// A rendered page of a payload under a condition.
 fn page(payload: &str, condition: Condition, seed: u64) -> image::DynamicImage {
     let sheet = Sheet::ve2024(payload, &Ve2024Place::default()).unwrap();
@@ -58,6 +73,7 @@ fn votes_of(document: &serde_json::Value) -> Vec<u64> {
 #[test]
 fn the_real_payloads_survive_render_ingest_and_tally() {
     let data = Data::new();
+    establish(&data);
     let scans = folder(&data, "scans");
     let conditions = [
         Condition::Dpi200,
@@ -133,6 +149,7 @@ fn the_real_payloads_survive_render_ingest_and_tally() {
 #[test]
 fn a_two_page_pdf_yields_two_actas_and_a_blank_page_is_queued() {
     let data = Data::new();
+    establish(&data);
     let scans = folder(&data, "scans");
     let blank = image::DynamicImage::ImageLuma8(image::GrayImage::from_pixel(
         1700,
@@ -187,6 +204,7 @@ fn a_two_page_pdf_yields_two_actas_and_a_blank_page_is_queued() {
 #[test]
 fn the_same_file_twice_adds_nothing_and_other_scans_corroborate_or_conflict() {
     let data = Data::new();
+    establish(&data);
     let scans = folder(&data, "first");
     std::fs::write(scans.join("a.jpg"), jpeg(REAL[0].0, Condition::Dpi200, 1)).unwrap();
     data.run(&["ingest", scans.to_str().unwrap()])
@@ -207,7 +225,8 @@ fn the_same_file_twice_adds_nothing_and_other_scans_corroborate_or_conflict() {
     data.run(&["ingest", renamed.to_str().unwrap()])
         .expect_code(0);
     assert_eq!(data.dump(), before);
-    // Another scan of the same sheet: corroborates.
+    // Another scan of the same sheet, from another scanner: corroborates (from the same one
+    // it would be the same witness again).
     let second = folder(&data, "second");
     std::fs::write(
         second.join("b.jpg"),
@@ -215,7 +234,7 @@ fn the_same_file_twice_adds_nothing_and_other_scans_corroborate_or_conflict() {
     )
     .unwrap();
     let run = data
-        .run(&["ingest", second.to_str().unwrap()])
+        .run(&["ingest", second.to_str().unwrap(), "--device", "scanner-2"])
         .expect_code(0);
     assert!(run.stdout.contains("1 corroborated"), "{}", run.stdout);
     // A sheet of the same table with other numbers: a conflict, both kept.
@@ -233,6 +252,7 @@ fn the_same_file_twice_adds_nothing_and_other_scans_corroborate_or_conflict() {
 #[test]
 fn bad_files_are_rejected_with_their_reason_and_the_batch_goes_on() {
     let data = Data::new();
+    establish(&data);
     let scans = folder(&data, "scans");
     let good = jpeg(REAL[2].0, Condition::Dpi200, 4);
     std::fs::write(scans.join("1-good.jpg"), &good).unwrap();
@@ -340,8 +360,13 @@ fn scans_first_then_results_learn_registered_voters_and_corroborate() {
     std::fs::write(scans.join("a.jpg"), jpeg(REAL[0].0, Condition::Dpi150, 5)).unwrap();
     data.run(&["ingest", scans.to_str().unwrap()])
         .expect_code(0);
-    data.run(&["import", "results", real_results().to_str().unwrap()])
-        .expect_code(0);
+    data.run(&[
+        "import",
+        "results",
+        "--defines-tables",
+        real_results().to_str().unwrap(),
+    ])
+    .expect_code(0);
     let centre = data.tally(&["--level", "centre", "--code", "201301006"]);
     assert_eq!(centre["areas"][0]["tables_by_status"]["corroborated"], 1);
     let national = data.tally(&[]);
@@ -359,8 +384,13 @@ fn count(data: &Data, sql: &str) -> i64 {
 #[test]
 fn an_ingest_killed_midway_then_run_again_stores_every_file_exactly_once() {
     let data = Data::new();
-    data.run(&["import", "results", real_results().to_str().unwrap()])
-        .expect_code(0);
+    data.run(&[
+        "import",
+        "results",
+        "--defines-tables",
+        real_results().to_str().unwrap(),
+    ])
+    .expect_code(0);
     let scans = data.path().join("scans");
     data.run(&[
         "generate",
@@ -492,6 +522,7 @@ fn wait_for(condition: impl Fn() -> bool, what: &str) {
 #[test]
 fn watch_takes_files_once_complete_and_stops_cleanly() {
     let data = Data::new();
+    establish(&data);
     let inbox = folder(&data, "inbox");
     let child = data
         .command(&[
@@ -710,6 +741,7 @@ fn plant(path: &Path, age: Duration) {
 #[test]
 fn temporary_files_of_a_killed_run_are_removed_by_the_next_one() {
     let data = Data::new();
+    establish(&data);
     let first = folder(&data, "first");
     let first_scan = jpeg(REAL[0].0, Condition::Dpi200, 14);
     std::fs::write(first.join("a.jpg"), &first_scan).unwrap();

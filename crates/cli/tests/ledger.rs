@@ -39,7 +39,12 @@ fn every_copy_is_logged_and_every_batch_signed() {
     assert!(key.name().starts_with("veedor/ve-2024-presidential/"));
 
     let run = data
-        .run(&["import", "results", real_results().to_str().unwrap()])
+        .run(&[
+            "import",
+            "results",
+            "--defines-tables",
+            real_results().to_str().unwrap(),
+        ])
         .expect_code(0);
     assert!(
         run.stdout

@@ -35,8 +35,13 @@ fn real_rows() -> HashMap<(String, u64), (u64, HashMap<String, u64>)> {
 #[test]
 fn a_generated_voter_finds_their_table_and_its_acta() {
     let data = Data::new();
-    data.run(&["import", "results", real_results().to_str().unwrap()])
-        .expect_code(0);
+    data.run(&[
+        "import",
+        "results",
+        "--defines-tables",
+        real_results().to_str().unwrap(),
+    ])
+    .expect_code(0);
     let registry = data.path().join("registry.csv");
     // A tenth of the country keeps the test quick; every table still gets voters.
     data.run(&[

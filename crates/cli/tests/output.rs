@@ -26,8 +26,13 @@ fn run_into_closed_pipe(data: &Data, args: &[&str]) -> (Option<i32>, String) {
 #[test]
 fn a_closed_standard_output_ends_every_printing_command_quietly() {
     let data = Data::new();
-    data.run(&["import", "results", real_results().to_str().unwrap()])
-        .expect_code(0);
+    data.run(&[
+        "import",
+        "results",
+        "--defines-tables",
+        real_results().to_str().unwrap(),
+    ])
+    .expect_code(0);
     let registry = data.file(
         "registry.csv",
         "voter_id,centre_code,table\n12345678,10101001,1\n",
@@ -56,8 +61,13 @@ fn a_closed_standard_output_ends_every_printing_command_quietly() {
 #[test]
 fn tally_piped_into_head_stops_quietly_after_the_first_line() {
     let data = Data::new();
-    data.run(&["import", "results", real_results().to_str().unwrap()])
-        .expect_code(0);
+    data.run(&[
+        "import",
+        "results",
+        "--defines-tables",
+        real_results().to_str().unwrap(),
+    ])
+    .expect_code(0);
     // Every parish: far more than a pipe holds, so veedor is still writing when the reader
     // goes away, as with `| head -1`.
     let mut child = data

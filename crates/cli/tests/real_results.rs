@@ -35,7 +35,12 @@ fn the_real_file_gives_the_readme_totals() {
     let data = Data::new();
     let path = real_results();
     let run = data
-        .run(&["import", "results", path.to_str().unwrap()])
+        .run(&[
+            "import",
+            "results",
+            "--defines-tables",
+            path.to_str().unwrap(),
+        ])
         .expect_code(0);
     assert!(
         run.stdout
@@ -84,8 +89,13 @@ fn the_real_file_gives_the_readme_totals() {
 #[test]
 fn every_level_adds_up_to_the_nation_on_the_real_file() {
     let data = Data::new();
-    data.run(&["import", "results", real_results().to_str().unwrap()])
-        .expect_code(0);
+    data.run(&[
+        "import",
+        "results",
+        "--defines-tables",
+        real_results().to_str().unwrap(),
+    ])
+    .expect_code(0);
     let national = data.tally(&[]);
     let expected = votes(&national["areas"][0]);
     for level in ["state", "municipality", "parish", "centre"] {
@@ -152,7 +162,9 @@ fn the_same_file_in_another_shape_gives_the_same_totals() {
         "the reshaped file must not be UTF-8"
     );
     let path = data.file("latin1.csv", &latin1);
-    let run = data.run(&["import", "results", &path]).expect_code(0);
+    let run = data
+        .run(&["import", "results", "--defines-tables", &path])
+        .expect_code(0);
     assert!(run.stderr.contains("Latin-1"), "{}", run.stderr);
     assert!(run.stderr.contains("ignored: URL"), "{}", run.stderr);
     let area = &data.tally(&[])["areas"][0];
@@ -167,11 +179,21 @@ fn the_same_file_in_another_shape_gives_the_same_totals() {
 fn importing_the_same_file_twice_adds_nothing() {
     let data = Data::new();
     let path = real_results();
-    data.run(&["import", "results", path.to_str().unwrap()])
-        .expect_code(0);
+    data.run(&[
+        "import",
+        "results",
+        "--defines-tables",
+        path.to_str().unwrap(),
+    ])
+    .expect_code(0);
     let before = data.dump();
     let run = data
-        .run(&["import", "results", path.to_str().unwrap()])
+        .run(&[
+            "import",
+            "results",
+            "--defines-tables",
+            path.to_str().unwrap(),
+        ])
         .expect_code(0);
     assert!(run.stdout.contains("already imported"), "{}", run.stdout);
     assert_eq!(data.dump(), before);

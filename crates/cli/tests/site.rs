@@ -33,7 +33,8 @@ impl Exported {
     fn new() -> Self {
         let data = Data::new();
         let results = data.file("head.csv", head_of_real_file(400));
-        data.run(&["import", "results", &results]).expect_code(0);
+        data.run(&["import", "results", "--defines-tables", &results])
+            .expect_code(0);
         let registry = data.path().join("registry.csv");
         let registry_text = registry.display().to_string();
         data.run(&[
@@ -235,7 +236,7 @@ fn a_site_export_verifies_is_deterministic_and_links_only_relatively() {
         actas.iter().filter(|row| row["source"] == "qr").collect();
     assert_eq!(scanned.len(), 3);
     for row in scanned {
-        let hash = &row["file_sha256"];
+        let hash = &row["published_sha256"];
         let original = std::fs::read(site.join(format!("scans/{hash}"))).unwrap();
         let small = site.join(format!("scans/small/{hash}.jpg"));
         let page =
@@ -327,7 +328,9 @@ fn a_site_export_verifies_is_deterministic_and_links_only_relatively() {
 
     // The signing key is nowhere in the export.
     let secret = std::fs::read_to_string(exported.data.store_path().join("keys/log.key")).unwrap();
-    let secret_part = secret.trim().rsplit('+').next().unwrap().to_owned();
+    // PRIVATE+KEY+<name>+<key id>+<base64>: base64 may hold `+` itself, so split four times.
+    let secret_part = secret.trim().splitn(5, '+').nth(4).unwrap().to_owned();
+    assert!(secret_part.len() >= 40, "{secret_part}");
     for (name, bytes) in &files {
         assert!(
             !String::from_utf8_lossy(bytes).contains(&secret_part),
@@ -358,7 +361,7 @@ fn a_flipped_byte_in_a_site_export_is_named() {
         .actas()
         .into_iter()
         .find(|row| row["source"] == "qr")
-        .unwrap()["file_sha256"]
+        .unwrap()["published_sha256"]
         .clone();
     let scan_file = format!("scans/{scan}");
     flipped(&exported, &scan_file, 1000, &scan_file);
@@ -476,8 +479,12 @@ async fn a_voter_finds_their_table_in_a_static_mirror_in_a_real_browser() {
         .iter()
         .find(|row| {
             row["source"] == "qr"
-                && std::fs::read(exported.site.join(format!("scans/{}", row["file_sha256"])))
-                    .is_ok_and(|bytes| !bytes.starts_with(b"%PDF"))
+                && std::fs::read(
+                    exported
+                        .site
+                        .join(format!("scans/{}", row["published_sha256"])),
+                )
+                .is_ok_and(|bytes| !bytes.starts_with(b"%PDF"))
         })
         .unwrap();
     let table = scanned["table_id"].clone();
@@ -530,6 +537,10 @@ async fn a_voter_finds_their_table_in_a_static_mirror_in_a_real_browser() {
     )
     .await;
     assert_eq!(text_of(&client, "#sha256").await, scanned["file_sha256"]);
+    assert_eq!(
+        text_of(&client, "#published-sha256").await,
+        scanned["published_sha256"]
+    );
     let index = client
         .find(Locator::Css("data.log-index"))
         .await
@@ -595,9 +606,13 @@ fn every_kind_of_mirror_page_passes_axe_at_phone_width_without_javascript() {
     let exported = Exported::new();
     let actas = exported.actas();
     let is_pdf = |row: &BTreeMap<String, String>| {
-        std::fs::read(exported.site.join(format!("scans/{}", row["file_sha256"])))
-            .unwrap()
-            .starts_with(b"%PDF")
+        std::fs::read(
+            exported
+                .site
+                .join(format!("scans/{}", row["published_sha256"])),
+        )
+        .unwrap()
+        .starts_with(b"%PDF")
     };
     let scanned = actas
         .iter()

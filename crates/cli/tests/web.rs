@@ -34,9 +34,9 @@ fn json(text: &str) -> Value {
 }
 
 /// `veedor serve`, stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    address: SocketAddr,
+    pub(crate) address: SocketAddr,
     /// What it printed when it started, up to `stop with Ctrl-C`.
     banner: String,
 }
@@ -48,7 +48,7 @@ impl Drop for Server {
     }
 }
 
-fn serve(data: &Path) -> Server {
+pub(crate) fn serve(data: &Path) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_veedor"))
         .arg("--data")
         .arg(data)
@@ -170,7 +170,15 @@ fn the_pages_and_the_api_show_what_veedor_tally_and_lookup_print() {
     let data = dir.path().join("data");
     veedor(&data, &["init", "--election", "ve-2024-presidential"]);
     let csv = repo().join("data/ve2024/RESULTADOS_2024_CSV_V1.csv");
-    veedor(&data, &["import", "results", csv.to_str().unwrap()]);
+    veedor(
+        &data,
+        &[
+            "import",
+            "results",
+            "--defines-tables",
+            csv.to_str().unwrap(),
+        ],
+    );
     let registry = dir.path().join("registry.csv");
     veedor(
         &data,
@@ -299,7 +307,15 @@ fn verify_checks_a_running_server() {
     veedor(&data, &["init", "--election", "ve-2024-presidential"]);
     let csv = dir.path().join("head.csv");
     std::fs::write(&csv, crate::support::head_of_real_file(400)).unwrap();
-    veedor(&data, &["import", "results", csv.to_str().unwrap()]);
+    veedor(
+        &data,
+        &[
+            "import",
+            "results",
+            "--defines-tables",
+            csv.to_str().unwrap(),
+        ],
+    );
     let key = veedor(&data, &["key"]);
     let server = serve(&data);
     let url = format!("http://{}/", server.address);

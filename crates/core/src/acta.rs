@@ -150,6 +150,16 @@ impl Location {
             Self::Page(page) => format!("page {page}"),
         }
     }
+
+    /// Reads what [`Self::describe`] writes.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.split_once(' ')? {
+            ("line", n) => n.parse().ok().map(Self::Line),
+            ("page", n) => n.parse().ok().map(Self::Page),
+            _ => None,
+        }
+    }
 }
 
 /// Where a copy came from: enough to find the original and check it.
@@ -169,6 +179,64 @@ pub struct Provenance {
     pub device: Option<String>,
     /// The volunteer who fed or typed it, pseudonymous.
     pub volunteer: Option<Pseudonym>,
+    /// SHA-256 of the file as it is published, stripped of everything that could identify
+    /// whoever made it (EXIF, XMP, document information): for a scan, the file readers get
+    /// (`file_sha256` is the original's, which stays private and proves nothing without the
+    /// file). `None` for a text file, and for scans stored before scans were stripped, which are
+    /// not published.
+    pub published_sha256: Option<Sha256>,
+    /// The earlier copy whose page image this one's is (the same image re-encoded or resaved,
+    /// found when it was received): the same evidence, whatever its origin says.
+    pub same_image_as: Option<EvidenceRef>,
+}
+
+/// A copy named by what identifies it publicly: its file's SHA-256 and its place in the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EvidenceRef {
+    /// The file's SHA-256 (the original's).
+    pub file_sha256: Sha256,
+    /// Where in the file.
+    pub location: Location,
+}
+
+impl EvidenceRef {
+    /// `<sha256 in hex> page N` (or `line N`), as the log and the store write it.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.file_sha256.to_hex(), self.location.describe())
+    }
+
+    /// Reads what [`Self::describe`] writes.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        let (hex, place) = text.split_once(' ')?;
+        Some(Self {
+            file_sha256: Sha256::from_hex(hex).ok()?,
+            location: Location::parse(place)?,
+        })
+    }
+}
+
+impl Provenance {
+    /// The scan readers get for this copy: the published (stripped) file of a copy read from a
+    /// scan, when there is one. The original is never published.
+    #[must_use]
+    pub fn published_scan(&self) -> Option<Sha256> {
+        if self.source == SourceKind::Qr {
+            self.published_sha256
+        } else {
+            None
+        }
+    }
+
+    /// This copy's file and place.
+    #[must_use]
+    pub fn evidence_ref(&self) -> EvidenceRef {
+        EvidenceRef {
+            file_sha256: self.file_sha256,
+            location: self.location,
+        }
+    }
 }
 
 /// A stored copy of an acta: what it says, where it came from, and the findings of its

@@ -8,6 +8,7 @@
 mod acta;
 mod compare;
 mod election;
+mod evidence;
 mod id;
 mod registry;
 mod results;
@@ -15,18 +16,19 @@ mod status;
 mod tally;
 mod validate;
 
-pub use acta::{ActaCopy, ActaRecord, Counts, Location, Provenance, SourceKind};
+pub use acta::{ActaCopy, ActaRecord, Counts, EvidenceRef, Location, Provenance, SourceKind};
 pub use compare::{Comparison, ComparisonRow, compare};
 pub use election::{
     AreaCode, Bulletin, Candidate, Card, DeclaredTotals, Election, Geography, Level, LocalText,
 };
+pub use evidence::{evidence_count, evidence_groups, same_evidence};
 pub use id::{CentreCode, CopyId, Pseudonym, Sha256, TableId, TableKey, TableNumber, VoterId};
 pub use jiff::{Timestamp, civil::Date};
 pub use registry::{Registry, RegistryBuilder, VoterIds};
 pub use results::{Dataset, PollingTable, Results, TableState};
 pub use status::{Assessment, TableResult, TableStatus, assess};
 pub use tally::{Tally, Totals, percent};
-pub use validate::{Finding, FindingCode, validate};
+pub use validate::{Finding, FindingCode, Place, validate};
 
 /// What can go wrong in the domain: malformed identifiers, an inconsistent election, a corrupt
 /// registry.

@@ -1,13 +1,14 @@
 //! Everything known about an election, and what follows from it: every table's status and the
 //! tally at every level. The store loads a [`Dataset`]; [`Results::compute`] derives the rest.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::acta::ActaCopy;
 use crate::election::{AreaCode, Election};
 use crate::id::{TableId, TableKey};
 use crate::status::{Assessment, TableStatus, assess};
 use crate::tally::Tally;
+use crate::validate::{Place, validate};
 
 /// A polling table as the election knows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,10 +75,12 @@ pub struct Results {
 }
 
 impl Results {
-    /// Assesses every table and tallies.
+    /// Validates every copy again against the tables established now (a copy received before
+    /// its table was established counts once it is), assesses every table and tallies.
     #[must_use]
-    pub fn compute(dataset: Dataset) -> Self {
+    pub fn compute(mut dataset: Dataset) -> Self {
         let table_list = dataset.has_table_list();
+        revalidate(&mut dataset, table_list);
         let mut tables: BTreeMap<TableId, TableState> = dataset
             .tables
             .iter()
@@ -87,10 +90,7 @@ impl Results {
                     TableState {
                         table: Some((*key, table.clone())),
                         copies: Vec::new(),
-                        assessment: Assessment {
-                            status: TableStatus::Missing,
-                            result: None,
-                        },
+                        assessment: Assessment::missing(),
                     },
                 )
             })
@@ -101,10 +101,7 @@ impl Results {
                 .or_insert_with(|| TableState {
                     table: None,
                     copies: Vec::new(),
-                    assessment: Assessment {
-                        status: TableStatus::Missing,
-                        result: None,
-                    },
+                    assessment: Assessment::missing(),
                 })
                 .copies
                 .push(index);
@@ -193,6 +190,32 @@ impl Results {
     }
 }
 
+/// Gives every copy the findings of its record against the tables established now: those of a
+/// table outside the table list (when there is one) are those of an unknown table.
+fn revalidate(dataset: &mut Dataset, table_list: bool) {
+    let established: HashMap<TableId, &PollingTable> = dataset
+        .tables
+        .iter()
+        .filter(|(_, table)| table.listed || !table_list)
+        .map(|(_, table)| (table.id, table))
+        .collect();
+    let geography = &dataset.election.geography;
+    let first_level_areas: BTreeSet<AreaCode> = established
+        .keys()
+        .map(|id| geography.area_of(id.centre, 0))
+        .collect();
+    for copy in &mut dataset.copies {
+        let id = copy.record.table;
+        let place = established.get(&id).map_or_else(
+            || Place::Unknown {
+                area_known: first_level_areas.contains(&geography.area_of(id.centre, 0)),
+            },
+            |table| Place::Table(table),
+        );
+        copy.findings = validate(&copy.record, &dataset.election, place);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use jiff::Timestamp;
@@ -217,11 +240,14 @@ mod tests {
             provenance: Provenance {
                 source: SourceKind::Qr,
                 file_name: format!("{id}.jpg"),
-                file_sha256: Sha256::from_bytes([0; 32]),
+                file_sha256: Sha256::from_bytes([u8::try_from(id % 256).unwrap_or(0); 32]),
                 location: Location::Page(1),
                 received_at: Timestamp::UNIX_EPOCH,
-                device: None,
+                // Each copy its own scanner: independent evidence.
+                device: Some(format!("scanner-{id}")),
                 volunteer: None,
+                published_sha256: None,
+                same_image_as: None,
             },
             findings: vec![],
             log_index: None,
@@ -283,6 +309,7 @@ mod tests {
                     sum.tables_counted += totals.tables_counted;
                     sum.registered += totals.registered;
                     sum.registered_counted += totals.registered_counted;
+                    sum.contested_votes += totals.contested_votes;
                     for (a, b) in sum.tables_by_status.iter_mut().zip(totals.tables_by_status) {
                         *a += b;
                     }
@@ -350,5 +377,54 @@ mod tests {
         assert_eq!(results.tally.national().tables, 1);
         let state = results.table(unknown).map(|s| s.assessment.status);
         assert_eq!(state, Some(TableStatus::AwaitingPerson));
+    }
+
+    /// A forged copy never creates its table: it waits with F101 (and F105 when its state does
+    /// not exist), and the same copy counts once a table list establishes its table.
+    #[test]
+    fn a_copy_counts_only_once_its_table_is_established() {
+        let election = small_election();
+        let real = TableId::new(CentreCode::new(201_301_006), TableNumber::new(1));
+        let later = TableId::new(CentreCode::new(201_301_006), TableNumber::new(2));
+        let no_state = TableId::new(CentreCode::new(991_301_006), TableNumber::new(1));
+        let listed = |id| PollingTable {
+            id,
+            registered: Some(500),
+            listed: true,
+        };
+        let mut dataset = Dataset {
+            election,
+            tables: vec![(TableKey::new(0), listed(real))],
+            area_names: BTreeMap::new(),
+            copies: vec![
+                copy(1, real, vec![1, 1, 1, 1, 1]),
+                copy(2, later, vec![2, 2, 2, 2, 2]),
+                copy(3, no_state, vec![300, 300, 300, 300, 300]),
+            ],
+        };
+        let codes = |results: &Results, id| -> Vec<&'static str> {
+            let state = results.table(id).expect("the table's state");
+            results
+                .copies_of(state)
+                .flat_map(|c| c.findings.iter().map(|f| f.code.code()))
+                .collect()
+        };
+        let before = Results::compute(dataset.clone());
+        assert_eq!(before.tally.national().valid_votes(), 5);
+        assert_eq!(codes(&before, later), ["F101"]);
+        assert_eq!(codes(&before, no_state), ["F101", "F105"]);
+        assert_eq!(
+            before.table(no_state).map(|s| s.assessment.status),
+            Some(TableStatus::AwaitingPerson)
+        );
+        dataset.tables.push((TableKey::new(1), listed(later)));
+        let after = Results::compute(dataset);
+        assert_eq!(after.tally.national().valid_votes(), 15);
+        assert!(codes(&after, later).is_empty());
+        assert_eq!(
+            after.table(later).map(|s| s.assessment.status),
+            Some(TableStatus::Accepted)
+        );
+        assert_eq!(codes(&after, no_state), ["F101", "F105"]);
     }
 }

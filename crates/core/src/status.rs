@@ -6,14 +6,21 @@
 //!     [*] --> Missing
 //!     Missing --> Accepted: a copy without errors
 //!     Missing --> AwaitingPerson: a copy with an error finding
-//!     Accepted --> Corroborated: another copy, same numbers
+//!     Accepted --> Accepted: another copy, same numbers, same evidence
+//!     Accepted --> Corroborated: another copy, same numbers, independent evidence
 //!     Accepted --> Conflict: another copy, different numbers
 //!     Corroborated --> Conflict: another copy, different numbers
 //!     AwaitingPerson --> Conflict: another copy, different numbers
 //! ```
+//!
+//! Which copies are independent evidence is decided in [`crate::evidence`]. A table in conflict
+//! is contested: it is not counted (either version may be the forgery), and the tally says how
+//! many votes its versions carry ([`Assessment::contested_votes`]), so that a hostile copy
+//! cannot take a table out of the count without it showing.
 
 use crate::Election;
 use crate::acta::ActaCopy;
+use crate::evidence::evidence_count;
 
 /// Where a table stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -22,9 +29,10 @@ pub enum TableStatus {
     Missing,
     /// One copy, without error findings: counted.
     Accepted,
-    /// Two or more copies with the same numbers, without error findings: counted.
+    /// Copies with the same numbers from two or more independent origins, without error
+    /// findings: counted.
     Corroborated,
-    /// Copies with different numbers: not counted until a person resolves it.
+    /// Copies with different numbers: contested, not counted until a person resolves it.
     Conflict,
     /// Copies that agree but carry an error finding (or a table outside the table list): not
     /// counted until a person looks.
@@ -89,26 +97,52 @@ pub struct Assessment {
     /// The numbers the copies agree on (present for every status but `Missing` and
     /// `Conflict`); counted only when the status is.
     pub result: Option<TableResult>,
+    /// How many independent pieces of evidence the copies are ([`crate::evidence`]).
+    pub evidence: usize,
+    /// For a table in conflict, the most votes (valid and null) any of its versions carries:
+    /// what is at stake until a person decides. 0 otherwise.
+    pub contested_votes: u64,
+}
+
+impl Assessment {
+    /// A table without copies.
+    #[must_use]
+    pub const fn missing() -> Self {
+        Self {
+            status: TableStatus::Missing,
+            result: None,
+            evidence: 0,
+            contested_votes: 0,
+        }
+    }
 }
 
 /// Assesses a table from all its copies.
 #[must_use]
 pub fn assess(copies: &[&ActaCopy], election: &Election) -> Assessment {
     let Some(first) = copies.first() else {
-        return Assessment {
-            status: TableStatus::Missing,
-            result: None,
-        };
+        return Assessment::missing();
     };
+    let evidence = evidence_count(copies);
     let disagree = copies.iter().enumerate().any(|(index, copy)| {
         copies[index + 1..]
             .iter()
             .any(|other| !copy.record.same_result(&other.record, election))
     });
     if disagree {
+        let contested_votes = copies
+            .iter()
+            .map(|copy| {
+                copy.record.candidate_votes(election).iter().sum::<u64>()
+                    + u64::from(copy.record.null_votes.unwrap_or(0))
+            })
+            .max()
+            .unwrap_or(0);
         return Assessment {
             status: TableStatus::Conflict,
             result: None,
+            evidence,
+            contested_votes,
         };
     }
     let result = TableResult {
@@ -120,7 +154,7 @@ pub fn assess(copies: &[&ActaCopy], election: &Election) -> Assessment {
     };
     let status = if copies.iter().any(|copy| copy.needs_person()) {
         TableStatus::AwaitingPerson
-    } else if copies.len() == 1 {
+    } else if evidence < 2 {
         TableStatus::Accepted
     } else {
         TableStatus::Corroborated
@@ -128,6 +162,8 @@ pub fn assess(copies: &[&ActaCopy], election: &Election) -> Assessment {
     Assessment {
         status,
         result: Some(result),
+        evidence,
+        contested_votes: 0,
     }
 }
 
@@ -141,7 +177,7 @@ mod tests {
     use crate::validate::{Finding, FindingCode};
     use crate::{CentreCode, CopyId, Sha256, TableId, TableNumber};
 
-    fn copy(cells: Vec<u32>, error: bool) -> ActaCopy {
+    fn copy(cells: Vec<u32>, error: bool, device: &str) -> ActaCopy {
         ActaCopy {
             id: CopyId::new(1),
             record: ActaRecord {
@@ -155,11 +191,15 @@ mod tests {
             provenance: Provenance {
                 source: SourceKind::Qr,
                 file_name: "a.jpg".to_owned(),
-                file_sha256: Sha256::from_bytes([0; 32]),
+                file_sha256: Sha256::from_bytes(
+                    [device.bytes().fold(0u8, |sum, byte| sum.wrapping_add(byte)); 32],
+                ),
                 location: Location::Page(1),
                 received_at: Timestamp::UNIX_EPOCH,
-                device: None,
+                device: Some(device.to_owned()),
                 volunteer: None,
+                published_sha256: None,
+                same_image_as: None,
             },
             findings: if error {
                 vec![Finding {
@@ -180,18 +220,36 @@ mod tests {
 
     #[test]
     fn status_follows_the_copies() {
-        let a = copy(vec![1, 2, 3, 4, 5], false);
-        let b = copy(vec![1, 2, 3, 4, 6], false);
-        let flagged = copy(vec![1, 2, 3, 4, 5], true);
+        let a = copy(vec![1, 2, 3, 4, 5], false, "scanner-1");
+        let a2 = copy(vec![1, 2, 3, 4, 5], false, "scanner-2");
+        let b = copy(vec![1, 2, 3, 4, 6], false, "scanner-3");
+        let flagged = copy(vec![1, 2, 3, 4, 5], true, "scanner-4");
         assert_eq!(status(&[]), TableStatus::Missing);
         assert_eq!(status(std::slice::from_ref(&a)), TableStatus::Accepted);
-        assert_eq!(status(&[a.clone(), a.clone()]), TableStatus::Corroborated);
+        assert_eq!(status(&[a.clone(), a2.clone()]), TableStatus::Corroborated);
+        // The same origin twice is one witness: agreeing with itself proves nothing.
+        assert_eq!(status(&[a.clone(), a.clone()]), TableStatus::Accepted);
         assert_eq!(status(&[a.clone(), b.clone()]), TableStatus::Conflict);
-        assert_eq!(status(&[a.clone(), a.clone(), b]), TableStatus::Conflict);
+        assert_eq!(status(&[a.clone(), a2.clone(), b]), TableStatus::Conflict);
         assert_eq!(
             status(std::slice::from_ref(&flagged)),
             TableStatus::AwaitingPerson
         );
         assert_eq!(status(&[a, flagged]), TableStatus::AwaitingPerson);
+    }
+
+    #[test]
+    fn a_contested_table_says_what_is_at_stake() {
+        // 1+2+3+4+5 and 1+2+3+4+60 votes, null 0 each: the larger version is at stake.
+        let a = copy(vec![1, 2, 3, 4, 5], false, "scanner-1");
+        let forged = copy(vec![1, 2, 3, 4, 60], false, "phone");
+        let copies = [&a, &forged];
+        let assessment = assess(&copies, &small_election());
+        assert_eq!(assessment.status, TableStatus::Conflict);
+        assert_eq!(assessment.evidence, 2);
+        let election = small_election();
+        let votes = |c: &ActaCopy| c.record.candidate_votes(&election).iter().sum::<u64>();
+        assert_eq!(assessment.contested_votes, votes(&a).max(votes(&forged)));
+        assert!(assessment.contested_votes > votes(&a));
     }
 }

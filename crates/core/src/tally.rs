@@ -23,6 +23,9 @@ pub struct Totals {
     pub registered_counted: u64,
     /// Expected tables per status, indexed by [`TableStatus::index`].
     pub tables_by_status: [u64; 5],
+    /// Votes at stake in the contested tables (in conflict, not counted until a person
+    /// decides): for each, the most votes any of its versions carries.
+    pub contested_votes: u64,
 }
 
 impl Totals {
@@ -71,6 +74,7 @@ impl Totals {
         let registered = u64::from(table.registered.unwrap_or(0));
         self.registered += registered;
         self.tables_by_status[assessment.status.index()] += 1;
+        self.contested_votes += assessment.contested_votes;
         if let (true, Some(result)) = (assessment.status.is_counted(), &assessment.result) {
             self.tables_counted += 1;
             self.registered_counted += registered;
@@ -136,6 +140,7 @@ impl Tally {
             registered: 0,
             registered_counted: 0,
             tables_by_status: [0; 5],
+            contested_votes: 0,
         };
         self.totals.get(&AreaCode::National).unwrap_or(&EMPTY)
     }

@@ -4,14 +4,15 @@
 //! warnings: the copy counts, and the warning is shown beside it.
 
 use crate::acta::{ActaRecord, Counts};
-use crate::{Election, PollingTable};
+use crate::{Election, PollingTable, TableId};
 
 /// The stable code of a finding. Never renumber: codes are published.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum FindingCode {
-    /// F101: the acta names a table that is not in the election's table list (only raised once
-    /// a table list has been imported; before that, tables are learnt from the results).
+    /// F101: the acta names a table that no source defining tables (a table list, or a result
+    /// file imported as defining them) has established. A copy never creates its own table, so
+    /// it waits until one does (or a person decides).
     UnknownTable,
     /// F102: the acta has more votes (valid plus null) than the table has registered voters.
     MoreVotesThanRegistered,
@@ -20,6 +21,9 @@ pub enum FindingCode {
     /// F104: the acta carries a different number of counts than the ballot has cards (or
     /// candidates, for per-candidate results).
     WrongNumberOfCounts,
+    /// F105: the acta's codes do not fit the geography: the first-level area they name (a state
+    /// that does not exist) holds no established table.
+    UnknownArea,
     /// W201: the registered voters the source states differ from the table list's.
     RegisteredVotersDiffer,
     /// W202: the acta has no votes at all.
@@ -28,11 +32,12 @@ pub enum FindingCode {
 
 impl FindingCode {
     /// Every code, in order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::UnknownTable,
         Self::MoreVotesThanRegistered,
         Self::ValidVotesMismatch,
         Self::WrongNumberOfCounts,
+        Self::UnknownArea,
         Self::RegisteredVotersDiffer,
         Self::NoVotes,
     ];
@@ -45,6 +50,7 @@ impl FindingCode {
             Self::MoreVotesThanRegistered => "F102",
             Self::ValidVotesMismatch => "F103",
             Self::WrongNumberOfCounts => "F104",
+            Self::UnknownArea => "F105",
             Self::RegisteredVotersDiffer => "W201",
             Self::NoVotes => "W202",
         }
@@ -58,6 +64,7 @@ impl FindingCode {
             Self::MoreVotesThanRegistered => "more_votes_than_registered",
             Self::ValidVotesMismatch => "valid_votes_mismatch",
             Self::WrongNumberOfCounts => "wrong_number_of_counts",
+            Self::UnknownArea => "unknown_area",
             Self::RegisteredVotersDiffer => "registered_voters_differ",
             Self::NoVotes => "no_votes",
         }
@@ -93,26 +100,87 @@ impl Finding {
     }
 }
 
-/// Validates a record against the election and what is known of its table. `table` is `None`
-/// when the table is not known; `table_list_imported` says whether the election's table list
-/// was imported (only then is an unknown table a finding).
+/// What is known of the place a record names: its table when established, and otherwise
+/// whether its first-level area holds any established table.
+#[derive(Clone, Copy, Debug)]
+pub enum Place<'a> {
+    /// The table is established.
+    Table(&'a PollingTable),
+    /// It is not; `area_known` when another established table is in the same first-level area.
+    Unknown {
+        /// Whether the record's first-level area holds an established table.
+        area_known: bool,
+    },
+}
+
+impl<'a> Place<'a> {
+    /// The place of `id` among `tables` (every known table: when one is listed, only the listed
+    /// ones are established). Linear in the tables: for a few copies; [`crate::Results::compute`]
+    /// places every copy at once.
+    #[must_use]
+    pub fn among<I>(id: TableId, election: &Election, tables: I) -> Self
+    where
+        I: IntoIterator<Item = &'a PollingTable>,
+        I::IntoIter: Clone,
+    {
+        let tables = tables.into_iter();
+        let list = tables.clone().any(|table| table.listed);
+        let mut established = tables.filter(|table| table.listed || !list);
+        let area = election.geography.area_of(id.centre, 0);
+        let mut area_known = false;
+        for table in established.by_ref() {
+            if table.id == id {
+                return Self::Table(table);
+            }
+            area_known |= election.geography.area_of(table.id.centre, 0) == area;
+        }
+        Self::Unknown { area_known }
+    }
+
+    /// The table, when established.
+    #[must_use]
+    pub fn table(self) -> Option<&'a PollingTable> {
+        match self {
+            Self::Table(table) => Some(table),
+            Self::Unknown { .. } => None,
+        }
+    }
+}
+
+/// Validates a record against the election and what is known of its place. The findings that
+/// depend on the place (F101, F105, F102 and W201) change when tables are established later, so
+/// [`crate::Results::compute`] validates every copy again against the tables of the moment; the
+/// findings stored with a copy (and logged) are those of when it was received.
 #[must_use]
-pub fn validate(
-    record: &ActaRecord,
-    election: &Election,
-    table: Option<&PollingTable>,
-    table_list_imported: bool,
-) -> Vec<Finding> {
+pub fn validate(record: &ActaRecord, election: &Election, place: Place<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     let centre_digits = election.geography.centre_digits;
-    if table.is_none() && table_list_imported {
+    let table = place.table();
+    if let Place::Unknown { area_known } = place {
         findings.push(Finding {
             code: FindingCode::UnknownTable,
             detail: format!(
-                "table {} is not in the election's table list",
+                "table {} is not established by a table list or a result file defining tables: \
+                 the copy waits until one does or a person decides",
                 record.table.display(centre_digits)
             ),
         });
+        if !area_known {
+            let area = election.geography.area_of(record.table.centre, 0);
+            findings.push(Finding {
+                code: FindingCode::UnknownArea,
+                detail: format!(
+                    "its code names {} {}, where no table is established: the code does not \
+                     fit the election's geography",
+                    election
+                        .geography
+                        .levels
+                        .first()
+                        .map_or("area", |level| level.id.as_str()),
+                    election.geography.format_area(area),
+                ),
+            });
+        }
     }
     let (expected, kind) = match &record.counts {
         Counts::Cells(_) => (election.cards.len(), "cards"),
@@ -205,29 +273,39 @@ mod tests {
     #[test]
     fn each_rule_has_its_code() {
         let election = small_election();
-        let check = |record: &ActaRecord, table: Option<&PollingTable>, listed| {
-            codes(&validate(record, &election, table, listed))
-        };
+        let listed = table(Some(100));
+        let check =
+            |record: &ActaRecord, place: Place<'_>| codes(&validate(record, &election, place));
         let good = record(vec![1, 2, 3, 4, 5], Some(15));
-        assert!(check(&good, Some(&table(Some(100))), true).is_empty());
-        assert_eq!(check(&good, None, true), ["F101"]);
-        assert!(check(&good, None, false).is_empty());
-        assert_eq!(check(&good, Some(&table(Some(16))), true), ["F102"]);
-        assert!(check(&good, Some(&table(Some(17))), true).is_empty());
+        assert!(check(&good, Place::Table(&listed)).is_empty());
+        assert_eq!(check(&good, Place::Unknown { area_known: true }), ["F101"]);
         assert_eq!(
-            check(&record(vec![1, 2, 3, 4, 5], Some(14)), None, false),
+            check(&good, Place::Unknown { area_known: false }),
+            ["F101", "F105"]
+        );
+        assert_eq!(check(&good, Place::Table(&table(Some(16)))), ["F102"]);
+        assert!(check(&good, Place::Table(&table(Some(17)))).is_empty());
+        let unknown_registered = table(None);
+        assert_eq!(
+            check(
+                &record(vec![1, 2, 3, 4, 5], Some(14)),
+                Place::Table(&unknown_registered)
+            ),
             ["F103"]
         );
         assert_eq!(
-            check(&record(vec![1, 2, 3, 4], None), None, false),
+            check(
+                &record(vec![1, 2, 3, 4], None),
+                Place::Table(&unknown_registered)
+            ),
             ["F104"]
         );
         let mut zero = record(vec![0; 5], None);
         zero.null_votes = None;
-        assert_eq!(check(&zero, None, false), ["W202"]);
+        assert_eq!(check(&zero, Place::Table(&unknown_registered)), ["W202"]);
         let mut stated = good.clone();
         stated.stated_registered = Some(90);
-        assert_eq!(check(&stated, Some(&table(Some(100))), true), ["W201"]);
+        assert_eq!(check(&stated, Place::Table(&listed)), ["W201"]);
     }
 
     #[test]

@@ -1,9 +1,9 @@
-//! The transparency log's entry for one acta copy (`veedor/acta-copy/1`): UTF-8 text, one
+//! The transparency log's entry for one acta copy (`veedor/acta-copy/2`): UTF-8 text, one
 //! `key: value` line per field in a fixed order, so that anyone can read an entry and anyone can
 //! re-create it from the published data files. Documented in `docs/ledger.md`.
 //!
 //! ```text
-//! veedor/acta-copy/1
+//! veedor/acta-copy/2
 //! election: ve-2024-presidential
 //! table: 201301006.01
 //! source: qr
@@ -14,7 +14,9 @@
 //! format_fields: suffix=1.0001 field4=0
 //! file_name: 408106_387187_0096Acta0096.jpg
 //! file_sha256: 9f2c...
+//! published_sha256: 41d0...
 //! location: page 1
+//! same_image_as: -
 //! received_at: 2026-11-27T01:59:00.013366967Z
 //! device: -
 //! volunteer: -
@@ -23,16 +25,24 @@
 //!
 //! A value never contains a line break: control characters in file names are replaced by `?`.
 //! `-` stands for "not given".
+//!
+//! Version 2 added `published_sha256` (the scan as published, stripped of its metadata; the
+//! original's hash stays in `file_sha256`) and `same_image_as` (the earlier copy, as `<file
+//! sha256> page N`, whose page image this one repeats). Entries of version 1, which lack both
+//! lines, are still read: a log written before keeps verifying.
 
 use std::fmt::Write as _;
 
 use veedor_core::{
-    ActaRecord, Counts, Finding, FindingCode, Location, Provenance, Pseudonym, Sha256, SourceKind,
-    TableId,
+    ActaRecord, Counts, EvidenceRef, Finding, FindingCode, Location, Provenance, Pseudonym, Sha256,
+    SourceKind, TableId,
 };
 
-/// The first line of an acta copy's entry.
-pub const ENTRY_HEADER: &str = "veedor/acta-copy/1";
+/// The first line of an acta copy's entry, as written now.
+pub const ENTRY_HEADER: &str = "veedor/acta-copy/2";
+
+/// The first line of an acta copy's entry of version 1 (read, never written).
+pub const ENTRY_HEADER_V1: &str = "veedor/acta-copy/1";
 
 /// The first line of the log's first entry, which holds the election definition verbatim, so
 /// that a mirror's reader knows the ballot (which card counts for whom) from the log itself.
@@ -64,7 +74,28 @@ pub fn parse_election_entry(bytes: &[u8]) -> Result<&str, String> {
         .ok_or_else(|| format!("expected an entry starting `{ELECTION_HEADER}`"))
 }
 
-const KEYS: [&str; 15] = [
+const KEYS: [&str; 17] = [
+    "election",
+    "table",
+    "source",
+    "counts",
+    "null_votes",
+    "stated_valid_votes",
+    "stated_registered",
+    "format_fields",
+    "file_name",
+    "file_sha256",
+    "published_sha256",
+    "location",
+    "same_image_as",
+    "received_at",
+    "device",
+    "volunteer",
+    "findings",
+];
+
+/// The keys of version 1, which lacks `published_sha256` and `same_image_as`.
+const KEYS_V1: [&str; 15] = [
     "election",
     "table",
     "source",
@@ -85,6 +116,8 @@ const KEYS: [&str; 15] = [
 /// An entry's fields as text, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogEntry {
+    /// The entry format's version: 2 for every entry written now, 1 for older ones.
+    pub version: u8,
     /// (key, value) in the fixed order.
     pub fields: Vec<(String, String)>,
 }
@@ -134,10 +167,7 @@ impl LogEntry {
             .map(|(key, value)| format!("{}={}", clean(key), clean(value)))
             .collect::<Vec<_>>()
             .join(" ");
-        let location = match provenance.location {
-            Location::Line(line) => format!("line {line}"),
-            Location::Page(page) => format!("page {page}"),
-        };
+        let location = provenance.location.describe();
         let findings = findings
             .iter()
             .map(|f| f.code.code())
@@ -158,7 +188,9 @@ impl LogEntry {
             },
             clean(&provenance.file_name),
             provenance.file_sha256.to_hex(),
+            optional(provenance.published_sha256.map(|sha| sha.to_hex())),
             location,
+            optional(provenance.same_image_as.map(|earlier| earlier.describe())),
             provenance.received_at.to_string(),
             provenance
                 .device
@@ -172,6 +204,7 @@ impl LogEntry {
             },
         ];
         Self {
+            version: 2,
             fields: KEYS
                 .iter()
                 .zip(values)
@@ -184,7 +217,11 @@ impl LogEntry {
     #[must_use]
     pub fn encode(&self) -> Vec<u8> {
         let mut text = String::with_capacity(512);
-        text.push_str(ENTRY_HEADER);
+        text.push_str(if self.version == 1 {
+            ENTRY_HEADER_V1
+        } else {
+            ENTRY_HEADER
+        });
         text.push('\n');
         for (key, value) in &self.fields {
             let _ = writeln!(text, "{key}: {value}");
@@ -196,12 +233,18 @@ impl LogEntry {
     pub fn parse(bytes: &[u8]) -> Result<Self, String> {
         let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_owned())?;
         let mut lines = text.split_terminator('\n');
-        if lines.next() != Some(ENTRY_HEADER) {
-            return Err(format!("expected the first line `{ENTRY_HEADER}`"));
-        }
-        let mut fields = Vec::with_capacity(KEYS.len());
+        let (version, keys): (u8, &[&str]) = match lines.next() {
+            Some(ENTRY_HEADER) => (2, &KEYS),
+            Some(ENTRY_HEADER_V1) => (1, &KEYS_V1),
+            _ => {
+                return Err(format!(
+                    "expected the first line `{ENTRY_HEADER}` (or `{ENTRY_HEADER_V1}`)"
+                ));
+            }
+        };
+        let mut fields = Vec::with_capacity(keys.len());
         for (index, line) in lines.enumerate() {
-            let expected = KEYS
+            let expected = keys
                 .get(index)
                 .ok_or_else(|| format!("line {}: expected the end of the entry", index + 2))?;
             let value = line
@@ -210,14 +253,14 @@ impl LogEntry {
                 .ok_or_else(|| format!("line {}: expected `{expected}: ...`", index + 2))?;
             fields.push(((*expected).to_owned(), value.to_owned()));
         }
-        if fields.len() != KEYS.len() || !text.ends_with('\n') {
+        if fields.len() != keys.len() || !text.ends_with('\n') {
             return Err(format!(
                 "expected {} fields, found {}",
-                KEYS.len(),
+                keys.len(),
                 fields.len()
             ));
         }
-        Ok(Self { fields })
+        Ok(Self { version, fields })
     }
 
     /// What the entry says, as the domain's types: the record, its provenance and its findings'
@@ -255,10 +298,18 @@ impl LogEntry {
             "candidates" => Counts::Candidates(values),
             other => return Err(format!("`counts`: unknown kind `{other}`")),
         };
-        let location = match field("location")?.split_once(' ') {
-            Some(("line", n)) => Location::Line(n.parse().map_err(|_| "`location`: bad line")?),
-            Some(("page", n)) => Location::Page(n.parse().map_err(|_| "`location`: bad page")?),
-            _ => return Err("`location`: expected `line N` or `page N`".to_owned()),
+        let location = Location::parse(field("location")?)
+            .ok_or("`location`: expected `line N` or `page N`")?;
+        // Version 1 has neither line: `-`, not given.
+        let published_sha256 = match self.get("published_sha256").unwrap_or("-") {
+            "-" => None,
+            hex => Some(Sha256::from_hex(hex).map_err(|e| format!("`published_sha256`: {e}"))?),
+        };
+        let same_image_as = match self.get("same_image_as").unwrap_or("-") {
+            "-" => None,
+            text => Some(
+                EvidenceRef::parse(text).ok_or("`same_image_as`: expected `<sha256> page N`")?,
+            ),
         };
         let format_fields = match field("format_fields")? {
             "-" => Vec::new(),
@@ -290,6 +341,8 @@ impl LogEntry {
             file_name: field("file_name")?.to_owned(),
             file_sha256: Sha256::from_hex(field("file_sha256")?).map_err(|e| e.to_string())?,
             location,
+            published_sha256,
+            same_image_as,
             received_at: field("received_at")?
                 .parse()
                 .map_err(|_| "`received_at`: not an RFC 3339 time")?,
@@ -342,6 +395,11 @@ mod tests {
             received_at: Timestamp::UNIX_EPOCH,
             device: None,
             volunteer: Pseudonym::new("owl-7").ok(),
+            published_sha256: Some(Sha256::from_bytes([0xcd; 32])),
+            same_image_as: Some(EvidenceRef {
+                file_sha256: Sha256::from_bytes([0x01; 32]),
+                location: Location::Page(2),
+            }),
         };
         let findings = [Finding {
             code: FindingCode::NoVotes,
@@ -351,7 +409,7 @@ mod tests {
         let bytes = entry.encode();
         let text = String::from_utf8(bytes.clone()).unwrap_or_default();
         assert!(text.starts_with(
-            "veedor/acta-copy/1\nelection: ve-2024-presidential\ntable: 010113042.02\n"
+            "veedor/acta-copy/2\nelection: ve-2024-presidential\ntable: 010113042.02\n"
         ));
         assert!(
             text.contains(
@@ -359,6 +417,11 @@ mod tests {
             )
         );
         assert!(text.contains("\nfile_name: bad?name.csv\n"));
+        assert!(text.contains(&format!(
+            "\npublished_sha256: {}\nlocation: line 3\nsame_image_as: {} page 2\n",
+            "cd".repeat(32),
+            "01".repeat(32)
+        )));
         assert!(text.contains("\nvolunteer: owl-7\nfindings: W202\n"));
         assert_eq!(LogEntry::parse(&bytes).as_ref(), Ok(&entry));
         let (back, mut provenance_back, codes) = entry.to_copy(9).unwrap_or_else(|e| panic!("{e}"));
@@ -380,5 +443,29 @@ mod tests {
         let definition = "x".repeat(MAX_ELECTION_DEFINITION_BYTES);
         assert_eq!(election_entry(&definition).len(), MAX_ENTRY_BYTES);
         assert_eq!(MAX_ENTRY_BYTES, usize::from(u16::MAX));
+    }
+
+    /// An entry written before version 2 still reads, as what it said then.
+    #[test]
+    fn version_1_entries_still_read() {
+        let v1 = format!(
+            "veedor/acta-copy/1\nelection: e\ntable: 010113042.02\nsource: qr\n\
+             counts: cells 1,2\nnull_votes: 0\nstated_valid_votes: -\nstated_registered: -\n\
+             format_fields: -\nfile_name: a.jpg\nfile_sha256: {}\nlocation: page 1\n\
+             received_at: 1970-01-01T00:00:00Z\ndevice: -\nvolunteer: -\nfindings: -\n",
+            "ab".repeat(32)
+        );
+        let entry = LogEntry::parse(v1.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(entry.version, 1);
+        assert_eq!(entry.encode(), v1.as_bytes());
+        let (_, provenance, _) = entry.to_copy(9).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(provenance.published_sha256, None);
+        assert_eq!(provenance.same_image_as, None);
+        // A version 1 entry with version 2's lines is neither.
+        let mixed = v1.replace(
+            "location: page 1\n",
+            "published_sha256: -\nlocation: page 1\n",
+        );
+        assert!(LogEntry::parse(mixed.as_bytes()).is_err());
     }
 }

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use image::{DynamicImage, GrayImage};
 use rxing::common::GlobalHistogramBinarizer;
+use rxing::multi::MultipleBarcodeReader;
 use rxing::qrcode::QRCodeReader;
 use rxing::qrcode::cpp_port::QrReader;
 use rxing::{BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8Source, Reader};
@@ -57,9 +58,10 @@ impl Strategy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
 pub struct PageResult {
-    /// The QR payloads read; empty when none could be read (the page then goes to a person).
-    /// The ladder stops at the first code it reads, so this holds at most one today (an acta
-    /// has one code); it is a list so that pages with several codes can be supported.
+    /// The QR payloads read, each once; empty when none could be read (the page then goes to a
+    /// person). The ladder stops at the first strategy that reads a code, and that strategy
+    /// gives every code it finds on the page (at most four): an acta has one, and a page with
+    /// two different ones goes to a person.
     pub payloads: Vec<String>,
     /// The strategy that read them, `None` when nothing was read.
     pub strategy: Option<Strategy>,
@@ -195,26 +197,22 @@ pub(crate) fn reduction(long_side: u32) -> u32 {
 fn run(strategy: Strategy, prepared: &mut Prepared<'_>) -> Vec<String> {
     match strategy {
         Strategy::Reduced => match prepared.reduced() {
-            Some(reduced) => read(reduced, Reading::Quick).into_iter().collect(),
+            Some(reduced) => read(reduced, Reading::Quick),
             None => Vec::new(),
         },
         Strategy::Fast => {
             // Up to 300 dpi the page is read as it is; larger pages are halved first.
             let grey = prepared.grey();
             if grey.width().max(grey.height()) > 3600 {
-                read(&shrink(grey, 2), Reading::Quick).into_iter().collect()
+                read(&shrink(grey, 2), Reading::Quick)
             } else {
-                read(grey, Reading::Quick).into_iter().collect()
+                read(grey, Reading::Quick)
             }
         }
-        Strategy::FullTryHarder => read(prepared.grey(), Reading::Thorough)
-            .into_iter()
-            .collect(),
+        Strategy::FullTryHarder => read(prepared.grey(), Reading::Thorough),
         Strategy::ColourDropout => match prepared.colour() {
             None => Vec::new(),
-            Some(colour) => read(&colour_dropout(colour), Reading::Thorough)
-                .into_iter()
-                .collect(),
+            Some(colour) => read(&colour_dropout(colour), Reading::Thorough),
         },
         Strategy::Corners => {
             let grey = prepared.grey();
@@ -222,8 +220,9 @@ fn run(strategy: Strategy, prepared: &mut Prepared<'_>) -> Vec<String> {
                 let crop = image::imageops::crop_imm(grey, region.0, region.1, region.2, region.3)
                     .to_image();
                 let enlarged = enlarge_small_modules(&crop, grey);
-                if let Some(payload) = read(&enlarged, Reading::Crop) {
-                    return vec![payload];
+                let payloads = read(&enlarged, Reading::Crop);
+                if !payloads.is_empty() {
+                    return payloads;
                 }
             }
             Vec::new()
@@ -232,15 +231,14 @@ fn run(strategy: Strategy, prepared: &mut Prepared<'_>) -> Vec<String> {
             let flat = prepared.flat();
             for level in [90, 120, 60] {
                 let binary = threshold_global(flat, level);
-                if let Some(payload) = read(&binary, Reading::Binary) {
-                    return vec![payload];
+                let payloads = read(&binary, Reading::Binary);
+                if !payloads.is_empty() {
+                    return payloads;
                 }
             }
             Vec::new()
         }
-        Strategy::FlattenedLight => read(prepared.flat(), Reading::Thorough)
-            .into_iter()
-            .collect(),
+        Strategy::FlattenedLight => read(prepared.flat(), Reading::Thorough),
     }
 }
 
@@ -265,47 +263,68 @@ fn hints(try_harder: bool) -> DecodeHints {
     }
 }
 
-/// One decode of a grey image; `None` when no code was read.
-pub(crate) fn read(grey: &GrayImage, reading: Reading) -> Option<String> {
+/// One decode of a grey image: every distinct code it finds, in the order found; empty when
+/// none was read.
+pub(crate) fn read(grey: &GrayImage, reading: Reading) -> Vec<String> {
     let (width, height) = grey.dimensions();
     if width < 21 || height < 21 {
-        return None;
+        return Vec::new();
     }
     // A view of the pixels, not a copy: a 300 dpi page is 8 MB.
     let source = || Luma8Source::new_with_slice(grey.as_raw(), width, height).ok();
+    let first = |found: Option<Vec<String>>| found.unwrap_or_default();
     match reading {
-        Reading::Quick => attempt(LocalThreshold::new(source()?), false, false),
-        Reading::Thorough => attempt(LocalThreshold::new(source()?), true, true)
-            .or_else(|| attempt(GlobalHistogramBinarizer::new(source()?), true, true)),
-        Reading::Binary => attempt(GlobalHistogramBinarizer::new(source()?), true, true),
-        Reading::Crop => attempt(LocalThreshold::new(source()?), true, false),
+        Reading::Quick => first(source().map(|s| attempt(LocalThreshold::new(s), false, false))),
+        Reading::Thorough => {
+            let found = first(source().map(|s| attempt(LocalThreshold::new(s), true, true)));
+            if found.is_empty() {
+                first(source().map(|s| attempt(GlobalHistogramBinarizer::new(s), true, true)))
+            } else {
+                found
+            }
+        }
+        Reading::Binary => {
+            first(source().map(|s| attempt(GlobalHistogramBinarizer::new(s), true, true)))
+        }
+        Reading::Crop => first(source().map(|s| attempt(LocalThreshold::new(s), true, false))),
     }
 }
 
-fn attempt<B: Binarizer>(binarizer: B, try_harder: bool, both_readers: bool) -> Option<String> {
+fn attempt<B: Binarizer>(binarizer: B, try_harder: bool, both_readers: bool) -> Vec<String> {
     // The decoder is a large port with internal assertions; a panic on one odd image must not
     // take the caller down, it only means this attempt read nothing.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         attempt_inner(binarizer, try_harder, both_readers)
     }))
-    .ok()
-    .flatten()
+    .unwrap_or_default()
 }
 
-fn attempt_inner<B: Binarizer>(
-    binarizer: B,
-    try_harder: bool,
-    both_readers: bool,
-) -> Option<String> {
+/// The most codes looked for on one page: an acta has one, and two different ones already send
+/// the page to a person.
+const MAX_CODES: usize = 4;
+
+fn attempt_inner<B: Binarizer>(binarizer: B, try_harder: bool, both_readers: bool) -> Vec<String> {
     let hints = hints(try_harder);
     let mut bitmap = BinaryBitmap::new(binarizer);
-    if let Ok(result) = QrReader.decode_with_hints(&mut bitmap, &hints) {
-        return Some(result.getText().to_owned());
+    // Every code on the page, not only the first: a page carrying two different actas must go
+    // to a person, never be read as whichever code the detector met first. The C++-port reader
+    // goes on through the finder-pattern sets it found anyway, so asking for all costs little.
+    let mut texts: Vec<String> = Vec::new();
+    if let Ok(results) = QrReader.decode_multiple_with_hints(&mut bitmap, &hints) {
+        for result in results {
+            let text = result.getText();
+            if texts.len() < MAX_CODES && !texts.iter().any(|known| known == text) {
+                texts.push(text.to_owned());
+            }
+        }
     }
-    if both_readers && let Ok(result) = QRCodeReader.decode_with_hints(&mut bitmap, &hints) {
-        return Some(result.getText().to_owned());
+    if texts.is_empty()
+        && both_readers
+        && let Ok(result) = QRCodeReader.decode_with_hints(&mut bitmap, &hints)
+    {
+        texts.push(result.getText().to_owned());
     }
-    None
+    texts
 }
 
 /// The page `factor` times smaller each way, each output pixel the mean of a `factor` x
@@ -533,6 +552,44 @@ fn to_byte(value: f32) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A page carrying two different acta codes (a forged code pasted beside the real one)
+    /// reads as both, so that it goes to a person instead of counting whichever code the
+    /// detector met first.
+    #[test]
+    fn a_page_with_two_codes_gives_both() {
+        use veedor_sim::sheet::{Sheet, Ve2024Place, render_clean};
+        let place = Ve2024Place {
+            state: "EDO. MIRANDA".to_owned(),
+            municipality: "MP. SUCRE".to_owned(),
+            parish: "PQ. PETARE".to_owned(),
+            centre: "U.E. JOSE FELIX RIBAS".to_owned(),
+        };
+        let payloads = [
+            "201301006.01.1.0001!140,7,10,8,1,7,1,0,2,3,0,1,8,1,0,1,0,3,1,1,0,1,0,0,0,0,0,0,1,2,0,0,0,5,7,155,1,1!0!0",
+            "010113999.01.1.0001!0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,900,0,0!0!0",
+        ];
+        let pages: Vec<_> = payloads
+            .iter()
+            .map(|payload| {
+                let sheet = Sheet::ve2024(payload, &place).expect("a sheet");
+                render_clean(&sheet, 150, 1).expect("rendered")
+            })
+            .collect();
+        let (width, height) = pages[0].dimensions();
+        let mut both = image::RgbImage::from_pixel(width * 2, height, image::Rgb([255, 255, 255]));
+        image::imageops::replace(&mut both, &pages[0], 0, 0);
+        image::imageops::replace(&mut both, &pages[1], i64::from(width), 0);
+        let result = decode_image(&DynamicImage::ImageRgb8(both));
+        let mut read = result.payloads.clone();
+        read.sort();
+        let mut expected: Vec<String> = payloads.iter().map(|p| (*p).to_owned()).collect();
+        expected.sort();
+        assert_eq!(read, expected, "{result:?}");
+        // One sheet alone still reads as its one code.
+        let one = decode_image(&DynamicImage::ImageRgb8(pages[0].clone()));
+        assert_eq!(one.payloads, [payloads[0]]);
+    }
 
     #[test]
     fn shrink_averages_blocks() {

@@ -128,9 +128,14 @@ pub fn hand_written_pieces_against_the_library() {
             } else {
                 f64::NAN
             };
-            read_full += usize::from(read(&grey, Reading::Quick).as_deref() == Some(PAYLOAD));
+            read_full += usize::from(
+                read(&grey, Reading::Quick).first().map(String::as_str) == Some(PAYLOAD),
+            );
             read_reduced += usize::from(
-                read(&shrink(&grey, factor), Reading::Quick).as_deref() == Some(PAYLOAD),
+                read(&shrink(&grey, factor), Reading::Quick)
+                    .first()
+                    .map(String::as_str)
+                    == Some(PAYLOAD),
             );
             rows.push([
                 hybrid_rxing,

@@ -55,6 +55,8 @@ fn provenance(
         received_at: source.received_at,
         device: device.map(str::to_owned),
         volunteer: volunteer.map(pseudonym),
+        published_sha256: None,
+        same_image_as: None,
     }
 }
 

@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use veedor_core::{
-    ActaRecord, AreaCode, Election, Finding, PollingTable, Provenance, Sha256, TableId, TableKey,
-    Timestamp, VoterId, validate,
+    ActaRecord, AreaCode, Election, Finding, Place, PollingTable, Provenance, Sha256, TableId,
+    TableKey, Timestamp, VoterId, validate,
 };
 use veedor_formats::LogEntry;
 use veedor_store::{
@@ -110,9 +110,8 @@ impl<'a> Story<'a> {
 
     /// A new copy, validated against the tables the store holds, with its log entry.
     pub(crate) fn copy(&self, record: ActaRecord, provenance: Provenance) -> NewCopy {
-        let table = self.expected.tables.get(&record.table);
-        let table_list = self.expected.tables.values().any(|table| table.listed);
-        let findings = validate(&record, &self.election, table, table_list);
+        let place = Place::among(record.table, &self.election, self.expected.tables.values());
+        let findings = validate(&record, &self.election, place);
         let log_entry = LogEntry::of_copy(
             &self.election.id,
             self.election.geography.centre_digits,

@@ -16,9 +16,9 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use veedor_core::{
-    ActaCopy, ActaRecord, AreaCode, CentreCode, CopyId, Counts, Dataset, Election, Finding,
-    FindingCode, Location, PollingTable, Provenance, Pseudonym, Registry, Sha256, SourceKind,
-    TableId, TableKey, TableNumber, Timestamp, VoterId,
+    ActaCopy, ActaRecord, AreaCode, CentreCode, CopyId, Counts, Dataset, Election, EvidenceRef,
+    Finding, FindingCode, Location, PollingTable, Provenance, Pseudonym, Registry, Sha256,
+    SourceKind, TableId, TableKey, TableNumber, Timestamp, VoterId,
 };
 use veedor_store::{
     Batch, BatchOutcome, FileKind, LogStore, QueueEntry, RegistryInfo, RegistryStore, Rejection,
@@ -405,7 +405,8 @@ impl ResultStore for SqliteStore {
                 .prepare(
                     "SELECT id, centre, number, counts_kind, counts, null_votes, stated_valid,
                             stated_registered, format_fields, source_kind, file_name, file_sha256,
-                            location_kind, location, received_at, device, volunteer, l.idx
+                            location_kind, location, received_at, device, volunteer, l.idx,
+                            published_sha256, same_image_as
                      FROM copies LEFT JOIN log_entries l ON l.copy_id = copies.id ORDER BY copies.id",
                 )
                 .map_err(db_error)?;
@@ -503,9 +504,10 @@ impl ResultStore for SqliteStore {
                 .prepare_cached(
                     "INSERT INTO copies (centre, number, counts_kind, counts, null_votes, stated_valid,
                         stated_registered, format_fields, source_kind, source_id, file_name, file_sha256,
-                        location_kind, location, received_at, device, volunteer)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
-                     ON CONFLICT DO NOTHING",
+                        location_kind, location, received_at, device, volunteer, published_sha256,
+                        same_image_as)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                        ?18, ?19) ON CONFLICT DO NOTHING",
                 )
                 .map_err(db_error)?;
             let mut insert_finding = transaction
@@ -543,6 +545,8 @@ impl ResultStore for SqliteStore {
                         provenance.received_at.to_string(),
                         provenance.device,
                         provenance.volunteer.as_ref().map(Pseudonym::as_str),
+                        provenance.published_sha256.map(|sha| sha.to_hex()),
+                        provenance.same_image_as.map(|earlier| earlier.describe()),
                     ])
                     .map_err(db_error)?;
                 if inserted == 1 {
@@ -984,6 +988,19 @@ fn copy_from_row(
             device: row.get(15).map_err(get_error)?,
             volunteer: volunteer
                 .map(|v| Pseudonym::new(&v).map_err(|e| corrupt(e.to_string())))
+                .transpose()?,
+            published_sha256: row
+                .get::<_, Option<String>>(18)
+                .map_err(get_error)?
+                .map(|hex| Sha256::from_hex(&hex).map_err(|e| corrupt(e.to_string())))
+                .transpose()?,
+            same_image_as: row
+                .get::<_, Option<String>>(19)
+                .map_err(get_error)?
+                .map(|text| {
+                    EvidenceRef::parse(&text)
+                        .ok_or_else(|| corrupt(format!("same image as `{text}`")))
+                })
                 .transpose()?,
         },
         findings: findings.remove(&id).unwrap_or_default(),

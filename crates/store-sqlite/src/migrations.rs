@@ -118,6 +118,12 @@ const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO data_version (id, version) VALUES (1, 0);
     ",
+    // 5: a scan as published (stripped of its metadata), and the earlier copy whose page image
+    // a copy repeats (`<sha256> page N`).
+    r"
+    ALTER TABLE copies ADD COLUMN published_sha256 TEXT;
+    ALTER TABLE copies ADD COLUMN same_image_as TEXT;
+    ",
 ];
 
 /// The schema version this build writes.

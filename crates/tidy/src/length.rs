@@ -47,13 +47,6 @@ pub const LONG_FUNCTIONS: &[LongFunction] = &[
               pages; each insert loop can take the transaction in a function",
     },
     LongFunction {
-        file: "crates/web/src/opendata.rs",
-        function: "actas",
-        lines: 134,
-        why: "the open-data acta table: its columns, then a row per copy for both kinds of counts; the \
-              column list can be built apart",
-    },
-    LongFunction {
         file: "crates/web/src/pages/acta.rs",
         function: "acta_page",
         lines: 136,

@@ -108,7 +108,7 @@ pub struct StatusCounts {
     pub accepted: u64,
     /// Several agreeing copies, counted.
     pub corroborated: u64,
-    /// Copies that disagree.
+    /// Copies that disagree: contested, not counted until a person decides.
     pub conflict: u64,
     /// Copies with an error finding.
     pub awaiting_person: u64,
@@ -205,6 +205,9 @@ pub struct AreaTally {
     pub coverage: Coverage,
     /// Expected tables by status.
     pub tables_by_status: StatusCounts,
+    /// Votes at stake in the contested tables (`tables_by_status.conflict`), not counted until
+    /// a person decides: for each, the most votes any of its versions carries.
+    pub contested_votes: u64,
     /// For the nation: the comparison with each official bulletin, oldest first (the latest
     /// is last). Empty for other areas: the bulletins are national.
     pub official: Vec<Official>,
@@ -258,6 +261,7 @@ impl AreaTally {
                 awaiting_person: status(TableStatus::AwaitingPerson),
                 missing: status(TableStatus::Missing),
             },
+            contested_votes: totals.contested_votes,
             official: if national {
                 election
                     .bulletins
@@ -364,12 +368,19 @@ pub struct ProvenanceView {
     pub source: &'static str,
     /// The file's name.
     pub file_name: String,
-    /// SHA-256 of the file (of the scan, for a scanned acta).
+    /// SHA-256 of the file as received (of the original scan, for a scanned acta, which is
+    /// kept but never published: whoever holds it can prove it).
     pub file_sha256: String,
+    /// SHA-256 of the scan as published: the same pixels without metadata. Absent for a text
+    /// file, and for a scan stored before scans were stripped (not published).
+    pub published_sha256: Option<String>,
     /// `line` or `page`.
     pub location_kind: &'static str,
     /// The line or page number.
     pub location: u64,
+    /// The earlier copy whose page image this one repeats (`<sha256> page N`): the same
+    /// evidence, never a corroboration.
+    pub same_image_as: Option<String>,
     /// When veedor received it (RFC 3339).
     pub received_at: String,
     /// The scanner or device.
@@ -438,8 +449,10 @@ impl CopyView {
                 source: provenance.source.as_str(),
                 file_name: provenance.file_name.clone(),
                 file_sha256: provenance.file_sha256.to_hex(),
+                published_sha256: provenance.published_sha256.map(|sha| sha.to_hex()),
                 location_kind,
                 location,
+                same_image_as: provenance.same_image_as.map(|earlier| earlier.describe()),
                 received_at: provenance.received_at.to_string(),
                 device: provenance.device.clone(),
                 volunteer: provenance.volunteer.as_ref().map(|v| v.as_str().to_owned()),
@@ -481,6 +494,12 @@ pub struct TableView {
     pub areas: Vec<AreaRef>,
     /// The agreed result (absent when missing or in conflict).
     pub result: Option<TableResultView>,
+    /// How many independent pieces of evidence its copies are (copies of one origin, or of one
+    /// image, are one).
+    pub evidence: usize,
+    /// When in conflict: the most votes any of its versions carries, at stake until a person
+    /// decides; 0 otherwise.
+    pub contested_votes: u64,
     /// Every copy, oldest first.
     pub copies: Vec<CopyView>,
 }
@@ -523,6 +542,8 @@ impl TableView {
                     null_votes: result.null_votes,
                 }
             }),
+            evidence: state.assessment.evidence,
+            contested_votes: state.assessment.contested_votes,
             copies: results
                 .copies_of(state)
                 .map(|copy| CopyView::new(copy, election))

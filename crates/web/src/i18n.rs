@@ -192,7 +192,15 @@ texts! {
     TableStatuses => "Estado de las mesas", "Tables by status";
     StatusAccepted => "aceptada", "accepted";
     StatusCorroborated => "corroborada", "corroborated";
-    StatusConflict => "en conflicto", "in conflict";
+    StatusConflict => "impugnada: copias distintas", "contested: copies differ";
+    ContestedVotes => "Votos en disputa (mesas impugnadas, no contados hasta que una persona decida)", "Votes at stake (contested tables, not counted until a person decides)";
+    ContestedTable => "Sus copias dicen números distintos: la mesa está impugnada y no se cuenta hasta que una persona decida cuál vale. Están en juego hasta", "Its copies give different numbers: the table is contested and not counted until a person decides which stands. At stake: up to";
+    VotesWord => "votos", "votes";
+    Evidence => "Pruebas independientes", "Independent evidence";
+    EvidenceNote => "Copias del mismo origen (el mismo escáner o voluntario, el mismo archivo o la misma imagen) son una sola prueba: solo se corroboran con otro origen.", "Copies of one origin (the same scanner or volunteer, the same file, or the same image) are one piece of evidence: only another origin corroborates them.";
+    SameImageAs => "misma imagen que", "same image as";
+    PublishedHashOf => "La huella del escaneo publicado (sin metadatos: ni posición, ni dispositivo, ni horas):", "The fingerprint of the published scan (without metadata: no position, device or times):";
+    OriginalHashOf => "La huella del archivo original, que guarda quien lo envió y no se publica:", "The fingerprint of the original file, which its sender keeps and which is not published:";
     StatusAwaiting => "espera revisión de una persona", "awaiting a person";
     StatusMissing => "sin acta", "missing";
     Official => "Frente a los boletines oficiales", "Beside the official bulletins";
@@ -240,7 +248,7 @@ texts! {
     ScanOriginal => "Descargar el original", "Download the original";
     ScanMissing => "Esta copia no viene de un escaneo guardado aquí: no hay imagen que mostrar.", "This copy does not come from a scan kept here: there is no image to show.";
     HashTitle => "Huella SHA-256", "SHA-256 fingerprint";
-    HashHow => "Para comprobar que el archivo es el mismo que recibimos, descargue el original y calcule su SHA-256; debe ser igual a la huella de arriba, carácter por carácter.", "To check that the file is the one we received, download the original and compute its SHA-256; it must equal the fingerprint above, character by character.";
+    HashHow => "Para comprobar un archivo, descárguelo y calcule su SHA-256; debe ser igual a su huella, carácter por carácter.", "To check a file, download it and compute its SHA-256; it must equal its fingerprint, character by character.";
     HashOf => "La huella es del archivo entero del que salió esta copia:", "The fingerprint is of the whole file this copy came from:";
     Provenance => "Procedencia", "Provenance";
     Source => "Origen", "Source";

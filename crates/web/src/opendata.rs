@@ -207,8 +207,10 @@ pub fn actas(results: &Results) -> Table {
             "findings",
             "file_name",
             "file_sha256",
+            "published_sha256",
             "location_kind",
             "location",
+            "same_image_as",
             "received_at",
             "device",
             "volunteer",
@@ -234,10 +236,6 @@ pub fn actas(results: &Results) -> Table {
             let votes = copy.record.candidate_votes(election);
             let valid: u64 = votes.iter().sum();
             let provenance = &copy.provenance;
-            let (location_kind, location) = match provenance.location {
-                Location::Line(line) => ("line", line),
-                Location::Page(page) => ("page", u64::from(page)),
-            };
             let mut row = vec![
                 optional(copy.log_index),
                 Cell::Int(u64::try_from(copy.id.get()).unwrap_or(0)),
@@ -281,22 +279,8 @@ pub fn actas(results: &Results) -> Table {
                         .collect::<Vec<_>>()
                         .join(" "),
                 ),
-                text(provenance.file_name.clone()),
-                text(provenance.file_sha256.to_hex()),
-                text(location_kind),
-                Cell::Int(location),
-                text(provenance.received_at.to_string()),
-                provenance.device.clone().map_or(Cell::Null, text),
-                provenance
-                    .volunteer
-                    .as_ref()
-                    .map_or(Cell::Null, |v| text(v.as_str())),
-                if provenance.source == veedor_core::SourceKind::Qr {
-                    text(format!("scans/{}", provenance.file_sha256.to_hex()))
-                } else {
-                    Cell::Null
-                },
             ]);
+            row.extend(provenance_cells(provenance));
             row
         })
         .collect();
@@ -305,6 +289,35 @@ pub fn actas(results: &Results) -> Table {
         columns,
         rows,
     }
+}
+
+/// The provenance columns of a copy's row, from `file_name` to `scan`.
+fn provenance_cells(provenance: &veedor_core::Provenance) -> [Cell; 10] {
+    let (location_kind, location) = match provenance.location {
+        Location::Line(line) => ("line", line),
+        Location::Page(page) => ("page", u64::from(page)),
+    };
+    [
+        text(provenance.file_name.clone()),
+        text(provenance.file_sha256.to_hex()),
+        provenance
+            .published_sha256
+            .map_or(Cell::Null, |sha| text(sha.to_hex())),
+        text(location_kind),
+        Cell::Int(location),
+        provenance
+            .same_image_as
+            .map_or(Cell::Null, |earlier| text(earlier.describe())),
+        text(provenance.received_at.to_string()),
+        provenance.device.clone().map_or(Cell::Null, text),
+        provenance
+            .volunteer
+            .as_ref()
+            .map_or(Cell::Null, |v| text(v.as_str())),
+        provenance
+            .published_scan()
+            .map_or(Cell::Null, |sha| text(format!("scans/{}", sha.to_hex()))),
+    ]
 }
 
 /// One row per known table (and per unknown table id that copies name).
@@ -318,6 +331,7 @@ pub fn tables(results: &Results) -> Table {
         [
             "registered",
             "listed",
+            "established",
             "status",
             "counted",
             "copies",
@@ -345,6 +359,7 @@ pub fn tables(results: &Results) -> Table {
             row.extend([
                 optional(table.and_then(|t| t.registered)),
                 Cell::Bool(table.is_some_and(|t| t.listed)),
+                Cell::Bool(table.is_some()),
                 text(state.assessment.status.as_str()),
                 Cell::Bool(state.assessment.status.is_counted()),
                 Cell::Int(u64::try_from(copies.len()).unwrap_or(0)),

@@ -8,8 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Instant;
 
 use veedor_core::{
-    ActaCopy, Registry, Results, Sha256, SourceKind, TableId, TableKey, TableState, Timestamp,
-    VoterId,
+    ActaCopy, Registry, Results, Sha256, TableId, TableKey, TableState, Timestamp, VoterId,
 };
 use veedor_ledger::VerifierKey;
 use veedor_store::{BlobStore, Store, StoreError};
@@ -71,8 +70,7 @@ impl Snapshot {
             .dataset
             .copies
             .iter()
-            .filter(|copy| copy.provenance.source == SourceKind::Qr)
-            .map(|copy| copy.provenance.file_sha256)
+            .filter_map(|copy| copy.provenance.published_scan())
             .filter(|hash| blobs.contains(hash).unwrap_or(false))
             .collect();
         let copies = results
@@ -221,17 +219,19 @@ impl Snapshot {
             .and_then(|&index| self.results.dataset.copies.get(index))
     }
 
-    /// Whether a scan with this hash is served: some copy came from it and it is stored.
+    /// Whether a scan with this hash is served: it is the published file of some copy's scan
+    /// and it is stored (an original, with its metadata, never is).
     #[must_use]
     pub fn has_scan(&self, hash: &Sha256) -> bool {
         self.scans.contains(hash)
     }
 
-    /// The scan a copy came from, when it is served.
+    /// The scan a copy came from, as published (stripped of its metadata), when it is served.
     #[must_use]
     pub fn scan_of(&self, copy: &ActaCopy) -> Option<Sha256> {
-        (copy.provenance.source == SourceKind::Qr && self.has_scan(&copy.provenance.file_sha256))
-            .then_some(copy.provenance.file_sha256)
+        copy.provenance
+            .published_scan()
+            .filter(|hash| self.has_scan(hash))
     }
 }
 

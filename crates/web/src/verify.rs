@@ -51,7 +51,7 @@ use std::fmt;
 use sha2::{Digest as _, Sha256 as Hasher};
 use veedor_core::{
     ActaCopy, ActaRecord, CopyId, Dataset, Election, Finding, FindingCode, PollingTable,
-    Provenance, Results, Sha256, SourceKind, TableId, TableKey,
+    Provenance, Results, Sha256, TableId, TableKey,
 };
 use veedor_formats::LogEntry;
 use veedor_formats::log_entry::parse_election_entry;
@@ -774,12 +774,12 @@ impl Run<'_> {
         }
     }
 
-    /// 6. Every scan a copy names, against its SHA-256. Returns the scans' hashes.
+    /// 6. Every published scan a copy names, against its SHA-256 (the published file's, logged
+    /// beside the original's, which is never published). Returns the scans' hashes.
     fn scans(&mut self, copies: &[LoggedCopy]) -> Result<BTreeSet<Sha256>, FetchError> {
         let hashes: BTreeSet<Sha256> = copies
             .iter()
-            .filter(|copy| copy.provenance.source == SourceKind::Qr)
-            .map(|copy| copy.provenance.file_sha256)
+            .filter_map(|copy| copy.provenance.published_scan())
             .collect();
         for hash in &hashes {
             let name = format!("scans/{hash}");
@@ -998,14 +998,19 @@ fn older_tile(
     }
 }
 
-/// The table list of `data/tables.csv`: the first row of each table id that parses. Rows that do
-/// not parse or repeat a table are named when the file is compared with its rendering.
+/// The table list of `data/tables.csv`: the first row of each established table id that parses
+/// (a row with `established` false is a table that only copies name: nothing established it).
+/// Rows that do not parse or repeat a table are named when the file is compared with its
+/// rendering.
 fn table_list(file: &CsvFile, digits: u8) -> Vec<PollingTable> {
     let mut tables: BTreeMap<TableId, PollingTable> = BTreeMap::new();
     for (_, row) in &file.rows {
         let Ok(id) = TableId::parse(file.cell(row, "table_id"), digits) else {
             continue;
         };
+        if file.cell(row, "established") == "false" {
+            continue;
+        }
         tables.entry(id).or_insert_with(|| PollingTable {
             id,
             registered: file.cell(row, "registered").parse().ok(),
@@ -1088,7 +1093,9 @@ mod tests {
     //! `log::mirror_files`, a key from a fixed seed), then changed one way at a time: each change
     //! must be named by its file and kind.
 
-    use veedor_core::{CentreCode, Counts, Location, TableNumber, Timestamp, validate};
+    use veedor_core::{
+        CentreCode, Counts, Location, Place, SourceKind, TableNumber, Timestamp, validate,
+    };
     use veedor_ledger::SignerKey;
 
     use super::*;
@@ -1142,6 +1149,8 @@ mod tests {
             received_at: received,
             device: None,
             volunteer: None,
+            published_sha256: None,
+            same_image_as: None,
         };
         let copies = [
             (table(10_101_001, 1), votes(10), from_file(2)),
@@ -1153,7 +1162,9 @@ mod tests {
                 Provenance {
                     source: SourceKind::Qr,
                     file_name: "acta\u{7}.jpg".to_owned(),
-                    file_sha256: sha256(SCAN),
+                    // The original's hash is logged; the mirror holds the published file.
+                    file_sha256: sha256(b"the original, with its metadata"),
+                    published_sha256: Some(sha256(SCAN)),
                     location: Location::Page(1),
                     device: Some("scanner 1".to_owned()),
                     ..from_file(0)
@@ -1171,8 +1182,7 @@ mod tests {
                 stated_registered: None,
                 format_fields: Vec::new(),
             };
-            let listed = tables.iter().find(|t| t.id == id);
-            let findings = validate(&record, election, listed, true);
+            let findings = validate(&record, election, Place::among(id, election, &tables));
             entries
                 .push(LogEntry::of_copy(&election.id, 9, &record, &provenance, &findings).encode());
             stored.push(ActaCopy {

@@ -144,7 +144,7 @@ async fn every_level_drills_down_to_the_tables_of_a_centre() {
     assert!(html.contains("Tables of this centre"));
     assert!(html.contains(&format!("href=\"/table/{SCANNED_TABLE}\"")));
     assert!(html.contains("corroborated"), "{html}");
-    assert!(html.contains("in conflict"));
+    assert!(html.contains("contested"));
     assert!(html.contains("Scan"));
     assert_eq!(
         get(&app, "/area/state/99", &[]).await.status,
@@ -457,6 +457,8 @@ async fn new_data_is_served_after_a_refresh() {
             location: veedor_core::Location::Line(row.line),
             record: row.record,
             area_names: row.area_names,
+            published_sha256: None,
+            same_image_as: None,
         })
         .collect();
     use veedor_store::prelude::*;
@@ -468,6 +470,7 @@ async fn new_data_is_served_after_a_refresh() {
         &veedor_app::Origin::of(veedor_core::SourceKind::CsvImport),
         rows,
         &[],
+        veedor_app::batch::Tables::Define,
     );
     let added = batch.copies.len();
     fixture.writer.apply(&batch).unwrap();

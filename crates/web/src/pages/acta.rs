@@ -145,13 +145,7 @@ pub fn acta_page(
                 }
             }
         }
-        section aria-labelledby="hash-h" {
-            h2 id="hash-h" { (lang.t(Text::HashTitle)) }
-            p { (lang.t(Text::HashOf)) }
-            p { code id="sha256" class="hash" { (copy.provenance.file_sha256.to_hex()) } }
-            p { (lang.t(Text::HashHow)) }
-            pre { (HASH_COMMANDS) }
-        }
+        (hash_section(copy, lang))
         section aria-labelledby="prov-h" {
             h2 id="prov-h" { (lang.t(Text::Provenance)) }
             (provenance_list(view, lang))
@@ -159,6 +153,25 @@ pub fn acta_page(
         (log_section(document, lang, here))
     };
     layout(Some(snapshot), lang, &title, here, &body, false)
+}
+
+/// The fingerprints of the published scan and of the original, and how to check them.
+fn hash_section(copy: &ActaCopy, lang: Lang) -> Markup {
+    html! {
+            section aria-labelledby="hash-h" {
+                h2 id="hash-h" { (lang.t(Text::HashTitle)) }
+                @if let Some(published) = copy.provenance.published_scan() {
+                    p { (lang.t(Text::PublishedHashOf)) }
+                    p { code id="published-sha256" class="hash" { (published.to_hex()) } }
+                    p { (lang.t(Text::OriginalHashOf)) }
+                } @else {
+                    p { (lang.t(Text::HashOf)) }
+                }
+                p { code id="sha256" class="hash" { (copy.provenance.file_sha256.to_hex()) } }
+                p { (lang.t(Text::HashHow)) }
+                pre { (HASH_COMMANDS) }
+            }
+    }
 }
 
 fn provenance_list(copy: &CopyView, lang: Lang) -> Markup {

@@ -168,6 +168,12 @@ fn result_section(election: &Election, area: &AreaTally, lang: Lang) -> Markup {
                     }
                 }
             }
+            @if status.conflict > 0 {
+                p class="note" {
+                    (lang.t(Text::ContestedVotes)) ": "
+                    (data("contested-votes", area.contested_votes, lang))
+                }
+            }
         }
     }
 }

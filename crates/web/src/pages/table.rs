@@ -71,8 +71,22 @@ pub(super) fn table_block(
                         }
                     }
                 }
+                None if table.status == "conflict" => {
+                    p class="note" {
+                        (lang.t(Text::ContestedTable)) " "
+                        (data("contested-votes", table.contested_votes, lang)) " "
+                        (lang.t(Text::VotesWord)) "."
+                    }
+                    (versions(snapshot, table, lang))
+                }
                 None => {
                     p class="note" { (lang.t(Text::ResultNone)) }
+                }
+            }
+            @if table.copies.len() > 1 {
+                p class="small" {
+                    (lang.t(Text::Evidence)) ": " (data("evidence", table.evidence as u64, lang))
+                    ". " (lang.t(Text::EvidenceNote))
                 }
             }
             @if table.copies.is_empty() {
@@ -89,12 +103,55 @@ pub(super) fn table_block(
                             } @else {
                                 (lang.t(Text::NoScan))
                             }
+                            @if let Some(earlier) = &copy.provenance.same_image_as {
+                                "; " (lang.t(Text::SameImageAs)) " " code class="hash" { (earlier) }
+                            }
                             @if !copy.findings.is_empty() {
                                 "; "
                                 @for (index, finding) in copy.findings.iter().enumerate() {
                                     @if index > 0 { ", " }
                                     (finding.code)
                                 }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A contested table's copies side by side: each one's votes per candidate, so that anyone can
+/// see what is at stake before a person decides.
+fn versions(snapshot: &Snapshot, table: &TableView, lang: Lang) -> Markup {
+    let election = snapshot.results.election();
+    html! {
+        table class="versions" {
+            caption { (lang.t(Text::CopiesOfActa)) }
+            thead {
+                tr {
+                    th scope="col" { (lang.t(Text::Candidate)) }
+                    @for copy in &table.copies {
+                        th scope="col" { (lang.t(Text::CopyWord)) " #" (copy.id) }
+                    }
+                }
+            }
+            tbody {
+                @for (index, candidate) in election.candidates.iter().enumerate() {
+                    tr {
+                        th scope="row" { (candidate.name) }
+                        @for copy in &table.copies {
+                            td { (data("v", copy.candidate_votes.get(index).copied().unwrap_or(0), lang)) }
+                        }
+                    }
+                }
+                tr {
+                    th scope="row" { (lang.t(Text::NullVotes)) }
+                    @for copy in &table.copies {
+                        td {
+                            @match copy.null_votes {
+                                Some(votes) => (data("null-votes", u64::from(votes), lang)),
+                                None => (lang.t(Text::Unknown)),
                             }
                         }
                     }

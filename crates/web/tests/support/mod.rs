@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use tempfile::TempDir;
 use veedor_core::{
-    AreaCode, Counts, Location, PollingTable, Provenance, Pseudonym, RegistryBuilder, Sha256,
-    SourceKind, TableId, Timestamp, VoterId, validate,
+    AreaCode, Counts, Location, Place, PollingTable, Provenance, Pseudonym, RegistryBuilder,
+    Sha256, SourceKind, TableId, Timestamp, VoterId, validate,
 };
 use veedor_formats::ActaFormat;
 use veedor_store::prelude::*;
@@ -154,7 +154,7 @@ pub fn fixture(rows: usize) -> Fixture {
             registered: row.record.stated_registered,
             listed: false,
         });
-        let findings = validate(&row.record, &election, Some(table), false);
+        let findings = validate(&row.record, &election, Place::Table(table));
         for (level, name) in row.area_names {
             names
                 .entry(election.geography.area_of(id.centre, level))
@@ -170,6 +170,8 @@ pub fn fixture(rows: usize) -> Fixture {
                 received_at: csv_source.received_at,
                 device: None,
                 volunteer: None,
+                published_sha256: None,
+                same_image_as: None,
             },
             findings,
         ));
@@ -211,8 +213,16 @@ pub fn fixture(rows: usize) -> Fixture {
                     received_at: scan_source.received_at,
                     device: Some("scanner-408106".to_owned()),
                     volunteer: Some(Pseudonym::new("volunteer-7").unwrap()),
+                    published_sha256: Some(scan),
+                    same_image_as: None,
                 },
-                validate(&record, &election, known.as_ref(), false),
+                validate(
+                    &record,
+                    &election,
+                    known
+                        .as_ref()
+                        .map_or(Place::Unknown { area_known: true }, Place::Table),
+                ),
             )],
             rejections: vec![],
             queue: vec![],
@@ -253,6 +263,8 @@ pub fn fixture(rows: usize) -> Fixture {
                     received_at: payload_source.received_at,
                     device: None,
                     volunteer: None,
+                    published_sha256: None,
+                    same_image_as: None,
                 },
                 vec![],
             )],
