@@ -8,6 +8,7 @@
 mod acta;
 mod compare;
 mod election;
+pub mod entry;
 mod evidence;
 mod id;
 mod registry;
