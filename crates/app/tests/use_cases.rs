@@ -418,3 +418,128 @@ fn what_is_published_is_the_dataset_as_of_the_checkpoint() {
     assert_eq!(published.copies.len(), 1);
     assert_eq!(published.copies[0].record.table, table(1));
 }
+
+/// A coordinator creates a typist, who sets a passphrase with the one-time code and signs in;
+/// a wrong passphrase, a spent code and a taken pseudonym are refused; a suspended volunteer
+/// cannot sign in; every step is on the audit log, by pseudonym only.
+#[test]
+fn a_volunteer_signs_in_with_a_passphrase_set_by_their_one_time_code() {
+    use veedor_app::volunteers::{self, AccountError};
+    use veedor_core::entry::Role;
+    let Fixture { mut store, .. } = fixture();
+    let ana = veedor_core::Pseudonym::new("ana-7").unwrap();
+    let chief = veedor_core::Pseudonym::new("chief").unwrap();
+    let code = volunteers::add_volunteer(
+        &mut store,
+        Some(&chief),
+        ana.clone(),
+        Role::Typist,
+        [7; 15],
+        at(1),
+    )
+    .unwrap();
+    assert!(matches!(
+        volunteers::add_volunteer(
+            &mut store,
+            Some(&chief),
+            ana.clone(),
+            Role::Coordinator,
+            [8; 15],
+            at(2)
+        ),
+        Err(AccountError::Taken(_))
+    ));
+    assert!(matches!(
+        volunteers::set_passphrase(
+            &mut store,
+            &ana,
+            "0000-0000",
+            "correct horse battery",
+            [1; 16],
+            at(2)
+        ),
+        Err(AccountError::BadCode(_))
+    ));
+    assert!(matches!(
+        volunteers::set_passphrase(&mut store, &ana, &code, "short", [1; 16], at(2)),
+        Err(AccountError::ShortPassphrase)
+    ));
+    volunteers::set_passphrase(
+        &mut store,
+        &ana,
+        &code,
+        "correct horse battery",
+        [1; 16],
+        at(3),
+    )
+    .unwrap();
+    let stored = store.account(&ana).unwrap().unwrap();
+    assert!(
+        stored
+            .passphrase_hash
+            .as_deref()
+            .unwrap()
+            .starts_with("$argon2id$")
+    );
+    assert_eq!(stored.signin_code_sha256, None);
+    // The code is spent.
+    assert!(matches!(
+        volunteers::set_passphrase(
+            &mut store,
+            &ana,
+            &code,
+            "another horse battery",
+            [2; 16],
+            at(4)
+        ),
+        Err(AccountError::BadCode(_))
+    ));
+    assert!(matches!(
+        volunteers::sign_in(&mut store, &ana, "wrong horse battery", at(5)),
+        Err(AccountError::BadCredentials)
+    ));
+    let nobody = veedor_core::Pseudonym::new("nobody").unwrap();
+    assert!(matches!(
+        volunteers::sign_in(&mut store, &nobody, "correct horse battery", at(5)),
+        Err(AccountError::BadCredentials)
+    ));
+    let account = volunteers::sign_in(&mut store, &ana, "correct horse battery", at(6)).unwrap();
+    assert_eq!(account.role, Role::Typist);
+    volunteers::suspend(
+        &mut store,
+        Some(&chief),
+        &ana,
+        "entered made-up numbers",
+        at(7),
+    )
+    .unwrap();
+    assert!(matches!(
+        volunteers::sign_in(&mut store, &ana, "correct horse battery", at(8)),
+        Err(AccountError::Suspended(_))
+    ));
+    let actions: Vec<(String, Option<String>, String)> = store
+        .audit()
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.action, e.actor.map(|a| a.as_str().to_owned()), e.object))
+        .collect();
+    let expected: Vec<(&str, Option<&str>, &str)> = vec![
+        ("user.add", Some("chief"), "ana-7"),
+        ("user.passphrase", Some("ana-7"), "ana-7"),
+        ("sign_in.failed", None, "ana-7"),
+        ("sign_in.failed", None, "nobody"),
+        ("sign_in", Some("ana-7"), "ana-7"),
+        ("user.suspend", Some("chief"), "ana-7"),
+        ("sign_in.suspended", Some("ana-7"), "ana-7"),
+    ];
+    assert_eq!(
+        actions,
+        expected
+            .into_iter()
+            .map(|(a, b, c)| (a.to_owned(), b.map(str::to_owned), c.to_owned()))
+            .collect::<Vec<_>>()
+    );
+    // Nothing on the audit log is a secret: not the code, not the passphrase.
+    let audit = format!("{:?}", store.audit().unwrap());
+    assert!(!audit.contains(&code) && !audit.contains("horse"));
+}

@@ -322,8 +322,9 @@ impl Task {
                     .any(|(other, e)| other != typist && !suspended.contains(other) && e == entry)
         };
         let all = task.entries.clone();
-        task.entries
-            .retain(|(typist, entry)| !suspended.contains(typist) || confirmed(typist, entry, &all));
+        task.entries.retain(|(typist, entry)| {
+            !suspended.contains(typist) || confirmed(typist, entry, &all)
+        });
         if task
             .claim
             .as_ref()
@@ -367,7 +368,12 @@ impl Task {
     }
 
     /// What doing `action` as `actor` at `now` records, or why it is refused.
-    pub fn decide(&self, actor: &Volunteer, action: Action, now: Timestamp) -> Result<Event, Refusal> {
+    pub fn decide(
+        &self,
+        actor: &Volunteer,
+        action: Action,
+        now: Timestamp,
+    ) -> Result<Event, Refusal> {
         let who = &actor.pseudonym;
         if actor.suspended {
             return Err(Refusal::Suspended(who.clone()));
@@ -530,7 +536,12 @@ mod tests {
             Task::derive(&self.events, &self.suspended, now)
         }
 
-        fn act(&mut self, actor: &Volunteer, action: Action, now: Timestamp) -> Result<(), Refusal> {
+        fn act(
+            &mut self,
+            actor: &Volunteer,
+            action: Action,
+            now: Timestamp,
+        ) -> Result<(), Refusal> {
             let actor = Volunteer {
                 suspended: self.suspended.contains(&actor.pseudonym),
                 ..actor.clone()
@@ -548,7 +559,10 @@ mod tests {
 
     #[test]
     fn two_equal_entries_by_different_typists_settle_the_page() {
-        let (ana, beto) = (volunteer("ana", Role::Typist), volunteer("beto", Role::Typist));
+        let (ana, beto) = (
+            volunteer("ana", Role::Typist),
+            volunteer("beto", Role::Typist),
+        );
         let mut log = Log::new();
         assert_eq!(log.task(at(0)).phase, Phase::Open);
         log.enter(&ana, 100, at(0)).unwrap();
@@ -663,7 +677,9 @@ mod tests {
             Err(Refusal::ReturnedToAnother(p("carla")))
         );
         log.enter(&typists[2], 100, at(8)).unwrap();
-        assert!(matches!(log.task(at(9)).phase, Phase::Settled { ref typists, .. } if *typists == vec![p("ana"), p("carla")]));
+        assert!(
+            matches!(log.task(at(9)).phase, Phase::Settled { ref typists, .. } if *typists == vec![p("ana"), p("carla")])
+        );
         // Discard both: the task starts again, and the same typists may enter again.
         let mut log = disputed();
         log.act(
@@ -685,7 +701,10 @@ mod tests {
 
     #[test]
     fn only_coordinators_decide_and_only_typists_enter() {
-        let (ana, beto) = (volunteer("ana", Role::Typist), volunteer("beto", Role::Typist));
+        let (ana, beto) = (
+            volunteer("ana", Role::Typist),
+            volunteer("beto", Role::Typist),
+        );
         let mut log = Log::new();
         log.enter(&ana, 100, at(0)).unwrap();
         log.enter(&beto, 101, at(1)).unwrap();
@@ -741,7 +760,10 @@ mod tests {
 
     #[test]
     fn a_claim_is_one_typists_until_it_lapses() {
-        let (ana, beto) = (volunteer("ana", Role::Typist), volunteer("beto", Role::Typist));
+        let (ana, beto) = (
+            volunteer("ana", Role::Typist),
+            volunteer("beto", Role::Typist),
+        );
         let mut log = Log::new();
         log.act(&ana, Action::Claim, at(0)).unwrap();
         assert!(matches!(
@@ -791,7 +813,9 @@ mod tests {
         assert_eq!(task.phase, Phase::Open);
         // The task goes back: a third typist's equal entry settles it with beto's.
         other.enter(&typists[3], 100, at(4)).unwrap();
-        assert!(matches!(other.task(at(5)).phase, Phase::Settled { ref typists, .. } if *typists == vec![p("beto"), p("carla")]));
+        assert!(
+            matches!(other.task(at(5)).phase, Phase::Settled { ref typists, .. } if *typists == vec![p("beto"), p("carla")])
+        );
         // And the troll can do nothing more.
         let mut third = Log::new();
         third.suspended.insert(p("troll"));
@@ -803,7 +827,10 @@ mod tests {
 
     #[test]
     fn a_suspended_typists_claim_lapses_at_once() {
-        let (troll, ana) = (volunteer("troll", Role::Typist), volunteer("ana", Role::Typist));
+        let (troll, ana) = (
+            volunteer("troll", Role::Typist),
+            volunteer("ana", Role::Typist),
+        );
         let mut log = Log::new();
         log.act(&troll, Action::Claim, at(0)).unwrap();
         log.suspended.insert(p("troll"));

@@ -59,8 +59,8 @@ use veedor_store::{BlobStore, Store, StoreError};
 
 pub use snapshot::{Contents, Snapshot};
 pub use steps::{
-    apply_results_once, blobs, corroborating_and_conflicting_copies, create_store,
-    import_table_lists, interrupted_batches, keep_checkpoints, queued_pages,
+    accounts_and_audit, apply_results_once, blobs, corroborating_and_conflicting_copies,
+    create_store, import_table_lists, interrupted_batches, keep_checkpoints, queued_pages,
     reopened_sees_everything, second_handle, swap_registry,
 };
 pub use story::Story;
@@ -114,6 +114,7 @@ pub fn run_all(adapter: &dyn Adapter) -> Result<(), StoreError> {
     interrupted_batches(&mut story)?;
     queued_pages(&mut story)?;
     blobs(&mut story)?;
+    accounts_and_audit(&mut story)?;
     reopened_sees_everything(&story)
 }
 

@@ -821,3 +821,88 @@ pub fn reopened_sees_everything(story: &Story<'_>) -> Result<(), StoreError> {
     );
     Ok(())
 }
+
+/// Volunteers' accounts and the audit log: an account created with its audit event in one
+/// commit, a taken pseudonym refused with nothing stored, a suspension and a passphrase kept,
+/// every event read back in order.
+pub fn accounts_and_audit(story: &mut Story<'_>) -> Result<(), StoreError> {
+    use veedor_core::entry::Role;
+    use veedor_store::{Account, AuditEvent};
+    let event =
+        |story: &mut Story<'_>, actor: Option<&str>, action: &str, object: &str| AuditEvent {
+            at: story.tick(),
+            actor: actor.map(pseudonym),
+            action: action.to_owned(),
+            object: object.to_owned(),
+            detail: format!("conformance: {action} {object}"),
+        };
+    let mut expected_audit = Vec::new();
+    let mut ana = Account {
+        pseudonym: pseudonym("ana-7"),
+        role: Role::Typist,
+        created_at: story.tick(),
+        signin_code_sha256: Some(Sha256::from_bytes([3; 32])),
+        passphrase_hash: None,
+        suspended_at: None,
+    };
+    let added = event(story, None, "user.add", "ana-7");
+    story.store.add_account(&ana, &added)?;
+    expected_audit.push(added);
+    story.committed("adding an account")?;
+    assert_eq!(story.store.account(&ana.pseudonym)?.as_ref(), Some(&ana));
+
+    // The same pseudonym again, even with another role: refused, nothing stored.
+    let taken = Account {
+        role: Role::Coordinator,
+        ..ana.clone()
+    };
+    let refused = event(story, None, "user.add", "ana-7");
+    assert!(
+        matches!(
+            story.store.add_account(&taken, &refused),
+            Err(StoreError::Conflict(_))
+        ),
+        "a taken pseudonym must be a conflict"
+    );
+    story.not_committed("a refused account")?;
+
+    ana.signin_code_sha256 = None;
+    ana.passphrase_hash = Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned());
+    let passphrase = event(story, Some("ana-7"), "user.passphrase", "ana-7");
+    story.store.update_account(&ana, &passphrase)?;
+    expected_audit.push(passphrase);
+    story.committed("setting a passphrase")?;
+    ana.suspended_at = Some(story.tick());
+    let suspended = event(story, Some("jefa"), "user.suspend", "ana-7");
+    story.store.update_account(&ana, &suspended)?;
+    expected_audit.push(suspended);
+    story.committed("suspending an account")?;
+
+    let observer = Account {
+        pseudonym: pseudonym("obs"),
+        role: Role::Observer,
+        created_at: story.tick(),
+        signin_code_sha256: None,
+        passphrase_hash: None,
+        suspended_at: None,
+    };
+    let added = event(story, None, "user.add", "obs");
+    story.store.add_account(&observer, &added)?;
+    expected_audit.push(added);
+    story.committed("adding a second account")?;
+    let sign_in = event(story, Some("obs"), "sign_in", "obs");
+    story.store.record_audit(&sign_in)?;
+    expected_audit.push(sign_in);
+    story.committed("an audit event")?;
+
+    assert_eq!(story.store.accounts()?, vec![ana, observer]);
+    assert_eq!(story.store.audit()?, expected_audit, "audit read back");
+    // A second handle sees the same.
+    let other = story.adapter.reopen()?;
+    assert_eq!(
+        other.audit()?,
+        expected_audit,
+        "audit read back by another handle"
+    );
+    Ok(())
+}

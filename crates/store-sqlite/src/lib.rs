@@ -9,6 +9,7 @@
 mod files;
 mod migrations;
 mod registry_file;
+mod volunteers;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;

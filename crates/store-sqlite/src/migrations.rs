@@ -124,6 +124,29 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE copies ADD COLUMN published_sha256 TEXT;
     ALTER TABLE copies ADD COLUMN same_image_as TEXT;
     ",
+    // 6: volunteers' accounts (pseudonyms only) and the append-only audit log.
+    r"
+    CREATE TABLE accounts (
+        pseudonym TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('coordinator', 'typist', 'uploader', 'observer')),
+        created_at TEXT NOT NULL,
+        signin_code_sha256 TEXT,
+        passphrase_hash TEXT,
+        suspended_at TEXT
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT,
+        action TEXT NOT NULL,
+        object TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE TRIGGER audit_is_append_only_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_is_append_only_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -5,11 +5,13 @@
 use std::collections::BTreeMap;
 
 use veedor_core::{
-    AreaCode, Dataset, Election, PollingTable, Registry, Sha256, TableKey, Timestamp, VoterId,
+    AreaCode, Dataset, Election, PollingTable, Pseudonym, Registry, Sha256, TableKey, Timestamp,
+    VoterId,
 };
 use veedor_store::{
-    Batch, BatchOutcome, BlobStore, FileKind, LogStore, QueueEntry, RegistryInfo, RegistryStore,
-    ResultStore, SourceFile, Store, StoreError, StoredCheckpoint, StoredSource,
+    Account, AuditEvent, Batch, BatchOutcome, BlobStore, FileKind, LogStore, QueueEntry,
+    RegistryInfo, RegistryStore, ResultStore, SourceFile, Store, StoreError, StoredCheckpoint,
+    StoredSource, VolunteerStore,
 };
 use veedor_store_conformance::{
     Adapter, POSTGRES_VARIABLE, RequestedAdapter, requested_adapters, run_all,
@@ -138,6 +140,14 @@ enum Fault {
     AppliesTwice,
     /// A second checkpoint of a size replaces the first.
     ReplacesCheckpoints,
+    /// The audit log drops events recorded on their own.
+    DropsAudit,
+}
+
+#[test]
+#[should_panic(expected = "audit read back")]
+fn the_suite_catches_a_dropped_audit_event() {
+    let _ = run_all(&Sqlite::new(Some(Fault::DropsAudit)).unwrap());
 }
 
 #[test]
@@ -263,6 +273,38 @@ impl RegistryStore for Faulty {
 
     fn load_registry(&self) -> Result<Registry, StoreError> {
         self.inner.load_registry()
+    }
+}
+
+impl VolunteerStore for Faulty {
+    fn add_account(&mut self, account: &Account, audit: &AuditEvent) -> Result<(), StoreError> {
+        self.inner.add_account(account, audit)
+    }
+
+    fn update_account(&mut self, account: &Account, audit: &AuditEvent) -> Result<(), StoreError> {
+        self.inner.update_account(account, audit)
+    }
+
+    fn account(&self, pseudonym: &Pseudonym) -> Result<Option<Account>, StoreError> {
+        self.inner.account(pseudonym)
+    }
+
+    fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        self.inner.accounts()
+    }
+
+    fn record_audit(&mut self, event: &AuditEvent) -> Result<(), StoreError> {
+        if let Fault::DropsAudit = self.fault {
+            // Still a commit, so that only reading the audit back can tell.
+            let mut other = event.clone();
+            other.action = "dropped".to_owned();
+            return self.inner.record_audit(&other);
+        }
+        self.inner.record_audit(event)
+    }
+
+    fn audit(&self) -> Result<Vec<AuditEvent>, StoreError> {
+        self.inner.audit()
     }
 }
 

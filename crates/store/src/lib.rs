@@ -23,9 +23,10 @@
 
 use std::collections::BTreeMap;
 
+use veedor_core::entry::Role;
 use veedor_core::{
-    ActaRecord, AreaCode, Dataset, Election, Finding, PollingTable, Provenance, Registry, Sha256,
-    TableKey, Timestamp, VoterId,
+    ActaRecord, AreaCode, Dataset, Election, Finding, PollingTable, Provenance, Pseudonym,
+    Registry, Sha256, TableKey, Timestamp, VoterId,
 };
 
 /// What kind of file was imported.
@@ -325,10 +326,65 @@ pub trait LogStore: Send {
     fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError>;
 }
 
-/// Everything a data location holds: what `veedor --data LOCATION` opens.
-pub trait Store: ResultStore + RegistryStore + LogStore {}
+/// A volunteer's account: a pseudonym and a role, never a real name, e-mail or phone number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    /// The only name veedor knows.
+    pub pseudonym: Pseudonym,
+    /// What they may do.
+    pub role: Role,
+    /// When a coordinator created it.
+    pub created_at: Timestamp,
+    /// SHA-256 of the one-time sign-in code, until the volunteer sets a passphrase with it.
+    pub signin_code_sha256: Option<Sha256>,
+    /// The passphrase's Argon2id hash, as a PHC string, once set.
+    pub passphrase_hash: Option<String>,
+    /// When a coordinator suspended it.
+    pub suspended_at: Option<Timestamp>,
+}
 
-impl<T: ResultStore + RegistryStore + LogStore + ?Sized> Store for T {}
+/// One action on the record: who (by pseudonym), when, what, on what. Append-only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// When.
+    pub at: Timestamp,
+    /// Who, when someone signed in did it (`None`: the command line, the operator).
+    pub actor: Option<Pseudonym>,
+    /// What: `user.add`, `user.suspend`, `user.passphrase`, `sign_in`, `upload`, `claim`, ...
+    pub action: String,
+    /// On what: a pseudonym, a table, a file's SHA-256 and page.
+    pub object: String,
+    /// Anything else worth keeping (a decision's reason), never a voter id or a secret.
+    pub detail: String,
+}
+
+/// Volunteers' accounts and the audit log.
+pub trait VolunteerStore: Send {
+    /// Creates an account and records `audit` in one transaction; a pseudonym taken already
+    /// is a [`StoreError::Conflict`], and nothing is stored.
+    fn add_account(&mut self, account: &Account, audit: &AuditEvent) -> Result<(), StoreError>;
+
+    /// Replaces an existing account's sign-in code, passphrase and suspension (its pseudonym,
+    /// role and creation stay) and records `audit`, in one transaction.
+    fn update_account(&mut self, account: &Account, audit: &AuditEvent) -> Result<(), StoreError>;
+
+    /// One account.
+    fn account(&self, pseudonym: &Pseudonym) -> Result<Option<Account>, StoreError>;
+
+    /// Every account, by pseudonym.
+    fn accounts(&self) -> Result<Vec<Account>, StoreError>;
+
+    /// Appends an event to the audit log.
+    fn record_audit(&mut self, event: &AuditEvent) -> Result<(), StoreError>;
+
+    /// The audit log, oldest first.
+    fn audit(&self) -> Result<Vec<AuditEvent>, StoreError>;
+}
+
+/// Everything a data location holds: what `veedor --data LOCATION` opens.
+pub trait Store: ResultStore + RegistryStore + LogStore + VolunteerStore {}
+
+impl<T: ResultStore + RegistryStore + LogStore + VolunteerStore + ?Sized> Store for T {}
 
 /// Scans and other files, by their SHA-256.
 pub trait BlobStore: Send + Sync {
@@ -345,5 +401,5 @@ pub trait BlobStore: Send + Sync {
 
 /// The traits, to call their methods on an adapter's own type: `use veedor_store::prelude::*;`.
 pub mod prelude {
-    pub use crate::{BlobStore, LogStore, RegistryStore, ResultStore, Store};
+    pub use crate::{BlobStore, LogStore, RegistryStore, ResultStore, Store, VolunteerStore};
 }
