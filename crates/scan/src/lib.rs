@@ -54,6 +54,8 @@ mod error;
 mod limits;
 mod pdf_image;
 mod read;
+mod similar;
+mod strip;
 #[cfg(feature = "bench-internals")]
 #[doc(hidden)]
 pub mod timing;
@@ -62,6 +64,8 @@ pub use decode::{PageResult, Strategy, decode_image, decode_page, decode_with};
 pub use error::ScanError;
 pub use limits::Limits;
 pub use read::{Format, Page, read_pages, sniff};
+pub use similar::Thumbnail;
+pub use strip::{StripError, TIFF_KEPT_TAGS, strip_metadata};
 
 /// Everything read from one file.
 #[derive(Debug, Clone)]
