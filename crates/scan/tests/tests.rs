@@ -5,4 +5,6 @@ mod bad_inputs;
 mod conditions;
 mod containers;
 mod mutations;
+mod similar;
+mod strip;
 mod support;
