@@ -140,6 +140,9 @@ pub struct ScanReport {
     pub unpublished: Option<String>,
 }
 
+/// A page read, with the stored copy (its place, its file's name) whose image it repeats.
+type SeenPage = (PageOutcome, Option<(EvidenceRef, String)>);
+
 /// A scanned copy already stored: where it is and who sent it.
 #[derive(Clone, Debug)]
 struct StoredScan {
@@ -275,7 +278,7 @@ impl ScanIntake {
         &mut self,
         blobs: &dyn BlobStore,
         pages: &[ReadPage],
-    ) -> Result<Vec<(PageOutcome, Option<(EvidenceRef, String)>)>, AppError> {
+    ) -> Result<Vec<SeenPage>, AppError> {
         let mut out = Vec::with_capacity(pages.len());
         for page in pages {
             let mut same = None;
@@ -330,7 +333,7 @@ impl ScanIntake {
     fn batch(
         &self,
         source: &SourceFile,
-        pages: &[(PageOutcome, Option<(EvidenceRef, String)>)],
+        pages: &[SeenPage],
         published: Option<Sha256>,
     ) -> (Batch, ScanReport) {
         let mut rows: Vec<CopyRow> = Vec::new();

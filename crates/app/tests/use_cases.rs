@@ -66,8 +66,8 @@ fn fixture() -> Fixture {
 
 /// Pages as read, with a blank fingerprint, and the file published as it is.
 fn read(outcomes: Vec<PageOutcome>) -> ReadPages {
-    let blank = Thumbnail::from_parts(100, 140, vec![255; Thumbnail::SIDE * Thumbnail::SIDE])
-        .expect("a whole grid");
+    let blank =
+        Thumbnail::from_parts(100, 140, vec![255; Thumbnail::SIDE * Thumbnail::SIDE]).unwrap();
     ReadPages {
         pages: outcomes
             .into_iter()

@@ -15,6 +15,7 @@ mod ledger;
 mod open;
 mod serve;
 mod show;
+mod user;
 mod verify;
 
 use std::path::PathBuf;
@@ -92,6 +93,20 @@ enum Command {
     },
     /// The pages of scans waiting for a person.
     Queue,
+    /// Volunteers' accounts (pseudonyms only): add, list, suspend.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The audit log: every volunteer's and coordinator's action, oldest first.
+    Audit {
+        /// Only this volunteer's actions (`(operator)` for the command line's).
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only actions starting with this (`user`, `sign_in`).
+        #[arg(long)]
+        action: Option<String>,
+    },
     /// Where a voter votes, and what that table's acta says.
     Lookup {
         /// The voter's id number (`12345678`, `V-12.345.678`).
@@ -171,6 +186,28 @@ enum Command {
         /// End after setting up, without serving the site.
         #[arg(long)]
         no_serve: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a volunteer's account; prints their one-time sign-in code.
+    Add {
+        /// A pseudonym, never a real name: 1 to 40 letters, digits, `-` or `_`.
+        pseudonym: String,
+        /// coordinator, typist, uploader or observer.
+        #[arg(long)]
+        role: String,
+    },
+    /// Every account, its role and whether it is active.
+    List,
+    /// Suspend a volunteer: their entries that no one else confirmed stop counting.
+    Suspend {
+        /// Their pseudonym.
+        pseudonym: String,
+        /// Why (it goes on the audit log).
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -324,6 +361,16 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
         }
         Command::Queue => ingest::queue(&context),
+        Command::User { command } => match command {
+            UserCommand::Add { pseudonym, role } => user::add(&context, &pseudonym, &role),
+            UserCommand::List => user::list(&context),
+            UserCommand::Suspend { pseudonym, reason } => {
+                user::suspend(&context, &pseudonym, &reason)
+            }
+        },
+        Command::Audit { actor, action } => {
+            user::audit(&context, actor.as_deref(), action.as_deref())
+        }
         Command::Lookup { voter_id, format } => {
             show::lookup(&context, &voter_id, format == LookupFormat::Json)
         }

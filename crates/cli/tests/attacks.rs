@@ -250,7 +250,7 @@ fn with_exif(jpeg: &[u8]) -> Vec<u8> {
     for text in &texts {
         offsets.push(data_at);
         data.extend_from_slice(text.as_bytes());
-        data_at += text.len() as u32;
+        data_at += u32::try_from(text.len()).unwrap();
     }
     let latitude_at = data_at;
     for (numerator, denominator) in [(10u32, 1u32), (29, 1), (5123, 100)] {
@@ -260,11 +260,35 @@ fn with_exif(jpeg: &[u8]) -> Vec<u8> {
     let mut tiff = b"II*\0".to_vec();
     tiff.extend_from_slice(&8u32.to_le_bytes());
     tiff.extend_from_slice(&5u16.to_le_bytes());
-    entry(&mut tiff, 0x010F, 2, texts[0].len() as u32, offsets[0]);
-    entry(&mut tiff, 0x0110, 2, texts[1].len() as u32, offsets[1]);
-    entry(&mut tiff, 0x0132, 2, texts[2].len() as u32, offsets[2]);
+    entry(
+        &mut tiff,
+        0x010F,
+        2,
+        u32::try_from(texts[0].len()).unwrap(),
+        offsets[0],
+    );
+    entry(
+        &mut tiff,
+        0x0110,
+        2,
+        u32::try_from(texts[1].len()).unwrap(),
+        offsets[1],
+    );
+    entry(
+        &mut tiff,
+        0x0132,
+        2,
+        u32::try_from(texts[2].len()).unwrap(),
+        offsets[2],
+    );
     entry(&mut tiff, 0x8825, 4, 1, 74);
-    entry(&mut tiff, 0xA431, 2, texts[3].len() as u32, offsets[3]);
+    entry(
+        &mut tiff,
+        0xA431,
+        2,
+        u32::try_from(texts[3].len()).unwrap(),
+        offsets[3],
+    );
     tiff.extend_from_slice(&0u32.to_le_bytes());
     tiff.extend_from_slice(&2u16.to_le_bytes());
     entry(&mut tiff, 0x0001, 2, 2, u32::from_le_bytes(*b"N\0\0\0"));

@@ -26,4 +26,5 @@ mod output;
 mod real_results;
 mod site;
 mod support;
+mod volunteers;
 mod web;

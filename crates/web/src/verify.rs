@@ -774,8 +774,8 @@ impl Run<'_> {
         }
     }
 
-    /// 6. Every published scan a copy names, against its SHA-256 (the published file's, logged
-    /// beside the original's, which is never published). Returns the scans' hashes.
+    /// 6. Every published scan a copy names, against its SHA-256: the published file's, logged
+    ///    beside the original's, which is never published. Returns the scans' hashes.
     fn scans(&mut self, copies: &[LoggedCopy]) -> Result<BTreeSet<Sha256>, FetchError> {
         let hashes: BTreeSet<Sha256> = copies
             .iter()
