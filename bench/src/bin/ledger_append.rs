@@ -31,6 +31,7 @@ fn main() -> anyhow::Result<()> {
                 volunteer: None,
                 published_sha256: Some(Sha256::from_bytes([7; 32])),
                 same_image_as: None,
+                entered_by: Vec::new(),
             };
             LogEntry::of_copy(&election.id, 9, &row.record, &provenance, &[]).encode()
         })

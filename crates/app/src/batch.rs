@@ -40,6 +40,8 @@ pub struct CopyRow {
     pub published_sha256: Option<Sha256>,
     /// For a scanned page: the earlier copy whose page image this one repeats.
     pub same_image_as: Option<EvidenceRef>,
+    /// For a manual entry: the typists whose entries agreed.
+    pub entered_by: Vec<Pseudonym>,
 }
 
 /// Who and what a batch's copies come from.
@@ -315,6 +317,7 @@ pub fn copies_batch(
             volunteer: origin.volunteer.clone(),
             published_sha256: row.published_sha256,
             same_image_as: row.same_image_as,
+            entered_by: row.entered_by,
         };
         let log_entry = LogEntry::of_copy(
             &election.id,
@@ -499,6 +502,7 @@ mod tests {
             area_names: vec![(0, "DTTO. CAPITAL".to_owned())],
             published_sha256: None,
             same_image_as: None,
+            entered_by: Vec::new(),
         }
     }
 

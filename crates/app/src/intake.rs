@@ -359,6 +359,7 @@ impl ScanIntake {
                             area_names: Vec::new(),
                             published_sha256: published,
                             same_image_as: same.as_ref().map(|(at, _)| *at),
+                            entered_by: Vec::new(),
                         });
                     }
                 },

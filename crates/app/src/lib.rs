@@ -15,6 +15,7 @@ pub mod checkpoint;
 pub mod intake;
 pub mod log;
 pub mod registry;
+pub mod tasks;
 pub mod volunteers;
 
 pub use batch::{CopyRow, ImportReport, KnownTables, Origin};

@@ -120,6 +120,7 @@ fn a_table_list_then_results_once_then_a_scan_all_logged_and_signed() {
         area_names: Vec::new(),
         published_sha256: None,
         same_image_as: None,
+        entered_by: Vec::new(),
     };
     let origin = Origin::of(SourceKind::CsvImport);
     let report = batch::import_copies(
@@ -284,6 +285,7 @@ fn a_table_another_writer_added_meanwhile_is_learnt_and_the_scan_stored_once() {
         area_names: Vec::new(),
         published_sha256: None,
         same_image_as: None,
+        entered_by: Vec::new(),
     };
     let results = source(FileKind::Results, "results.csv", b"results", 1);
     batch::import_copies(
@@ -385,6 +387,7 @@ fn what_is_published_is_the_dataset_as_of_the_checkpoint() {
         area_names: Vec::new(),
         published_sha256: None,
         same_image_as: None,
+        entered_by: Vec::new(),
     };
     let first = source(FileKind::Results, "first.csv", b"first", 1);
     batch::import_copies(
@@ -542,4 +545,139 @@ fn a_volunteer_signs_in_with_a_passphrase_set_by_their_one_time_code() {
     // Nothing on the audit log is a secret: not the code, not the passphrase.
     let audit = format!("{:?}", store.audit().unwrap());
     assert!(!audit.contains(&code) && !audit.contains("horse"));
+}
+
+/// A page no machine could read: two typists enter it blind and agree, and it is counted as a
+/// manual copy naming the scan, the page and both pseudonyms; another page, entered
+/// differently, is settled by a third typist; an action decided on a stale view is refused.
+#[test]
+fn two_typists_turn_an_unreadable_page_into_a_counted_manual_copy() {
+    use veedor_app::tasks;
+    use veedor_app::volunteers;
+    use veedor_core::entry::{Action, Entry, Phase, Role};
+    let Fixture {
+        mut store,
+        blobs,
+        key,
+        ..
+    } = fixture();
+    let list = source(FileKind::Tables, "tables.csv", b"list", 0);
+    let rows: Vec<TableRow> = [1u16, 2]
+        .into_iter()
+        .map(|number| TableRow {
+            line: u64::from(number) + 1,
+            id: table(number),
+            registered: 400,
+            area_names: Vec::new(),
+        })
+        .collect();
+    batch::import_tables(&mut store, &key, &list, &rows).unwrap();
+    // A scan of two pages whose codes are torn off.
+    let format = ActaFormat::from_id("ve2024-qr").unwrap();
+    let bytes = b"two sheets with torn codes".to_vec();
+    let mut intake =
+        ScanIntake::new(&store, Origin::of(SourceKind::Qr), Limits::default()).unwrap();
+    intake
+        .store(
+            &mut store,
+            &blobs,
+            ReadScan {
+                file_name: "torn.pdf".to_owned(),
+                sha256: Sha256::from_bytes(veedor_scan::sha256(&bytes)),
+                bytes,
+                read: read(vec![classify(&[], format), classify(&[], format)]),
+            },
+            at(1),
+        )
+        .unwrap();
+    let pages: Vec<i64> = tasks::tasks(&store, at(2))
+        .unwrap()
+        .iter()
+        .map(|view| view.page.id)
+        .collect();
+    assert_eq!(pages.len(), 2);
+    let mut account = |name: &str, role| {
+        let pseudonym = veedor_core::Pseudonym::new(name).unwrap();
+        volunteers::add_volunteer(&mut store, None, pseudonym.clone(), role, [1; 15], at(2))
+            .unwrap();
+        store.account(&pseudonym).unwrap().unwrap()
+    };
+    let ana = account("ana", Role::Typist);
+    let beto = account("beto", Role::Typist);
+    let carla = account("carla", Role::Typist);
+    let entry = |number: u16, first: u32| Entry {
+        table: table(number),
+        counts: Counts::Candidates(vec![first, 150, 0, 0, 0, 0, 0, 0, 0, 0]),
+        null_votes: Some(2),
+        stated_valid_votes: None,
+        stated_registered: None,
+    };
+    let mut enter = |who: &veedor_store::Account, page: i64, e: Entry, minute: i64| {
+        tasks::act(&mut store, &blobs, who, page, Action::Claim, at(minute)).unwrap();
+        tasks::act(&mut store, &blobs, who, page, Action::Enter(e), at(minute)).unwrap()
+    };
+    // Page 1: ana and beto agree.
+    assert!(enter(&ana, pages[0], entry(1, 200), 3).stored.is_none());
+    let settled = enter(&beto, pages[0], entry(1, 200), 4);
+    assert_eq!(settled.stored.as_ref().map(|r| r.copies_added), Some(1));
+    // Page 2: ana and beto differ, carla agrees with beto.
+    enter(&ana, pages[1], entry(2, 100), 5);
+    let second = enter(&beto, pages[1], entry(2, 101), 6);
+    assert_eq!(second.task.phase, Phase::Open);
+    let third = enter(&carla, pages[1], entry(2, 101), 7);
+    assert!(matches!(third.task.phase, Phase::Settled { .. }));
+
+    let results = veedor_core::Results::compute(store.load_dataset().unwrap());
+    for (number, first) in [(1u16, 200u32), (2, 101)] {
+        let state = results.table(table(number)).unwrap();
+        assert_eq!(state.assessment.status, veedor_core::TableStatus::Accepted);
+        let copy = results.copies_of(state).next().unwrap();
+        assert_eq!(copy.provenance.source, SourceKind::ManualEntry);
+        assert_eq!(copy.provenance.file_name, "torn.pdf");
+        assert_eq!(
+            copy.record.candidate_votes(results.election())[0],
+            u64::from(first)
+        );
+        assert!(copy.log_index.is_some());
+    }
+    let typists = |number: u16| -> Vec<String> {
+        let state = results.table(table(number)).unwrap();
+        results
+            .copies_of(state)
+            .next()
+            .unwrap()
+            .provenance
+            .entered_by
+            .iter()
+            .map(|p| p.as_str().to_owned())
+            .collect()
+    };
+    assert_eq!(typists(1), ["ana", "beto"]);
+    assert_eq!(typists(2), ["beto", "carla"]);
+    // The audit has every claim and entry, and never the numbers entered.
+    let audit = store.audit().unwrap();
+    assert_eq!(audit.iter().filter(|e| e.action == "task.enter").count(), 5);
+    assert!(audit.iter().all(|e| !e.detail.contains("200")));
+    // A decision taken on a stale view of the task is refused, nothing stored.
+    let page = store.queue().unwrap()[0].clone();
+    let before = store.task_events(page.id).unwrap().len();
+    let stale = veedor_core::entry::Recorded {
+        at: at(9),
+        event: veedor_core::entry::Event::Claimed {
+            by: carla.pseudonym.clone(),
+            until: at(20),
+        },
+    };
+    let audit_event = veedor_store::AuditEvent {
+        at: at(9),
+        actor: None,
+        action: "task.claim".to_owned(),
+        object: String::new(),
+        detail: String::new(),
+    };
+    assert!(matches!(
+        store.append_task_event(page.id, before - 1, &stale, &audit_event),
+        Err(veedor_store::StoreError::Conflict(_))
+    ));
+    assert_eq!(store.task_events(page.id).unwrap().len(), before);
 }

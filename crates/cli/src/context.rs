@@ -86,6 +86,8 @@ pub fn input_limit(kind: FileKind) -> usize {
         FileKind::Scan => veedor_scan::Limits::default().max_file_bytes,
         // Streamed rather than read whole (`import::registry`); this bounds a whole read.
         FileKind::Registry => usize::try_from(limits::REGISTRY_FILE_BYTES).unwrap_or(usize::MAX),
+        // A settlement of manual entries is no file: nothing to read.
+        FileKind::Manual => 0,
     }
 }
 

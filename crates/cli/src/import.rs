@@ -116,6 +116,7 @@ pub fn result_rows(rows: Vec<veedor_formats::ResultRow>) -> Vec<CopyRow> {
             area_names: row.area_names,
             published_sha256: None,
             same_image_as: None,
+            entered_by: Vec::new(),
         })
         .collect()
 }
@@ -170,6 +171,7 @@ pub fn payloads(context: &Context, path: &Path) -> anyhow::Result<u8> {
             area_names: Vec::new(),
             published_sha256: None,
             same_image_as: None,
+            entered_by: Vec::new(),
         })
         .collect();
     let summary = import_copies(

@@ -188,6 +188,9 @@ pub struct Provenance {
     /// The earlier copy whose page image this one's is (the same image re-encoded or resaved,
     /// found when it was received): the same evidence, whatever its origin says.
     pub same_image_as: Option<EvidenceRef>,
+    /// For a manual entry: the typists whose entries of the page agreed (two or three), or the
+    /// one a coordinator kept. Empty for every other copy.
+    pub entered_by: Vec<Pseudonym>,
 }
 
 /// A copy named by what identifies it publicly: its file's SHA-256 and its place in the file.

@@ -114,6 +114,7 @@ mod tests {
                 volunteer: None,
                 published_sha256: None,
                 same_image_as: None,
+                entered_by: Vec::new(),
             },
             findings: vec![],
             log_index: None,

@@ -20,6 +20,7 @@
 //! received_at: 2026-11-27T01:59:00.013366967Z
 //! device: -
 //! volunteer: -
+//! entered_by: -
 //! findings: -
 //! ```
 //!
@@ -27,9 +28,10 @@
 //! `-` stands for "not given".
 //!
 //! Version 2 added `published_sha256` (the scan as published, stripped of its metadata; the
-//! original's hash stays in `file_sha256`) and `same_image_as` (the earlier copy, as `<file
-//! sha256> page N`, whose page image this one repeats). Entries of version 1, which lack both
-//! lines, are still read: a log written before keeps verifying.
+//! original's hash stays in `file_sha256`), `same_image_as` (the earlier copy, as `<file
+//! sha256> page N`, whose page image this one repeats) and `entered_by` (the typists, by
+//! pseudonym and separated by commas, whose manual entries agreed). Entries of version 1, which
+//! lack these lines, are still read: a log written before keeps verifying.
 
 use std::fmt::Write as _;
 
@@ -74,7 +76,7 @@ pub fn parse_election_entry(bytes: &[u8]) -> Result<&str, String> {
         .ok_or_else(|| format!("expected an entry starting `{ELECTION_HEADER}`"))
 }
 
-const KEYS: [&str; 17] = [
+const KEYS: [&str; 18] = [
     "election",
     "table",
     "source",
@@ -91,6 +93,7 @@ const KEYS: [&str; 17] = [
     "received_at",
     "device",
     "volunteer",
+    "entered_by",
     "findings",
 ];
 
@@ -197,6 +200,16 @@ impl LogEntry {
                 .as_deref()
                 .map_or_else(|| "-".to_owned(), clean),
             optional(provenance.volunteer.as_ref().map(|v| v.as_str().to_owned())),
+            if provenance.entered_by.is_empty() {
+                "-".to_owned()
+            } else {
+                provenance
+                    .entered_by
+                    .iter()
+                    .map(Pseudonym::as_str)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            },
             if findings.is_empty() {
                 "-".to_owned()
             } else {
@@ -350,6 +363,13 @@ impl LogEntry {
             volunteer: optional_text("volunteer")?
                 .map(|v| Pseudonym::new(&v).map_err(|e| e.to_string()))
                 .transpose()?,
+            entered_by: match self.get("entered_by").unwrap_or("-") {
+                "-" => Vec::new(),
+                text => text
+                    .split(',')
+                    .map(|p| Pseudonym::new(p).map_err(|e| format!("`entered_by`: {e}")))
+                    .collect::<Result<_, _>>()?,
+            },
         };
         let findings = match field("findings")? {
             "-" => Vec::new(),
@@ -400,6 +420,10 @@ mod tests {
                 file_sha256: Sha256::from_bytes([0x01; 32]),
                 location: Location::Page(2),
             }),
+            entered_by: vec![
+                Pseudonym::new("ana").unwrap_or_else(|e| panic!("{e}")),
+                Pseudonym::new("beto").unwrap_or_else(|e| panic!("{e}")),
+            ],
         };
         let findings = [Finding {
             code: FindingCode::NoVotes,
@@ -422,7 +446,7 @@ mod tests {
             "cd".repeat(32),
             "01".repeat(32)
         )));
-        assert!(text.contains("\nvolunteer: owl-7\nfindings: W202\n"));
+        assert!(text.contains("\nvolunteer: owl-7\nentered_by: ana,beto\nfindings: W202\n"));
         assert_eq!(LogEntry::parse(&bytes).as_ref(), Ok(&entry));
         let (back, mut provenance_back, codes) = entry.to_copy(9).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(back, record);

@@ -57,6 +57,7 @@ fn provenance(
         volunteer: volunteer.map(pseudonym),
         published_sha256: None,
         same_image_as: None,
+        entered_by: Vec::new(),
     }
 }
 

@@ -264,6 +264,22 @@ fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// Pseudonyms as one column: separated by commas (a pseudonym has none), `NULL` for none.
+fn pseudonyms_text(list: &[Pseudonym]) -> Option<String> {
+    (!list.is_empty()).then(|| {
+        list.iter()
+            .map(Pseudonym::as_str)
+            .collect::<Vec<_>>()
+            .join(",")
+    })
+}
+
+fn pseudonyms(text: &str) -> Result<Vec<Pseudonym>, StoreError> {
+    text.split(',')
+        .map(|p| Pseudonym::new(p).map_err(|e| corrupt(e.to_string())))
+        .collect()
+}
+
 fn timestamp(text: &str) -> Result<Timestamp, StoreError> {
     text.parse()
         .map_err(|_| corrupt(format!("timestamp `{text}`")))
@@ -407,7 +423,7 @@ impl ResultStore for SqliteStore {
                     "SELECT id, centre, number, counts_kind, counts, null_votes, stated_valid,
                             stated_registered, format_fields, source_kind, file_name, file_sha256,
                             location_kind, location, received_at, device, volunteer, l.idx,
-                            published_sha256, same_image_as
+                            published_sha256, same_image_as, entered_by
                      FROM copies LEFT JOIN log_entries l ON l.copy_id = copies.id ORDER BY copies.id",
                 )
                 .map_err(db_error)?;
@@ -506,9 +522,9 @@ impl ResultStore for SqliteStore {
                     "INSERT INTO copies (centre, number, counts_kind, counts, null_votes, stated_valid,
                         stated_registered, format_fields, source_kind, source_id, file_name, file_sha256,
                         location_kind, location, received_at, device, volunteer, published_sha256,
-                        same_image_as)
+                        same_image_as, entered_by)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                        ?18, ?19) ON CONFLICT DO NOTHING",
+                        ?18, ?19, ?20) ON CONFLICT DO NOTHING",
                 )
                 .map_err(db_error)?;
             let mut insert_finding = transaction
@@ -548,6 +564,7 @@ impl ResultStore for SqliteStore {
                         provenance.volunteer.as_ref().map(Pseudonym::as_str),
                         provenance.published_sha256.map(|sha| sha.to_hex()),
                         provenance.same_image_as.map(|earlier| earlier.describe()),
+                        pseudonyms_text(&provenance.entered_by),
                     ])
                     .map_err(db_error)?;
                 if inserted == 1 {
@@ -1003,6 +1020,12 @@ fn copy_from_row(
                         .ok_or_else(|| corrupt(format!("same image as `{text}`")))
                 })
                 .transpose()?,
+            entered_by: row
+                .get::<_, Option<String>>(20)
+                .map_err(get_error)?
+                .map(|text| pseudonyms(&text))
+                .transpose()?
+                .unwrap_or_default(),
         },
         findings: findings.remove(&id).unwrap_or_default(),
         log_index: row

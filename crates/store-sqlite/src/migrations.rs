@@ -147,6 +147,28 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_is_append_only_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     ",
+    // 7: the typists of a manual entry, and what happened to each page waiting for people
+    // (double-blind entry), append-only.
+    r"
+    ALTER TABLE copies ADD COLUMN entered_by TEXT;
+    CREATE TABLE task_events (
+        id INTEGER PRIMARY KEY,
+        queue_id INTEGER NOT NULL REFERENCES queue (id),
+        seq INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('claimed', 'entered', 'kept', 'returned', 'discarded')),
+        actor TEXT NOT NULL,
+        typist TEXT,
+        until TEXT,
+        reason TEXT,
+        entry TEXT,
+        UNIQUE (queue_id, seq)
+    );
+    CREATE TRIGGER task_events_are_append_only_update BEFORE UPDATE ON task_events
+        BEGIN SELECT RAISE(ABORT, 'task events are append-only'); END;
+    CREATE TRIGGER task_events_are_append_only_delete BEFORE DELETE ON task_events
+        BEGIN SELECT RAISE(ABORT, 'task events are append-only'); END;
+    ",
 ];
 
 /// The schema version this build writes.

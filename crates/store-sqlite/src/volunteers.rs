@@ -3,8 +3,8 @@
 //! rewrite the record.
 
 use rusqlite::{OptionalExtension as _, Row, TransactionBehavior, params};
-use veedor_core::entry::Role;
-use veedor_core::{Pseudonym, Sha256};
+use veedor_core::entry::{Entry, Event, Recorded, Role};
+use veedor_core::{CentreCode, Counts, Pseudonym, Sha256, TableId, TableNumber};
 use veedor_store::{Account, AuditEvent, StoreError, VolunteerStore};
 
 use crate::{SqliteStore, bump_version, corrupt, db_error, timestamp};
@@ -147,6 +147,20 @@ impl VolunteerStore for SqliteStore {
         transaction.commit().map_err(db_error)
     }
 
+    fn append_task_event(
+        &mut self,
+        queue_id: i64,
+        expected: usize,
+        event: &Recorded,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.append_event(queue_id, expected, event, audit)
+    }
+
+    fn task_events(&self, queue_id: i64) -> Result<Vec<Recorded>, StoreError> {
+        self.events(queue_id)
+    }
+
     fn audit(&self) -> Result<Vec<AuditEvent>, StoreError> {
         let mut statement = self
             .connection
@@ -165,6 +179,229 @@ impl VolunteerStore for SqliteStore {
                 object: row.get(3).map_err(db_error)?,
                 detail: row.get(4).map_err(db_error)?,
             });
+        }
+        Ok(events)
+    }
+}
+
+/// An entry as one column: `<centre>.<number>|<cells or candidates>|<counts>|<null>|<valid>|
+/// <registered>`, `-` for a count not given.
+fn entry_text(entry: &Entry) -> String {
+    let (kind, values) = match &entry.counts {
+        Counts::Cells(values) => ("cells", values),
+        Counts::Candidates(values) => ("candidates", values),
+    };
+    let optional = |value: Option<u32>| value.map_or_else(|| "-".to_owned(), |v| v.to_string());
+    format!(
+        "{}.{}|{kind}|{}|{}|{}|{}",
+        entry.table.centre.get(),
+        entry.table.number.get(),
+        values
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+        optional(entry.null_votes),
+        optional(entry.stated_valid_votes),
+        optional(entry.stated_registered),
+    )
+}
+
+fn parse_entry(text: &str) -> Result<Entry, StoreError> {
+    let bad = || corrupt(format!("task entry `{text}`"));
+    let parts: Vec<&str> = text.split('|').collect();
+    let [table, kind, counts, null, valid, registered] = parts[..] else {
+        return Err(bad());
+    };
+    let (centre, number) = table.split_once('.').ok_or_else(bad)?;
+    let values = if counts.is_empty() {
+        Vec::new()
+    } else {
+        counts
+            .split(',')
+            .map(|v| v.parse::<u32>().map_err(|_| bad()))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let optional = |text: &str| -> Result<Option<u32>, StoreError> {
+        match text {
+            "-" => Ok(None),
+            number => number.parse().map(Some).map_err(|_| bad()),
+        }
+    };
+    Ok(Entry {
+        table: TableId::new(
+            CentreCode::new(centre.parse().map_err(|_| bad())?),
+            TableNumber::new(number.parse().map_err(|_| bad())?),
+        ),
+        counts: match kind {
+            "cells" => Counts::Cells(values),
+            "candidates" => Counts::Candidates(values),
+            _ => return Err(bad()),
+        },
+        null_votes: optional(null)?,
+        stated_valid_votes: optional(valid)?,
+        stated_registered: optional(registered)?,
+    })
+}
+
+/// The columns of an event: kind, actor, typist, until, reason, entry.
+type EventColumns = (
+    &'static str,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn event_columns(event: &Event) -> EventColumns {
+    match event {
+        Event::Claimed { by, until } => (
+            "claimed",
+            by.as_str().to_owned(),
+            None,
+            Some(until.to_string()),
+            None,
+            None,
+        ),
+        Event::Entered { by, entry } => (
+            "entered",
+            by.as_str().to_owned(),
+            None,
+            None,
+            None,
+            Some(entry_text(entry)),
+        ),
+        Event::Kept { by, typist, reason } => (
+            "kept",
+            by.as_str().to_owned(),
+            Some(typist.as_str().to_owned()),
+            None,
+            Some(reason.clone()),
+            None,
+        ),
+        Event::Returned { by, typist, reason } => (
+            "returned",
+            by.as_str().to_owned(),
+            Some(typist.as_str().to_owned()),
+            None,
+            Some(reason.clone()),
+            None,
+        ),
+        Event::Discarded { by, reason } => (
+            "discarded",
+            by.as_str().to_owned(),
+            None,
+            None,
+            Some(reason.clone()),
+            None,
+        ),
+    }
+}
+
+fn event_from_row(row: &Row<'_>) -> Result<Recorded, StoreError> {
+    let get =
+        |index: usize| -> Result<Option<String>, StoreError> { row.get(index).map_err(db_error) };
+    let at: String = row.get(0).map_err(db_error)?;
+    let kind: String = row.get(1).map_err(db_error)?;
+    let actor: String = row.get(2).map_err(db_error)?;
+    let pseudonym = |text: &str| Pseudonym::new(text).map_err(|e| corrupt(e.to_string()));
+    let by = pseudonym(&actor)?;
+    let missing = |what: &str| corrupt(format!("task event `{kind}` without its {what}"));
+    let typist = || -> Result<Pseudonym, StoreError> {
+        pseudonym(&get(3)?.ok_or_else(|| missing("typist"))?)
+    };
+    let reason = || -> Result<String, StoreError> { get(5)?.ok_or_else(|| missing("reason")) };
+    let event = match kind.as_str() {
+        "claimed" => Event::Claimed {
+            by,
+            until: timestamp(&get(4)?.ok_or_else(|| missing("time"))?)?,
+        },
+        "entered" => Event::Entered {
+            by,
+            entry: parse_entry(&get(6)?.ok_or_else(|| missing("entry"))?)?,
+        },
+        "kept" => Event::Kept {
+            by,
+            typist: typist()?,
+            reason: reason()?,
+        },
+        "returned" => Event::Returned {
+            by,
+            typist: typist()?,
+            reason: reason()?,
+        },
+        "discarded" => Event::Discarded {
+            by,
+            reason: reason()?,
+        },
+        other => return Err(corrupt(format!("task event kind `{other}`"))),
+    };
+    Ok(Recorded {
+        at: timestamp(&at)?,
+        event,
+    })
+}
+
+impl SqliteStore {
+    pub(crate) fn append_event(
+        &mut self,
+        queue_id: i64,
+        expected: usize,
+        event: &Recorded,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_error)?;
+        let count: i64 = transaction
+            .query_row(
+                "SELECT count(*) FROM task_events WHERE queue_id = ?1",
+                [queue_id],
+                |row| row.get(0),
+            )
+            .map_err(db_error)?;
+        if usize::try_from(count).ok() != Some(expected) {
+            return Err(StoreError::Conflict(format!(
+                "the page's task has {count} events, not the {expected} the action was decided on"
+            )));
+        }
+        let (kind, actor, typist, until, reason, entry) = event_columns(&event.event);
+        transaction
+            .execute(
+                "INSERT INTO task_events (queue_id, seq, at, kind, actor, typist, until, reason, entry)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    queue_id,
+                    count,
+                    event.at.to_string(),
+                    kind,
+                    actor,
+                    typist,
+                    until,
+                    reason,
+                    entry
+                ],
+            )
+            .map_err(db_error)?;
+        insert_audit(&transaction, audit)?;
+        bump_version(&transaction)?;
+        transaction.commit().map_err(db_error)
+    }
+
+    pub(crate) fn events(&self, queue_id: i64) -> Result<Vec<Recorded>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT at, kind, actor, typist, until, reason, entry FROM task_events
+                 WHERE queue_id = ?1 ORDER BY seq",
+            )
+            .map_err(db_error)?;
+        let mut rows = statement.query([queue_id]).map_err(db_error)?;
+        let mut events = Vec::new();
+        while let Some(row) = rows.next().map_err(db_error)? {
+            events.push(event_from_row(row)?);
         }
         Ok(events)
     }

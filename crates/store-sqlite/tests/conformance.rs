@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use veedor_core::entry::Recorded;
 use veedor_core::{
     AreaCode, Dataset, Election, PollingTable, Pseudonym, Registry, Sha256, TableKey, Timestamp,
     VoterId,
@@ -305,6 +306,21 @@ impl VolunteerStore for Faulty {
 
     fn audit(&self) -> Result<Vec<AuditEvent>, StoreError> {
         self.inner.audit()
+    }
+
+    fn append_task_event(
+        &mut self,
+        queue_id: i64,
+        expected: usize,
+        event: &Recorded,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .append_task_event(queue_id, expected, event, audit)
+    }
+
+    fn task_events(&self, queue_id: i64) -> Result<Vec<Recorded>, StoreError> {
+        self.inner.task_events(queue_id)
     }
 }
 

@@ -23,7 +23,7 @@
 
 use std::collections::BTreeMap;
 
-use veedor_core::entry::Role;
+use veedor_core::entry::{Recorded, Role};
 use veedor_core::{
     ActaRecord, AreaCode, Dataset, Election, Finding, PollingTable, Provenance, Pseudonym,
     Registry, Sha256, TableKey, Timestamp, VoterId,
@@ -42,6 +42,9 @@ pub enum FileKind {
     Registry,
     /// A scan (image or PDF).
     Scan,
+    /// The settlement of a page's double-blind manual entry (no file of its own: named by the
+    /// scan and page it settles).
+    Manual,
 }
 
 impl FileKind {
@@ -54,6 +57,7 @@ impl FileKind {
             Self::Payloads => "payloads",
             Self::Registry => "registry",
             Self::Scan => "scan",
+            Self::Manual => "manual",
         }
     }
 
@@ -66,6 +70,7 @@ impl FileKind {
             Self::Payloads,
             Self::Registry,
             Self::Scan,
+            Self::Manual,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)
@@ -379,6 +384,21 @@ pub trait VolunteerStore: Send {
 
     /// The audit log, oldest first.
     fn audit(&self) -> Result<Vec<AuditEvent>, StoreError>;
+
+    /// Appends `event` to the task of queued page `queue_id` with `audit`, in one transaction,
+    /// provided the task has exactly `expected` events, the ones the event was decided on;
+    /// otherwise (another volunteer acted meanwhile) a [`StoreError::Conflict`] and nothing is
+    /// stored. Two servers can never both claim one task.
+    fn append_task_event(
+        &mut self,
+        queue_id: i64,
+        expected: usize,
+        event: &Recorded,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
+
+    /// The events of the task of queued page `queue_id`, oldest first.
+    fn task_events(&self, queue_id: i64) -> Result<Vec<Recorded>, StoreError>;
 }
 
 /// Everything a data location holds: what `veedor --data LOCATION` opens.

@@ -387,6 +387,8 @@ pub struct ProvenanceView {
     pub device: Option<String>,
     /// The volunteer's pseudonym.
     pub volunteer: Option<String>,
+    /// For a manual entry, the typists (by pseudonym) whose entries agreed.
+    pub entered_by: Vec<String>,
 }
 
 /// One acta copy.
@@ -456,6 +458,11 @@ impl CopyView {
                 received_at: provenance.received_at.to_string(),
                 device: provenance.device.clone(),
                 volunteer: provenance.volunteer.as_ref().map(|v| v.as_str().to_owned()),
+                entered_by: provenance
+                    .entered_by
+                    .iter()
+                    .map(|p| p.as_str().to_owned())
+                    .collect(),
             },
             log_index: copy.log_index,
         }

@@ -259,6 +259,7 @@ texts! {
     Received => "Recibida", "Received";
     Device => "Dispositivo", "Device";
     Volunteer => "Voluntario (seudónimo)", "Volunteer (pseudonym)";
+    EnteredBy => "Transcrita por (seudónimos; dos entradas independientes iguales)", "Typed by (pseudonyms; two independent entries that agreed)";
     Decoded => "Lo que dice esta copia", "What this copy says";
     Card => "Tarjeta", "Card";
     LookupTitle => "Busca tu mesa", "Find your table";

@@ -214,6 +214,7 @@ pub fn actas(results: &Results) -> Table {
             "received_at",
             "device",
             "volunteer",
+            "entered_by",
             "scan",
         ]
         .map(str::to_owned),
@@ -292,7 +293,7 @@ pub fn actas(results: &Results) -> Table {
 }
 
 /// The provenance columns of a copy's row, from `file_name` to `scan`.
-fn provenance_cells(provenance: &veedor_core::Provenance) -> [Cell; 10] {
+fn provenance_cells(provenance: &veedor_core::Provenance) -> [Cell; 11] {
     let (location_kind, location) = match provenance.location {
         Location::Line(line) => ("line", line),
         Location::Page(page) => ("page", u64::from(page)),
@@ -314,6 +315,18 @@ fn provenance_cells(provenance: &veedor_core::Provenance) -> [Cell; 10] {
             .volunteer
             .as_ref()
             .map_or(Cell::Null, |v| text(v.as_str())),
+        if provenance.entered_by.is_empty() {
+            Cell::Null
+        } else {
+            text(
+                provenance
+                    .entered_by
+                    .iter()
+                    .map(veedor_core::Pseudonym::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        },
         provenance
             .published_scan()
             .map_or(Cell::Null, |sha| text(format!("scans/{}", sha.to_hex()))),

@@ -1151,6 +1151,7 @@ mod tests {
             volunteer: None,
             published_sha256: None,
             same_image_as: None,
+            entered_by: Vec::new(),
         };
         let copies = [
             (table(10_101_001, 1), votes(10), from_file(2)),

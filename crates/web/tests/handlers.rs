@@ -459,6 +459,7 @@ async fn new_data_is_served_after_a_refresh() {
             area_names: row.area_names,
             published_sha256: None,
             same_image_as: None,
+            entered_by: Vec::new(),
         })
         .collect();
     use veedor_store::prelude::*;

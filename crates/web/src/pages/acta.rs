@@ -201,6 +201,10 @@ fn provenance_list(copy: &CopyView, lang: Lang) -> Markup {
                 dt { (lang.t(Text::Volunteer)) }
                 dd { (volunteer) }
             }
+            @if !provenance.entered_by.is_empty() {
+                dt { (lang.t(Text::EnteredBy)) }
+                dd { (provenance.entered_by.join(", ")) }
+            }
         }
     }
 }

@@ -172,6 +172,7 @@ pub fn fixture(rows: usize) -> Fixture {
                 volunteer: None,
                 published_sha256: None,
                 same_image_as: None,
+                entered_by: Vec::new(),
             },
             findings,
         ));
@@ -215,6 +216,7 @@ pub fn fixture(rows: usize) -> Fixture {
                     volunteer: Some(Pseudonym::new("volunteer-7").unwrap()),
                     published_sha256: Some(scan),
                     same_image_as: None,
+                    entered_by: Vec::new(),
                 },
                 validate(
                     &record,
@@ -265,6 +267,7 @@ pub fn fixture(rows: usize) -> Fixture {
                     volunteer: None,
                     published_sha256: None,
                     same_image_as: None,
+                    entered_by: Vec::new(),
                 },
                 vec![],
             )],
