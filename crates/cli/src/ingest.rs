@@ -764,15 +764,26 @@ pub fn watch(context: &Context, dir: &Path, options: &Options) -> anyhow::Result
 /// `veedor queue`: the pages waiting for a person.
 pub fn queue(context: &Context) -> anyhow::Result<u8> {
     let opened = context.open()?;
-    let queue = opened.store.queue()?;
-    if queue.is_empty() {
+    let views = veedor_app::tasks::tasks(&*opened.store, now())?;
+    let waiting: Vec<_> = views
+        .into_iter()
+        .filter(|view| !matches!(view.task.phase, veedor_core::entry::Phase::Settled { .. }))
+        .collect();
+    if waiting.is_empty() {
         outln!("No page is waiting for a person.");
         return Ok(exit::OK);
     }
-    outln!("{} pages wait for a person:", queue.len());
-    for entry in queue {
+    outln!("{} pages wait for a person:", waiting.len());
+    for view in waiting {
+        let entry = &view.page;
+        let state = match view.task.phase {
+            veedor_core::entry::Phase::Disputed => {
+                "three entries disagree: a coordinator decides (veedor resolve)".to_owned()
+            }
+            _ => format!("{} entries so far", view.task.entries.len()),
+        };
         outln!(
-            "  #{} {} page {} (sha256 {}, received {}): {}",
+            "  #{} {} page {} (sha256 {}, received {}): {}; {state}",
             entry.id,
             entry.file_name,
             entry.page,

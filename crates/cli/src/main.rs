@@ -98,6 +98,13 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// A coordinator's decision on a page whose typists disagree (see `veedor queue`).
+    Resolve {
+        /// The page's number in `veedor queue` (`#12`: 12).
+        task: i64,
+        #[command(flatten)]
+        options: user::ResolveOptions,
+    },
     /// The audit log: every volunteer's and coordinator's action, oldest first.
     Audit {
         /// Only this volunteer's actions (`(operator)` for the command line's).
@@ -368,6 +375,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 user::suspend(&context, &pseudonym, &reason)
             }
         },
+        Command::Resolve { task, options } => user::resolve(&context, task, &options),
         Command::Audit { actor, action } => {
             user::audit(&context, actor.as_deref(), action.as_deref())
         }

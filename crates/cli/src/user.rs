@@ -118,3 +118,78 @@ pub fn audit(context: &Context, actor: Option<&str>, action: Option<&str>) -> an
     }
     Ok(exit::OK)
 }
+
+/// `veedor resolve TASK --as COORDINATOR (--keep TYPIST | --return TYPIST | --discard) --reason
+/// TEXT`: a coordinator's decision on a page whose typists disagree, recorded (never an edit)
+/// and audited; a page it settles is stored as a manual copy.
+pub fn resolve(context: &Context, task: i64, options: &ResolveOptions) -> anyhow::Result<u8> {
+    use veedor_core::entry::Action;
+    let coordinator = pseudonym(&options.coordinator)?;
+    let reason = options.reason.clone();
+    let action = match (&options.keep, &options.return_to, options.discard) {
+        (Some(typist), None, false) => Action::Keep {
+            typist: pseudonym(typist)?,
+            reason,
+        },
+        (None, Some(typist), false) => Action::Return {
+            typist: pseudonym(typist)?,
+            reason,
+        },
+        (None, None, true) => Action::Discard { reason },
+        _ => {
+            errln!("give exactly one of --keep TYPIST, --return TYPIST or --discard");
+            return Ok(exit::USAGE);
+        }
+    };
+    let mut opened = context.open()?;
+    let Some(account) = opened.store.account(&coordinator)? else {
+        errln!("no volunteer {coordinator}");
+        return Ok(exit::ERROR);
+    };
+    let blobs = opened.blobs.clone();
+    match veedor_app::tasks::act(&mut *opened.store, &*blobs, &account, task, action, now()) {
+        Ok(acted) => {
+            match (&acted.task.phase, acted.stored) {
+                (veedor_core::entry::Phase::Settled { .. }, Some(report)) => {
+                    outln!(
+                        "page #{task} settled: {} manual copy stored",
+                        report.copies_added
+                    );
+                    if let Some(size) =
+                        veedor_app::sign_checkpoint(&mut *opened.store, &*opened.signer, now())?
+                            .map(|checkpoint| checkpoint.size)
+                    {
+                        outln!("  log: signed a checkpoint of {size} entries");
+                    }
+                }
+                _ => outln!("page #{task}: recorded; it waits for another entry"),
+            }
+            Ok(exit::OK)
+        }
+        Err(veedor_app::tasks::TaskError::Refused(refusal)) => {
+            errln!("refused: {refusal}");
+            Ok(exit::ERROR)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// What `veedor resolve` was asked.
+#[derive(Debug, clap::Args)]
+pub struct ResolveOptions {
+    /// The coordinator deciding, by pseudonym.
+    #[arg(long = "as")]
+    pub coordinator: String,
+    /// Keep this typist's entry as the page's numbers.
+    #[arg(long)]
+    pub keep: Option<String>,
+    /// Return this typist's entry to them for correction.
+    #[arg(long = "return")]
+    pub return_to: Option<String>,
+    /// Discard every entry: the page starts again.
+    #[arg(long)]
+    pub discard: bool,
+    /// Why (it goes on the audit log; the public table page will show it).
+    #[arg(long)]
+    pub reason: String,
+}
