@@ -264,6 +264,14 @@ fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// A location as its two columns: `line` or `page`, and the number.
+fn location_columns(location: Location) -> (&'static str, i64) {
+    match location {
+        Location::Line(line) => ("line", to_i64(line)),
+        Location::Page(page) => ("page", i64::from(page)),
+    }
+}
+
 /// Pseudonyms as one column: separated by commas (a pseudonym has none), `NULL` for none.
 fn pseudonyms_text(list: &[Pseudonym]) -> Option<String> {
     (!list.is_empty()).then(|| {
@@ -537,10 +545,7 @@ impl ResultStore for SqliteStore {
                     Counts::Cells(values) => ("cells", counts_text(values)),
                     Counts::Candidates(values) => ("candidates", counts_text(values)),
                 };
-                let (location_kind, location) = match provenance.location {
-                    Location::Line(line) => ("line", to_i64(line)),
-                    Location::Page(page) => ("page", i64::from(page)),
-                };
+                let (location_kind, location) = location_columns(provenance.location);
                 let fields = serde_json::to_string(&record.format_fields)
                     .map_err(|error| corrupt(error.to_string()))?;
                 let inserted = insert
