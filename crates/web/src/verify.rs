@@ -2437,4 +2437,89 @@ mod tests {
             "{found:#?}"
         );
     }
+
+    #[test]
+    fn a_finding_sentence_that_validation_cannot_give_again_comes_from_the_acta_twin() {
+        // The log names W201 for copy 44, whose sentence states the registered voters of the
+        // table when the copy came; the table list now gives none, so validation cannot give it.
+        let (mut results, _, _) = exported(5);
+        let copy = results
+            .dataset
+            .copies
+            .iter_mut()
+            .find(|copy| copy.id.get() == 44)
+            .unwrap();
+        copy.findings.push(Finding {
+            code: FindingCode::RegisteredVotersDiffer,
+            detail: String::new(),
+        });
+        let sentence = "the source states 480 registered voters, the table list 500";
+        let twin = serde_json::json!({"copy": {"findings": [
+            {"code": "W201", "name": "registered_voters_differ", "error": false, "detail": sentence}
+        ]}});
+        let files: Files = [(
+            "api/v1/acta/44.json".to_owned(),
+            twin.to_string().into_bytes(),
+        )]
+        .into();
+        let mut run = Run::new(&files, &key(), NonZeroUsize::MIN);
+        run.as_stored(&mut results, &Trusted::default()).unwrap();
+        let copy = results
+            .dataset
+            .copies
+            .iter()
+            .find(|copy| copy.id.get() == 44)
+            .unwrap();
+        assert_eq!(copy.findings.last().unwrap().detail, sentence);
+        assert_eq!(run.summary.details_from_mirror, 1);
+        // Without a twin that says it, the sentence stays empty and the pages will differ.
+        let (mut results, _, _) = exported(5);
+        results.dataset.copies[0].findings.push(Finding {
+            code: FindingCode::RegisteredVotersDiffer,
+            detail: String::new(),
+        });
+        let no_twin = Files::new();
+        let mut run = Run::new(&no_twin, &key(), NonZeroUsize::MIN);
+        run.as_stored(&mut results, &Trusted::default()).unwrap();
+        assert_eq!(run.summary.details_from_mirror, 0);
+    }
+
+    #[test]
+    fn findings_get_their_sentence_again_from_validation() {
+        let election = veedor_formats::parse_election(ELECTION).unwrap();
+        let record = ActaRecord {
+            table: table(10_101_001, 1),
+            counts: Counts::Candidates(vec![100; election.candidates.len()]),
+            null_votes: Some(3),
+            stated_valid_votes: Some(7),
+            stated_registered: None,
+            format_fields: Vec::new(),
+        };
+        let listed = polling_tables()[0].clone();
+        let codes = [
+            FindingCode::ValidVotesMismatch,
+            FindingCode::MoreVotesThanRegistered,
+            FindingCode::UnknownTable,
+            FindingCode::RegisteredVotersDiffer,
+        ];
+        let found = findings(&record, &election, Some(&listed), &codes);
+        let sentences: Vec<&str> = found.iter().map(|f| f.detail.as_str()).collect();
+        let valid = 100 * election.candidates.len();
+        assert_eq!(
+            sentences,
+            [
+                format!("the candidates' votes add up to {valid}, the acta states 7 valid votes")
+                    .as_str(),
+                format!(
+                    "{} votes ({valid} valid, 3 null) but 500 registered voters",
+                    valid + 3
+                )
+                .as_str(),
+                // As it was when the copy came before its table.
+                "table 010101001.01 is not in the election's table list",
+                // Not given again: the copy stated no registered voters.
+                "",
+            ]
+        );
+    }
 }
