@@ -6,6 +6,7 @@
 //! else the first problems, each naming its file, and a non-zero exit.
 
 use std::io::Read as _;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -17,6 +18,9 @@ use crate::exit;
 
 /// At most this many problems are printed.
 const MAX_PRINTED: usize = 25;
+
+/// Threads that fetch a mirror over HTTP(S): most of their time is spent waiting for the host.
+const HTTP_THREADS: usize = 8;
 
 /// A mirror in a folder.
 struct Folder(PathBuf);
@@ -110,9 +114,24 @@ impl MirrorFiles for Web {
     }
 }
 
+/// Whether `target` is a URL rather than a folder.
+fn is_url(target: &str) -> bool {
+    target.starts_with("http://") || target.starts_with("https://")
+}
+
+/// Threads to check `target` on: one per core for a folder, more for a URL.
+fn threads(target: &str) -> NonZeroUsize {
+    let cores = std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN);
+    if is_url(target) {
+        cores.max(NonZeroUsize::new(HTTP_THREADS).unwrap_or(NonZeroUsize::MIN))
+    } else {
+        cores
+    }
+}
+
 /// The mirror at `target`: a URL or a folder.
 fn source(target: &str) -> Box<dyn MirrorFiles> {
-    if target.starts_with("http://") || target.starts_with("https://") {
+    if is_url(target) {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_secs(60)))
             .http_status_as_error(false)
@@ -145,7 +164,12 @@ pub fn run(target: &str, key: &str, since: Option<&str>) -> anyhow::Result<u8> {
     let since = since
         .map(|since| older_checkpoint(&key, since))
         .transpose()?;
-    let report = veedor_web::verify::verify(source(target).as_ref(), &key, since.as_ref())?;
+    let report = veedor_web::verify::verify_on_threads(
+        source(target).as_ref(),
+        &key,
+        since.as_ref(),
+        threads(target),
+    )?;
     if report.is_verified() {
         outln!("{target}: verified. {}", summary(&report));
         return Ok(exit::OK);
@@ -168,7 +192,7 @@ fn summary(report: &Report) -> String {
         format!(" It extends the older checkpoint of {size} entries.")
     });
     format!(
-        "Checkpoint of {} entries signed by {} (key id {:08x}); {} hash tiles and {} entry bundles match it; {} acta rows match their entries; {} table and tally rows match what the entries add up to; {} scans match their SHA-256.{history}",
+        "Checkpoint of {} entries signed by {} (key id {:08x}); {} hash tiles and {} entry bundles match it; {} acta rows match their entries; {} table and tally rows match what the entries add up to; {} scans match their SHA-256.{}{history}{}",
         summary.checkpoint_size.unwrap_or(0),
         summary.key_name,
         summary.key_id,
@@ -177,6 +201,37 @@ fn summary(report: &Report) -> String {
         summary.acta_rows,
         summary.table_rows + summary.tally_rows,
         summary.scans,
+        site_summary(summary),
+        match summary.listed_files {
+            Some(files) => format!(" Each of the {files} files listed is one the export writes."),
+            None =>
+                " The mirror cannot be listed: files added to it were not looked for.".to_owned(),
+        },
+    )
+}
+
+/// What was checked of a site, in a sentence or two.
+fn site_summary(summary: &veedor_web::verify::Summary) -> String {
+    let Some(files) = summary.site_files else {
+        return " No site pages: checked as a mirror of the open data.".to_owned();
+    };
+    let lookup = match summary.lookup_shards {
+        Some(shards) => format!(
+            " {shards} lookup shards hold {} voters' records, each in its shard, in order and at a table of the data (which voter is at which table is not checked: the registry is not published).",
+            summary.lookup_records
+        ),
+        None => " No voter lookup.".to_owned(),
+    };
+    let details = match summary.details_from_mirror {
+        0 => String::new(),
+        count => format!(
+            " The sentences of {count} findings were taken from the acta pages' JSON twins (the log holds their codes)."
+        ),
+    };
+    format!(
+        " {files} pages, JSON twins and static files and {} small copies of scans are byte for byte the export's rendering of the verified data, dated as the pages say the checkpoint was signed ({}).{lookup}{details}",
+        summary.small_copies,
+        summary.signed_at.as_deref().unwrap_or("unknown"),
     )
 }
 

@@ -389,6 +389,25 @@ pub fn shards(sorted_records: &[[u8; LOOKUP_RECORD]], bits: u8) -> impl Iterator
     })
 }
 
+/// The digest that commits to a whole set of shards: SHA-256 of the SHA-256 of every shard
+/// file, in shard order, empty ones included (32 bytes each, concatenated). Hashing shard by
+/// shard lets a verifier read the shards in parallel. Proposed for a log entry written when the
+/// registry is imported (docs/mirror.md), which `veedor verify` would check the shards against.
+#[must_use]
+pub fn shards_digest(shard_hashes: impl IntoIterator<Item = [u8; 32]>) -> Sha256 {
+    let mut hasher = Hasher::new();
+    for hash in shard_hashes {
+        hasher.update(hash);
+    }
+    Sha256::from_bytes(hasher.finalize().into())
+}
+
+/// [`shards_digest`] of the shards that [`shards`] cuts `sorted_records` into.
+#[must_use]
+pub fn lookup_digest(sorted_records: &[[u8; LOOKUP_RECORD]], bits: u8) -> Sha256 {
+    shards_digest(shards(sorted_records, bits).map(|(_, bytes)| Hasher::digest(&bytes).into()))
+}
+
 #[cfg(test)]
 mod tests {
     use veedor_core::{CentreCode, TableNumber};

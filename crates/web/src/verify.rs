@@ -4,7 +4,8 @@
 //! [`MirrorFiles`] (a folder and HTTP in the command line; a browser's `fetch` could be another),
 //! and [`verify`] returns a [`Report`] instead of printing.
 //!
-//! What is checked, in order:
+//! The export is deterministic, so everything a reader sees is checked by making it again from
+//! the verified log and comparing. In order:
 //!
 //! 1. `log/checkpoint`: its signature, and that it names the key's log; `log/key` is the key
 //!    checked with;
@@ -17,41 +18,78 @@
 //!    of `data/tables.csv`, and compared cell by cell with the mirror's `.csv`; each `.json`
 //!    twin against its CSV; `data/README.txt` byte for byte;
 //! 6. every scan a logged copy names, against its SHA-256;
-//! 7. when the mirror can be listed, the files it holds that the export does not write.
+//! 7. a mirror is a site when one of its home pages (`index.html`, `es/index.html`,
+//!    `en/index.html`) is there, or, listed, it has a file under `es/`, `en/`, `api/`,
+//!    `static/` or `lookup/`; a server (`veedor serve`) answers none of those paths and is
+//!    checked as a mirror of the open data. In a site:
+//! 8. the small copy of every scan that verified, made again from its bytes with the export's
+//!    function (`scans::downscale`) and compared byte for byte (a scan it cannot read, a PDF, has
+//!    none);
+//! 9. every page in both languages, every JSON twin under `api/v1/`, `index.html`, and
+//!    `static/style.css`, `static/lookup.js` and the OpenAPI document, rendered again with the
+//!    export's own code (`site::Site`, part by part, never the whole site at once) and compared
+//!    byte for byte;
+//! 10. the lookup shards under `lookup/`, as far as they can be without the registry (module
+//!     `lookup`): every shard of the shard count is there, whole 16-byte records, each in the
+//!     shard its hash prefix names and in order, each at a table of `data/tables.csv`, and as
+//!     many records as the export would cut into that many shards;
+//! 11. when the mirror can be listed, the files it holds that the export does not write.
 //!
 //! **Which files must be there** follows from the verified data, never from the mirror:
 //! `log/checkpoint`, `log/key`, the tiles and bundles of the checkpoint's size, `data/README.txt`,
 //! `data/actas`, `data/tables`, `data/tally-national` and `data/tally-<level>` for each level of
 //! the election in the log's first entry (each as `.csv` and `.json`), and `scans/<sha256>` of
-//! every copy read from a scan. Each one missing is named.
+//! every copy read from a scan; in a site, every file the rendering gives (pages of every area,
+//! table and copy) and the small copy of every scan that has one. Each one missing is named.
+//! Whether the mirror is a site, and whether it has a lookup and of how many shards, is read from
+//! the mirror (the log does not say); the pages must then agree, since they are rendered with
+//! or without the lookup form.
 //!
 //! **Added files and rows.** A row that the rendering does not have (a log index, a table or an
 //! area that the log does not give, or a second row for one) is named, as is a row of the
 //! rendering that the file lacks. When the files can be listed ([`MirrorFiles::list`]: a folder
-//! can, HTTP cannot), every file under `data/`, `log/` and `scans/` that the export does not
-//! write is named too. Allowed there besides the expected files: older partial tiles and bundles
-//! whose bytes are those of this log (C2SP tlog-tiles lets a log keep them, and exporting again
-//! into a folder leaves them), and `scans/small/<sha256>.jpg` of a scanned copy (the site's small
-//! copies, whose pixels are not checked). The rest of a site mirror (`index.html`, `es/`, `en/`,
-//! `api/`, `static/`, `lookup/`) is neither read nor listed: its pages are renderings of the same
-//! data, to be checked by a later change.
+//! can, HTTP cannot), every file under the [`LISTED_FOLDERS`] (`data/`, `log/`, `scans/`, `es/`,
+//! `en/`, `api/`, `static/`, `lookup/`) that the export does not write is named too; files at the
+//! mirror's root other than `index.html` are not looked at. Allowed besides the expected files:
+//! older partial tiles and bundles whose bytes are those of this log (C2SP tlog-tiles lets a log
+//! keep them, and exporting again into a folder leaves them). A mirror of the open data has no
+//! small copies: one there is named as added.
 //!
-//! **Taken on trust**, because the log does not hold them: the table list (the `registered` and
-//! `listed` columns of `data/tables.csv`, from which coverage follows), area names, and the
-//! store's copy ids (`copy_id`). A row of `data/tables.csv` for a listed table that no copy names
-//! cannot be told from a real one.
+//! **Taken on trust**, because the log does not hold them, each read from the mirror:
+//! - the table list (the `registered` and `listed` columns of `data/tables.csv`, from which
+//!   coverage follows) and area names (its `<level>_name` columns); a row of `data/tables.csv`
+//!   for a listed table that no copy names cannot be told from a real one;
+//! - the store's copy ids (`copy_id` of `data/actas.csv`), which name the acta pages;
+//! - file names and devices with control characters, which the log holds as `?`: as
+//!   `data/actas.csv` has them, when they read as the log's;
+//! - when the checkpoint was signed, which every page's footer states: from the first home page
+//!   that says it, to the minute, and not before a logged copy was received;
+//! - the sentence of a finding (F102, W201) that states the table's registered voters when the
+//!   copy came, which later table lists may have changed: validation gives every other sentence
+//!   again, and that one is taken from the acta's JSON twin (counted in
+//!   [`Summary::details_from_mirror`]);
+//! - the lookup shards' voters: which voter is at which table needs the registry, which is not
+//!   published; a mirror can move voters between tables of the data, or add or drop some (by
+//!   fewer than would change the shard count). [`LookupCommitment`] is what a log entry would
+//!   need to commit to for the shards to be checked byte for byte.
 //!
 //! Only reading a file can fail ([`FetchError`]); everything found wrong in what was read is a
 //! [`Problem`], and a hostile mirror (malformed CSV or JSON, garbage tiles) gives problems, not a
 //! panic. Files are read whole; a [`MirrorFiles`] should refuse one over [`MAX_FILE_BYTES`].
+//! The scans, pages and shards are checked on the caller's threads ([`verify_on_threads`]).
+
+mod lookup;
+mod pages;
+mod parallel;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
+use std::num::NonZeroUsize;
 
 use sha2::{Digest as _, Sha256 as Hasher};
 use veedor_core::{
-    ActaCopy, ActaRecord, CopyId, Dataset, Election, Finding, FindingCode, PollingTable,
-    Provenance, Results, Sha256, TableId, TableKey,
+    ActaCopy, ActaRecord, AreaCode, CopyId, Dataset, Election, PollingTable, Provenance, Results,
+    Sha256, TableId, TableKey, Timestamp,
 };
 use veedor_formats::LogEntry;
 use veedor_formats::log_entry::parse_election_entry;
@@ -61,8 +99,11 @@ use veedor_ledger::{
     verify_mirror,
 };
 
+pub use self::lookup::LookupCommitment;
+use self::pages::LogForPages;
 use crate::log::key_file;
 use crate::opendata::{self, Table};
+use crate::pages::StaticLookup;
 
 /// The largest file a [`MirrorFiles`] should read (1 GiB): a larger one is refused rather than
 /// read into memory.
@@ -71,8 +112,11 @@ pub const MAX_FILE_BYTES: u64 = 1 << 30;
 /// At most this many problems are kept in a [`Report`]; [`Report::problem_count`] counts all.
 pub const MAX_PROBLEMS: usize = 1000;
 
-/// The folders whose every file the verifier accounts for when the mirror can be listed.
-pub const LISTED_FOLDERS: [&str; 3] = ["data", "log", "scans"];
+/// The folders whose every file the verifier accounts for when the mirror can be listed: those
+/// of the open data and the log, and those of a site.
+pub const LISTED_FOLDERS: [&str; 8] = [
+    "data", "log", "scans", "es", "en", "api", "static", "lookup",
+];
 
 /// A file of the mirror could not be read (as opposed to read and found wrong).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -95,8 +139,8 @@ impl FetchError {
 }
 
 /// How the verifier reads a mirror. Paths are relative to the mirror's root and `/`-separated
-/// (`data/actas.csv`, `log/tile/0/000`).
-pub trait MirrorFiles {
+/// (`data/actas.csv`, `log/tile/0/000`). Shared by the verifier's threads.
+pub trait MirrorFiles: Sync {
     /// The bytes of the file at `path`, or `None` when the mirror has no such file.
     ///
     /// # Errors
@@ -185,10 +229,23 @@ pub struct Summary {
     pub tally_rows: usize,
     /// Scans whose SHA-256 is the one their copies name.
     pub scans: usize,
-    /// Files under `data/`, `log/` and `scans/`, when the mirror could be listed.
+    /// Files under the [`LISTED_FOLDERS`], when the mirror could be listed.
     pub listed_files: Option<usize>,
     /// The size of the older checkpoint that this log extends, when one was given and it does.
     pub extends: Option<u64>,
+    /// For a site: the pages, JSON twins and static files rendered again and compared.
+    pub site_files: Option<usize>,
+    /// Small copies of scans made again and compared.
+    pub small_copies: usize,
+    /// When the checkpoint was signed, as the site's pages say (to the minute; not in the log).
+    pub signed_at: Option<String>,
+    /// Lookup shards checked, when the site has a voter lookup.
+    pub lookup_shards: Option<usize>,
+    /// Records in the lookup shards.
+    pub lookup_records: u64,
+    /// Findings whose sentence validation does not give again (the table's registered voters
+    /// changed since the copy came), taken from the mirror's acta JSON twin.
+    pub details_from_mirror: usize,
 }
 
 /// The outcome of [`verify`].
@@ -211,9 +268,7 @@ impl Report {
     }
 }
 
-/// Verifies the mirror that `files` reads against `key`. With `since`, an older checkpoint of
-/// the same log (its signature already verified with `key` by the caller), also checks that this
-/// log extends it.
+/// Verifies the mirror that `files` reads against `key`, on one thread ([`verify_on_threads`]).
 ///
 /// # Errors
 /// Only when a file cannot be read; everything wrong in the mirror is in the [`Report`].
@@ -222,17 +277,24 @@ pub fn verify(
     key: &VerifierKey,
     since: Option<&Checkpoint>,
 ) -> Result<Report, FetchError> {
-    let mut run = Run {
-        files,
-        problems: Vec::new(),
-        problem_count: 0,
-        expected: BTreeSet::new(),
-        summary: Summary {
-            key_name: key.name().to_owned(),
-            key_id: key.key_id(),
-            ..Summary::default()
-        },
-    };
+    verify_on_threads(files, key, since, NonZeroUsize::MIN)
+}
+
+/// Verifies the mirror that `files` reads against `key`. With `since`, an older checkpoint of
+/// the same log (its signature already verified with `key` by the caller), also checks that this
+/// log extends it. The scans, the site's pages and the lookup shards are checked on `threads`
+/// threads (the caller's choice: this crate does not ask the machine); the report is the same
+/// whatever their number.
+///
+/// # Errors
+/// Only when a file cannot be read; everything wrong in the mirror is in the [`Report`].
+pub fn verify_on_threads(
+    files: &dyn MirrorFiles,
+    key: &VerifierKey,
+    since: Option<&Checkpoint>,
+    threads: NonZeroUsize,
+) -> Result<Report, FetchError> {
+    let mut run = Run::new(files, key, threads);
     run.check(key, since)?;
     Ok(Report {
         summary: run.summary,
@@ -246,12 +308,12 @@ struct LoggedCopy {
     index: u64,
     record: ActaRecord,
     provenance: Provenance,
-    findings: Vec<FindingCode>,
 }
 
 /// One verification under way.
 struct Run<'files> {
     files: &'files dyn MirrorFiles,
+    threads: NonZeroUsize,
     problems: Vec<Problem>,
     problem_count: usize,
     /// Every file asked for: those the export writes.
@@ -259,7 +321,35 @@ struct Run<'files> {
     summary: Summary,
 }
 
-impl Run<'_> {
+/// What the store holds that the log holds otherwise or not at all, read from the mirror's
+/// `data/` (taken on trust; the module documentation says why each is needed).
+#[derive(Debug, Default)]
+struct Trusted {
+    /// Area names, from `data/tables.csv`.
+    area_names: BTreeMap<AreaCode, String>,
+    /// The store's copy ids by log index, from `data/actas.csv`.
+    copy_ids: HashMap<u64, i64>,
+    /// File names and devices with control characters, which the log holds as `?`, by log index,
+    /// from `data/actas.csv`: (file name, device).
+    texts: HashMap<u64, (String, Option<String>)>,
+}
+
+impl<'files> Run<'files> {
+    fn new(files: &'files dyn MirrorFiles, key: &VerifierKey, threads: NonZeroUsize) -> Self {
+        Self {
+            files,
+            threads,
+            problems: Vec::new(),
+            problem_count: 0,
+            expected: BTreeSet::new(),
+            summary: Summary {
+                key_name: key.name().to_owned(),
+                key_id: key.key_id(),
+                ..Summary::default()
+            },
+        }
+    }
+
     fn add(
         &mut self,
         file: impl Into<String>,
@@ -294,7 +384,7 @@ impl Run<'_> {
     }
 
     fn check(&mut self, key: &VerifierKey, since: Option<&Checkpoint>) -> Result<(), FetchError> {
-        let Some(checkpoint) = self.checkpoint(key)? else {
+        let Some((checkpoint, note)) = self.checkpoint(key)? else {
             return Ok(());
         };
         self.summary.checkpoint_size = Some(checkpoint.size);
@@ -320,13 +410,95 @@ impl Run<'_> {
         };
         let copies = self.copies(&entries, &election, checkpoint.size);
         self.summary.copies = copies.len();
-        self.data(&election, &copies)?;
-        let scans = self.scans(&copies)?;
-        self.added_files(&tree, &entries, checkpoint.size, &scans)
+        let site = self.is_site()?;
+        let (results, trusted) = self.data(&election, &copies)?;
+        let small_copies = self.scans(&copies, site)?;
+        if site {
+            let log = LogForPages {
+                tree: &tree,
+                checkpoint: &checkpoint,
+                note: &note,
+                key,
+            };
+            self.site_mirror(results, &copies, &trusted, &log, &small_copies)?;
+        }
+        self.added_files(&tree, &entries, checkpoint.size)
     }
 
-    /// 1. The checkpoint, verified with the key.
-    fn checkpoint(&mut self, key: &VerifierKey) -> Result<Option<Checkpoint>, FetchError> {
+    /// Steps 7 to 10, a site: the time its pages give the checkpoint, its lookup shards, then every
+    /// page, JSON twin and static file rendered again from `results` as the store holds them.
+    fn site_mirror(
+        &mut self,
+        mut results: Results,
+        copies: &[LoggedCopy],
+        trusted: &Trusted,
+        log: &LogForPages<'_>,
+        small_copies: &HashSet<Sha256>,
+    ) -> Result<(), FetchError> {
+        // Without the time every page differs in its footer, and says so: rendering them all
+        // still names the missing and added ones.
+        let signed_at = self.signed_at(copies)?.unwrap_or(Timestamp::UNIX_EPOCH);
+        let lookup = match self.lookup_bits()? {
+            Some(bits) => {
+                self.lookup(&results, bits)?;
+                Some(StaticLookup {
+                    salt: crate::site::lookup_salt(results.election()),
+                    shard_bits: bits,
+                })
+            }
+            None => None,
+        };
+        self.as_stored(&mut results, trusted)?;
+        self.site(results, log, signed_at, small_copies, lookup)
+    }
+
+    /// The copies' texts as the store holds them, for the pages: file names and devices with
+    /// control characters as `data/actas.csv` has them, and the sentence of each finding that
+    /// validation does not give again as the acta's JSON twin has it.
+    fn as_stored(&mut self, results: &mut Results, trusted: &Trusted) -> Result<(), FetchError> {
+        for copy in &mut results.dataset.copies {
+            if let Some((file_name, device)) = copy.log_index.and_then(|i| trusted.texts.get(&i)) {
+                copy.provenance.file_name.clone_from(file_name);
+                copy.provenance.device.clone_from(device);
+            }
+            if copy
+                .findings
+                .iter()
+                .all(|finding| !finding.detail.is_empty())
+            {
+                continue;
+            }
+            let twin = format!("api/v1/acta/{}.json", copy.id.get());
+            let document: Option<serde_json::Value> = self
+                .files
+                .get(&twin)?
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+            let listed = document
+                .as_ref()
+                .and_then(|document| document["copy"]["findings"].as_array());
+            for finding in &mut copy.findings {
+                if !finding.detail.is_empty() {
+                    continue;
+                }
+                let detail = listed
+                    .into_iter()
+                    .flatten()
+                    .find(|listed| listed["code"] == finding.code.code())
+                    .and_then(|listed| listed["detail"].as_str());
+                if let Some(detail) = detail {
+                    detail.clone_into(&mut finding.detail);
+                    self.summary.details_from_mirror += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// 1. The checkpoint, verified with the key, and its signed note.
+    fn checkpoint(
+        &mut self,
+        key: &VerifierKey,
+    ) -> Result<Option<(Checkpoint, String)>, FetchError> {
         let name = "log/checkpoint";
         let Some(note) = self.require(name)? else {
             return Ok(None);
@@ -357,7 +529,7 @@ impl Run<'_> {
             );
             return Ok(None);
         }
-        Ok(Some(checkpoint))
+        Ok(Some((checkpoint, note.into_owned())))
     }
 
     /// 2. Tiles and entry bundles against the checkpoint; the log's entries when they verify.
@@ -471,11 +643,10 @@ impl Run<'_> {
             let parsed = LogEntry::parse(bytes)
                 .and_then(|entry| entry.to_copy(election.geography.centre_digits));
             match parsed {
-                Ok((record, provenance, findings)) => copies.push(LoggedCopy {
+                Ok((record, provenance, _findings_at_receipt)) => copies.push(LoggedCopy {
                     index,
                     record,
                     provenance,
-                    findings,
                 }),
                 Err(error) => self.add(
                     bundle_of(index, size),
@@ -488,9 +659,16 @@ impl Run<'_> {
         copies
     }
 
-    /// 5. The open data: every table rendered again and compared, and the README.
-    fn data(&mut self, election: &Election, copies: &[LoggedCopy]) -> Result<(), FetchError> {
+    /// Step 5, the open data: every table rendered again and compared, and the README. Returns what
+    /// the log's copies and the table list add up to, with what the store holds beyond the log
+    /// as far as the data says it.
+    fn data(
+        &mut self,
+        election: &Election,
+        copies: &[LoggedCopy],
+    ) -> Result<(Results, Trusted), FetchError> {
         let digits = election.geography.centre_digits;
+        let mut actas_file = self.csv("data/actas.csv")?;
         let mut tables_file = self.csv("data/tables.csv")?;
         let table_list = match &tables_file {
             Some(file) if file.column("table_id").is_some() => Some(table_list(file, digits)),
@@ -501,13 +679,16 @@ impl Run<'_> {
             }
             None => None,
         };
-        let results = results(election, table_list.as_deref().unwrap_or_default(), copies);
+        let trusted = Trusted::read(election, tables_file.as_ref(), actas_file.as_ref(), copies);
+        let tables = table_list.as_deref().unwrap_or_default();
+        let results = results(election, tables, copies, &trusted);
         for expected in opendata::all(&results) {
             let kind = DataFile::of(&expected.name);
             let name = format!("data/{}.csv", expected.name);
             let file = match kind {
+                DataFile::Actas => actas_file.take(),
                 DataFile::Tables => tables_file.take(),
-                DataFile::Actas | DataFile::Tally => self.csv(&name)?,
+                DataFile::Tally => self.csv(&name)?,
             };
             let json_name = format!("data/{}.json", expected.name);
             let json = self.require(&json_name)?;
@@ -551,7 +732,7 @@ impl Run<'_> {
                 "differs from the README the export writes for the log's election",
             );
         }
-        Ok(())
+        Ok((results, trusted))
     }
 
     /// Reads a CSV file the export writes; `None`, with the problem named, when it is missing
@@ -774,44 +955,47 @@ impl Run<'_> {
         }
     }
 
-    /// 6. Every published scan a copy names, against its SHA-256: the published file's, logged
-    ///    beside the original's, which is never published. Returns the scans' hashes.
-    fn scans(&mut self, copies: &[LoggedCopy]) -> Result<BTreeSet<Sha256>, FetchError> {
-        let hashes: BTreeSet<Sha256> = copies
-            .iter()
-            .filter_map(|copy| copy.provenance.published_scan())
+    /// Steps 6 and 8: every scan a copy names, against its SHA-256; in a site, its small copy made
+    /// again from the verified bytes. Returns the scans that have a small copy.
+    fn scans(&mut self, copies: &[LoggedCopy], site: bool) -> Result<HashSet<Sha256>, FetchError> {
+        let hashes: Vec<Sha256> = scan_hashes(copies.iter().map(|copy| &copy.provenance))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .collect();
-        for hash in &hashes {
+        let checked = self.in_parallel(&hashes, |worker, hash| {
             let name = format!("scans/{hash}");
-            if let Some(bytes) = self.require(&name)? {
-                let actual = Sha256::from_bytes(Hasher::digest(&bytes).into());
-                if actual == *hash {
-                    self.summary.scans += 1;
-                } else {
-                    self.add(
-                        &name,
-                        None,
-                        ProblemKind::Altered,
-                        format!("its SHA-256 is {actual}: the scan was altered"),
-                    );
-                }
+            let Some(bytes) = worker.get(&name)? else {
+                worker.add(name, ProblemKind::Missing, "missing");
+                return Ok((false, site && pages::unchecked_small_copy(worker, hash)?));
+            };
+            let actual = Sha256::from_bytes(Hasher::digest(&bytes).into());
+            if actual != *hash {
+                let message = format!("its SHA-256 is {actual}: the scan was altered");
+                worker.add(name, ProblemKind::Altered, message);
+                return Ok((false, site && pages::unchecked_small_copy(worker, hash)?));
             }
-        }
-        Ok(hashes)
+            Ok((true, site && pages::small_copy(worker, hash, &bytes)?))
+        })?;
+        self.summary.scans = checked.iter().filter(|(verified, _)| *verified).count();
+        self.summary.small_copies = checked
+            .iter()
+            .filter(|(verified, small)| *verified && *small)
+            .count();
+        Ok(hashes
+            .into_iter()
+            .zip(checked)
+            .filter(|(_, (_, small))| *small)
+            .map(|(hash, _)| hash)
+            .collect())
     }
 
-    /// 7. Every listed file under `data/`, `log/` and `scans/` that the export does not write.
+    /// Step 11: every listed file under the [`LISTED_FOLDERS`] that the export does not write.
     fn added_files(
         &mut self,
         tree: &MerkleLog,
         entries: &[Vec<u8>],
         size: u64,
-        scans: &BTreeSet<Sha256>,
     ) -> Result<(), FetchError> {
-        let small_copies: BTreeSet<String> = scans
-            .iter()
-            .map(|hash| crate::site::small_copy_path(&hash.to_hex()))
-            .collect();
         let mut listed = 0;
         for folder in LISTED_FOLDERS {
             let Some(paths) = self.files.list(folder) else {
@@ -820,7 +1004,7 @@ impl Run<'_> {
             let paths = paths?;
             listed += paths.len();
             for path in paths {
-                if self.expected.contains(&path) || small_copies.contains(&path) {
+                if self.expected.contains(&path) {
                     continue;
                 }
                 let older_tile = path
@@ -890,16 +1074,11 @@ const TABLE_LIST_COLUMNS: [&str; 3] = ["registered", "table_status", "table_coun
 /// ([`opendata::csv_text`]), which a text with a control character there does not keep in the
 /// log, so the cell is read both as written and with that `'` undone; `want` tells which.
 fn as_logged(cell: &str, want: &str) -> String {
-    let clean = |text: &str| -> String {
-        text.chars()
-            .map(|c| if c.is_control() { '?' } else { c })
-            .collect()
-    };
-    let as_written = clean(cell);
+    let as_written = logged_text(cell);
     if as_written == want {
         return as_written;
     }
-    opendata::csv_text(&clean(opendata::csv_text_source(cell))).into_owned()
+    opendata::csv_text(&logged_text(opendata::csv_text_source(cell))).into_owned()
 }
 
 /// Columns of `actas` whose text the log holds with control characters replaced by `?`.
@@ -1020,33 +1199,141 @@ fn table_list(file: &CsvFile, digits: u8) -> Vec<PollingTable> {
     tables.into_values().collect()
 }
 
-/// What the log's copies and the table list add up to.
-fn results(election: &Election, tables: &[PollingTable], copies: &[LoggedCopy]) -> Results {
+/// The published scans that copies came from, by SHA-256 (once per copy): the stripped files,
+/// logged beside the originals, which are never published.
+fn scan_hashes<'a>(
+    provenances: impl Iterator<Item = &'a Provenance> + 'a,
+) -> impl Iterator<Item = Sha256> + 'a {
+    provenances.filter_map(Provenance::published_scan)
+}
+
+/// What the log's copies and the table list add up to, as the store would load it: copies in
+/// the order of their ids. Their findings are those of validation against the tables of the
+/// moment, as [`Results::compute`] gives them (the log keeps those of each copy's receipt).
+fn results(
+    election: &Election,
+    tables: &[PollingTable],
+    copies: &[LoggedCopy],
+    trusted: &Trusted,
+) -> Results {
+    let mut stored: Vec<ActaCopy> = copies
+        .iter()
+        .map(|copy| {
+            let log_index = i64::try_from(copy.index).unwrap_or(i64::MAX);
+            ActaCopy {
+                id: CopyId::new(
+                    trusted
+                        .copy_ids
+                        .get(&copy.index)
+                        .copied()
+                        .unwrap_or(log_index),
+                ),
+                record: copy.record.clone(),
+                provenance: copy.provenance.clone(),
+                findings: Vec::new(),
+                log_index: Some(copy.index),
+            }
+        })
+        .collect();
+    stored.sort_by_key(|copy| (copy.id.get(), copy.log_index));
     Results::compute(Dataset {
         election: election.clone(),
         tables: (0u32..)
             .zip(tables)
             .map(|(key, table)| (TableKey::new(key), table.clone()))
             .collect(),
-        area_names: BTreeMap::new(),
-        copies: copies
-            .iter()
-            .map(|copy| ActaCopy {
-                id: CopyId::new(i64::try_from(copy.index).unwrap_or(i64::MAX)),
-                record: copy.record.clone(),
-                provenance: copy.provenance.clone(),
-                findings: copy
-                    .findings
-                    .iter()
-                    .map(|code| Finding {
-                        code: *code,
-                        detail: String::new(),
-                    })
-                    .collect(),
-                log_index: Some(copy.index),
-            })
-            .collect(),
+        area_names: trusted.area_names.clone(),
+        copies: stored,
     })
+}
+
+impl Trusted {
+    /// Reads what the store holds beyond the log from the mirror's data files, as far as they
+    /// are there.
+    fn read(
+        election: &Election,
+        tables_file: Option<&CsvFile>,
+        actas_file: Option<&CsvFile>,
+        copies: &[LoggedCopy],
+    ) -> Self {
+        let mut trusted = Self::default();
+        if let Some(file) = tables_file {
+            trusted.area_names = area_names(election, file);
+        }
+        let Some(file) = actas_file else {
+            return trusted;
+        };
+        let rows: HashMap<u64, &[String]> = file
+            .rows
+            .iter()
+            .filter_map(|(_, row)| {
+                Some((file.cell(row, "log_index").parse().ok()?, row.as_slice()))
+            })
+            .collect();
+        for copy in copies {
+            let Some(row) = rows.get(&copy.index) else {
+                continue;
+            };
+            if let Ok(id) = file.cell(row, "copy_id").parse() {
+                trusted.copy_ids.insert(copy.index, id);
+            }
+            let provenance = &copy.provenance;
+            let device = provenance.device.as_deref().unwrap_or_default();
+            if !provenance.file_name.contains('?') && !device.contains('?') {
+                continue;
+            }
+            let file_name = as_stored(&provenance.file_name, file.cell(row, "file_name"));
+            let device = provenance
+                .device
+                .as_deref()
+                .map(|device| as_stored(device, file.cell(row, "device")));
+            trusted.texts.insert(copy.index, (file_name, device));
+        }
+        trusted
+    }
+}
+
+/// The name of every area above a table of `data/tables.csv`, from its `<level>_name` columns.
+fn area_names(election: &Election, file: &CsvFile) -> BTreeMap<AreaCode, String> {
+    let geography = &election.geography;
+    let columns: Vec<Option<usize>> = geography
+        .levels
+        .iter()
+        .map(|level| file.column(&format!("{}_name", level.id)))
+        .collect();
+    let mut names = BTreeMap::new();
+    for (_, row) in &file.rows {
+        let Ok(id) = TableId::parse(file.cell(row, "table_id"), geography.centre_digits) else {
+            continue;
+        };
+        for (area, column) in geography.areas_of(id.centre).skip(1).zip(&columns) {
+            let name = column.and_then(|at| row.get(at)).map_or("", String::as_str);
+            if !name.is_empty() {
+                names
+                    .entry(area)
+                    .or_insert_with(|| opendata::csv_text_source(name).to_owned());
+            }
+        }
+    }
+    names
+}
+
+/// The text the store holds for a text that the log holds as `logged` (control characters as
+/// `?`) and the CSV as `cell` (perhaps with a `'` before it for spreadsheets): the cell's when it
+/// reads as the logged text, else the logged text.
+fn as_stored(logged: &str, cell: &str) -> String {
+    [opendata::csv_text_source(cell), cell]
+        .into_iter()
+        .find(|text| logged_text(text) == logged)
+        .unwrap_or(logged)
+        .to_owned()
+}
+
+/// A text as the log holds it: control characters replaced by `?` (docs/ledger.md).
+fn logged_text(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 /// A CSV data file, read into rows of cells.
@@ -1094,11 +1381,14 @@ mod tests {
     //! must be named by its file and kind.
 
     use veedor_core::{
-        CentreCode, Counts, Location, Place, SourceKind, TableNumber, Timestamp, validate,
+        CentreCode, Counts, Finding, FindingCode, Location, Place, SourceKind, TableNumber,
+        validate,
     };
     use veedor_ledger::SignerKey;
 
     use super::*;
+    use crate::log::PublishedLog;
+    use crate::site::LOOKUP_RECORD;
 
     const ELECTION: &str = include_str!("../../../elections/ve-2024-presidential.toml");
     const ORIGIN: &str = "veedor.example/test";
@@ -1211,8 +1501,9 @@ mod tests {
         Checkpoint::new(ORIGIN, tree.size(), tree.root()).unwrap()
     }
 
-    /// The mirror `veedor export site` writes of the log's first `size` entries (without pages).
-    fn mirror_of(size: usize) -> Files {
+    /// What the export starts from: the store's results as of the log's first `size` entries, the
+    /// log as published (signed a little after the last copy came), and the log's entries.
+    fn exported(size: usize) -> (Results, PublishedLog, Vec<Vec<u8>>) {
         let election = veedor_formats::parse_election(ELECTION).unwrap();
         let (entries, copies) = log_and_copies(&election, size);
         let mut tree = MerkleLog::new();
@@ -1236,17 +1527,75 @@ mod tests {
             area_names,
             copies,
         });
-        let mut files: Files = opendata::files(&results).into_iter().collect();
-        let size = u64::try_from(size).unwrap();
+        let log = PublishedLog {
+            tree,
+            checkpoint: checkpoint(size),
+            note,
+            key: signer.verifier_key(),
+            signed_at: Timestamp::from_second(SIGNED_AT).unwrap(),
+        };
+        (results, log, entries)
+    }
+
+    /// When the test log's checkpoint was signed: a minute and a half after its copies came.
+    const SIGNED_AT: i64 = 1_722_200_100;
+
+    /// The mirror `veedor export data` writes of the log's first `size` entries.
+    fn mirror_of(size: usize) -> Files {
+        let (results, log, entries) = exported(size);
+        data_and_log(&results, &log, &entries)
+    }
+
+    /// The open data, the log and the scan.
+    fn data_and_log(results: &Results, log: &PublishedLog, entries: &[Vec<u8>]) -> Files {
+        let mut files: Files = opendata::files(results).into_iter().collect();
         files.extend(
-            crate::log::mirror_files(&note, &signer.verifier_key(), &tree, &entries, size).unwrap(),
+            crate::log::mirror_files(&log.note, &log.key, &log.tree, entries, log.size()).unwrap(),
         );
-        let scan = sha256(SCAN).to_hex();
-        files.insert(format!("scans/{scan}"), SCAN.to_vec());
-        files.insert(
-            crate::site::small_copy_path(&scan),
-            b"a small JPEG".to_vec(),
-        );
+        files.insert(scan_path(), SCAN.to_vec());
+        files
+    }
+
+    /// Voters in the lookup of [`site_mirror`].
+    const VOTERS: u64 = 40;
+
+    /// The mirror `veedor export site` writes of the whole log, with a lookup of [`VOTERS`]
+    /// voters spread over the listed tables: the export's own code throughout.
+    fn site_mirror() -> Files {
+        let (results, log, entries) = exported(5);
+        let mut files = data_and_log(&results, &log, &entries);
+        let salt = crate::site::lookup_salt(results.election());
+        let tables = polling_tables();
+        let mut records: Vec<_> = (1..=VOTERS)
+            .zip(tables.iter().cycle())
+            .map(|(voter, table)| {
+                crate::site::lookup_record(&salt, veedor_core::VoterId::new(voter), table.id)
+                    .unwrap()
+            })
+            .collect();
+        records.sort_unstable();
+        let bits = crate::site::shard_bits(records.len());
+        files.extend(crate::site::shards(&records, bits));
+        let lookup = StaticLookup {
+            salt,
+            shard_bits: bits,
+        };
+        let signed_at = log.signed_at;
+        let scans = pages::LoggedScans([sha256(SCAN)].into());
+        let mut snapshot = crate::snapshot::Snapshot::build(
+            results,
+            std::sync::Arc::new(veedor_core::Registry::empty()),
+            None,
+            &scans,
+        )
+        .with_log(Some(log));
+        snapshot.loaded_at = signed_at;
+        // The scan's bytes are no picture: it has no small copy.
+        let small_copies = HashSet::new();
+        let site = crate::site::Site::new(&snapshot, Some(lookup), &small_copies);
+        for part in site.parts() {
+            files.extend(site.render(part).unwrap());
+        }
         files
     }
 
@@ -1801,5 +2150,315 @@ mod tests {
             assert_eq!(as_logged(cell, want), want, "{cell:?}");
         }
         assert_eq!(as_logged("'=other.jpg", "'=cmd.jpg"), "'=other.jpg");
+    }
+
+    // A site.
+
+    /// Changes `site_mirror()` with `mutation` and returns the problems `verify` finds.
+    fn site_problems(mutation: impl FnOnce(&mut Files)) -> Vec<Problem> {
+        let mut files = site_mirror();
+        mutation(&mut files);
+        verify(&files, &key(), None).unwrap().problems
+    }
+
+    /// Checks that the only problem of a changed site names `file` with `kind`.
+    fn check_site(mutation: impl FnOnce(&mut Files), file: &str, kind: ProblemKind) {
+        let problems = site_problems(mutation);
+        assert!(
+            problems.len() == 1 && problems[0].file == file && problems[0].kind == kind,
+            "expected only {kind:?} naming {file}, found: {problems:#?}"
+        );
+    }
+
+    #[test]
+    fn a_site_verifies_and_says_what_was_checked() {
+        let files = site_mirror();
+        let report = verify(&files, &key(), None).unwrap();
+        assert_eq!(report.problems, []);
+        let summary = report.summary;
+        let site_files = files
+            .keys()
+            .filter(|path| {
+                !["data/", "log/", "scans/", "lookup/"]
+                    .iter()
+                    .any(|f| path.starts_with(f))
+            })
+            .count();
+        assert_eq!(summary.site_files, Some(site_files));
+        assert_eq!(summary.small_copies, 0);
+        assert_eq!(summary.signed_at.as_deref(), Some("2024-07-28 20:55 UTC"));
+        assert_eq!(summary.lookup_shards, Some(16));
+        assert_eq!(summary.lookup_records, VOTERS);
+        assert_eq!(summary.details_from_mirror, 0);
+        // Every file but `index.html`, the one at the root.
+        assert_eq!(summary.listed_files, Some(files.len() - 1));
+        // The same report on any number of threads.
+        let threads = NonZeroUsize::new(3).unwrap();
+        assert_eq!(
+            verify_on_threads(&files, &key(), None, threads).unwrap(),
+            report_of(&files)
+        );
+    }
+
+    fn report_of(files: &Files) -> Report {
+        verify(files, &key(), None).unwrap()
+    }
+
+    #[test]
+    fn a_changed_missing_or_added_site_file_is_named() {
+        use ProblemKind::{Added, Altered, Missing};
+        let acta = "en/acta/44.html";
+        check_site(replace(acta, "scanner 1", "scanner 2"), acta, Altered);
+        check_site(
+            replace("es/index.html", "Mesas", "Mesa"),
+            "es/index.html",
+            Altered,
+        );
+        check_site(
+            replace(
+                "api/v1/table/010101001.01.json",
+                "\"valid_votes\":",
+                "\"valid_votes\":1",
+            ),
+            "api/v1/table/010101001.01.json",
+            Altered,
+        );
+        check_site(flip("static/lookup.js", 100), "static/lookup.js", Altered);
+        check_site(flip("static/style.css", -2), "static/style.css", Altered);
+        check_site(
+            remove("es/table/010101001.02.html"),
+            "es/table/010101001.02.html",
+            Missing,
+        );
+        check_site(remove("index.html"), "index.html", Missing);
+        check_site(
+            put("en/table/010101001.09.html", b"<p>"),
+            "en/table/010101001.09.html",
+            Added,
+        );
+        check_site(put("static/extra.js", b""), "static/extra.js", Added);
+        // A small copy of a scan that has none (its bytes are no picture).
+        let small = crate::site::small_copy_path(&sha256(SCAN).to_hex());
+        check_site(put(&small, b"\xff\xd8\xff"), &small, Added);
+    }
+
+    #[test]
+    fn a_problem_names_where_the_page_parts_from_the_rendering() {
+        let problems = site_problems(replace("en/acta/44.html", "scanner 1", "scanner 2"));
+        let message = &problems[0].message;
+        assert!(
+            message.starts_with("differs from the rendering of the verified data at line 3")
+                && message.contains("scanner 2")
+                && message.contains("where the export writes")
+                && message.contains("scanner 1"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn the_pages_time_is_read_and_held_to_the_log() {
+        // Every page says when the checkpoint was signed; changed in one, that one differs.
+        check_site(
+            replace("en/method.html", "2024-07-28 20:55", "2024-07-28 20:56"),
+            "en/method.html",
+            ProblemKind::Altered,
+        );
+        // A time before the last copy came is named on the home page it was read from.
+        let problems = site_problems(|files| {
+            for (path, bytes) in files.iter_mut() {
+                if path.ends_with(".html") {
+                    let text = String::from_utf8_lossy(bytes);
+                    *bytes = text
+                        .replace("2024-07-28 20:55", "2024-07-28 20:52")
+                        .into_bytes();
+                }
+            }
+        });
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert_eq!(problems[0].file, "index.html");
+        assert!(
+            problems[0]
+                .message
+                .contains("before log entry 4 was received"),
+            "{problems:#?}"
+        );
+    }
+
+    #[test]
+    fn a_file_name_with_a_control_character_is_rendered_as_the_store_holds_it() {
+        // The log holds `acta?.jpg`, the pages show `acta\u{7}.jpg` as `data/actas.csv` has it.
+        let files = site_mirror();
+        let page = String::from_utf8_lossy(&files["en/acta/44.html"]).into_owned();
+        assert!(page.contains("acta\u{7}.jpg"), "{page}");
+        assert!(report_of(&files).is_verified());
+    }
+
+    #[test]
+    fn a_lookup_shard_is_checked_without_the_registry() {
+        use ProblemKind::{Added, Altered, Missing};
+        let shard = |files: &Files| -> String {
+            files
+                .iter()
+                .filter(|(path, _)| path.starts_with("lookup/"))
+                .max_by_key(|(_, bytes)| bytes.len())
+                .map(|(path, _)| path.clone())
+                .unwrap()
+        };
+        let files = site_mirror();
+        let full = shard(&files);
+        // A record moved to another shard by its first bit; two records swapped.
+        check_site(edit(&full, |bytes| bytes[0] ^= 0x80), &full, Altered);
+        check_site(
+            edit(&full, |bytes| {
+                let (first, second) = bytes.split_at_mut(LOOKUP_RECORD);
+                first.swap_with_slice(&mut second[..LOOKUP_RECORD]);
+            }),
+            &full,
+            Altered,
+        );
+        // A voter placed at a table the data does not have (centre 999).
+        check_site(
+            edit(&full, |bytes| {
+                bytes[8..14].copy_from_slice(&[0, 0, 0, 0, 3, 0xe7])
+            }),
+            &full,
+            Altered,
+        );
+        check_site(edit(&full, |bytes| bytes.truncate(20)), &full, Altered);
+        check_site(remove("lookup/0.bin"), "lookup/0.bin", Missing);
+        check_site(put("lookup/00.bin", b""), "lookup/00.bin", Added);
+        // Sixteen times the records would be cut into more shards.
+        let problems = site_problems(|files| {
+            for (path, bytes) in files.iter_mut() {
+                if path.starts_with("lookup/") {
+                    *bytes = bytes.repeat(16 * 512);
+                }
+            }
+        });
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.file == "lookup/" && p.message.contains("the export cuts")),
+            "{problems:#?}"
+        );
+        // Without shards the pages with the lookup form are not the export's.
+        let problems = site_problems(|files| files.retain(|path, _| !path.starts_with("lookup/")));
+        let named: BTreeSet<&str> = problems.iter().map(|p| p.file.as_str()).collect();
+        assert_eq!(
+            named,
+            [
+                "en/index.html",
+                "en/lookup.html",
+                "es/index.html",
+                "es/lookup.html",
+                "index.html"
+            ]
+            .into()
+        );
+    }
+
+    #[test]
+    fn shards_are_checked_byte_for_byte_against_a_logged_commitment() {
+        let files = site_mirror();
+        let (results, _, _) = exported(5);
+        let salt = crate::site::lookup_salt(results.election());
+        let mut records: Vec<_> = (1..=VOTERS)
+            .zip(polling_tables().iter().cycle())
+            .map(|(voter, table)| {
+                crate::site::lookup_record(&salt, veedor_core::VoterId::new(voter), table.id)
+                    .unwrap()
+            })
+            .collect();
+        records.sort_unstable();
+        let committed = LookupCommitment {
+            records: VOTERS,
+            shard_bits: 4,
+            digest: crate::site::lookup_digest(&records, 4),
+        };
+        let problems = |files: &Files, committed: &LookupCommitment| -> Vec<Problem> {
+            let mut run = Run::new(files, &key(), NonZeroUsize::MIN);
+            let found = run.lookup(&results, 4).unwrap();
+            run.lookup_commitment(&found, committed);
+            run.problems
+        };
+        assert_eq!(problems(&files, &committed), []);
+        // A voter moved to another table of the data: nothing else can tell.
+        let mut moved = files.clone();
+        let shard = moved
+            .iter_mut()
+            .find(|(path, bytes)| path.starts_with("lookup/") && !bytes.is_empty())
+            .unwrap()
+            .1;
+        let elsewhere = [0, 0, 0, 0x9a, 0x21, 0x09, 0, 2];
+        let elsewhere = if shard[8..16] == elsewhere {
+            [0, 0, 0, 0x9a, 0x21, 0x09, 0, 1]
+        } else {
+            elsewhere
+        };
+        shard[8..16].copy_from_slice(&elsewhere);
+        let found = problems(&moved, &committed);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].file, "lookup/");
+        assert!(
+            found[0].message.starts_with("the shards' digest is"),
+            "{found:#?}"
+        );
+        let more = LookupCommitment {
+            records: VOTERS + 1,
+            ..committed
+        };
+        let found = problems(&files, &more);
+        assert!(
+            found[0]
+                .message
+                .starts_with("40 records, the log commits to 41"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn a_finding_sentence_that_validation_cannot_give_again_comes_from_the_acta_twin() {
+        // The log names W201 for copy 44, whose sentence states the registered voters of the
+        // table when the copy came; the table list now gives none, so validation cannot give it.
+        let (mut results, _, _) = exported(5);
+        let copy = results
+            .dataset
+            .copies
+            .iter_mut()
+            .find(|copy| copy.id.get() == 44)
+            .unwrap();
+        copy.findings.push(Finding {
+            code: FindingCode::RegisteredVotersDiffer,
+            detail: String::new(),
+        });
+        let sentence = "the source states 480 registered voters, the table list 500";
+        let twin = serde_json::json!({"copy": {"findings": [
+            {"code": "W201", "name": "registered_voters_differ", "error": false, "detail": sentence}
+        ]}});
+        let files: Files = [(
+            "api/v1/acta/44.json".to_owned(),
+            twin.to_string().into_bytes(),
+        )]
+        .into();
+        let mut run = Run::new(&files, &key(), NonZeroUsize::MIN);
+        run.as_stored(&mut results, &Trusted::default()).unwrap();
+        let copy = results
+            .dataset
+            .copies
+            .iter()
+            .find(|copy| copy.id.get() == 44)
+            .unwrap();
+        assert_eq!(copy.findings.last().unwrap().detail, sentence);
+        assert_eq!(run.summary.details_from_mirror, 1);
+        // Without a twin that says it, the sentence stays empty and the pages will differ.
+        let (mut results, _, _) = exported(5);
+        results.dataset.copies[0].findings.push(Finding {
+            code: FindingCode::RegisteredVotersDiffer,
+            detail: String::new(),
+        });
+        let no_twin = Files::new();
+        let mut run = Run::new(&no_twin, &key(), NonZeroUsize::MIN);
+        run.as_stored(&mut results, &Trusted::default()).unwrap();
+        assert_eq!(run.summary.details_from_mirror, 0);
     }
 }
