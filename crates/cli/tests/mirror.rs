@@ -324,7 +324,8 @@ fn a_flipped_byte_in_a_scan_is_named() {
 fn exported_site() -> (Data, String, PathBuf) {
     let data = Data::new();
     let results = data.file("head.csv", head_of_real_file(200));
-    data.run(&["import", "results", &results]).expect_code(0);
+    data.run(&["import", "results", "--defines-tables", &results])
+        .expect_code(0);
     let registry = data.path().join("registry.csv").display().to_string();
     data.run(&["generate", "registry", "--voters", "2000", "-o", &registry])
         .expect_code(0);
