@@ -122,8 +122,7 @@ fn a_forged_qr_for_a_table_nothing_established_is_not_counted() {
         crate::support::head_of_real_file(0).trim_end()
     );
     let path = data.file("forged-results.csv", forged_row);
-    data.run(&["import", "results", "--defines-tables", &path])
-        .expect_code(0);
+    data.run(&["import", "results", &path]).expect_code(0);
     assert_eq!(valid_votes(&data), before);
 }
 
