@@ -4,6 +4,7 @@
 #[macro_use]
 mod out;
 
+mod analyze;
 mod context;
 mod demo;
 mod export;
@@ -134,6 +135,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = TallyFormat::Table)]
         format: TallyFormat,
     },
+    /// Does the result stand? Coverage, what the missing actas could change, official figures
+    /// the actas make impossible, a projection with its error, forensic tests.
+    Analyze(analyze::Args),
     /// Generate synthetic data.
     Generate {
         #[command(subcommand)]
@@ -387,6 +391,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             code,
             format,
         } => show::tally(&context, &level, code.as_deref(), format),
+        Command::Analyze(args) => analyze::run(&context, &args),
         Command::Generate { what } => match what {
             GenerateCommand::Registry {
                 voters,

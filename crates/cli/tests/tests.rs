@@ -5,6 +5,7 @@
     reason = "test helpers: a panic is a failed test, with its message"
 )]
 
+mod analyze;
 mod attacks;
 // The accessibility check of crates/web's a11y test (axe-core through tests/a11y/axe.mjs).
 #[path = "../../web/tests/support/axe.rs"]

@@ -69,6 +69,8 @@ pub fn compare<'a>(election: &Election, totals: &Totals, bulletin: &'a Bulletin)
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use jiff::civil::Date;
 
     use super::*;
@@ -91,6 +93,7 @@ mod tests {
             valid_votes: None,
             null_votes: None,
             turnout_percent: None,
+            areas: BTreeMap::new(),
         };
         let comparison = compare(&election, &totals, &bulletin);
         let points: Vec<(Option<usize>, String)> = comparison

@@ -177,6 +177,22 @@ impl Geography {
         }
     }
 
+    /// Whether `area` is one area of a level (not the nation), its prefix within the level's
+    /// digits.
+    #[must_use]
+    pub fn is_area(&self, area: AreaCode) -> bool {
+        match area {
+            AreaCode::National => false,
+            AreaCode::Area { level, prefix } => {
+                self.levels.get(usize::from(level)).is_some_and(|found| {
+                    10u64
+                        .checked_pow(u32::from(found.digits))
+                        .is_none_or(|limit| prefix < limit)
+                })
+            }
+        }
+    }
+
     /// Whether `table` lies in `area`.
     #[must_use]
     pub fn contains(&self, area: AreaCode, table: TableId) -> bool {
@@ -197,6 +213,50 @@ pub struct DeclaredTotals {
     pub tables: Option<u64>,
     /// Voting centres in the whole election.
     pub centres: Option<u64>,
+    /// What was declared for single areas (never [`AreaCode::National`]: the fields above are
+    /// the nation's).
+    pub areas: BTreeMap<AreaCode, DeclaredArea>,
+}
+
+impl DeclaredTotals {
+    /// What was declared for `area`: for the nation, the national figures.
+    #[must_use]
+    pub fn area(&self, area: AreaCode) -> DeclaredArea {
+        match area {
+            AreaCode::National => DeclaredArea {
+                registered_voters: self.registered_voters,
+                tables: self.tables,
+            },
+            AreaCode::Area { .. } => self.areas.get(&area).copied().unwrap_or_default(),
+        }
+    }
+}
+
+/// What the election authority declared for one area: the expected tables and registered
+/// voters, against which the area's coverage is measured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeclaredArea {
+    /// Registered voters in the area.
+    pub registered_voters: Option<u64>,
+    /// Tables in the area.
+    pub tables: Option<u64>,
+}
+
+/// An official result for one area, as a bulletin gave it (the same fields as the bulletin's
+/// national figures).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BulletinArea {
+    /// The share of the area's actas it claimed to count, in percent, when it said so for the
+    /// area (else the bulletin's applies).
+    pub stated_coverage_percent: Option<f64>,
+    /// Votes per candidate, by index into [`Election::candidates`].
+    pub votes: BTreeMap<usize, u64>,
+    /// Votes given only as a sum for the other candidates.
+    pub other_votes: Option<u64>,
+    /// Valid votes, when stated.
+    pub valid_votes: Option<u64>,
+    /// Null votes, when stated.
+    pub null_votes: Option<u64>,
 }
 
 /// An official result announced by the election authority.
@@ -221,9 +281,32 @@ pub struct Bulletin {
     pub null_votes: Option<u64>,
     /// Turnout in percent, when stated.
     pub turnout_percent: Option<f64>,
+    /// Results it gave for single areas (never [`AreaCode::National`]).
+    pub areas: BTreeMap<AreaCode, BulletinArea>,
 }
 
 impl Bulletin {
+    /// The bulletin's figures for `area`: the national ones for the nation, else what it gave
+    /// for that area, if anything.
+    #[must_use]
+    pub fn figures(&self, area: AreaCode) -> Option<BulletinArea> {
+        match area {
+            AreaCode::National => Some(BulletinArea {
+                stated_coverage_percent: self.stated_coverage_percent,
+                votes: self.votes.clone(),
+                other_votes: self.other_votes,
+                valid_votes: self.valid_votes,
+                null_votes: self.null_votes,
+            }),
+            AreaCode::Area { .. } => self.areas.get(&area).map(|figures| BulletinArea {
+                stated_coverage_percent: figures
+                    .stated_coverage_percent
+                    .or(self.stated_coverage_percent),
+                ..figures.clone()
+            }),
+        }
+    }
+
     /// The valid votes the bulletin's shares are based on: stated, or the sum of what it gave.
     #[must_use]
     pub fn valid_votes_or_sum(&self) -> u64 {
@@ -314,9 +397,10 @@ impl Election {
             );
         }
         for bulletin in &election.bulletins {
-            if let Some(&index) = bulletin
-                .votes
-                .keys()
+            let votes = std::iter::once(&bulletin.votes)
+                .chain(bulletin.areas.values().map(|figures| &figures.votes));
+            if let Some(&index) = votes
+                .flat_map(BTreeMap::keys)
                 .find(|&&i| i >= election.candidates.len())
             {
                 return fail(format!(
@@ -324,6 +408,21 @@ impl Election {
                     bulletin.id
                 ));
             }
+        }
+        let areas = election.declared.areas.keys().chain(
+            election
+                .bulletins
+                .iter()
+                .flat_map(|bulletin| bulletin.areas.keys()),
+        );
+        if let Some(area) = areas.copied().find(|&area| !geography.is_area(area)) {
+            let named = match area {
+                AreaCode::National => "the nation".to_owned(),
+                AreaCode::Area { level, prefix } => format!("area {prefix} of level {level}"),
+            };
+            return fail(format!(
+                "a declared total or bulletin names {named}, which is not an area of the geography's levels"
+            ));
         }
         Ok(election)
     }
@@ -432,5 +531,85 @@ pub(crate) mod tests {
         let mut bad = small_election();
         bad.candidates[1].id = "A".to_owned();
         assert!(Election::new(bad).is_err());
+    }
+
+    #[test]
+    fn areas_declared_and_announced_must_exist() {
+        let state = |prefix| AreaCode::Area { level: 0, prefix };
+        let with_declared = |area| {
+            let mut election = small_election();
+            election
+                .declared
+                .areas
+                .insert(area, DeclaredArea::default());
+            Election::new(election)
+        };
+        assert!(with_declared(state(13)).is_ok());
+        assert!(with_declared(state(100)).is_err(), "a state has two digits");
+        assert!(with_declared(AreaCode::National).is_err());
+        assert!(
+            with_declared(AreaCode::Area {
+                level: 4,
+                prefix: 1
+            })
+            .is_err()
+        );
+        let mut election = small_election();
+        election.declared.registered_voters = Some(900);
+        election.declared.areas.insert(
+            state(13),
+            DeclaredArea {
+                registered_voters: Some(500),
+                tables: Some(2),
+            },
+        );
+        assert_eq!(
+            election.declared.area(AreaCode::National).registered_voters,
+            Some(900)
+        );
+        assert_eq!(election.declared.area(state(13)).tables, Some(2));
+        assert_eq!(election.declared.area(state(14)), DeclaredArea::default());
+        let bulletin = Bulletin {
+            id: "b".to_owned(),
+            title: String::new(),
+            date: Date::constant(2024, 7, 29),
+            stated_coverage_percent: Some(80.0),
+            votes: [(0, 10)].into(),
+            other_votes: None,
+            valid_votes: Some(20),
+            null_votes: None,
+            turnout_percent: None,
+            areas: [(
+                state(13),
+                BulletinArea {
+                    votes: [(9, 1)].into(),
+                    ..BulletinArea::default()
+                },
+            )]
+            .into(),
+        };
+        election.bulletins.push(bulletin.clone());
+        assert!(
+            Election::new(election.clone()).is_err(),
+            "candidate 9 does not exist"
+        );
+        let mut fixed = bulletin;
+        fixed.areas.insert(
+            state(13),
+            BulletinArea {
+                votes: [(1, 1)].into(),
+                ..BulletinArea::default()
+            },
+        );
+        // An area's figures inherit the bulletin's stated coverage.
+        let figures = fixed.figures(state(13)).map(|f| f.stated_coverage_percent);
+        assert_eq!(figures, Some(Some(80.0)));
+        assert_eq!(fixed.figures(state(14)), None);
+        assert_eq!(
+            fixed.figures(AreaCode::National).map(|f| f.valid_votes),
+            Some(Some(20))
+        );
+        election.bulletins = vec![fixed];
+        assert!(Election::new(election).is_ok());
     }
 }

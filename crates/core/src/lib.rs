@@ -20,7 +20,8 @@ mod validate;
 pub use acta::{ActaCopy, ActaRecord, Counts, EvidenceRef, Location, Provenance, SourceKind};
 pub use compare::{Comparison, ComparisonRow, compare};
 pub use election::{
-    AreaCode, Bulletin, Candidate, Card, DeclaredTotals, Election, Geography, Level, LocalText,
+    AreaCode, Bulletin, BulletinArea, Candidate, Card, DeclaredArea, DeclaredTotals, Election,
+    Geography, Level, LocalText,
 };
 pub use evidence::{evidence_count, evidence_groups, same_evidence};
 pub use id::{CentreCode, CopyId, Pseudonym, Sha256, TableId, TableKey, TableNumber, VoterId};

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use veedor_core::{
-    Bulletin, Candidate, Card, Date, DeclaredTotals, Election, Geography, Level, LocalText,
+    AreaCode, Bulletin, BulletinArea, Candidate, Card, Date, DeclaredArea, DeclaredTotals,
+    Election, Geography, Level, LocalText,
 };
 
 use crate::limits::ELECTION_FILE_BYTES;
@@ -75,6 +76,30 @@ struct DeclaredFile {
     registered_voters: Option<u64>,
     tables: Option<u64>,
     centres: Option<u64>,
+    #[serde(default)]
+    areas: Vec<DeclaredAreaFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeclaredAreaFile {
+    level: String,
+    code: String,
+    registered_voters: Option<u64>,
+    tables: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BulletinAreaFile {
+    level: String,
+    code: String,
+    stated_coverage_percent: Option<f64>,
+    #[serde(default)]
+    votes: BTreeMap<String, u64>,
+    other_votes: Option<u64>,
+    valid_votes: Option<u64>,
+    null_votes: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +114,8 @@ struct BulletinFile {
     valid_votes: Option<u64>,
     null_votes: Option<u64>,
     turnout_percent: Option<f64>,
+    #[serde(default)]
+    areas: Vec<BulletinAreaFile>,
 }
 
 fn invalid(field: &str, problem: impl Into<String>) -> FormatError {
@@ -149,14 +176,108 @@ fn check_texts(file: &File) -> Result<(), FormatError> {
     for (index, card) in file.ballot.cards.iter().enumerate() {
         texts.push((format!("ballot.cards[{index}].party"), &card.party));
     }
+    for (index, area) in file.declared.areas.iter().enumerate() {
+        texts.push((format!("declared.areas[{index}].level"), &area.level));
+        texts.push((format!("declared.areas[{index}].code"), &area.code));
+    }
     for (index, bulletin) in file.bulletins.iter().enumerate() {
         texts.push((format!("bulletins[{index}].id"), &bulletin.id));
         texts.push((format!("bulletins[{index}].title"), &bulletin.title));
+        for (area_index, area) in bulletin.areas.iter().enumerate() {
+            let field = format!("bulletins[{index}].areas[{area_index}]");
+            texts.push((format!("{field}.level"), &area.level));
+            texts.push((format!("{field}.code"), &area.code));
+        }
     }
     for (field, text) in texts {
         check_name(text).map_err(|problem| invalid(&field, problem))?;
     }
     Ok(())
+}
+
+/// A bulletin's votes per candidate id, as votes per candidate index.
+fn candidate_votes(
+    votes: &BTreeMap<String, u64>,
+    field: &str,
+    candidate_index: &dyn Fn(&str, &str) -> Result<usize, FormatError>,
+) -> Result<BTreeMap<usize, u64>, FormatError> {
+    votes
+        .iter()
+        .map(|(id, votes)| Ok((candidate_index(id, &format!("{field}.votes"))?, *votes)))
+        .collect()
+}
+
+/// The area named by a level id and a code, which must be one area of a level (not the
+/// nation, whose figures are the section's own).
+fn area_code(
+    geography: &Geography,
+    level: &str,
+    code: &str,
+    field: &str,
+) -> Result<AreaCode, FormatError> {
+    let index = geography
+        .level_index(level)
+        .map_err(|error| invalid(&format!("{field}.level"), error.to_string()))?
+        .ok_or_else(|| {
+            invalid(
+                &format!("{field}.level"),
+                "`national`: the nation's figures are the section's own, not one of its areas",
+            )
+        })?;
+    geography
+        .parse_area(index, code)
+        .map_err(|error| invalid(&format!("{field}.code"), error.to_string()))
+}
+
+/// `[[declared.areas]]`: each area once.
+fn declared_areas(
+    areas: &[DeclaredAreaFile],
+    geography: &Geography,
+) -> Result<BTreeMap<AreaCode, DeclaredArea>, FormatError> {
+    let mut out = BTreeMap::new();
+    for (index, area) in areas.iter().enumerate() {
+        let field = format!("declared.areas[{index}]");
+        let code = area_code(geography, &area.level, &area.code, &field)?;
+        let declared = DeclaredArea {
+            registered_voters: area.registered_voters,
+            tables: area.tables,
+        };
+        if out.insert(code, declared).is_some() {
+            return Err(invalid(
+                &field,
+                format!("{} {} is declared twice", area.level, area.code),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// `[[bulletins.areas]]` of one bulletin: each area once.
+fn bulletin_areas(
+    areas: &[BulletinAreaFile],
+    bulletin_field: &str,
+    geography: &Geography,
+    candidate_index: &dyn Fn(&str, &str) -> Result<usize, FormatError>,
+) -> Result<BTreeMap<AreaCode, BulletinArea>, FormatError> {
+    let mut out = BTreeMap::new();
+    for (index, area) in areas.iter().enumerate() {
+        let field = format!("{bulletin_field}.areas[{index}]");
+        let code = area_code(geography, &area.level, &area.code, &field)?;
+        let figures = BulletinArea {
+            stated_coverage_percent: area.stated_coverage_percent,
+            votes: candidate_votes(&area.votes, &field, candidate_index)?,
+            other_votes: area.other_votes,
+            valid_votes: area.valid_votes,
+            null_votes: area.null_votes,
+        };
+        if out.insert(code, figures).is_some() {
+            return Err(invalid(
+                &field,
+                format!("{} {} appears twice in the bulletin", area.level, area.code),
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// Parses and checks an election file. A definition longer than [`ELECTION_FILE_BYTES`] is
@@ -206,6 +327,20 @@ pub fn parse_election(text: &str) -> Result<Election, FormatError> {
             })
         })
         .collect::<Result<Vec<_>, FormatError>>()?;
+    let geography = Geography {
+        centre_digits: file.geography.centre_digits,
+        levels: file
+            .geography
+            .levels
+            .iter()
+            .map(|l| Level {
+                id: l.id.clone(),
+                name: LocalText(l.name.clone()),
+                digits: l.digits,
+                name_columns: l.name_columns.clone(),
+            })
+            .collect(),
+    };
     let bulletins = file
         .bulletins
         .iter()
@@ -217,20 +352,21 @@ pub fn parse_election(text: &str) -> Result<Election, FormatError> {
                 title: bulletin.title.clone(),
                 date: date(&bulletin.date, &format!("{field}.date"))?,
                 stated_coverage_percent: bulletin.stated_coverage_percent,
-                votes: bulletin
-                    .votes
-                    .iter()
-                    .map(|(id, votes)| {
-                        Ok((candidate_index(id, &format!("{field}.votes"))?, *votes))
-                    })
-                    .collect::<Result<_, FormatError>>()?,
+                votes: candidate_votes(&bulletin.votes, &field, &candidate_index)?,
                 other_votes: bulletin.other_votes,
                 valid_votes: bulletin.valid_votes,
                 null_votes: bulletin.null_votes,
                 turnout_percent: bulletin.turnout_percent,
+                areas: bulletin_areas(&bulletin.areas, &field, &geography, &candidate_index)?,
             })
         })
         .collect::<Result<Vec<_>, FormatError>>()?;
+    let declared = DeclaredTotals {
+        registered_voters: file.declared.registered_voters,
+        tables: file.declared.tables,
+        centres: file.declared.centres,
+        areas: declared_areas(&file.declared.areas, &geography)?,
+    };
     let election = Election::new(Election {
         id: file.id,
         title: LocalText(file.title),
@@ -247,26 +383,9 @@ pub fn parse_election(text: &str) -> Result<Election, FormatError> {
             .collect(),
         cards,
         acta_format: file.acta_format,
-        geography: Geography {
-            centre_digits: file.geography.centre_digits,
-            levels: file
-                .geography
-                .levels
-                .into_iter()
-                .map(|l| Level {
-                    id: l.id,
-                    name: LocalText(l.name),
-                    digits: l.digits,
-                    name_columns: l.name_columns,
-                })
-                .collect(),
-        },
+        geography,
         voter_id_prefixes: file.voter_id_prefixes,
-        declared: DeclaredTotals {
-            registered_voters: file.declared.registered_voters,
-            tables: file.declared.tables,
-            centres: file.declared.centres,
-        },
+        declared,
         bulletins,
     })
     .map_err(|error| invalid("election", error.to_string()))?;
@@ -302,6 +421,79 @@ mod tests {
         assert_eq!(name(37), "Benjamín Rausseo");
         let latest = election.latest_bulletin().map(|b| b.id.as_str());
         assert_eq!(latest, Some("cne-2"));
+        Ok(())
+    }
+
+    /// Per-area declared totals and official results are optional: the shipped file has none,
+    /// and a file with them reads them by level id and printed code.
+    #[test]
+    fn areas_declared_and_announced() -> Result<(), FormatError> {
+        let shipped = parse_election(VE2024)?;
+        assert!(shipped.declared.areas.is_empty());
+        assert!(shipped.bulletins.iter().all(|b| b.areas.is_empty()));
+        assert_eq!(shipped.declared.tables, Some(30_026));
+        let areas = "\n[[declared.areas]]\nlevel = \"state\"\ncode = \"13\"\ntables = 1200\nregistered_voters = 700000\n\n[[declared.areas]]\nlevel = \"municipality\"\ncode = \"1306\"\ntables = 40\n";
+        let with_areas = VE2024.replace("centres = 15797\n", &format!("centres = 15797\n{areas}"));
+        let with_areas = format!(
+            "{with_areas}\n\n[[bulletins.areas]]\nlevel = \"state\"\ncode = \"1\"\nvotes = {{ NM = 10, EG = 20 }}\nvalid_votes = 31\n"
+        );
+        let election = parse_election(&with_areas)?;
+        let state = AreaCode::Area {
+            level: 0,
+            prefix: 13,
+        };
+        assert_eq!(
+            election.declared.area(state),
+            DeclaredArea {
+                registered_voters: Some(700_000),
+                tables: Some(1200)
+            }
+        );
+        let municipality = AreaCode::Area {
+            level: 1,
+            prefix: 1306,
+        };
+        assert_eq!(election.declared.area(municipality).tables, Some(40));
+        let capital = AreaCode::Area {
+            level: 0,
+            prefix: 1,
+        };
+        let latest = election.latest_bulletin().expect("a bulletin");
+        let figures = latest.figures(capital).expect("the capital's figures");
+        assert_eq!(figures.votes, [(0, 10), (7, 20)].into());
+        assert_eq!(figures.valid_votes, Some(31));
+        assert_eq!(figures.stated_coverage_percent, Some(96.87));
+        let check = |text: &str, expected: &[&str]| {
+            let message = parse_election(text).map(|_| ()).unwrap_err().to_string();
+            for part in expected {
+                assert!(message.contains(part), "`{part}` missing from: {message}");
+            }
+        };
+        check(
+            &with_areas.replace("code = \"13\"", "code = \"130\""),
+            &["declared.areas[0].code", "at most 2"],
+        );
+        check(
+            &with_areas.replace("level = \"municipality\"", "level = \"county\""),
+            &["declared.areas[1].level", "county"],
+        );
+        check(
+            &with_areas
+                .replace("code = \"1306\"", "code = \"13\"")
+                .replace("level = \"municipality\"", "level = \"state\""),
+            &["declared.areas[1]", "declared twice"],
+        );
+        check(
+            &with_areas.replace("votes = { NM = 10, EG = 20 }", "votes = { XX = 10 }"),
+            &["bulletins[1].areas[0].votes", "`XX`"],
+        );
+        check(
+            &with_areas.replace(
+                "level = \"state\"\ncode = \"1\"",
+                "level = \"national\"\ncode = \"1\"",
+            ),
+            &["bulletins[1].areas[0].level", "national"],
+        );
         Ok(())
     }
 

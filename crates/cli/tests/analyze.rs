@@ -1,0 +1,168 @@
+//! `veedor analyze` on the real 2024 file: the national bound, the impossibility of the second
+//! bulletin, the projection with its interval; and a state's coverage that nothing declares.
+
+use serde_json::Value;
+
+use crate::support::{Data, real_results};
+
+fn find<'a>(items: &'a Value, key: &str, value: &str) -> &'a Value {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item[key] == value)
+        .unwrap_or_else(|| panic!("no {key} = {value} in {items}"))
+}
+
+#[test]
+fn the_real_file_analysed() {
+    let data = Data::new();
+    let path = real_results();
+    data.run(&[
+        "import",
+        "results",
+        "--defines-tables",
+        path.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    let document = data
+        .run(&["analyze", "--format", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(document["schema"], "veedor.analysis/1");
+    let nation = &document["areas"][0];
+    assert_eq!(nation["area"]["level"], "national");
+
+    // The bound: González's margin of 7,156,462 − 3,241,461 = 3,915,001 votes against the
+    // 21,392,464 − 17,745,239 = 3,647,225 registered voters without an acta.
+    let bound = &nation["bound"];
+    assert_eq!(bound["leader"], "EG");
+    assert_eq!(bound["runner_up"], "NM");
+    assert_eq!(bound["margin"], 3_915_001);
+    assert_eq!(bound["registered_without_acta"], 3_647_225);
+    assert_eq!(bound["verdict"], "cannot_change");
+    assert_eq!(bound["verdict_at_highest_turnout"], "cannot_change");
+    assert!(bound["tipping"]["share_needed_percent"].as_f64().unwrap() > 100.0);
+    let sentence = nation["sentence"].as_str().unwrap();
+    assert!(
+        sentence.contains("3,915,001")
+            && sentence.contains("3,647,225")
+            && sentence.contains("no outcome of the missing tables can change the winner"),
+        "{sentence}"
+    );
+    assert_eq!(nation["coverage"]["tables_expected"], 30_026);
+    assert_eq!(nation["coverage"]["tables_expected_from"], "declared");
+
+    // The second bulletin gives González 5,326,104 votes; the counted actas alone give him
+    // 7,156,462, and more than 5,326,104 even without the tables it may have left out.
+    let second = find(&nation["official"], "bulletin", "cne-2");
+    assert_eq!(second["impossible"], true);
+    let gonzalez = find(&second["rows"], "candidate", "EG");
+    assert_eq!(gonzalez["official"], 5_326_104);
+    assert_eq!(gonzalez["actas"], 7_156_462);
+    assert_eq!(gonzalez["impossible"], true);
+    assert!(gonzalez["floor"].as_u64().unwrap() > 5_326_104);
+    assert!(
+        gonzalez["sentence"]
+            .as_str()
+            .unwrap()
+            .contains("impossible")
+    );
+    assert_eq!(
+        find(&second["rows"], "candidate", "NM")["impossible"],
+        false
+    );
+
+    // The projection: González's share with an interval that holds the plain share of the
+    // actas (67.14%).
+    let projection = &document["projection"];
+    assert_eq!(projection["replicates"], 1000);
+    assert_eq!(projection["strata_level"], "state");
+    let eg = find(&projection["candidates"], "id", "EG");
+    let (plain, share) = (
+        eg["actas_percent"].as_f64().unwrap(),
+        eg["percent"].as_f64().unwrap(),
+    );
+    let (low, high) = (
+        eg["low_percent"].as_f64().unwrap(),
+        eg["high_percent"].as_f64().unwrap(),
+    );
+    assert_eq!(format!("{plain:.2}"), "67.14");
+    assert!(low <= plain && plain <= high, "{low} {plain} {high}");
+    assert!(
+        low <= share && share <= high && high - low < 2.0,
+        "{low} {share} {high}"
+    );
+    assert!(
+        projection["assumption"]
+            .as_str()
+            .unwrap()
+            .contains("vote like")
+    );
+    assert_eq!(projection["sensitivity"]["favours"], "NM");
+
+    // Forensic results carry their caveat and the expected values.
+    let forensics = &nation["forensics"];
+    assert!(
+        forensics["caveat"]
+            .as_str()
+            .unwrap()
+            .contains("not evidence of fraud")
+    );
+    let tests = find(&forensics["candidates"], "candidate", "EG");
+    assert_eq!(tests["second_digit"]["expected_mean"], 4.1874);
+    assert!(tests["last_digit"]["p_value"].as_f64().is_some());
+    assert_eq!(forensics["fingerprints"][0]["candidate"], "EG");
+
+    // The same seed gives the same figures.
+    let again = data
+        .run(&["analyze", "--format", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(again["projection"], document["projection"]);
+
+    // A state that nothing declares (no table list, no declared totals): its coverage is
+    // unknown, not 100%.
+    let state = data
+        .run(&[
+            "analyze", "--level", "state", "--code", "13", "--format", "json",
+        ])
+        .expect_code(0)
+        .json();
+    let coverage = &state["areas"][0]["coverage"];
+    assert_eq!(coverage["tables_expected"], Value::Null);
+    assert_eq!(coverage["tables_expected_from"], "unknown");
+    assert_eq!(coverage["tables_percent"], Value::Null);
+    assert_eq!(coverage["tables_without_acta"], Value::Null);
+    assert!(coverage["tables_counted"].as_u64().unwrap() > 0);
+    assert_eq!(state["areas"][0]["bound"]["verdict"], "unknown");
+    let text = data
+        .run(&[
+            "analyze",
+            "--level",
+            "state",
+            "--code",
+            "13",
+            "--replicates",
+            "0",
+        ])
+        .expect_code(0)
+        .stdout;
+    assert!(
+        text.contains("tables counted, of an unknown number expected (nothing declares it)"),
+        "{text}"
+    );
+    assert!(!text.contains("(100.0%"), "{text}");
+
+    // The national text says it in one sentence, with the figures.
+    let text = data
+        .run(&["analyze", "--replicates", "50"])
+        .expect_code(0)
+        .stdout;
+    assert!(
+        text.contains("no outcome of the missing tables can change the winner"),
+        "{text}"
+    );
+    assert!(text.contains("IMPOSSIBLE Edmundo González"), "{text}");
+    assert!(text.contains("not evidence of fraud"), "{text}");
+}
