@@ -13,7 +13,7 @@
 //!     AwaitingPerson --> Conflict: another copy, different numbers
 //! ```
 //!
-//! Which copies are independent evidence is decided in [`crate::evidence`]. A table in conflict
+//! Which copies are independent evidence is decided in `evidence.rs` ([`crate::same_evidence`]). A table in conflict
 //! is contested: it is not counted (either version may be the forgery), and the tally says how
 //! many votes its versions carry ([`Assessment::contested_votes`]), so that a hostile copy
 //! cannot take a table out of the count without it showing.
@@ -97,7 +97,7 @@ pub struct Assessment {
     /// The numbers the copies agree on (present for every status but `Missing` and
     /// `Conflict`); counted only when the status is.
     pub result: Option<TableResult>,
-    /// How many independent pieces of evidence the copies are ([`crate::evidence`]).
+    /// How many independent pieces of evidence the copies are (see [`crate::evidence_groups`]).
     pub evidence: usize,
     /// For a table in conflict, the most votes (valid and null) any of its versions carries:
     /// what is at stake until a person decides. 0 otherwise.
