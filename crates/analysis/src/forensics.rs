@@ -188,109 +188,183 @@ pub(crate) fn forensics(
     seed_parts: [u64; 2],
     replicates: u32,
 ) -> Forensics {
-    let candidates = (0..rows.candidates)
+    let digits: Vec<Digits> = (0..rows.candidates)
         .map(|candidate| {
             let counts: Vec<u32> = range
                 .clone()
                 .map(|row| rows.votes(row)[candidate])
                 .collect();
-            let parts = [1, seed_parts[0], seed_parts[1], candidate as u64];
-            digit_tests(
-                candidate,
-                &counts,
-                &mut Draws::new(seed, &parts),
-                replicates,
-            )
+            Digits::new(candidate, &counts)
         })
         .collect();
-    let fingerprints = leaders
+    let points: Vec<Points> = leaders
         .iter()
-        .map(|&candidate| {
-            let parts = [2, seed_parts[0], seed_parts[1], candidate as u64];
-            fingerprint(
-                rows,
-                range.clone(),
-                candidate,
-                &mut Draws::new(seed, &parts),
-                replicates,
-            )
-        })
+        .map(|&candidate| Points::new(rows, range.clone(), candidate))
         .collect();
+    let mut draws = Draws::new(seed, &[1, seed_parts[0], seed_parts[1]]);
+    let (candidates, fingerprints) = bootstrap(&digits, &points, &mut draws, replicates);
     Forensics {
         candidates,
         fingerprints,
     }
 }
 
-/// The three digit tests of one candidate's counts. The bootstrap resamples the counts of at
-/// least [`SECOND_DIGIT_MIN`]; each statistic is computed on the resampled counts it applies to.
-#[must_use]
-pub(crate) fn digit_tests(
+/// The digit tests of one candidate's counts, alone (as if each count were one table).
+#[cfg(test)]
+fn digit_tests(
     candidate: usize,
     counts: &[u32],
     draws: &mut Draws,
     replicates: u32,
 ) -> CandidateTests {
-    let used: Vec<u32> = counts
-        .iter()
-        .copied()
-        .filter(|&c| c >= SECOND_DIGIT_MIN)
-        .collect();
-    let second: Vec<u8> = used.iter().filter_map(|&c| second_digit(c)).collect();
-    // The last digit of each used count, or 10 for a count below LAST_DIGIT_MIN.
-    let last_or_none: Vec<u8> = used
-        .iter()
-        .map(|&c| {
-            if c >= LAST_DIGIT_MIN {
-                last_digit(c)
-            } else {
-                10
-            }
-        })
-        .collect();
-    let last: Vec<u8> = last_or_none.iter().copied().filter(|&d| d < 10).collect();
-    let n = u32::try_from(used.len()).unwrap_or(u32::MAX);
-    let (mut last_means, mut second_means, mut round_shares) = (Vec::new(), Vec::new(), Vec::new());
-    if n > 0 {
+    let (mut tests, _) = bootstrap(&[Digits::new(candidate, counts)], &[], draws, replicates);
+    tests.remove(0)
+}
+
+/// Every test of an area, with one bootstrap: each replicate resamples the area's tables with
+/// replacement (as counts of how often each was drawn), and each statistic is computed on the
+/// resampled tables it applies to.
+fn bootstrap(
+    digits: &[Digits],
+    points: &[Points],
+    draws: &mut Draws,
+    replicates: u32,
+) -> (Vec<CandidateTests>, Vec<Fingerprint>) {
+    let tables = digits
+        .first()
+        .map(|d| d.second.len())
+        .or_else(|| points.first().map(|p| p.weight.len()))
+        .unwrap_or(0);
+    let mut digit_replicates = vec![[const { Vec::new() }; 3]; digits.len()];
+    let mut correlations = vec![Vec::new(); points.len()];
+    let mut drawn = vec![0u32; tables];
+    if tables > 0 {
         for _ in 0..replicates {
-            let (mut second_sum, mut last_sum, mut last_n, mut round) = (0u64, 0u64, 0u64, 0u64);
-            for _ in 0..n {
-                let i = usize::try_from(draws.below(n)).unwrap_or(0);
-                second_sum += u64::from(second[i]);
-                let digit = last_or_none[i];
-                if digit < 10 {
-                    last_sum += u64::from(digit);
-                    last_n += 1;
-                    round += u64::from(digit.is_multiple_of(5));
+            draws.resample(&mut drawn);
+            for (digits, out) in digits.iter().zip(&mut digit_replicates) {
+                if digits.used {
+                    for (statistic, value) in out.iter_mut().zip(digits.replicate(&drawn)) {
+                        statistic.extend(value);
+                    }
                 }
             }
-            second_means.push(as_f64(second_sum) / f64::from(n));
-            if last_n > 0 {
-                last_means.push(as_f64(last_sum) / as_f64(last_n));
-                round_shares.push(as_f64(round) / as_f64(last_n));
+            for (points, out) in points.iter().zip(&mut correlations) {
+                out.extend(points.replicate(&drawn));
             }
         }
     }
-    let round = last.iter().filter(|&&d| d.is_multiple_of(5)).count() as u64;
-    let total = last.len() as u64;
-    let round_statistic = chi_square(&[round, total - round], &[0.2, 0.8]);
-    CandidateTests {
-        candidate,
-        last_digit: DigitTest::new(&last, [0.1; 10], percentile_interval(last_means)),
-        second_digit: DigitTest::new(
-            &second,
-            benford_second_digits(),
-            percentile_interval(second_means),
-        ),
-        zero_or_five: RoundShare {
-            counts: total,
-            round,
-            observed: (total > 0).then(|| as_f64(round) / as_f64(total)),
-            expected: 0.2,
-            chi_square: round_statistic,
-            p_value: (total >= 25).then(|| chi_square_p_value(round_statistic, 1)),
-            interval: percentile_interval(round_shares),
-        },
+    let tests = digits
+        .iter()
+        .zip(digit_replicates)
+        .map(|(digits, [last, second, round])| digits.tests(last, second, round))
+        .collect();
+    let fingerprints = points
+        .iter()
+        .zip(correlations)
+        .map(|(points, replicates)| points.fingerprint(replicates))
+        .collect();
+    (tests, fingerprints)
+}
+
+/// A digit that is not there (a count too small for the test).
+const NO_DIGIT: u8 = 10;
+
+/// One candidate's counts over an area's tables, as the digit tests take them.
+#[derive(Debug)]
+struct Digits {
+    candidate: usize,
+    /// Per table: the second digit of a count of at least [`SECOND_DIGIT_MIN`], else
+    /// [`NO_DIGIT`].
+    second: Vec<u8>,
+    /// Per table: the last digit of a count of at least [`LAST_DIGIT_MIN`], else [`NO_DIGIT`].
+    last: Vec<u8>,
+    /// Whether any count is tested.
+    used: bool,
+}
+
+impl Digits {
+    fn new(candidate: usize, counts: &[u32]) -> Self {
+        let second: Vec<u8> = counts
+            .iter()
+            .map(|&c| second_digit(c).unwrap_or(NO_DIGIT))
+            .collect();
+        let last: Vec<u8> = counts
+            .iter()
+            .map(|&c| {
+                if c >= LAST_DIGIT_MIN {
+                    last_digit(c)
+                } else {
+                    NO_DIGIT
+                }
+            })
+            .collect();
+        let used = second.iter().any(|&d| d != NO_DIGIT);
+        Self {
+            candidate,
+            second,
+            last,
+            used,
+        }
+    }
+
+    /// One replicate's mean last digit, mean second digit and share of counts ending in 0 or 5,
+    /// `drawn` saying how often each table was drawn.
+    fn replicate(&self, drawn: &[u32]) -> [Option<f64>; 3] {
+        // Sums of at most (tables × 9) fit a u64 with room to spare: wrapping operations cannot
+        // wrap, and let the loop run without overflow checks.
+        let (mut second_sum, mut second_n, mut last_sum, mut last_n, mut round) =
+            (0u64, 0u64, 0u64, 0u64, 0u64);
+        for ((&times, &second), &last) in drawn.iter().zip(&self.second).zip(&self.last) {
+            let times = u64::from(times);
+            let has_second = u64::from(second != NO_DIGIT);
+            let has_last = u64::from(last != NO_DIGIT);
+            second_n = second_n.wrapping_add(times * has_second);
+            second_sum = second_sum.wrapping_add(times * has_second * u64::from(second));
+            last_n = last_n.wrapping_add(times * has_last);
+            last_sum = last_sum.wrapping_add(times * has_last * u64::from(last));
+            round = round.wrapping_add(times * has_last * u64::from(last % 5 == 0));
+        }
+        let ratio = |sum: u64, n: u64| (n > 0).then(|| as_f64(sum) / as_f64(n));
+        [
+            ratio(last_sum, last_n),
+            ratio(second_sum, second_n),
+            ratio(round, last_n),
+        ]
+    }
+
+    /// The tests, with the replicates' statistics.
+    fn tests(
+        &self,
+        last_means: Vec<f64>,
+        second_means: Vec<f64>,
+        rounds: Vec<f64>,
+    ) -> CandidateTests {
+        let tested = |digits: &[u8]| -> Vec<u8> {
+            digits.iter().copied().filter(|&d| d != NO_DIGIT).collect()
+        };
+        let last = tested(&self.last);
+        let second = tested(&self.second);
+        let round = last.iter().filter(|&&d| d.is_multiple_of(5)).count() as u64;
+        let total = last.len() as u64;
+        let round_statistic = chi_square(&[round, total - round], &[0.2, 0.8]);
+        CandidateTests {
+            candidate: self.candidate,
+            last_digit: DigitTest::new(&last, [0.1; 10], percentile_interval(last_means)),
+            second_digit: DigitTest::new(
+                &second,
+                benford_second_digits(),
+                percentile_interval(second_means),
+            ),
+            zero_or_five: RoundShare {
+                counts: total,
+                round,
+                observed: (total > 0).then(|| as_f64(round) / as_f64(total)),
+                expected: 0.2,
+                chi_square: round_statistic,
+                p_value: (total >= 25).then(|| chi_square_p_value(round_statistic, 1)),
+                interval: percentile_interval(rounds),
+            },
+        }
     }
 }
 
@@ -300,76 +374,124 @@ fn bin(fraction: f64) -> usize {
     usize::try_from(scaled).unwrap_or(usize::MAX).min(BINS - 1)
 }
 
-/// One candidate's fingerprint over the tables `range` of `rows`.
-fn fingerprint(
-    rows: &Rows,
-    range: Range<usize>,
+/// One candidate's (turnout, share) over an area's tables, with the products the correlation
+/// needs; a table without registered voters or valid votes has weight 0.
+#[derive(Debug)]
+struct Points {
     candidate: usize,
-    draws: &mut Draws,
-    replicates: u32,
-) -> Fingerprint {
-    let points: Vec<(f64, f64)> = range
-        .filter_map(|row| {
+    weight: Vec<f64>,
+    turnout: Vec<f64>,
+    share: Vec<f64>,
+}
+
+impl Points {
+    fn new(rows: &Rows, range: Range<usize>, candidate: usize) -> Self {
+        let mut points = Self {
+            candidate,
+            weight: Vec::with_capacity(range.len()),
+            turnout: Vec::with_capacity(range.len()),
+            share: Vec::with_capacity(range.len()),
+        };
+        for row in range {
             let registered = u64::from(rows.registered[row]);
             let valid = rows.valid(row);
-            (registered > 0 && valid > 0).then(|| {
-                let turnout = (as_f64(valid + rows.null[row]) / as_f64(registered)).min(1.0);
-                let share = as_f64(u64::from(rows.votes(row)[candidate])) / as_f64(valid);
-                (turnout, share)
-            })
-        })
-        .collect();
-    let mut counts = vec![0u64; BINS * BINS];
-    let (mut high_turnout, mut high_share, mut corner) = (0u64, 0u64, 0u64);
-    for &(turnout, share) in &points {
-        let (column, row) = (bin(turnout), bin(share));
-        counts[row * BINS + column] += 1;
-        high_turnout += u64::from(column == BINS - 1);
-        high_share += u64::from(row == BINS - 1);
-        corner += u64::from(column == BINS - 1 && row == BINS - 1);
+            let (weight, turnout, share) = if registered > 0 && valid > 0 {
+                (
+                    1.0,
+                    (as_f64(valid + rows.null[row]) / as_f64(registered)).min(1.0),
+                    as_f64(u64::from(rows.votes(row)[candidate])) / as_f64(valid),
+                )
+            } else {
+                (0.0, 0.0, 0.0)
+            };
+            points.weight.push(weight);
+            points.turnout.push(turnout);
+            points.share.push(share);
+        }
+        points
     }
-    let tables = points.len() as u64;
-    let n = u32::try_from(points.len()).unwrap_or(u32::MAX);
-    let mut replicate_correlations = Vec::new();
-    if n > 1 {
-        for _ in 0..replicates {
-            let sample = (0..n).map(|_| points[usize::try_from(draws.below(n)).unwrap_or(0)]);
-            if let Some(r) = correlation(sample) {
-                replicate_correlations.push(r);
+
+    /// One replicate's correlation.
+    fn replicate(&self, drawn: &[u32]) -> Option<f64> {
+        let mut sums = [0.0; 6];
+        for (((&times, &w), &t), &s) in drawn
+            .iter()
+            .zip(&self.weight)
+            .zip(&self.turnout)
+            .zip(&self.share)
+        {
+            let m = f64::from(times) * w;
+            sums[0] += m;
+            sums[1] += m * t;
+            sums[2] += m * s;
+            sums[3] += m * t * t;
+            sums[4] += m * s * s;
+            sums[5] += m * t * s;
+        }
+        correlation_of_sums(sums)
+    }
+
+    /// The fingerprint, with the replicates' correlations.
+    fn fingerprint(&self, replicates: Vec<f64>) -> Fingerprint {
+        let mut counts = vec![0u64; BINS * BINS];
+        let (mut high_turnout, mut high_share, mut corner, mut tables) = (0u64, 0u64, 0u64, 0u64);
+        let mut sums = [0.0; 6];
+        for ((&w, &turnout), &share) in self.weight.iter().zip(&self.turnout).zip(&self.share) {
+            if w == 0.0 {
+                continue;
+            }
+            let (column, row) = (bin(turnout), bin(share));
+            counts[row * BINS + column] += 1;
+            tables += 1;
+            high_turnout += u64::from(column == BINS - 1);
+            high_share += u64::from(row == BINS - 1);
+            corner += u64::from(column == BINS - 1 && row == BINS - 1);
+            for (sum, value) in sums.iter_mut().zip([
+                1.0,
+                turnout,
+                share,
+                turnout * turnout,
+                share * share,
+                turnout * share,
+            ]) {
+                *sum += value;
             }
         }
+        Fingerprint {
+            candidate: self.candidate,
+            tables,
+            counts,
+            corner,
+            corner_expected: if tables == 0 {
+                0.0
+            } else {
+                as_f64(high_turnout) * as_f64(high_share) / as_f64(tables)
+            },
+            correlation: correlation_of_sums(sums),
+            correlation_interval: percentile_interval(replicates),
+        }
     }
-    Fingerprint {
-        candidate,
-        tables,
-        counts,
-        corner,
-        corner_expected: if tables == 0 {
-            0.0
-        } else {
-            as_f64(high_turnout) * as_f64(high_share) / as_f64(tables)
-        },
-        correlation: correlation(points.iter().copied()),
-        correlation_interval: percentile_interval(replicate_correlations),
-    }
+}
+
+/// Pearson's correlation from the sums `[n, Σx, Σy, Σx², Σy², Σxy]` (`None` when either
+/// variable is constant or there are fewer than two points).
+fn correlation_of_sums([n, sx, sy, sxx, syy, sxy]: [f64; 6]) -> Option<f64> {
+    let covariance = n * sxy - sx * sy;
+    let spread = ((n * sxx - sx * sx) * (n * syy - sy * sy)).sqrt();
+    (n >= 2.0 && spread > 1e-12 * n * n).then(|| (covariance / spread).clamp(-1.0, 1.0))
 }
 
 /// Pearson's correlation of pairs (`None` when either variable is constant or there are fewer
 /// than two).
 #[must_use]
 pub fn correlation(points: impl IntoIterator<Item = (f64, f64)>) -> Option<f64> {
-    let (mut n, mut sx, mut sy, mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    let mut sums = [0.0; 6];
     for (x, y) in points {
-        n += 1.0;
-        sx += x;
-        sy += y;
-        sxx += x * x;
-        syy += y * y;
-        sxy += x * y;
+        for (sum, value) in sums.iter_mut().zip([1.0, x, y, x * x, y * y, x * y]) {
+            *sum += value;
+        }
     }
-    let covariance = n * sxy - sx * sy;
-    let spread = ((n * sxx - sx * sx) * (n * syy - sy * sy)).sqrt();
-    (n >= 2.0 && spread > 0.0).then(|| (covariance / spread).clamp(-1.0, 1.0))
+    correlation_of_sums(sums)
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@
 //! The input is [`veedor_core::Results`]: every table's assessment, the tally, the election. The
 //! output is plain data; the command line prints it and the site renders it (in its own types).
 //!
-//! This crate does no I/O: no files, clock, network or JSON. Its randomness is a seeded ChaCha8
+//! This crate does no I/O: no files, clock, network or JSON. It computes the projection on a
+//! second thread beside the areas (`std::thread::scope`), which changes no figure. Its randomness is a seeded ChaCha8
 //! stream (`rand_chacha`: the stream of a seed is fixed by its specification, so the same data
 //! and seed give the same figures on every machine); it draws indexes from it by hand (see
 //! `random.rs`) rather than with `rand`'s samplers, whose algorithms may change between
@@ -147,17 +148,27 @@ pub fn analyze(
         }
     };
     let rows = Rows::counted(results);
-    let projection = projection::project(
-        results,
-        &rows,
-        options.strata_level,
-        options.seed,
-        options.replicates,
-    );
-    let areas = areas
-        .into_iter()
-        .map(|area| analyze_area(results, &rows, area, options))
-        .collect();
+    // The projection and the areas are independent, each with its own seeded draws: computed
+    // side by side on two threads, they give the same figures as one after the other.
+    let (projection, areas) = std::thread::scope(|scope| {
+        let projection = scope.spawn(|| {
+            projection::project(
+                results,
+                &rows,
+                options.strata_level,
+                options.seed,
+                options.replicates,
+            )
+        });
+        let areas: Vec<AreaAnalysis> = areas
+            .into_iter()
+            .map(|area| analyze_area(results, &rows, area, options))
+            .collect();
+        let projection = projection
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (projection, areas)
+    });
     Ok(Analysis {
         options: *options,
         projection,

@@ -297,19 +297,23 @@ fn bootstrap(rows: &Rows, strata: &[Stratum], seed: u64, replicates: u32) -> Vec
     let mut draws = Draws::new(seed, &[0]);
     let mut sums = vec![0u64; stride];
     let mut weighted = vec![0.0; candidates];
+    let mut drawn = Vec::new();
     let mut out = Vec::with_capacity(usize::try_from(replicates).unwrap_or(0));
     for _ in 0..replicates {
         weighted.fill(0.0);
         for (stratum, table) in strata.iter().zip(&flat) {
-            let n = u32::try_from(stratum.rows.len()).unwrap_or(u32::MAX);
-            if n == 0 {
+            if stratum.rows.is_empty() {
                 continue;
             }
+            drawn.resize(stratum.rows.len(), 0);
+            draws.resample(&mut drawn);
             sums.fill(0);
-            for _ in 0..n {
-                let start = usize::try_from(draws.below(n)).unwrap_or(0) * stride;
-                for (sum, &value) in sums.iter_mut().zip(&table[start..start + stride]) {
-                    *sum += u64::from(value);
+            for (row, &times) in table.chunks_exact(stride).zip(&drawn) {
+                let times = u64::from(times);
+                // Votes times draws, summed over a stratum's tables, stay far below 2^64:
+                // wrapping operations cannot wrap, and let the loop run without overflow checks.
+                for (sum, &value) in sums.iter_mut().zip(row) {
+                    *sum = sum.wrapping_add(times.wrapping_mul(u64::from(value)));
                 }
             }
             let w = weight(stratum.expected, sums[candidates]);

@@ -44,6 +44,17 @@ impl Draws {
         }
         u32::try_from(product >> 32).unwrap_or(0)
     }
+
+    /// One bootstrap resample of `drawn.len()` items: as many uniform draws, counted in `drawn`
+    /// (how often each item was drawn).
+    pub(crate) fn resample(&mut self, drawn: &mut [u32]) {
+        drawn.fill(0);
+        let n = u32::try_from(drawn.len()).unwrap_or(u32::MAX);
+        for _ in 0..n {
+            let index = usize::try_from(self.below(n)).unwrap_or(0);
+            drawn[index] += 1;
+        }
+    }
 }
 
 /// SplitMix64's finaliser (Steele, Lea and Flood, 2014): spreads a seed's bits.
