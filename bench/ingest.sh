@@ -29,7 +29,7 @@ MIX="dpi150:200 dpi200:300 dpi300:200 grey:100 colour:100 skewed:60 rot180:40 lo
 fresh_data() {
   rm -rf "$1"
   "$VEEDOR" --data "$1" init --election "$ROOT/elections/ve-2024-presidential.toml" >/dev/null
-  "$VEEDOR" --data "$1" import results "$RESULTS" >/dev/null
+  "$VEEDOR" --data "$1" import results --defines-tables "$RESULTS" >/dev/null
 }
 
 if [ -z "${SKIP_RENDER:-}" ]; then

@@ -14,13 +14,13 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 echo "== import of RESULTADOS_2024_CSV_V1.csv (24,532 rows), 5 runs into fresh data folders"
 for run in 1 2 3 4 5; do
   $veedor --data "$work/v1-$run" init --election ve-2024-presidential >/dev/null
-  bench/run.py "import results (run $run)" $veedor --data "$work/v1-$run" import results data/ve2024/RESULTADOS_2024_CSV_V1.csv
+  bench/run.py "import results (run $run)" $veedor --data "$work/v1-$run" import results --defines-tables data/ve2024/RESULTADOS_2024_CSV_V1.csv
 done
 
 echo "== registry of $voters voters"
 data="$work/registry"
 $veedor --data "$data" init --election ve-2024-presidential >/dev/null
-$veedor --data "$data" import results data/ve2024/RESULTADOS_2024_CSV_V1.csv >/dev/null
+$veedor --data "$data" import results --defines-tables data/ve2024/RESULTADOS_2024_CSV_V1.csv >/dev/null
 bench/run.py "generate registry CSV" $veedor --data "$data" generate registry --voters $voters -o "$work/registry.csv"
 ls -l "$work/registry.csv" | awk '{printf "registry CSV: %d bytes\n", $5}'
 bench/run.py "import registry (cold)" $veedor --data "$data" import registry "$work/registry.csv"

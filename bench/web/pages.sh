@@ -32,7 +32,7 @@ done
 data=$OUT/data
 rm -rf "$data"
 "$OUT/bin/veedor-$AFTER" --data "$data" init --election ve-2024-presidential >/dev/null
-"$OUT/bin/veedor-$AFTER" --data "$data" import results data/ve2024/RESULTADOS_2024_CSV_V1.csv >/dev/null
+"$OUT/bin/veedor-$AFTER" --data "$data" import results --defines-tables data/ve2024/RESULTADOS_2024_CSV_V1.csv >/dev/null
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 for commit in "$BEFORE" "$AFTER"; do

@@ -33,7 +33,7 @@ DATA=$OUT/data
 if [ ! -f "$DATA/veedor.db" ] || [ ! -f "$OUT/registry.csv" ]; then
   rm -rf "$DATA"
   "$BIN" --data "$DATA" init --election ve-2024-presidential >/dev/null
-  "$BIN" --data "$DATA" import results data/ve2024/RESULTADOS_2024_CSV_V1.csv >/dev/null || [ $? -eq 3 ]
+  "$BIN" --data "$DATA" import results --defines-tables data/ve2024/RESULTADOS_2024_CSV_V1.csv >/dev/null || [ $? -eq 3 ]
   "$BIN" --data "$DATA" generate registry ${VOTERS:+--voters $VOTERS} -o "$OUT/registry.csv"
   "$BIN" --data "$DATA" import registry "$OUT/registry.csv" >/dev/null
 fi
