@@ -97,7 +97,7 @@ fn place<'a>(
         Some(table) if table.listed || !table_list => Place::Table(table),
         _ => {
             let area = election.geography.area_of(id.centre, 0);
-            let area_known = tables.first_level_areas(election).contains(&area);
+            let area_known = tables.first_level_areas().contains(&area);
             Place::Unknown { area_known }
         }
     }
@@ -169,6 +169,7 @@ pub struct ImportReport {
 /// Tables of one batch as they are being decided: the known ones, with what the batch has
 /// added or changed so far on top, in the order first seen.
 struct TableChanges<'a> {
+    election: &'a Election,
     known: &'a KnownTables,
     new_tables: Vec<PollingTable>,
     changed_tables: Vec<PollingTable>,
@@ -179,8 +180,9 @@ struct TableChanges<'a> {
 }
 
 impl<'a> TableChanges<'a> {
-    fn new(known: &'a KnownTables) -> Self {
+    fn new(election: &'a Election, known: &'a KnownTables) -> Self {
         Self {
+            election,
             known,
             new_tables: Vec::new(),
             changed_tables: Vec::new(),
@@ -190,7 +192,10 @@ impl<'a> TableChanges<'a> {
     }
 
     /// First-level areas of the established tables (those of the table list, when there is one).
-    fn first_level_areas(&self, election: &Election) -> &BTreeSet<AreaCode> {
+    /// Computed once a batch, then kept current by [`Self::set`], so that rows naming unknown
+    /// tables between new ones cost no rescan.
+    fn first_level_areas(&self) -> &BTreeSet<AreaCode> {
+        let election = self.election;
         self.areas.get_or_init(|| {
             let list = self.known.table_list || self.new_tables.iter().any(|t| t.listed);
             self.known
@@ -214,7 +219,12 @@ impl<'a> TableChanges<'a> {
 
     /// Records `table` as it must be after the batch, as a new table or a change.
     fn set(&mut self, table: PollingTable) {
-        self.areas.take();
+        let list = self.known.table_list || table.listed;
+        if let Some(areas) = self.areas.get_mut()
+            && (table.listed || !list)
+        {
+            areas.insert(self.election.geography.area_of(table.id.centre, 0));
+        }
         match self.index.get(&table.id) {
             Some((true, i)) => self.new_tables[*i] = table,
             Some((false, i)) => self.changed_tables[*i] = table,
@@ -264,7 +274,7 @@ pub fn copies_batch(
         rejected: problems.to_vec(),
         ..ImportReport::default()
     };
-    let mut tables = TableChanges::new(known);
+    let mut tables = TableChanges::new(election, known);
     let mut area_names: BTreeMap<AreaCode, String> = BTreeMap::new();
     let mut copies = Vec::with_capacity(rows.len());
     for row in rows {
@@ -355,7 +365,7 @@ pub fn tables_batch(
     source: &SourceFile,
     rows: &[TableRow],
 ) -> (Batch, ImportReport) {
-    let mut tables = TableChanges::new(known);
+    let mut tables = TableChanges::new(election, known);
     let mut area_names = BTreeMap::new();
     for row in rows {
         for (level, name) in &row.area_names {

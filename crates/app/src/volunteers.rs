@@ -166,15 +166,23 @@ pub fn sign_in(
     now: Timestamp,
 ) -> Result<Account, AccountError> {
     let account = store.account(pseudonym)?;
-    let verified = account.as_ref().is_some_and(|account| {
-        account.passphrase_hash.as_deref().is_some_and(|stored| {
-            PasswordHash::new(stored).is_ok_and(|hash| {
-                Argon2::default()
-                    .verify_password(passphrase.as_bytes(), &hash)
-                    .is_ok()
-            })
-        })
-    });
+    let stored = account
+        .as_ref()
+        .and_then(|account| account.passphrase_hash.as_deref())
+        .and_then(|stored| PasswordHash::new(stored).ok());
+    let verified = match stored {
+        Some(hash) => Argon2::default()
+            .verify_password(passphrase.as_bytes(), &hash)
+            .is_ok(),
+        None => {
+            // No account, or no passphrase yet: spend what a verification costs anyway, so
+            // that the answer's time does not tell which pseudonyms exist.
+            if let Ok(salt) = SaltString::encode_b64(&[0; 16]) {
+                let _ = Argon2::default().hash_password(passphrase.as_bytes(), &salt);
+            }
+            false
+        }
+    };
     match account {
         Some(account) if verified && account.suspended_at.is_none() => {
             store.record_audit(&audit(now, Some(pseudonym), "sign_in", pseudonym))?;

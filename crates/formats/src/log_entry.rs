@@ -97,24 +97,8 @@ const KEYS: [&str; 18] = [
     "findings",
 ];
 
-/// The keys of version 1, which lacks `published_sha256` and `same_image_as`.
-const KEYS_V1: [&str; 15] = [
-    "election",
-    "table",
-    "source",
-    "counts",
-    "null_votes",
-    "stated_valid_votes",
-    "stated_registered",
-    "format_fields",
-    "file_name",
-    "file_sha256",
-    "location",
-    "received_at",
-    "device",
-    "volunteer",
-    "findings",
-];
+/// The keys version 2 added; version 1 has the others, in the same order.
+const ADDED_IN_V2: [&str; 3] = ["published_sha256", "same_image_as", "entered_by"];
 
 /// An entry's fields as text, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -246,9 +230,14 @@ impl LogEntry {
     pub fn parse(bytes: &[u8]) -> Result<Self, String> {
         let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_owned())?;
         let mut lines = text.split_terminator('\n');
-        let (version, keys): (u8, &[&str]) = match lines.next() {
-            Some(ENTRY_HEADER) => (2, &KEYS),
-            Some(ENTRY_HEADER_V1) => (1, &KEYS_V1),
+        let (version, keys): (u8, Vec<&str>) = match lines.next() {
+            Some(ENTRY_HEADER) => (2, KEYS.to_vec()),
+            Some(ENTRY_HEADER_V1) => (
+                1,
+                KEYS.into_iter()
+                    .filter(|key| !ADDED_IN_V2.contains(key))
+                    .collect(),
+            ),
             _ => {
                 return Err(format!(
                     "expected the first line `{ENTRY_HEADER}` (or `{ENTRY_HEADER_V1}`)"

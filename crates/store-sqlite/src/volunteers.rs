@@ -49,65 +49,76 @@ fn insert_audit(
     Ok(())
 }
 
-impl VolunteerStore for SqliteStore {
-    fn add_account(&mut self, account: &Account, audit: &AuditEvent) -> Result<(), StoreError> {
+impl SqliteStore {
+    /// Runs `write` in one immediate transaction that also records `audit` and bumps the data
+    /// version; `write` returning an error stores nothing.
+    fn audited(
+        &mut self,
+        audit: &AuditEvent,
+        write: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let transaction = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db_error)?;
-        let inserted = transaction
-            .execute(
-                &format!(
-                    "INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (pseudonym) DO NOTHING"
-                ),
-                params![
-                    account.pseudonym.as_str(),
-                    account.role.as_str(),
-                    account.created_at.to_string(),
-                    account.signin_code_sha256.map(|sha| sha.to_hex()),
-                    account.passphrase_hash,
-                    account.suspended_at.map(|at| at.to_string()),
-                ],
-            )
-            .map_err(db_error)?;
-        if inserted == 0 {
-            return Err(StoreError::Conflict(format!(
-                "the pseudonym {} is taken",
-                account.pseudonym
-            )));
-        }
+        write(&transaction)?;
         insert_audit(&transaction, audit)?;
         bump_version(&transaction)?;
         transaction.commit().map_err(db_error)
     }
+}
+
+impl VolunteerStore for SqliteStore {
+    fn add_account(&mut self, account: &Account, audit: &AuditEvent) -> Result<(), StoreError> {
+        self.audited(audit, |transaction| {
+            let inserted = transaction
+                .execute(
+                    &format!(
+                        "INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT (pseudonym) DO NOTHING"
+                    ),
+                    params![
+                        account.pseudonym.as_str(),
+                        account.role.as_str(),
+                        account.created_at.to_string(),
+                        account.signin_code_sha256.map(|sha| sha.to_hex()),
+                        account.passphrase_hash,
+                        account.suspended_at.map(|at| at.to_string()),
+                    ],
+                )
+                .map_err(db_error)?;
+            if inserted == 0 {
+                return Err(StoreError::Conflict(format!(
+                    "the pseudonym {} is taken",
+                    account.pseudonym
+                )));
+            }
+            Ok(())
+        })
+    }
 
     fn update_account(&mut self, account: &Account, audit: &AuditEvent) -> Result<(), StoreError> {
-        let transaction = self
-            .connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db_error)?;
-        let updated = transaction
-            .execute(
-                "UPDATE accounts SET signin_code_sha256 = ?2, passphrase_hash = ?3,
-                     suspended_at = ?4 WHERE pseudonym = ?1",
-                params![
-                    account.pseudonym.as_str(),
-                    account.signin_code_sha256.map(|sha| sha.to_hex()),
-                    account.passphrase_hash,
-                    account.suspended_at.map(|at| at.to_string()),
-                ],
-            )
-            .map_err(db_error)?;
-        if updated == 0 {
-            return Err(StoreError::Conflict(format!(
-                "no account {}",
-                account.pseudonym
-            )));
-        }
-        insert_audit(&transaction, audit)?;
-        bump_version(&transaction)?;
-        transaction.commit().map_err(db_error)
+        self.audited(audit, |transaction| {
+            let updated = transaction
+                .execute(
+                    "UPDATE accounts SET signin_code_sha256 = ?2, passphrase_hash = ?3,
+                         suspended_at = ?4 WHERE pseudonym = ?1",
+                    params![
+                        account.pseudonym.as_str(),
+                        account.signin_code_sha256.map(|sha| sha.to_hex()),
+                        account.passphrase_hash,
+                        account.suspended_at.map(|at| at.to_string()),
+                    ],
+                )
+                .map_err(db_error)?;
+            if updated == 0 {
+                return Err(StoreError::Conflict(format!(
+                    "no account {}",
+                    account.pseudonym
+                )));
+            }
+            Ok(())
+        })
     }
 
     fn account(&self, pseudonym: &Pseudonym) -> Result<Option<Account>, StoreError> {
@@ -138,13 +149,7 @@ impl VolunteerStore for SqliteStore {
     }
 
     fn record_audit(&mut self, event: &AuditEvent) -> Result<(), StoreError> {
-        let transaction = self
-            .connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db_error)?;
-        insert_audit(&transaction, event)?;
-        bump_version(&transaction)?;
-        transaction.commit().map_err(db_error)
+        self.audited(event, |_| Ok(()))
     }
 
     fn append_task_event(
@@ -351,43 +356,40 @@ impl SqliteStore {
         event: &Recorded,
         audit: &AuditEvent,
     ) -> Result<(), StoreError> {
-        let transaction = self
-            .connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db_error)?;
-        let count: i64 = transaction
-            .query_row(
-                "SELECT count(*) FROM task_events WHERE queue_id = ?1",
-                [queue_id],
-                |row| row.get(0),
-            )
-            .map_err(db_error)?;
-        if usize::try_from(count).ok() != Some(expected) {
-            return Err(StoreError::Conflict(format!(
-                "the page's task has {count} events, not the {expected} the action was decided on"
-            )));
-        }
-        let (kind, actor, typist, until, reason, entry) = event_columns(&event.event);
-        transaction
-            .execute(
-                "INSERT INTO task_events (queue_id, seq, at, kind, actor, typist, until, reason, entry)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    queue_id,
-                    count,
-                    event.at.to_string(),
-                    kind,
-                    actor,
-                    typist,
-                    until,
-                    reason,
-                    entry
-                ],
-            )
-            .map_err(db_error)?;
-        insert_audit(&transaction, audit)?;
-        bump_version(&transaction)?;
-        transaction.commit().map_err(db_error)
+        self.audited(audit, |transaction| {
+            let count: i64 = transaction
+                .query_row(
+                    "SELECT count(*) FROM task_events WHERE queue_id = ?1",
+                    [queue_id],
+                    |row| row.get(0),
+                )
+                .map_err(db_error)?;
+            if usize::try_from(count).ok() != Some(expected) {
+                return Err(StoreError::Conflict(format!(
+                    "the page's task has {count} events, not the {expected} the action was decided on"
+                )));
+            }
+            let (kind, actor, typist, until, reason, entry) = event_columns(&event.event);
+            transaction
+                .execute(
+                    "INSERT INTO task_events
+                         (queue_id, seq, at, kind, actor, typist, until, reason, entry)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    params![
+                        queue_id,
+                        count,
+                        event.at.to_string(),
+                        kind,
+                        actor,
+                        typist,
+                        until,
+                        reason,
+                        entry
+                    ],
+                )
+                .map_err(db_error)?;
+            Ok(())
+        })
     }
 
     pub(crate) fn events(&self, queue_id: i64) -> Result<Vec<Recorded>, StoreError> {
