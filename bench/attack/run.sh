@@ -76,7 +76,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-results=$OUT/results.txt
+results=${RESULTS:-$OUT/results.txt}
 : > "$results"
 echo "machine: $(nproc) cores, $(uname -r); started $(date -u +%FT%TZ); load: $(uptime | sed 's/.*load average: //')" | tee -a "$results"
 for scenario in $SCENARIOS; do
