@@ -180,6 +180,9 @@ enum Command {
         /// Behind a reverse proxy: the header naming the client's address (X-Forwarded-For).
         #[arg(long)]
         client_ip_header: Option<String>,
+        /// Timeouts, the connection cap, the largest request head and body, the shutdown grace.
+        #[command(flatten)]
+        limits: serve::LimitArgs,
     },
     /// Set up the 2024 Venezuelan election with its real published results and a synthetic
     /// registry, and show what the actas say. Its data folder is `--data` (default
@@ -434,11 +437,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             lookup_limit_network,
             lookup_limit_global,
             client_ip_header,
+            limits,
         } => serve::run(
             &context,
             listen,
             [lookup_limit, lookup_limit_network, lookup_limit_global],
             client_ip_header.as_deref(),
+            &limits,
         ),
     }
 }

@@ -1,13 +1,14 @@
 //! `veedor serve`: the public site and the JSON API over the data folder (crates/web). What the
-//! server needs from the machine comes from here: the wall clock, the number of cores and the
-//! stop signals.
+//! server needs from the machine comes from here: the wall clock, the number of cores, the stop
+//! signals, and the limit on open files, raised to what the system allows.
 
+use std::fmt;
 use std::net::SocketAddr;
-
-use std::time::Instant;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use veedor_web::{AppState, ServeOptions};
+use veedor_web::{AppState, ServeOptions, ServerLimits};
 
 use crate::context::{Context, now};
 use crate::exit;
@@ -24,6 +25,10 @@ pub fn serve_blocking(
     options: ServeOptions,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
+    let files = FileLimit::raise();
+    let mut options = options;
+    let wanted_connections = options.limits.max_connections;
+    options.limits.max_connections = files.connections(wanted_connections);
     // The server gets a store of its own: a connection is used by one thread at a time, and
     // the server only reads.
     let opened = crate::open::open(data)?;
@@ -50,6 +55,7 @@ pub fn serve_blocking(
     let copies = snapshot.results.dataset.copies.len();
     let voters = snapshot.registry.len();
     drop(snapshot);
+    let limits_banner = limits_banner(state.options(), &files, wanted_connections);
     // One server thread per core this process may use.
     let threads = std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN);
     veedor_web::serve_blocking(listen, state, threads, shutdown_signal(), |address| {
@@ -71,6 +77,7 @@ pub fn serve_blocking(
                 global = options_global
             );
         }
+        println!("{limits_banner}");
         println!("stop with Ctrl-C");
         // The tests and scripts that start us read the address from this line.
         use std::io::Write as _;
@@ -87,6 +94,7 @@ pub fn run(
     listen: SocketAddr,
     lookup_limits: [u32; 3],
     client_ip_header: Option<&str>,
+    limits: &LimitArgs,
 ) -> anyhow::Result<u8> {
     let [per_client, per_network, global] = lookup_limits;
     let client_ip_header = client_ip_header
@@ -97,10 +105,192 @@ pub fn run(
         lookup_limit_per_network_per_minute: per_network,
         lookup_limit_global_per_minute: global,
         client_ip_header,
+        request_timeout: limits.request_timeout.0,
+        limits: limits.server_limits(),
         ..ServeOptions::default()
     };
     serve_blocking(&context.data, listen, options)?;
     Ok(exit::OK)
+}
+
+/// The server's limits as flags of `veedor serve`; the defaults are veedor-web's
+/// ([`ServerLimits::default`]), and docs/web.md says why each is what it is.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// Connections open at once, all threads together; lowered to what the limit on open files
+    /// allows. At the cap, the connection idle longest is closed to make room.
+    #[arg(long, default_value_t = ServerLimits::default().max_connections, value_parser = at_least_one)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a whole request head (slow clients are closed).
+    #[arg(long, default_value_t = Seconds(ServerLimits::default().header_timeout))]
+    pub header_timeout: Seconds,
+    /// Seconds a connection with no request in flight may stay silent (keep-alive).
+    #[arg(long, default_value_t = Seconds(ServerLimits::default().idle_timeout))]
+    pub idle_timeout: Seconds,
+    /// Seconds a connection with a request in flight may go without reading or writing a byte.
+    #[arg(long, default_value_t = Seconds(ServerLimits::default().send_timeout))]
+    pub send_timeout: Seconds,
+    /// Seconds one request may take before it is answered 408.
+    #[arg(long, default_value_t = Seconds(ServeOptions::default().request_timeout))]
+    pub request_timeout: Seconds,
+    /// The largest request head (request line and headers) in bytes; beyond it, 431.
+    #[arg(long, default_value_t = ServerLimits::default().max_header_bytes, value_parser = at_least_one)]
+    pub max_header_bytes: usize,
+    /// The largest request body in bytes; beyond it, 413 (the site takes none).
+    #[arg(long, default_value_t = ServerLimits::default().max_body_bytes)]
+    pub max_body_bytes: usize,
+    /// Seconds the requests in flight get to finish after Ctrl-C or SIGTERM; the rest are dropped.
+    #[arg(long, default_value_t = Seconds(ServerLimits::default().shutdown_grace))]
+    pub shutdown_grace: Seconds,
+}
+
+impl LimitArgs {
+    fn server_limits(&self) -> ServerLimits {
+        ServerLimits {
+            max_connections: self.max_connections,
+            header_timeout: self.header_timeout.0,
+            idle_timeout: self.idle_timeout.0,
+            send_timeout: self.send_timeout.0,
+            max_header_bytes: self.max_header_bytes,
+            max_body_bytes: self.max_body_bytes,
+            shutdown_grace: self.shutdown_grace.0,
+        }
+    }
+}
+
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("expected a whole number of at least 1".to_owned()),
+        Ok(number) => Ok(number),
+        Err(error) => Err(format!("expected a whole number of at least 1: {error}")),
+    }
+}
+
+/// A duration given in seconds on the command line (`10`, `0.5`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seconds(pub Duration);
+
+impl FromStr for Seconds {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let expected = "expected a number of seconds above 0 (10, 0.5)";
+        let seconds: f64 = text
+            .trim()
+            .parse()
+            .map_err(|error| format!("{expected}: {error}"))?;
+        match Duration::try_from_secs_f64(seconds) {
+            Ok(duration) if !duration.is_zero() => Ok(Self(duration)),
+            Ok(_) => Err(expected.to_owned()),
+            Err(error) => Err(format!("{expected}: {error}")),
+        }
+    }
+}
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{}", self.0.as_secs_f64())
+    }
+}
+
+/// File descriptors kept for everything but client connections: the listening socket, the
+/// store's files, the runtimes' own, standard streams, scans being read.
+const RESERVED_FILES: u64 = 256;
+
+/// The process's limit on open files, after trying to raise it.
+#[derive(Debug, Clone, Copy)]
+struct FileLimit {
+    /// The limit before (`None`: unlimited or unknown).
+    before: Option<u64>,
+    /// The limit now.
+    now: Option<u64>,
+}
+
+impl FileLimit {
+    /// Raises the soft limit on open files to the hard one, the most the system allows this
+    /// process: each client connection is a file descriptor.
+    #[cfg(unix)]
+    fn raise() -> Self {
+        use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+        let limit = getrlimit(Resource::Nofile);
+        let mut now = limit.current;
+        if limit.current.is_some() && limit.current != limit.maximum {
+            let raised = Rlimit {
+                current: limit.maximum,
+                maximum: limit.maximum,
+            };
+            match setrlimit(Resource::Nofile, raised) {
+                Ok(()) => now = limit.maximum,
+                Err(error) => eprintln!(
+                    "warning: could not raise the limit on open files from {} to {}: {error}",
+                    limit
+                        .current
+                        .map_or("unlimited".to_owned(), |n| n.to_string()),
+                    limit
+                        .maximum
+                        .map_or("unlimited".to_owned(), |n| n.to_string()),
+                ),
+            }
+        }
+        Self {
+            before: limit.current,
+            now,
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn raise() -> Self {
+        Self {
+            before: None,
+            now: None,
+        }
+    }
+
+    /// The connections the limit leaves room for, at most `wanted`.
+    fn connections(self, wanted: usize) -> usize {
+        match self.now {
+            Some(files) => {
+                let room =
+                    usize::try_from(files.saturating_sub(RESERVED_FILES)).unwrap_or(usize::MAX);
+                wanted.min(room.max(1))
+            }
+            None => wanted,
+        }
+    }
+}
+
+/// The start-up lines that state the limits in force.
+fn limits_banner(options: &ServeOptions, files: &FileLimit, wanted_connections: usize) -> String {
+    let limits = &options.limits;
+    let seconds = |duration: Duration| Seconds(duration).to_string();
+    let files_line = match (files.before, files.now) {
+        (Some(before), Some(now)) if before != now => {
+            format!("open files: up to {now} (raised from {before})")
+        }
+        (_, Some(now)) => format!("open files: up to {now}"),
+        (_, None) => "open files: no limit".to_owned(),
+    };
+    let cap = if limits.max_connections < wanted_connections {
+        format!(
+            "{} (--max-connections {wanted_connections} lowered to fit the open files)",
+            limits.max_connections
+        )
+    } else {
+        limits.max_connections.to_string()
+    };
+    format!(
+        "{files_line}; connections: at most {cap}\n\
+         limits: request head {} bytes within {} s, idle connections closed after {} s, \
+         stalled ones after {} s, requests answered 408 after {} s, bodies {} bytes, \
+         shutdown grace {} s",
+        limits.max_header_bytes,
+        seconds(limits.header_timeout),
+        seconds(limits.idle_timeout),
+        seconds(limits.send_timeout),
+        seconds(options.request_timeout),
+        limits.max_body_bytes,
+        seconds(limits.shutdown_grace),
+    )
 }
 
 fn axum_header_name(name: &str) -> anyhow::Result<veedor_web::HeaderName> {

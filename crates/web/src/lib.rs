@@ -6,7 +6,12 @@
 //! - [`api`] holds the JSON documents, built by hand from domain types; the command line's
 //!   `--format json` prints the same ones the API serves.
 //! - [`app`] is the router; [`serve`] runs it on a listener until the caller's shutdown future
-//!   completes ([`serve_blocking`] on one runtime per thread).
+//!   completes ([`serve_blocking`] on one runtime per thread), in its own accept loop that holds
+//!   every connection to the [`ServerLimits`] (a header timeout, an idle and a send timeout, a
+//!   cap on connections, a shutdown grace: `conn.rs`).
+//! - The largest documents (a whole level's tally, the open data) are made and compressed once
+//!   per snapshot, never per request (`precompress.rs`); other responses are compressed on the
+//!   fly only up to [`MAX_COMPRESSED_ON_THE_FLY`] bytes, so no request costs more than that.
 //! - [`AppState`] holds an in-memory [`Snapshot`] of the store, swapped whole when the store
 //!   changes (polled with [`veedor_store::ResultStore::data_version`]). Requests never touch the
 //!   database: a voter lookup is a binary search in the registry and a copy of a ready-made
@@ -31,6 +36,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+mod conn;
 mod error;
 pub mod i18n;
 pub mod limit;
@@ -38,6 +44,7 @@ pub mod log;
 mod openapi;
 pub mod opendata;
 pub mod pages;
+mod precompress;
 mod routes;
 pub mod scans;
 pub mod site;
@@ -58,7 +65,9 @@ use axum::http::{HeaderValue, Request, StatusCode};
 use axum::response::IntoResponse as _;
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
@@ -68,6 +77,7 @@ use veedor_store::{BlobStore, Store, StoreError};
 
 pub use axum::http::HeaderName;
 
+pub use crate::conn::ServerLimits;
 pub use crate::error::{ApiError, Audience, Failure};
 pub use crate::limit::RateLimiter;
 pub use crate::openapi::document as openapi_document;
@@ -76,6 +86,14 @@ pub use crate::snapshot::{Current, DataSource, Snapshot};
 /// The content security policy of every response: no script at all, styles and images only
 /// from this server, forms only to it, no framing.
 pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The largest response compressed per request, in bytes (pages and small documents, at brotli
+/// quality or gzip level [`ON_THE_FLY_LEVEL`]). Larger ones are either made and compressed once
+/// per snapshot (the tallies of whole levels and the open data) or sent as they are (scans).
+pub const MAX_COMPRESSED_ON_THE_FLY: u64 = 256 * 1024;
+
+/// Brotli's quality and gzip's level for responses compressed per request.
+pub const ON_THE_FLY_LEVEL: i32 = 4;
 
 /// How the server behaves.
 #[derive(Clone, Debug)]
@@ -97,6 +115,9 @@ pub struct ServeOptions {
     pub client_ip_header: Option<HeaderName>,
     /// How long one request may take before it is answered with 408.
     pub request_timeout: Duration,
+    /// What every connection is held to: timeouts, the cap, the largest head and body, the
+    /// shutdown grace.
+    pub limits: ServerLimits,
     /// The transparency log's public key. With it, the latest checkpoint that verifies is
     /// published under `/log/` with the log's tiles, and acta pages show their inclusion
     /// proofs; without it, `/log/` answers 404. Never the private key.
@@ -124,6 +145,7 @@ impl Default for ServeOptions {
             refresh_every: Duration::from_secs(3),
             client_ip_header: None,
             request_timeout: Duration::from_secs(15),
+            limits: ServerLimits::default(),
             log_key: None,
             clock: stopped_clock,
         }
@@ -147,6 +169,7 @@ struct Inner {
     options: ServeOptions,
     small_copies: scans::SmallCopies,
     bundles: log::BundleCache,
+    documents: precompress::Cache,
 }
 
 impl AppState {
@@ -179,6 +202,7 @@ impl AppState {
                 options,
                 small_copies: scans::SmallCopies::default(),
                 bundles: log::BundleCache::default(),
+                documents: precompress::Cache::default(),
             }),
         })
     }
@@ -220,10 +244,19 @@ impl AppState {
     }
 }
 
-/// The router with every route and layer: compression, security headers, request logs (by
-/// route, never by URL: URLs hold voter ids), a timeout, and panics turned into 500s.
+/// The router with every route and layer: compression (the largest documents once per
+/// snapshot, small responses per request), security headers, request logs (by route, never by
+/// URL: URLs hold voter ids), a timeout, a limit on request bodies, and panics turned into 500s.
 pub fn app(state: AppState) -> Router {
     let timeout = state.inner.options.request_timeout;
+    let max_body = state.inner.options.limits.max_body_bytes;
+    // The whole level's tally and the open data: made and compressed once per snapshot.
+    let documents = |by_language| {
+        axum::middleware::from_fn_with_state(
+            precompress::Documents::new(state.clone(), by_language),
+            precompress::serve,
+        )
+    };
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
@@ -241,7 +274,10 @@ pub fn app(state: AppState) -> Router {
         .route("/static/style.css", get(routes::pages::style))
         .route("/scans/{hash}", get(routes::scans::scan))
         .route("/scans/{hash}/small", get(routes::scans::scan_small))
-        .route("/api/v1/tally/{level}", get(routes::api::tally_level))
+        .route(
+            "/api/v1/tally/{level}",
+            get(routes::api::tally_level).layer(documents(true)),
+        )
         .route("/api/v1/tally/{level}/{code}", get(routes::api::tally_area))
         .route("/api/v1/area/national", get(routes::api::area_national))
         .route("/api/v1/area/{level}/{code}", get(routes::api::area_code))
@@ -249,7 +285,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/acta/{id}", get(routes::api::acta))
         .route("/api/v1/lookup/{voter_id}", get(routes::api::lookup))
         .route("/api/v1/openapi.json", get(routes::api::openapi))
-        .route("/data/{file}", get(routes::data::file))
+        .route(
+            "/data/{file}",
+            get(routes::data::file).layer(documents(false)),
+        )
         .route("/log/checkpoint", get(routes::log::checkpoint))
         .route("/log/key", get(routes::log::key))
         .route("/log/tile/{*path}", get(routes::log::tile))
@@ -259,8 +298,11 @@ pub fn app(state: AppState) -> Router {
             CompressionLayer::new()
                 .gzip(true)
                 .br(true)
-                .quality(CompressionLevel::Precise(4)),
+                .quality(CompressionLevel::Precise(ON_THE_FLY_LEVEL))
+                .compress_when(DefaultPredicate::new().and(SmallBody)),
         )
+        // The public site takes no request bodies: a small limit, for every route.
+        .layer(RequestBodyLimitLayer::new(max_body))
         .layer(header(CONTENT_SECURITY_POLICY, CSP))
         .layer(header(X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(X_FRAME_OPTIONS, "DENY"))
@@ -293,7 +335,25 @@ pub fn app(state: AppState) -> Router {
         .merge(health)
 }
 
-/// Serves `state` on `listener` until `shutdown` completes, then lets the requests in flight
+/// Compresses on the fly only a body of known size up to [`MAX_COMPRESSED_ON_THE_FLY`].
+#[derive(Clone, Copy, Debug)]
+struct SmallBody;
+
+impl Predicate for SmallBody {
+    fn should_compress<B>(&self, response: &axum::http::Response<B>) -> bool
+    where
+        B: http_body::Body,
+    {
+        response
+            .body()
+            .size_hint()
+            .exact()
+            .is_some_and(|size| size <= MAX_COMPRESSED_ON_THE_FLY)
+    }
+}
+
+/// Serves `state` on `listener` until `shutdown` completes, then stops accepting, closes the
+/// idle connections and gives the requests in flight [`ServerLimits::shutdown_grace`] to
 /// finish. Checks for new data every [`ServeOptions::refresh_every`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
@@ -301,15 +361,18 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let refresher = tokio::spawn(refresh_loop(state.clone()));
-    let router = app(state);
-    let result = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let connections = conn::Connections::new(state.options().limits.clone());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stopper = async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    };
+    tokio::join!(
+        conn::accept_loop(listener, app(state), connections, stopped),
+        stopper
+    );
     refresher.abort();
-    result
+    Ok(())
 }
 
 async fn refresh_loop(state: AppState) {
@@ -327,15 +390,18 @@ async fn refresh_loop(state: AppState) {
 }
 
 /// Binds `listen`, calls `on_ready` with the bound address (port 0 picks a free one), and
-/// serves until `shutdown` completes (the command line passes Ctrl-C or SIGTERM), then lets the
-/// requests in flight finish. For a caller without a runtime, like the command line:
+/// serves until `shutdown` completes (the command line passes Ctrl-C or SIGTERM), then gives
+/// the requests in flight [`ServerLimits::shutdown_grace`] to finish and drops the rest (a
+/// client that stalls cannot hold the server). For a caller without a runtime, like the command
+/// line:
 /// `shutdown` is polled on a single-threaded tokio runtime of this thread, so it may use
 /// tokio's signals and timers.
 ///
 /// `threads` single-threaded runtimes (the command line gives one per core), each accepting on
 /// the same socket, as nginx runs one process per core: a request is handled start to end on
 /// the thread that accepted its connection, without the wake-ups across threads that a
-/// work-stealing runtime pays for on every request (measured: bench/web/RESULTS.md).
+/// work-stealing runtime pays for on every request (measured: bench/web/RESULTS.md). The
+/// connection cap counts the connections of all threads together.
 pub fn serve_blocking(
     listen: SocketAddr,
     state: AppState,
@@ -347,35 +413,34 @@ pub fn serve_blocking(
     let listener = std::net::TcpListener::bind(listen)?;
     listener.set_nonblocking(true)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let connections = conn::Connections::new(state.options().limits.clone());
+    let grace = state.options().limits.shutdown_grace;
     let mut workers = Vec::with_capacity(threads);
     for index in 0..threads {
         let listener = listener.try_clone()?;
         let state = state.clone();
-        let mut stopped = stopped.clone();
+        let stopped = stopped.clone();
+        let connections = std::sync::Arc::clone(&connections);
         let worker = std::thread::Builder::new()
             .name(format!("veedor-web-{index}"))
             .spawn(move || -> std::io::Result<()> {
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()?;
-                runtime.block_on(async move {
+                let result = runtime.block_on(async move {
                     let listener = tokio::net::TcpListener::from_std(listener)?;
-                    let shutdown = async move {
-                        let _ = stopped.wait_for(|stop| *stop).await;
-                    };
                     // One worker checks the store for new data; the snapshot is shared.
                     let refresher = (index == 0).then(|| tokio::spawn(refresh_loop(state.clone())));
-                    let result = axum::serve(
-                        listener,
-                        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-                    )
-                    .with_graceful_shutdown(shutdown)
-                    .await;
+                    conn::accept_loop(listener, app(state), connections, stopped).await;
                     if let Some(refresher) = refresher {
                         refresher.abort();
                     }
-                    result
-                })
+                    Ok(())
+                });
+                // A reload or a compression still running on a blocking thread is not waited
+                // for beyond the grace: the process is ending.
+                runtime.shutdown_timeout(grace);
+                result
             })?;
         workers.push(worker);
     }

@@ -14,6 +14,8 @@ mod http;
 #[cfg(test)]
 mod log;
 #[cfg(test)]
+mod precompress;
+#[cfg(test)]
 mod socket;
 #[cfg(test)]
 mod support;
