@@ -177,9 +177,9 @@ enum Command {
         /// Voter lookups the whole server answers per minute; 0: no such limit.
         #[arg(long, default_value_t = 30_000)]
         lookup_limit_global: u32,
-        /// Behind a reverse proxy: the header naming the client's address (X-Forwarded-For).
-        #[arg(long)]
-        client_ip_header: Option<String>,
+        /// Behind a reverse proxy or CDN: which peers are believed about the client's address.
+        #[command(flatten)]
+        proxy: serve::ProxyArgs,
         /// Timeouts, the connection cap, the largest request head and body, the shutdown grace.
         #[command(flatten)]
         limits: serve::LimitArgs,
@@ -436,13 +436,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             lookup_limit,
             lookup_limit_network,
             lookup_limit_global,
-            client_ip_header,
+            proxy,
             limits,
         } => serve::run(
             &context,
             listen,
             [lookup_limit, lookup_limit_network, lookup_limit_global],
-            client_ip_header.as_deref(),
+            &proxy,
             &limits,
         ),
     }

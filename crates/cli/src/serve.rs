@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
-use veedor_web::{AppState, ServeOptions, ServerLimits};
+use anyhow::{Context as _, bail};
+use veedor_web::{AppState, IpNet, ServeOptions, ServerLimits, TrustedProxy};
 
 use crate::context::{Context, now};
 use crate::exit;
@@ -56,6 +56,19 @@ pub fn serve_blocking(
     let voters = snapshot.registry.len();
     drop(snapshot);
     let limits_banner = limits_banner(state.options(), &files, wanted_connections);
+    let proxy_banner = match &state.options().trusted_proxy {
+        None => "client addresses: each connection's own (no proxy trusted)".to_owned(),
+        Some(proxy) => format!(
+            "client addresses: from {} on connections from {}",
+            proxy.header,
+            proxy
+                .networks
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
     // One server thread per core this process may use.
     let threads = std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN);
     veedor_web::serve_blocking(listen, state, threads, shutdown_signal(), |address| {
@@ -77,6 +90,7 @@ pub fn serve_blocking(
                 global = options_global
             );
         }
+        println!("{proxy_banner}");
         println!("{limits_banner}");
         println!("stop with Ctrl-C");
         // The tests and scripts that start us read the address from this line.
@@ -93,24 +107,69 @@ pub fn run(
     context: &Context,
     listen: SocketAddr,
     lookup_limits: [u32; 3],
-    client_ip_header: Option<&str>,
+    proxy: &ProxyArgs,
     limits: &LimitArgs,
 ) -> anyhow::Result<u8> {
     let [per_client, per_network, global] = lookup_limits;
-    let client_ip_header = client_ip_header
-        .map(|name| axum_header_name(name).with_context(|| format!("--client-ip-header {name}")))
-        .transpose()?;
     let options = ServeOptions {
         lookup_limit_per_minute: per_client,
         lookup_limit_per_network_per_minute: per_network,
         lookup_limit_global_per_minute: global,
-        client_ip_header,
+        trusted_proxy: proxy.trusted_proxy()?,
         request_timeout: limits.request_timeout.0,
         limits: limits.server_limits(),
         ..ServeOptions::default()
     };
     serve_blocking(&context.data, listen, options)?;
     Ok(exit::OK)
+}
+
+/// Who may say which address a request comes from: by default nobody (the peer's address is the
+/// client's); behind a reverse proxy or CDN, the proxy, from the address blocks given. docs/web.md.
+#[derive(clap::Args, Debug)]
+pub struct ProxyArgs {
+    /// Behind a reverse proxy or CDN: an address block it connects from, in CIDR notation
+    /// (`10.0.0.0/8`, `2001:db8::/32`) or one address; repeat for several. Its header naming the
+    /// client is believed only on connections from these blocks.
+    #[arg(long = "trusted-proxy", value_name = "CIDR", value_parser = parse_network)]
+    trusted_proxies: Vec<IpNet>,
+    /// The header in which the trusted proxies name the client (default X-Forwarded-For; a CDN's
+    /// one-address header such as CF-Connecting-IP also works). Needs --trusted-proxy.
+    #[arg(long, value_name = "HEADER")]
+    client_ip_header: Option<String>,
+}
+
+impl ProxyArgs {
+    fn trusted_proxy(&self) -> anyhow::Result<Option<TrustedProxy>> {
+        if self.trusted_proxies.is_empty() {
+            if let Some(name) = &self.client_ip_header {
+                bail!(
+                    "--client-ip-header {name} needs --trusted-proxy CIDR: the header is believed \
+                     only from the proxy's own addresses, or any client could name itself"
+                );
+            }
+            return Ok(None);
+        }
+        let name = self
+            .client_ip_header
+            .as_deref()
+            .unwrap_or("X-Forwarded-For");
+        let header =
+            axum_header_name(name).with_context(|| format!("--client-ip-header {name}"))?;
+        Ok(Some(TrustedProxy {
+            header,
+            networks: self.trusted_proxies.clone(),
+        }))
+    }
+}
+
+/// A block in CIDR notation, or one address as a block of one.
+fn parse_network(text: &str) -> Result<IpNet, String> {
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| {
+            format!("expected an address block such as 10.0.0.0/8 or 2001:db8::/32, or one address; got {text:?}")
+        })
 }
 
 /// The server's limits as flags of `veedor serve`; the defaults are veedor-web's

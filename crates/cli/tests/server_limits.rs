@@ -293,3 +293,69 @@ fn a_flag_that_is_not_a_duration_is_refused() {
         );
     }
 }
+
+/// The status of one lookup sent with an `X-Forwarded-For` header.
+fn lookup_status(server: &Server, forwarded_for: &str) -> u16 {
+    let mut stream = TcpStream::connect(server.address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /api/v1/lookup/12345678 HTTP/1.1\r\nHost: veedor\r\nX-Forwarded-For: {forwarded_for}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut head = [0; 12];
+    stream.read_exact(&mut head).unwrap();
+    std::str::from_utf8(&head[9..12]).unwrap().parse().unwrap()
+}
+
+#[test]
+fn the_forwarded_address_is_believed_only_from_a_trusted_proxy() {
+    let data = data_folder();
+    let limit = ["--lookup-limit", "1", "--lookup-limit-network", "0"];
+    // Behind a proxy on this host: each forwarded client is limited on its own.
+    let server = serve(
+        data.path(),
+        &[&limit[..], &["--trusted-proxy", "127.0.0.0/8"]].concat(),
+    );
+    assert!(
+        server
+            .banner
+            .contains("client addresses: from x-forwarded-for on connections from 127.0.0.0/8"),
+        "{}",
+        server.banner
+    );
+    assert_ne!(lookup_status(&server, "203.0.113.1"), 429);
+    assert_eq!(lookup_status(&server, "203.0.113.1"), 429);
+    assert_eq!(lookup_status(&server, "192.0.2.9, 203.0.113.1"), 429);
+    assert_ne!(lookup_status(&server, "203.0.113.2"), 429);
+    drop(server);
+    // Trusting nobody (the default): a client's header cannot make it a new client.
+    let server = serve(data.path(), &limit);
+    assert!(
+        server.banner.contains("no proxy trusted"),
+        "{}",
+        server.banner
+    );
+    assert_ne!(lookup_status(&server, "203.0.113.1"), 429);
+    assert_eq!(lookup_status(&server, "203.0.113.2"), 429);
+    drop(server);
+    // A header without the proxies it comes from is refused at start.
+    let output = Command::new(env!("CARGO_BIN_EXE_veedor"))
+        .arg("--data")
+        .arg(data.path().join("data"))
+        .args(["serve", "--client-ip-header", "X-Forwarded-For"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("needs --trusted-proxy CIDR"), "{stderr}");
+    let output = Command::new(env!("CARGO_BIN_EXE_veedor"))
+        .args(["serve", "--trusted-proxy", "10.0.0.0/33"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("expected an address block"), "{stderr}");
+}

@@ -79,9 +79,10 @@ pub use axum::http::HeaderName;
 
 pub use crate::conn::ServerLimits;
 pub use crate::error::{ApiError, Audience, Failure};
-pub use crate::limit::RateLimiter;
+pub use crate::limit::{RateLimiter, TrustedProxy};
 pub use crate::openapi::document as openapi_document;
 pub use crate::snapshot::{Current, DataSource, Snapshot};
+pub use ipnet::IpNet;
 
 /// The content security policy of every response: no script at all, styles and images only
 /// from this server, forms only to it, no framing.
@@ -109,10 +110,9 @@ pub struct ServeOptions {
     pub lookup_limit_global_per_minute: u32,
     /// How often to check whether the store changed.
     pub refresh_every: Duration,
-    /// A header that names the client's address, set by a reverse proxy in front
-    /// (`X-Forwarded-For`); its last address is used. Only set it behind such a proxy: a
-    /// client could otherwise pick its own address.
-    pub client_ip_header: Option<HeaderName>,
+    /// The reverse proxy or CDN in front, whose header naming the client is believed from its
+    /// own addresses only; `None` (the default): the peer's address is the client's.
+    pub trusted_proxy: Option<TrustedProxy>,
     /// How long one request may take before it is answered with 408.
     pub request_timeout: Duration,
     /// What every connection is held to: timeouts, the cap, the largest head and body, the
@@ -143,7 +143,7 @@ impl Default for ServeOptions {
             // every 8-digit id up to 35 million at this rate still takes about 20 hours.
             lookup_limit_global_per_minute: 30_000,
             refresh_every: Duration::from_secs(3),
-            client_ip_header: None,
+            trusted_proxy: None,
             request_timeout: Duration::from_secs(15),
             limits: ServerLimits::default(),
             log_key: None,

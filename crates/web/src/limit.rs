@@ -19,6 +19,9 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::net::IpAddr;
+
+use axum::http::{HeaderMap, HeaderName};
+use ipnet::IpNet;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -63,6 +66,65 @@ impl ClientKey {
     #[must_use]
     pub const fn unknown() -> Self {
         Self(u128::MAX)
+    }
+}
+
+/// A reverse proxy or CDN in front of the server: the header in which it names the client, and
+/// the address blocks it connects from. The header is believed only on a connection from one of
+/// those blocks (anyone else could write any address in it), and it is read from the right,
+/// skipping the trusted proxies' own addresses (a CDN in front of a local proxy appends two), so
+/// that the client is the first address that no trusted proxy wrote for itself; the addresses
+/// further left are the client's to forge.
+#[derive(Clone, Debug)]
+pub struct TrustedProxy {
+    /// `X-Forwarded-For`, or a CDN's header holding one address (`CF-Connecting-IP`).
+    pub header: HeaderName,
+    /// The proxies' address blocks.
+    pub networks: Vec<IpNet>,
+}
+
+impl TrustedProxy {
+    fn trusts(&self, address: IpAddr) -> bool {
+        let address = canonical(address);
+        self.networks
+            .iter()
+            .any(|network| network.contains(&address))
+    }
+
+    /// The client's address, from the peer's address and the request's headers.
+    #[must_use]
+    pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        if !self.trusts(peer) {
+            return peer;
+        }
+        let items: Vec<&str> = headers
+            .get_all(&self.header)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .map(str::trim)
+            .collect();
+        let mut client = peer;
+        for item in items.iter().rev() {
+            // Something not an address is where what the proxies wrote ends: the last
+            // trusted hop is the client as far as anyone can tell.
+            let Ok(address) = item.parse::<IpAddr>() else {
+                break;
+            };
+            client = address;
+            if !self.trusts(address) {
+                break;
+            }
+        }
+        client
+    }
+}
+
+/// IPv4-mapped IPv6 as IPv4, so that a block matches however the address was written.
+fn canonical(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
+        IpAddr::V4(_) => address,
     }
 }
 
@@ -202,6 +264,66 @@ mod tests {
 
     fn v4(n: u32) -> ClientKey {
         ClientKey::of(IpAddr::V4(Ipv4Addr::from(n)))
+    }
+
+    fn proxy(networks: &[&str]) -> TrustedProxy {
+        TrustedProxy {
+            header: HeaderName::from_static("x-forwarded-for"),
+            networks: networks
+                .iter()
+                .map(|network| network.parse().unwrap_or_else(|e| panic!("{network}: {e}")))
+                .collect(),
+        }
+    }
+
+    fn client(proxy: &TrustedProxy, peer: &str, forwarded: &[&str]) -> String {
+        let mut headers = HeaderMap::new();
+        for value in forwarded {
+            headers.append(
+                "x-forwarded-for",
+                value.parse().unwrap_or_else(|e| panic!("{e}")),
+            );
+        }
+        let peer = peer.parse().unwrap_or_else(|e| panic!("{peer}: {e}"));
+        proxy.client(peer, &headers).to_string()
+    }
+
+    #[test]
+    fn a_forwarded_address_is_believed_only_from_a_trusted_proxy() {
+        let proxy = proxy(&["10.0.0.0/8", "2001:db8:ff::/48"]);
+        // A client that connects directly cannot name itself.
+        assert_eq!(
+            client(&proxy, "198.51.100.7", &["203.0.113.1"]),
+            "198.51.100.7"
+        );
+        // Through the proxy: the last address, the one the proxy saw.
+        assert_eq!(client(&proxy, "10.1.2.3", &["203.0.113.1"]), "203.0.113.1");
+        // Addresses the client wrote itself, further left, are not believed.
+        assert_eq!(
+            client(&proxy, "10.1.2.3", &["192.0.2.66, 203.0.113.1"]),
+            "203.0.113.1"
+        );
+        // A CDN in front of a local proxy: both hops are skipped, over several header lines.
+        assert_eq!(
+            client(&proxy, "10.1.2.3", &["192.0.2.66, 203.0.113.1", "10.9.9.9"]),
+            "203.0.113.1"
+        );
+        // IPv4-mapped IPv6 peers match IPv4 blocks; IPv6 proxies work the same way.
+        assert_eq!(
+            client(&proxy, "::ffff:10.0.0.1", &["203.0.113.1"]),
+            "203.0.113.1"
+        );
+        assert_eq!(
+            client(&proxy, "2001:db8:ff::1", &["2001:db8:1::5"]),
+            "2001:db8:1::5"
+        );
+        // No header, or garbage in it: the last trusted hop is all anyone knows.
+        assert_eq!(client(&proxy, "10.1.2.3", &[]), "10.1.2.3");
+        assert_eq!(client(&proxy, "10.1.2.3", &["unknown"]), "10.1.2.3");
+        assert_eq!(
+            client(&proxy, "10.1.2.3", &["203.0.113.1, garbage, 10.2.2.2"]),
+            "10.2.2.2"
+        );
     }
 
     #[test]

@@ -34,7 +34,23 @@ impl Response {
 }
 
 pub async fn get(app: &Router, uri: &str, headers: &[(&str, &str)]) -> Response {
+    get_via(app, uri, None, headers).await
+}
+
+/// [`get`] on a connection from `peer`, as the server's accept loop records it.
+pub async fn get_via(
+    app: &Router,
+    uri: &str,
+    peer: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Response {
     let mut request = Request::builder().uri(uri);
+    if let Some(peer) = peer {
+        let address: std::net::IpAddr = peer.parse().unwrap();
+        request = request.extension(axum::extract::ConnectInfo(std::net::SocketAddr::new(
+            address, 40_000,
+        )));
+    }
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -239,18 +255,16 @@ async fn lookups_from_many_addresses_of_one_network_are_limited_together() {
         lookup_limit_per_minute: 3,
         lookup_limit_per_network_per_minute: 5,
         lookup_limit_global_per_minute: 8,
-        client_ip_header: Some(veedor_web::HeaderName::from_static("x-forwarded-for")),
         ..ServeOptions::default()
     });
     let app = app(state);
     let voter = voter_of(&fixture, SCANNED_TABLE);
     let path = format!("/api/v1/lookup/{voter}");
-    let from = |address: &'static str| [("x-forwarded-for", address)];
     // Three addresses of one /24: each may ask 3 times, all together 5.
     let mut answered = 0;
     for address in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
         for _ in 0..3 {
-            if get(&app, &path, &from(address)).await.status == StatusCode::OK {
+            if get_via(&app, &path, Some(address), &[]).await.status == StatusCode::OK {
                 answered += 1;
             }
         }
@@ -260,14 +274,14 @@ async fn lookups_from_many_addresses_of_one_network_are_limited_together() {
     let mut answered = 0;
     for address in ["2001:db8:1:1::1", "2001:db8:1:2::1", "2001:db8:1:3::1"] {
         for _ in 0..2 {
-            if get(&app, &path, &from(address)).await.status == StatusCode::OK {
+            if get_via(&app, &path, Some(address), &[]).await.status == StatusCode::OK {
                 answered += 1;
             }
         }
     }
     // The server's own budget of 8 leaves 3 after the /24's 5.
     assert_eq!(answered, 3);
-    let other = get(&app, &path, &from("198.51.100.7")).await;
+    let other = get_via(&app, &path, Some("198.51.100.7"), &[]).await;
     assert_eq!(other.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -495,43 +509,59 @@ async fn new_data_is_served_after_a_refresh() {
 }
 
 #[tokio::test]
-async fn behind_a_proxy_the_limit_keys_on_the_last_forwarded_address() {
+async fn behind_a_trusted_proxy_the_limit_keys_on_the_address_it_forwards() {
     let fixture = fixture(50);
     let state = fixture.state(ServeOptions {
         lookup_limit_per_minute: 1,
-        client_ip_header: Some(veedor_web::HeaderName::from_static("x-forwarded-for")),
+        lookup_limit_per_network_per_minute: 0,
+        trusted_proxy: Some(veedor_web::TrustedProxy {
+            header: veedor_web::HeaderName::from_static("x-forwarded-for"),
+            networks: vec!["10.0.0.0/8".parse().unwrap()],
+        }),
         ..ServeOptions::default()
     });
     let app = app(state);
     let voter = voter_of(&fixture, SCANNED_TABLE);
     let uri = format!("/api/v1/lookup/{voter}");
+    let proxy = Some("10.0.0.1");
     let from = |address: &'static str| [("x-forwarded-for", address)];
+    let status = |response: Response| response.status;
     assert_eq!(
-        get(&app, &uri, &from("203.0.113.1")).await.status,
+        status(get_via(&app, &uri, proxy, &from("203.0.113.1")).await),
         StatusCode::OK
     );
     assert_eq!(
-        get(&app, &uri, &from("203.0.113.1")).await.status,
+        status(get_via(&app, &uri, proxy, &from("203.0.113.1")).await),
         StatusCode::TOO_MANY_REQUESTS
     );
     // A forged first address does not make a new client: the proxy's own entry is last.
     assert_eq!(
-        get(&app, &uri, &from("198.51.100.9, 203.0.113.1"))
-            .await
-            .status,
+        status(get_via(&app, &uri, proxy, &from("198.51.100.9, 203.0.113.1")).await),
         StatusCode::TOO_MANY_REQUESTS
     );
+    // Another client behind the same proxy is another client.
     assert_eq!(
-        get(&app, &uri, &from("203.0.113.2")).await.status,
+        status(get_via(&app, &uri, proxy, &from("203.0.113.2")).await),
         StatusCode::OK
     );
     // One IPv6 subscriber is one client, whatever address of its /64 it uses.
     assert_eq!(
-        get(&app, &uri, &from("2001:db8::1")).await.status,
+        status(get_via(&app, &uri, proxy, &from("2001:db8::1")).await),
         StatusCode::OK
     );
     assert_eq!(
-        get(&app, &uri, &from("2001:db8::2")).await.status,
+        status(get_via(&app, &uri, proxy, &from("2001:db8::2")).await),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // A scraper reaching the server directly cannot name a fresh address each time: from an
+    // untrusted peer the header is ignored, so it is one client.
+    let direct = Some("198.51.100.50");
+    assert_eq!(
+        status(get_via(&app, &uri, direct, &from("192.0.2.1")).await),
+        StatusCode::OK
+    );
+    assert_eq!(
+        status(get_via(&app, &uri, direct, &from("192.0.2.2")).await),
         StatusCode::TOO_MANY_REQUESTS
     );
 }

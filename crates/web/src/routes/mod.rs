@@ -55,27 +55,18 @@ impl FromRequestParts<AppState> for Client {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        // Behind a proxy, the proxy's own address is the peer; it names the client in a header,
-        // whose last address is the one the proxy saw (earlier ones the client may have forged).
-        if let Some(name) = &state.inner.options.client_ip_header
-            && let Some(address) = parts
-                .headers
-                .get_all(name)
-                .iter()
-                .filter_map(|value| value.to_str().ok())
-                .flat_map(|value| value.split(','))
-                .filter_map(|item| item.trim().parse::<std::net::IpAddr>().ok())
-                .next_back()
-        {
-            return Ok(Self::of(address));
-        }
-        Ok(parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or(
-            Self {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip());
+        Ok(match (peer, &state.inner.options.trusted_proxy) {
+            (Some(peer), Some(proxy)) => Self::of(proxy.client(peer, &parts.headers)),
+            (Some(peer), None) => Self::of(peer),
+            (None, _) => Self {
                 address: ClientKey::unknown(),
                 network: ClientKey::unknown(),
             },
-            |info| Self::of(info.0.ip()),
-        ))
+        })
     }
 }
 
