@@ -147,6 +147,13 @@ pub fn analyze(
             vec![area]
         }
     };
+    Ok(analyze_areas(results, areas, options))
+}
+
+/// Analyses the given areas and projects the whole election; the caller checked that the
+/// options fit the election (as [`analyze`] does).
+#[must_use]
+pub fn analyze_areas(results: &Results, areas: Vec<AreaCode>, options: &Options) -> Analysis {
     let rows = Rows::counted(results);
     // The projection and the areas are independent, each with its own seeded draws: computed
     // side by side on two threads, they give the same figures as one after the other.
@@ -169,11 +176,33 @@ pub fn analyze(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (projection, areas)
     });
-    Ok(Analysis {
+    Analysis {
         options: *options,
         projection,
         areas,
-    })
+    }
+}
+
+/// The coverage and the bound of the nation and of every area of every level that holds a
+/// table, in code order: what the site says in one sentence on each area's page. No bootstrap:
+/// cheap enough for every area of a country.
+#[must_use]
+pub fn bounds(results: &Results) -> Vec<(AreaCode, Coverage, Bound)> {
+    let rows = Rows::counted(results);
+    let geography = &results.election().geography;
+    let areas = std::iter::once(AreaCode::National).chain(
+        (0..geography.levels.len())
+            .flat_map(|level| results.tally.level(level).map(|(area, _)| area)),
+    );
+    let mut bounds: Vec<(AreaCode, Coverage, Bound)> = areas
+        .map(|area| {
+            let coverage = Coverage::of(results, area);
+            let bound = Bound::of(results, &rows, rows.range(geography, area), area, &coverage);
+            (area, coverage, bound)
+        })
+        .collect();
+    bounds.sort_unstable_by_key(|(area, _, _)| *area);
+    bounds
 }
 
 /// One area's coverage, bound, official checks and forensic tests.

@@ -2,34 +2,28 @@
 //! impossible official figures, a projection with its error and forensic tests, from
 //! `veedor_analysis`, printed as text or JSON (`veedor.analysis/1`, docs/analysis.md).
 //!
-//! The JSON document is built here for now; when the site gains its analysis pages it belongs
-//! in `veedor_web::api`, beside the tally's, so that the command line and the API print one
-//! document.
+//! The JSON document and the sentences are `veedor_web::analysis`'s, so that the command line,
+//! the API and the pages say the same; the text layout is this file's.
 
 use std::fmt::Write as _;
 
 use anyhow::bail;
 use clap::ValueEnum;
-use serde_json::{Value, json};
 use veedor_analysis::{
-    Analysis, AreaAnalysis, Bound, CandidateTests, DigitTest, Expected, Figure, FigureCheck,
-    Fingerprint, OfficialCheck, Options, Projection, Scope, Verdict,
+    Analysis, AreaAnalysis, Bound, DigitTest, Expected, OfficialCheck, Options, Projection, Scope,
+    Verdict,
 };
 use veedor_core::{AreaCode, Election, Results};
-use veedor_web::api::{AreaRef, ElectionRef, TallyScope, round};
+use veedor_web::analysis::{
+    assumption, bound_sentence, caveat, document, figure_sentence, method, name,
+    sensitivity_sentence, strata_name,
+};
+use veedor_web::api::{AreaRef, TallyScope};
+use veedor_web::i18n::Lang;
 
 use crate::context::Context;
 use crate::exit;
 use crate::show::{load_results, scope, thousands};
-
-/// What every forensic result says.
-pub const CAVEAT: &str = "a deviation is an anomaly to look into, not evidence of fraud";
-
-/// What the projection assumes.
-pub const ASSUMPTION: &str = "the missing tables of each stratum vote like its counted ones";
-
-/// Where the projection's method comes from.
-pub const METHOD: &str = "post-stratified ratio estimator (NDI, The Quick Count and Election Observation, 2002, ch. 7; INE's quick-count combined ratio estimator), 95% percentile interval of a stratified bootstrap over tables; docs/analysis.md";
 
 /// `veedor analyze`'s output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -96,7 +90,7 @@ pub fn run(context: &Context, request: &Args) -> anyhow::Result<u8> {
     match request.format {
         Format::Json => outln!(
             "{}",
-            serde_json::to_string_pretty(&document(&results, &request.level, &analysis))?
+            serde_json::to_string_pretty(&document(&results, &request.level, &analysis, Lang::En))?
         ),
         Format::Table => out!("{}", render(&results, &analysis)),
     }
@@ -112,341 +106,6 @@ fn has_anything(results: &Results, area: AreaCode) -> bool {
             .bulletins
             .iter()
             .any(|b| b.areas.contains_key(&area))
-}
-
-fn name(election: &Election, candidate: Option<usize>) -> String {
-    candidate
-        .and_then(|c| election.candidates.get(c))
-        .map_or_else(|| "nobody".to_owned(), |c| c.name.clone())
-}
-
-fn id(election: &Election, candidate: Option<usize>) -> Value {
-    candidate
-        .and_then(|c| election.candidates.get(c))
-        .map_or(Value::Null, |c| json!(c.id))
-}
-
-fn percent(fraction: f64) -> f64 {
-    round(fraction * 100.0)
-}
-
-/// The plain sentence: can the missing tables change the winner?
-pub fn bound_sentence(election: &Election, bound: &Bound) -> String {
-    if bound.leader.is_none() {
-        return "No acta is counted here yet: there is no leader to speak of.".to_owned();
-    }
-    let margin = thousands(bound.margin);
-    match (bound.verdict, bound.registered_without_acta) {
-        (Verdict::CannotChange, Some(voters)) => format!(
-            "The leader's margin of {margin} votes exceeds the {} registered voters of the tables without an accepted acta: no outcome of the missing tables can change the winner.",
-            thousands(voters)
-        ),
-        (_, Some(voters)) => format!(
-            "The leader's margin of {margin} votes does not exceed the {} registered voters of the tables without an accepted acta: the missing tables could change the winner{}.",
-            thousands(voters),
-            bound.tipping.map_or_else(String::new, |tipping| format!(
-                " if, at this area's turnout, {} took at least {:.2}% of their {} valid votes",
-                name(election, bound.runner_up),
-                tipping.share_needed * 100.0,
-                thousands(tipping.missing_votes)
-            ))
-        ),
-        (Verdict::CouldChange, None) => format!(
-            "The leader's margin of {margin} votes does not exceed the {} registered voters of the known tables without an accepted acta alone: the missing tables could change the winner.",
-            thousands(bound.registered_without_acta_at_least)
-        ),
-        _ => format!(
-            "The leader's margin is {margin} votes; how many registered voters the tables without an accepted acta hold is unknown (nothing declares this area's expected voters{}), so whether the missing tables could change the winner cannot be said.",
-            match bound.registered_without_acta_at_least {
-                0 => String::new(),
-                known => format!("; the known ones hold {}", thousands(known)),
-            }
-        ),
-    }
-}
-
-/// The sentence of one official figure.
-fn figure_sentence(election: &Election, check: &OfficialCheck, row: &FigureCheck) -> String {
-    let what = figure_name(election, row.figure);
-    let official = thousands(row.official);
-    let actas = thousands(row.actas);
-    match (row.impossible, row.floor, check.tables_left_out) {
-        (true, Some(_), Some(0)) => format!(
-            "{what}: the official figure of {official} is below the {actas} of the counted actas alone: impossible"
-        ),
-        (true, Some(floor_votes), Some(left_out)) => format!(
-            "{what}: the official figure of {official} is below the {actas} of the counted actas, and below the {} they give even without the {} tables the bulletin may have left out: impossible",
-            thousands(floor_votes),
-            thousands(left_out)
-        ),
-        (_, None, _) => format!(
-            "{what}: official {official}, counted actas {actas}; the area's expected tables are unknown, so the tables the bulletin left out cannot be bounded"
-        ),
-        _ => format!("{what}: official {official}, counted actas {actas}: possible"),
-    }
-}
-
-fn figure_name(election: &Election, figure: Figure) -> String {
-    match figure {
-        Figure::Candidate(c) => name(election, Some(c)),
-        Figure::Others => "the other candidates together".to_owned(),
-        Figure::Valid => "valid votes".to_owned(),
-        Figure::Null => "null votes".to_owned(),
-    }
-}
-
-/// The sensitivity line.
-pub fn sensitivity_sentence(election: &Election, projection: &Projection) -> String {
-    let sensitivity = &projection.sensitivity;
-    let (Some(leader), Some(runner_up)) = (sensitivity.leader, sensitivity.runner_up) else {
-        return "There is no runner-up to favour.".to_owned();
-    };
-    format!(
-        "If the missing voters of each stratum voted like its tenth of counted tables most favourable to {}: {} {:.2}%, {} {:.2}%; {}.",
-        name(election, Some(runner_up)),
-        name(election, Some(leader)),
-        sensitivity.shares[leader] * 100.0,
-        name(election, Some(runner_up)),
-        sensitivity.shares[runner_up] * 100.0,
-        if sensitivity.leader_holds {
-            "the leader still leads"
-        } else {
-            "the leader would no longer lead"
-        }
-    )
-}
-
-fn expected_json(expected: Expected) -> (Value, &'static str) {
-    match expected {
-        Expected::Known { value, source } => (json!(value), source.as_str()),
-        Expected::Unknown => (Value::Null, "unknown"),
-    }
-}
-
-fn coverage_json(area: &AreaAnalysis) -> Value {
-    let coverage = &area.coverage;
-    let (tables, tables_from) = expected_json(coverage.tables_expected);
-    let (registered, registered_from) = expected_json(coverage.registered_expected);
-    json!({
-        "tables_expected": tables,
-        "tables_expected_from": tables_from,
-        "tables_known": coverage.tables_known,
-        "tables_counted": coverage.tables_counted,
-        "tables_percent": coverage.tables_percent().map(round),
-        "tables_without_acta": coverage.tables_without_acta(),
-        "registered_expected": registered,
-        "registered_expected_from": registered_from,
-        "registered_known": coverage.registered_known,
-        "registered_counted": coverage.registered_counted,
-        "registered_percent": coverage.registered_percent().map(round),
-        "registered_without_acta": coverage.registered_without_acta(),
-        "registered_without_acta_at_least": coverage.registered_without_acta_at_least(),
-    })
-}
-
-fn bound_json(election: &Election, bound: &Bound) -> Value {
-    json!({
-        "leader": id(election, bound.leader),
-        "runner_up": id(election, bound.runner_up),
-        "margin": bound.margin,
-        "registered_without_acta": bound.registered_without_acta,
-        "registered_without_acta_at_least": bound.registered_without_acta_at_least,
-        "verdict": bound.verdict.as_str(),
-        "highest_turnout_percent": bound.highest_turnout.map(|t| percent(t.fraction())),
-        "votes_at_highest_turnout": bound.votes_at_highest_turnout,
-        "verdict_at_highest_turnout": bound.verdict_at_highest_turnout.as_str(),
-        "valid_turnout_percent": bound.valid_turnout.map(|t| percent(t.fraction())),
-        "tipping": bound.tipping.map(|tipping| json!({
-            "missing_votes": tipping.missing_votes,
-            "share_needed_percent": percent(tipping.share_needed),
-        })),
-    })
-}
-
-fn official_json(election: &Election, checks: &[OfficialCheck]) -> Value {
-    let checks: Vec<Value> = checks
-        .iter()
-        .map(|check| {
-            let bulletin = &election.bulletins[check.bulletin];
-            let rows: Vec<Value> = check
-                .rows
-                .iter()
-                .map(|row| {
-                    let (kind, candidate) = match row.figure {
-                        Figure::Candidate(c) => ("candidate", id(election, Some(c))),
-                        Figure::Others => ("others", Value::Null),
-                        Figure::Valid => ("valid", Value::Null),
-                        Figure::Null => ("null", Value::Null),
-                    };
-                    json!({
-                        "figure": kind,
-                        "candidate": candidate,
-                        "name": figure_name(election, row.figure),
-                        "official": row.official,
-                        "official_derived": row.official_derived,
-                        "actas": row.actas,
-                        "floor": row.floor,
-                        "impossible": row.impossible,
-                        "sentence": figure_sentence(election, check, row),
-                    })
-                })
-                .collect();
-            json!({
-                "bulletin": bulletin.id,
-                "title": bulletin.title,
-                "date": bulletin.date.to_string(),
-                "coverage_percent": check.coverage_percent,
-                "coverage_stated": check.coverage_stated,
-                "tables_left_out": check.tables_left_out,
-                "impossible": check.any_impossible(),
-                "rows": rows,
-            })
-        })
-        .collect();
-    Value::Array(checks)
-}
-
-fn interval(interval: Option<(f64, f64)>, scale: f64) -> Value {
-    interval.map_or(Value::Null, |(low, high)| {
-        json!([round(low * scale), round(high * scale)])
-    })
-}
-
-fn digit_json(test: &DigitTest) -> Value {
-    json!({
-        "counts": test.counts,
-        "observed": test.observed,
-        "expected": test.expected.map(|p| round(p * test.counts as f64)),
-        "chi_square": round(test.chi_square),
-        "degrees_of_freedom": 9,
-        "p_value": test.p_value,
-        "mean": test.mean.map(round),
-        "expected_mean": round(test.expected_mean),
-        "mean_interval": interval(test.mean_interval, 1.0),
-    })
-}
-
-fn candidate_tests_json(election: &Election, tests: &CandidateTests) -> Value {
-    let round_share = &tests.zero_or_five;
-    json!({
-        "candidate": id(election, Some(tests.candidate)),
-        "name": name(election, Some(tests.candidate)),
-        "last_digit": digit_json(&tests.last_digit),
-        "second_digit": digit_json(&tests.second_digit),
-        "zero_or_five": {
-            "counts": round_share.counts,
-            "round": round_share.round,
-            "percent": round_share.observed.map(percent),
-            "expected_percent": percent(round_share.expected),
-            "chi_square": round(round_share.chi_square),
-            "degrees_of_freedom": 1,
-            "p_value": round_share.p_value,
-            "interval_percent": interval(round_share.interval, 100.0),
-        },
-    })
-}
-
-fn fingerprint_json(election: &Election, fingerprint: &Fingerprint) -> Value {
-    let bins = veedor_analysis::forensics::BINS;
-    let rows: Vec<&[u64]> = fingerprint.counts.chunks(bins).collect();
-    json!({
-        "candidate": id(election, Some(fingerprint.candidate)),
-        "name": name(election, Some(fingerprint.candidate)),
-        "tables": fingerprint.tables,
-        "bins": bins,
-        "counts_by_share_then_turnout": rows,
-        "corner": fingerprint.corner,
-        "corner_expected": round(fingerprint.corner_expected),
-        "correlation": fingerprint.correlation.map(round),
-        "correlation_interval": interval(fingerprint.correlation_interval, 1.0),
-    })
-}
-
-fn area_json(results: &Results, area: &AreaAnalysis) -> Value {
-    let election = results.election();
-    json!({
-        "area": AreaRef::new(results, area.area),
-        "sentence": bound_sentence(election, &area.bound),
-        "coverage": coverage_json(area),
-        "bound": bound_json(election, &area.bound),
-        "official": official_json(election, &area.official),
-        "forensics": {
-            "caveat": CAVEAT,
-            "candidates": area.forensics.candidates.iter()
-                .map(|tests| candidate_tests_json(election, tests))
-                .collect::<Vec<_>>(),
-            "fingerprints": area.forensics.fingerprints.iter()
-                .map(|fingerprint| fingerprint_json(election, fingerprint))
-                .collect::<Vec<_>>(),
-        },
-    })
-}
-
-fn strata_name(election: &Election, level: Option<usize>) -> String {
-    level
-        .and_then(|level| election.geography.levels.get(level))
-        .map_or_else(|| "national".to_owned(), |level| level.id.clone())
-}
-
-fn projection_json(results: &Results, projection: &Projection) -> Value {
-    let election = results.election();
-    let candidates: Vec<Value> = election
-        .candidates
-        .iter()
-        .enumerate()
-        .map(|(c, candidate)| {
-            let estimate = projection.estimates[c];
-            json!({
-                "id": candidate.id,
-                "name": candidate.name,
-                "actas_percent": percent(projection.plain[c]),
-                "percent": percent(estimate.share),
-                "low_percent": percent(estimate.low),
-                "high_percent": percent(estimate.high),
-                "sensitivity_percent": percent(projection.sensitivity.shares[c]),
-            })
-        })
-        .collect();
-    let strata: Vec<Value> = projection
-        .strata
-        .iter()
-        .map(|stratum| {
-            json!({
-                "area": stratum.area.map(|area| AreaRef::new(results, area)),
-                "tables_counted": stratum.tables_counted,
-                "registered_counted": stratum.registered_counted,
-                "registered_expected": stratum.registered_expected,
-            })
-        })
-        .collect();
-    json!({
-        "strata_level": strata_name(election, projection.strata_level),
-        "assumption": ASSUMPTION,
-        "method": METHOD,
-        "replicates": projection.replicates,
-        "seed": projection.seed,
-        "leader": id(election, projection.sensitivity.leader),
-        "runner_up": id(election, projection.sensitivity.runner_up),
-        "candidates": candidates,
-        "strata": strata,
-        "unobserved_registered": projection.unobserved_registered,
-        "sensitivity": {
-            "favours": id(election, projection.sensitivity.runner_up),
-            "leader_holds": projection.sensitivity.leader_holds,
-            "sentence": sensitivity_sentence(election, projection),
-        },
-    })
-}
-
-/// The `veedor.analysis/1` document.
-pub fn document(results: &Results, level: &str, analysis: &Analysis) -> Value {
-    json!({
-        "schema": "veedor.analysis/1",
-        "election": ElectionRef::new(results.election(), "en"),
-        "level": level,
-        "projection": projection_json(results, &analysis.projection),
-        "areas": analysis.areas.iter().map(|area| area_json(results, area)).collect::<Vec<_>>(),
-    })
 }
 
 fn optional_count(value: Option<u64>) -> String {
@@ -491,7 +150,7 @@ fn render_coverage(area: &AreaAnalysis, out: &mut String) {
 }
 
 fn render_bound(election: &Election, bound: &Bound, out: &mut String) {
-    let _ = writeln!(out, "  {}", bound_sentence(election, bound));
+    let _ = writeln!(out, "  {}", bound_sentence(election, bound, Lang::En));
     if bound.leader.is_none() {
         return;
     }
@@ -502,8 +161,8 @@ fn render_bound(election: &Election, bound: &Bound, out: &mut String) {
     let _ = writeln!(
         out,
         "  leader {}, runner-up {}, margin {}; registered voters without an accepted acta: {}{at_least}",
-        name(election, bound.leader),
-        name(election, bound.runner_up),
+        name(election, bound.leader, Lang::En),
+        name(election, bound.runner_up, Lang::En),
         thousands(bound.margin),
         optional_count(bound.registered_without_acta),
     );
@@ -555,7 +214,11 @@ fn render_official(election: &Election, checks: &[OfficialCheck], out: &mut Stri
         );
         for row in &check.rows {
             let mark = if row.impossible { "IMPOSSIBLE " } else { "" };
-            let _ = writeln!(out, "    {mark}{}", figure_sentence(election, check, row));
+            let _ = writeln!(
+                out,
+                "    {mark}{}",
+                figure_sentence(election, check, row, Lang::En)
+            );
         }
     }
 }
@@ -574,7 +237,7 @@ fn mean_with_interval(test: &DigitTest) -> String {
 }
 
 fn render_forensics(election: &Election, area: &AreaAnalysis, out: &mut String) {
-    let _ = writeln!(out, "  forensic tests ({CAVEAT}):");
+    let _ = writeln!(out, "  forensic tests ({}):", caveat(Lang::En));
     let _ = writeln!(
         out,
         "    {:<20} {:>7} {:>7}  {:<36} {:<36} ending in 0 or 5 vs 20%",
@@ -601,7 +264,7 @@ fn render_forensics(election: &Election, area: &AreaAnalysis, out: &mut String) 
         let _ = writeln!(
             out,
             "    {:<20} {:>7} {:>7}  {:<36} {:<36} {round}",
-            name(election, Some(tests.candidate)),
+            name(election, Some(tests.candidate), Lang::En),
             thousands(tests.last_digit.counts),
             thousands(tests.second_digit.counts),
             mean_with_interval(&tests.last_digit),
@@ -621,7 +284,7 @@ fn render_forensics(election: &Election, area: &AreaAnalysis, out: &mut String) 
         let _ = writeln!(
             out,
             "    fingerprint of {} (turnout against share, Klimek et al. 2012): {} tables, {} at turnout and share of at least 95% (independence would give {:.1}); correlation {correlation}",
-            name(election, Some(fingerprint.candidate)),
+            name(election, Some(fingerprint.candidate), Lang::En),
             thousands(fingerprint.tables),
             thousands(fingerprint.corner),
             fingerprint.corner_expected,
@@ -638,8 +301,8 @@ fn render_projection(results: &Results, projection: &Projection, out: &mut Strin
         thousands(u64::from(projection.replicates)),
         projection.seed
     );
-    let _ = writeln!(out, "  assumption: {ASSUMPTION}");
-    let _ = writeln!(out, "  method: {METHOD}");
+    let _ = writeln!(out, "  assumption: {}", assumption(Lang::En));
+    let _ = writeln!(out, "  method: {}", method(Lang::En));
     if projection.unobserved_registered > 0 {
         let _ = writeln!(
             out,
@@ -663,14 +326,18 @@ fn render_projection(results: &Results, projection: &Projection, out: &mut Strin
         let _ = writeln!(
             out,
             "  {:<22} {:>8.2}% {:>10.2}% {:>9.2}% to {:>6.2}%",
-            name(election, Some(c)),
+            name(election, Some(c), Lang::En),
             projection.plain[c] * 100.0,
             estimate.share * 100.0,
             estimate.low * 100.0,
             estimate.high * 100.0,
         );
     }
-    let _ = writeln!(out, "  {}", sensitivity_sentence(election, projection));
+    let _ = writeln!(
+        out,
+        "  {}",
+        sensitivity_sentence(election, projection, Lang::En)
+    );
 }
 
 /// The analysis as people read it.

@@ -35,6 +35,7 @@
 //! only through the `veedor-store` traits.
 #![deny(missing_docs)]
 
+pub mod analysis;
 pub mod api;
 mod conn;
 mod error;
