@@ -234,8 +234,10 @@ fn analyze_area(results: &Results, rows: &Rows, area: AreaCode, options: &Option
     }
 }
 
-/// The areas of a level that hold a table, or have a declared total or an official figure.
-fn areas_of_level(results: &Results, level: usize) -> Vec<AreaCode> {
+/// The areas of a level that hold a table, or have a declared total or an official figure, in
+/// code order.
+#[must_use]
+pub fn areas_of_level(results: &Results, level: usize) -> Vec<AreaCode> {
     let election = results.election();
     let level_code = u8::try_from(level).unwrap_or(u8::MAX);
     let mut areas: Vec<AreaCode> = results

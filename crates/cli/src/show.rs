@@ -48,15 +48,34 @@ pub fn render_area(area: &AreaTally, out: &mut String) {
         (level, None) => format!("{level} {}", area.area.code),
     };
     let coverage = &area.coverage;
+    let part = |counted: u64, expected: Option<u64>, percent: Option<f64>, what: &str| match (
+        expected, percent,
+    ) {
+        (Some(expected), Some(percent)) => format!(
+            "{} of {} {what} ({percent:.1}%)",
+            thousands(counted),
+            thousands(expected)
+        ),
+        _ => format!(
+            "{} {what}, of an unknown number expected (nothing declares it)",
+            thousands(counted)
+        ),
+    };
     let _ = writeln!(
         out,
-        "{title}: {} of {} tables counted ({:.1}%), holding {} of {} registered voters ({:.1}%)",
-        thousands(coverage.tables_counted),
-        thousands(coverage.tables_expected),
-        coverage.tables_percent,
-        thousands(coverage.registered_counted),
-        thousands(coverage.registered_expected),
-        coverage.registered_percent,
+        "{title}: {} counted, holding {}",
+        part(
+            coverage.tables_counted,
+            coverage.tables_expected,
+            coverage.tables_percent,
+            "tables"
+        ),
+        part(
+            coverage.registered_counted,
+            coverage.registered_expected,
+            coverage.registered_percent,
+            "registered voters"
+        ),
     );
     let status = &area.tables_by_status;
     let _ = writeln!(
@@ -142,6 +161,11 @@ fn csv_field(text: &str) -> String {
     }
 }
 
+/// A figure, or an empty field when unknown.
+fn optional(value: Option<u64>) -> String {
+    value.map_or_else(String::new, |value| value.to_string())
+}
+
 /// The tally as CSV: one row per area.
 pub fn render_csv(document: &TallyDocument) -> String {
     let mut out = String::new();
@@ -171,9 +195,9 @@ pub fn render_csv(document: &TallyDocument) -> String {
             area.area.level.clone(),
             area.area.code.clone(),
             csv_field(area.area.name.as_deref().unwrap_or("")),
-            area.coverage.tables_expected.to_string(),
+            optional(area.coverage.tables_expected),
             area.coverage.tables_counted.to_string(),
-            area.coverage.registered_expected.to_string(),
+            optional(area.coverage.registered_expected),
             area.coverage.registered_counted.to_string(),
             area.valid_votes.to_string(),
             area.null_votes.to_string(),

@@ -3,7 +3,9 @@
 
 use serde_json::Value;
 
+use crate::http::http_get;
 use crate::support::{Data, real_results};
+use crate::web::serve;
 
 fn find<'a>(items: &'a Value, key: &str, value: &str) -> &'a Value {
     items
@@ -165,4 +167,81 @@ fn the_real_file_analysed() {
     );
     assert!(text.contains("IMPOSSIBLE Edmundo González"), "{text}");
     assert!(text.contains("not evidence of fraud"), "{text}");
+
+    // The site says the same where people look: the home page in one sentence with the
+    // projection and the impossible official figure, the analysis page with its charts, the
+    // JSON twin with the command line's figures; a state's page says its expected tables are
+    // unknown.
+    let server = serve(&data.store_path());
+    let page = |path: &str| {
+        let (status, _, body) = http_get(server.address, path);
+        assert_eq!(status, 200, "{path}");
+        String::from_utf8(body).unwrap()
+    };
+    let home = page("/?lang=en");
+    assert!(
+        home.contains("The leader&#39;s margin of 3,915,001 votes exceeds the 3,647,225")
+            || home.contains("The leader's margin of 3,915,001 votes exceeds the 3,647,225"),
+        "{home:.2000}"
+    );
+    assert!(home.contains("<data class=\"projected\""), "{home:.2000}");
+    assert!(
+        home.contains("Impossible (CNE, second bulletin"),
+        "{home:.3000}"
+    );
+    assert!(home.contains("href=\"/analysis\""));
+    let spanish = page("/?lang=es");
+    assert!(
+        spanish.contains("La ventaja de 3.915.001 votos del primero supera a los 3.647.225"),
+        "{spanish:.2000}"
+    );
+    let analysis = page("/analysis?lang=en");
+    assert_eq!(
+        analysis.matches("<svg ").count(),
+        5,
+        "projection, two digit charts, two fingerprints"
+    );
+    assert!(analysis.contains("not evidence of fraud"));
+    assert!(analysis.contains("href=\"/analysis/state/13\""));
+    let twin: Value = serde_json::from_str(&page("/api/v1/analysis")).unwrap();
+    assert_eq!(twin["projection"], document["projection"]);
+    assert_eq!(twin["areas"][0]["bound"], nation["bound"]);
+    let state_page = page("/area/state/13?lang=en");
+    assert!(
+        state_page.contains("<span data-expected=\"unknown\">"),
+        "{state_page:.2000}"
+    );
+    assert!(!state_page.contains("(100.0%)"));
+    assert!(state_page.contains("cannot be said"), "{state_page:.3000}");
+    let state_analysis = page("/analysis/state/13?lang=es");
+    assert!(state_analysis.contains("<svg "));
+    let (status, _, _) = http_get(server.address, "/analysis/municipality/1301");
+    assert_eq!(status, 404, "an analysis page for the first level only");
+    drop(server);
+
+    // And the open data carries the analysis tables.
+    let export = tempfile::tempdir().unwrap();
+    data.run(&["export", "data", export.path().to_str().unwrap()])
+        .expect_code(0);
+    let analysis_csv = std::fs::read_to_string(export.path().join("data/analysis.csv")).unwrap();
+    assert!(
+        analysis_csv.contains(",EG,NM,3915001,3647225,0,cannot_change,"),
+        "{analysis_csv:.600}"
+    );
+    let projection_csv =
+        std::fs::read_to_string(export.path().join("data/projection.csv")).unwrap();
+    assert!(
+        projection_csv
+            .starts_with("candidate,name,actas_percent,projected_percent,low_percent,high_percent")
+    );
+    let eg_row: Vec<&str> = projection_csv
+        .lines()
+        .find(|line| line.starts_with("EG,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    let csv_plain: f64 = eg_row[2].parse().unwrap();
+    let csv_share: f64 = eg_row[3].parse().unwrap();
+    assert!((csv_plain - plain).abs() < 0.005, "{csv_plain} {plain}");
+    assert!((csv_share - share).abs() < 0.005, "{csv_share} {share}");
 }

@@ -5,9 +5,9 @@
 use serde_json::{Value, json};
 use veedor_analysis::{
     Analysis, AreaAnalysis, Bound, CandidateTests, DigitTest, Expected, Figure, FigureCheck,
-    Fingerprint, OfficialCheck, Projection, Verdict,
+    Fingerprint, OfficialCheck, Options, Projection, Verdict,
 };
-use veedor_core::{Election, Results};
+use veedor_core::{AreaCode, Election, Results};
 
 use crate::api::{AreaRef, ElectionRef, round};
 use crate::i18n::Lang;
@@ -460,4 +460,77 @@ pub fn document(results: &Results, level: &str, analysis: &Analysis, lang: Lang)
         "projection": projection_json(results, &analysis.projection, lang),
         "areas": analysis.areas.iter().map(|area| area_json(results, area, lang)).collect::<Vec<_>>(),
     })
+}
+
+/// What the site shows of the analysis, worked out once per snapshot: the full analysis
+/// (projection, official checks, forensic tests) of the nation and of every area of the first
+/// level, each with its own page; and every area's coverage and bound, for the one sentence on
+/// its page.
+#[derive(Clone, Debug)]
+pub struct Analyzed {
+    /// The nation and the first level's areas.
+    pub full: Analysis,
+    /// Every area's bound, by area.
+    bounds: std::collections::HashMap<AreaCode, Bound>,
+}
+
+impl Analyzed {
+    /// Analyses `results` with the default options: the first level as strata, the default
+    /// seed and replicates (the same data gives the same figures, so a mirror renders again to
+    /// the same bytes).
+    #[must_use]
+    pub fn of(results: &Results) -> Self {
+        let levels = results.election().geography.levels.len();
+        let options = Options {
+            strata_level: (levels > 0).then_some(0),
+            ..Options::default()
+        };
+        let mut areas = vec![AreaCode::National];
+        if levels > 0 {
+            areas.extend(veedor_analysis::areas_of_level(results, 0));
+        }
+        let full = veedor_analysis::analyze_areas(results, areas, &options);
+        let bounds = veedor_analysis::bounds(results)
+            .into_iter()
+            .map(|(area, _, bound)| (area, bound))
+            .collect();
+        Self { full, bounds }
+    }
+
+    /// The full analysis of an area, if it has a page (the nation, the first level).
+    #[must_use]
+    pub fn area(&self, area: AreaCode) -> Option<&AreaAnalysis> {
+        self.full
+            .areas
+            .iter()
+            .find(|analysed| analysed.area == area)
+    }
+
+    /// An area's bound (`None` for an area that holds no table).
+    #[must_use]
+    pub fn bound(&self, area: AreaCode) -> Option<&Bound> {
+        self.bounds.get(&area)
+    }
+
+    /// The `veedor.analysis/1` document of one analysed area, with the projection.
+    #[must_use]
+    pub fn document(&self, results: &Results, area: AreaCode, lang: Lang) -> Option<Value> {
+        let analysed = self.area(area)?;
+        let level = match area {
+            AreaCode::National => "national".to_owned(),
+            AreaCode::Area { level, .. } => results
+                .election()
+                .geography
+                .levels
+                .get(usize::from(level))
+                .map_or_else(String::new, |level| level.id.clone()),
+        };
+        Some(json!({
+            "schema": "veedor.analysis/1",
+            "election": ElectionRef::new(results.election(), lang.tag()),
+            "level": level,
+            "projection": projection_json(results, &self.full.projection, lang),
+            "areas": [area_json(results, analysed, lang)],
+        }))
+    }
 }

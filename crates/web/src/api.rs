@@ -84,19 +84,25 @@ pub struct CandidateVotes {
 /// How much of an area the counted actas cover.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Coverage {
-    /// Tables expected: those known (the table list's, or learnt from results), or, for the
-    /// nation, what the authority declared if that is more.
-    pub tables_expected: u64,
+    /// Tables expected: those of the table list, or what the election file declares for the
+    /// area, the larger when both say (`veedor_analysis::Coverage`); `null` when nothing says,
+    /// never the counted or known tables by default.
+    pub tables_expected: Option<u64>,
+    /// Where `tables_expected` comes from: `table_list`, `declared`, `declared_and_table_list`
+    /// or `unknown`.
+    pub tables_expected_from: &'static str,
     /// Tables whose acta is counted (accepted or corroborated).
     pub tables_counted: u64,
-    /// `tables_counted / tables_expected` in percent.
-    pub tables_percent: f64,
-    /// Registered voters of the expected tables (or declared, for the nation, if more).
-    pub registered_expected: u64,
+    /// `tables_counted / tables_expected` in percent; `null` when the expected are unknown.
+    pub tables_percent: Option<f64>,
+    /// Registered voters of the expected tables, as `tables_expected`.
+    pub registered_expected: Option<u64>,
+    /// Where `registered_expected` comes from.
+    pub registered_expected_from: &'static str,
     /// Registered voters of the counted tables.
     pub registered_counted: u64,
-    /// `registered_counted / registered_expected` in percent.
-    pub registered_percent: f64,
+    /// `registered_counted / registered_expected` in percent; `null` when unknown.
+    pub registered_percent: Option<f64>,
     /// Tables known to veedor in the area.
     pub tables_known: u64,
 }
@@ -219,16 +225,7 @@ impl AreaTally {
     pub fn new(results: &Results, area: AreaCode, totals: &Totals) -> Self {
         let election = results.election();
         let national = area == AreaCode::National;
-        let (declared_tables, declared_registered) = if national {
-            (
-                election.declared.tables.unwrap_or(0),
-                election.declared.registered_voters.unwrap_or(0),
-            )
-        } else {
-            (0, 0)
-        };
-        let tables_expected = totals.tables.max(declared_tables);
-        let registered_expected = totals.registered.max(declared_registered);
+        let honest = veedor_analysis::Coverage::of(results, area);
         let status = |s: TableStatus| totals.tables_with(s);
         Self {
             area: AreaRef::new(results, area),
@@ -246,12 +243,14 @@ impl AreaTally {
             valid_votes: totals.valid_votes(),
             null_votes: totals.null_votes,
             coverage: Coverage {
-                tables_expected,
+                tables_expected: honest.tables_expected.value(),
+                tables_expected_from: source_name(honest.tables_expected),
                 tables_counted: totals.tables_counted,
-                tables_percent: round(percent(totals.tables_counted, tables_expected)),
-                registered_expected,
+                tables_percent: honest.tables_percent().map(round),
+                registered_expected: honest.registered_expected.value(),
+                registered_expected_from: source_name(honest.registered_expected),
                 registered_counted: totals.registered_counted,
-                registered_percent: round(percent(totals.registered_counted, registered_expected)),
+                registered_percent: honest.registered_percent().map(round),
                 tables_known: totals.tables,
             },
             tables_by_status: StatusCounts {
@@ -272,6 +271,14 @@ impl AreaTally {
                 Vec::new()
             },
         }
+    }
+}
+
+/// Where an expected figure comes from, as documents name it.
+fn source_name(expected: veedor_analysis::Expected) -> &'static str {
+    match expected {
+        veedor_analysis::Expected::Known { source, .. } => source.as_str(),
+        veedor_analysis::Expected::Unknown => "unknown",
     }
 }
 

@@ -270,6 +270,11 @@ pub fn app(state: AppState) -> Router {
         .route("/area/{level}/{code}", get(routes::pages::area))
         .route("/table/{id}", get(routes::pages::table))
         .route("/acta/{id}", get(routes::pages::acta))
+        .route("/analysis", get(routes::pages::analysis_national))
+        .route(
+            "/analysis/{level}/{code}",
+            get(routes::pages::analysis_area),
+        )
         .route("/lookup", get(routes::pages::lookup))
         .route("/method", get(routes::pages::method))
         .route("/static/style.css", get(routes::pages::style))
@@ -282,6 +287,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/tally/{level}/{code}", get(routes::api::tally_area))
         .route("/api/v1/area/national", get(routes::api::area_national))
         .route("/api/v1/area/{level}/{code}", get(routes::api::area_code))
+        .route("/api/v1/analysis", get(routes::api::analysis_national))
+        .route(
+            "/api/v1/analysis/{level}/{code}",
+            get(routes::api::analysis_area),
+        )
         .route("/api/v1/table/{id}", get(routes::api::table))
         .route("/api/v1/acta/{id}", get(routes::api::acta))
         .route("/api/v1/lookup/{voter_id}", get(routes::api::lookup))

@@ -18,6 +18,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 use veedor_core::{Counts, Election, Location, Results, TableId, TableState, TableStatus};
 
+use crate::analysis::Analyzed;
 use crate::api::{self, TallyScope};
 
 /// The first characters that make a spreadsheet read a cell as a formula (or, tab and carriage
@@ -466,12 +467,12 @@ pub fn tally(results: &Results, level: Option<usize>) -> Table {
                 text(area.area.level.clone()),
                 text(area.area.code.clone()),
                 area.area.name.clone().map_or(Cell::Null, text),
-                Cell::Int(coverage.tables_expected),
+                coverage.tables_expected.map_or(Cell::Null, Cell::Int),
                 Cell::Int(coverage.tables_counted),
-                Cell::Number(coverage.tables_percent),
-                Cell::Int(coverage.registered_expected),
+                coverage.tables_percent.map_or(Cell::Null, Cell::Number),
+                coverage.registered_expected.map_or(Cell::Null, Cell::Int),
                 Cell::Int(coverage.registered_counted),
-                Cell::Number(coverage.registered_percent),
+                coverage.registered_percent.map_or(Cell::Null, Cell::Number),
                 Cell::Int(status.accepted),
                 Cell::Int(status.corroborated),
                 Cell::Int(status.conflict),
@@ -492,13 +493,226 @@ pub fn tally(results: &Results, level: Option<usize>) -> Table {
     }
 }
 
-/// Every open-data table: actas, tables, and the tally of the nation and of each level.
+/// A fraction as a percentage cell.
+fn percent_cell(fraction: f64) -> Cell {
+    Cell::Number(fraction * 100.0)
+}
+
+fn expected_cells(expected: veedor_analysis::Expected) -> [Cell; 2] {
+    match expected {
+        veedor_analysis::Expected::Known { value, source } => {
+            [Cell::Int(value), text(source.as_str())]
+        }
+        veedor_analysis::Expected::Unknown => [Cell::Null, text("unknown")],
+    }
+}
+
+fn candidate_cell(election: &Election, candidate: Option<usize>) -> Cell {
+    candidate
+        .and_then(|c| election.candidates.get(c))
+        .map_or(Cell::Null, |c| text(c.id.clone()))
+}
+
+/// `analysis`: one row per analysed area (the nation and the first level's areas): its honest
+/// coverage and what its missing tables could change (`veedor_analysis`, docs/analysis.md).
+#[must_use]
+pub fn analysis_areas(results: &Results, analyzed: &Analyzed) -> Table {
+    let election = results.election();
+    let columns = [
+        "level",
+        "code",
+        "name",
+        "tables_expected",
+        "tables_expected_from",
+        "tables_known",
+        "tables_counted",
+        "registered_expected",
+        "registered_expected_from",
+        "registered_known",
+        "registered_counted",
+        "leader",
+        "runner_up",
+        "margin",
+        "registered_without_acta",
+        "registered_without_acta_at_least",
+        "verdict",
+        "highest_turnout_percent",
+        "votes_at_highest_turnout",
+        "verdict_at_highest_turnout",
+        "tipping_share_needed_percent",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let rows = analyzed
+        .full
+        .areas
+        .iter()
+        .map(|analysed| {
+            let area = api::AreaRef::new(results, analysed.area);
+            let coverage = &analysed.coverage;
+            let bound = &analysed.bound;
+            let mut row = vec![
+                text(area.level),
+                text(area.code),
+                area.name.map_or(Cell::Null, text),
+            ];
+            row.extend(expected_cells(coverage.tables_expected));
+            row.push(Cell::Int(coverage.tables_known));
+            row.push(Cell::Int(coverage.tables_counted));
+            row.extend(expected_cells(coverage.registered_expected));
+            row.push(Cell::Int(coverage.registered_known));
+            row.push(Cell::Int(coverage.registered_counted));
+            row.extend([
+                candidate_cell(election, bound.leader),
+                candidate_cell(election, bound.runner_up),
+                Cell::Int(bound.margin),
+                optional(bound.registered_without_acta),
+                Cell::Int(bound.registered_without_acta_at_least),
+                text(bound.verdict.as_str()),
+                bound
+                    .highest_turnout
+                    .map_or(Cell::Null, |t| percent_cell(t.fraction())),
+                optional(bound.votes_at_highest_turnout),
+                text(bound.verdict_at_highest_turnout.as_str()),
+                bound
+                    .tipping
+                    .map_or(Cell::Null, |t| percent_cell(t.share_needed)),
+            ]);
+            row
+        })
+        .collect();
+    Table {
+        name: "analysis".to_owned(),
+        columns,
+        rows,
+    }
+}
+
+/// `projection`: one row per candidate, the projection of the whole election with its 95%
+/// interval and the sensitivity line's share.
+#[must_use]
+pub fn projection(results: &Results, analyzed: &Analyzed) -> Table {
+    let projection = &analyzed.full.projection;
+    let columns = [
+        "candidate",
+        "name",
+        "actas_percent",
+        "projected_percent",
+        "low_percent",
+        "high_percent",
+        "sensitivity_percent",
+        "replicates",
+        "seed",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let rows = results
+        .election()
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(index, candidate)| {
+            let estimate = projection.estimates.get(index).copied();
+            vec![
+                text(candidate.id.clone()),
+                text(candidate.name.clone()),
+                projection
+                    .plain
+                    .get(index)
+                    .map_or(Cell::Null, |&p| percent_cell(p)),
+                estimate.map_or(Cell::Null, |e| percent_cell(e.share)),
+                estimate.map_or(Cell::Null, |e| percent_cell(e.low)),
+                estimate.map_or(Cell::Null, |e| percent_cell(e.high)),
+                projection
+                    .sensitivity
+                    .shares
+                    .get(index)
+                    .map_or(Cell::Null, |&p| percent_cell(p)),
+                Cell::Int(u64::from(projection.replicates)),
+                Cell::Int(projection.seed),
+            ]
+        })
+        .collect();
+    Table {
+        name: "projection".to_owned(),
+        columns,
+        rows,
+    }
+}
+
+/// `forensics`: one row per analysed area and candidate, the digit tests (labelled as what they
+/// are: a deviation is an anomaly to look into, not evidence of fraud).
+#[must_use]
+pub fn forensics(results: &Results, analyzed: &Analyzed) -> Table {
+    let election = results.election();
+    let columns = [
+        "row_key",
+        "level",
+        "code",
+        "candidate",
+        "counts_last_digit",
+        "last_digit_chi_square",
+        "last_digit_p_value",
+        "counts_second_digit",
+        "second_digit_chi_square",
+        "second_digit_p_value",
+        "zero_or_five_percent",
+        "zero_or_five_p_value",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let p_value = |value: Option<f64>| value.map_or(Cell::Null, Cell::Number);
+    let mut rows = Vec::new();
+    for analysed in &analyzed.full.areas {
+        let area = api::AreaRef::new(results, analysed.area);
+        for tests in &analysed.forensics.candidates {
+            let candidate = candidate_cell(election, Some(tests.candidate));
+            let row_key = format!(
+                "{}/{}",
+                if area.code.is_empty() {
+                    "national"
+                } else {
+                    &area.code
+                },
+                candidate.to_csv()
+            );
+            rows.push(vec![
+                text(row_key),
+                text(area.level.clone()),
+                text(area.code.clone()),
+                candidate,
+                Cell::Int(tests.last_digit.counts),
+                Cell::Number(tests.last_digit.chi_square),
+                p_value(tests.last_digit.p_value),
+                Cell::Int(tests.second_digit.counts),
+                Cell::Number(tests.second_digit.chi_square),
+                p_value(tests.second_digit.p_value),
+                tests.zero_or_five.observed.map_or(Cell::Null, percent_cell),
+                p_value(tests.zero_or_five.p_value),
+            ]);
+        }
+    }
+    Table {
+        name: "forensics".to_owned(),
+        columns,
+        rows,
+    }
+}
+
+/// Every open-data table: actas, tables, the tally of the nation and of each level, and the
+/// analysis (areas, projection, forensic tests).
 #[must_use]
 pub fn all(results: &Results) -> Vec<Table> {
     let mut out = vec![actas(results), tables(results), tally(results, None)];
     out.extend(
         (0..results.election().geography.levels.len()).map(|level| tally(results, Some(level))),
     );
+    let analyzed = Analyzed::of(results);
+    out.extend([
+        analysis_areas(results, &analyzed),
+        projection(results, &analyzed),
+        forensics(results, &analyzed),
+    ]);
     out
 }
 
@@ -512,6 +726,9 @@ pub fn readme(election: &Election) -> String {
          \x20                     its provenance (file, SHA-256, line or page) and its index in the log\n\
          tables.csv / .json    one row per table, with the result its copies agree on\n\
          tally-*.csv / .json   one row per area of a level, with coverage\n\
+         analysis.csv / .json  per area: honest coverage and whether the missing tables could change\n\
+         \x20                     the winner; projection.csv / .json: the projection with its interval;\n\
+         \x20                     forensics.csv / .json: digit tests (anomalies to look into, not proof)\n\
          ../scans/<sha256>     the scans, named by their SHA-256 (sha256sum checks them)\n\
          ../log/               the transparency log (C2SP tlog-tiles) and its signed checkpoint\n\n\
          Check this copy against the log's public key, obtained from its publisher by another way:\n\

@@ -62,6 +62,8 @@ pub enum Part {
     Table(TableId),
     /// An acta copy, by its position in the dataset's copies.
     Acta(usize),
+    /// The analysis page of the nation or of an area of the first level.
+    Analysis(AreaCode),
 }
 
 /// A rendered file: its path from the mirror's root and its bytes.
@@ -101,6 +103,14 @@ impl<'a> Site<'a> {
         }
         parts.extend(results.tables().map(|(id, _)| Part::Table(*id)));
         parts.extend((0..results.dataset.copies.len()).map(Part::Acta));
+        parts.extend(
+            self.snapshot
+                .analysis
+                .full
+                .areas
+                .iter()
+                .map(|analysed| Part::Analysis(analysed.area)),
+        );
         parts
     }
 
@@ -111,6 +121,7 @@ impl<'a> Site<'a> {
             Part::Area(area) => self.area(area),
             Part::Table(id) => self.table(id),
             Part::Acta(index) => self.acta(index),
+            Part::Analysis(area) => self.analysis(area),
         }
     }
 
@@ -204,6 +215,32 @@ impl<'a> Site<'a> {
                 files.push((json.clone(), serde_json::to_vec(&document)?));
             }
         }
+        Ok(files)
+    }
+
+    fn analysis(&self, area: AreaCode) -> Result<Vec<File>, SiteError> {
+        let snapshot = self.snapshot;
+        let results = &snapshot.results;
+        let reference = AreaRef::new(results, area);
+        let name = if area == AreaCode::National {
+            "analysis".to_owned()
+        } else {
+            format!("analysis/{}/{}", reference.level, reference.code)
+        };
+        let file = format!("{name}.html");
+        let json = format!("api/v1/{name}.json");
+        let mut files = Vec::with_capacity(3);
+        for lang in Lang::ALL {
+            let here = self.here(lang, &file, Some(json.clone()));
+            let html = pages::analysis_page(snapshot, area, lang, &here)
+                .ok_or_else(|| SiteError::Missing(name.clone()))?;
+            files.push(page(lang, &file, html));
+        }
+        let document = snapshot
+            .analysis
+            .document(results, area, Lang::En)
+            .ok_or_else(|| SiteError::Missing(name.clone()))?;
+        files.push((json, serde_json::to_vec(&document)?));
         Ok(files)
     }
 

@@ -13,6 +13,7 @@ use veedor_core::{
 use veedor_ledger::VerifierKey;
 use veedor_store::{BlobStore, Store, StoreError};
 
+use crate::analysis::Analyzed;
 use crate::api::{self, ElectionRef, LOOKUP_SCHEMA, TableView};
 use crate::i18n::Lang;
 use crate::log::PublishedLog;
@@ -22,6 +23,8 @@ use crate::log::PublishedLog;
 pub struct Snapshot {
     /// Every table assessed and everything tallied.
     pub results: Results,
+    /// Does the result stand? Worked out once per snapshot (`veedor_analysis`, seeded).
+    pub analysis: Arc<Analyzed>,
     /// Voter id -> table.
     pub registry: Arc<Registry>,
     /// The SHA-256 of the registry's source file, when one was imported.
@@ -97,8 +100,10 @@ impl Snapshot {
                 serde_json::to_string(&election).unwrap_or_default(),
             )
         });
+        let analysis = Arc::new(Analyzed::of(&results));
         Self {
             results,
+            analysis,
             registry,
             registry_source,
             scans,

@@ -688,7 +688,7 @@ impl<'files> Run<'files> {
             let file = match kind {
                 DataFile::Actas => actas_file.take(),
                 DataFile::Tables => tables_file.take(),
-                DataFile::Tally => self.csv(&name)?,
+                DataFile::Tally | DataFile::Projection | DataFile::Forensics => self.csv(&name)?,
             };
             let json_name = format!("data/{}.json", expected.name);
             let json = self.require(&json_name)?;
@@ -718,7 +718,9 @@ impl<'files> Run<'files> {
             match kind {
                 DataFile::Actas => self.summary.acta_rows = file.rows.len(),
                 DataFile::Tables => self.summary.table_rows += checked,
-                DataFile::Tally => self.summary.tally_rows += checked,
+                DataFile::Tally | DataFile::Projection | DataFile::Forensics => {
+                    self.summary.tally_rows += checked;
+                }
             }
         }
         let name = "data/README.txt";
@@ -1089,7 +1091,12 @@ const LOGGED_TEXT: [&str; 3] = ["file_name", "device", "format_fields"];
 enum DataFile {
     Actas,
     Tables,
+    /// Keyed by area code: the tallies and the analysis of areas.
     Tally,
+    /// The projection, keyed by candidate.
+    Projection,
+    /// The forensic tests, keyed by area and candidate.
+    Forensics,
 }
 
 impl DataFile {
@@ -1097,6 +1104,8 @@ impl DataFile {
         match name {
             "actas" => Self::Actas,
             "tables" => Self::Tables,
+            "projection" => Self::Projection,
+            "forensics" => Self::Forensics,
             _ => Self::Tally,
         }
     }
@@ -1106,6 +1115,8 @@ impl DataFile {
             Self::Actas => "log_index",
             Self::Tables => "table_id",
             Self::Tally => "code",
+            Self::Projection => "candidate",
+            Self::Forensics => "row_key",
         }
     }
 
@@ -1115,6 +1126,8 @@ impl DataFile {
             Self::Actas => format!("log entry {key}"),
             Self::Tables => format!("table {key}"),
             Self::Tally => format!("area `{key}`"),
+            Self::Projection => format!("candidate `{key}`"),
+            Self::Forensics => format!("area and candidate `{key}`"),
         }
     }
 
@@ -1124,6 +1137,8 @@ impl DataFile {
             Self::Actas => format!("log index {key} is not an acta entry of the log"),
             Self::Tables => format!("table `{key}` is not a table id as the export writes it"),
             Self::Tally => format!("area `{key}` holds no table of the log"),
+            Self::Projection => format!("candidate `{key}` is not one of the log's election"),
+            Self::Forensics => format!("`{key}` is no area and candidate the analysis tests"),
         }
     }
 
@@ -1136,6 +1151,9 @@ impl DataFile {
             Self::Actas => format!("log entry {key} gives"),
             Self::Tables => "the log's copies give".to_owned(),
             Self::Tally => "the log's entries add up to".to_owned(),
+            Self::Projection | Self::Forensics => {
+                "the analysis of the log's entries gives".to_owned()
+            }
         }
     }
 }

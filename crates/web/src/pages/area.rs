@@ -4,6 +4,7 @@
 use maud::{Markup, PreEscaped, html};
 use veedor_core::Election;
 
+use super::analysis::bound_paragraph;
 use super::layout::{breadcrumb, layout};
 use super::lookup::lookup_form;
 use super::table::table_block;
@@ -25,6 +26,9 @@ pub fn area_page(snapshot: &Snapshot, document: &AreaDocument, lang: Lang, here:
             (lookup_form(snapshot, lang, "", here))
         }
         (result_section(election, &document.area, lang))
+        @if let Some(paragraph) = bound_paragraph(snapshot, &document.area.area, lang, here) {
+            (paragraph)
+        }
         (official_section(&document.area, lang))
         @if let Some(children) = children_section(election, document, lang, here) {
             (children)
@@ -52,21 +56,31 @@ fn area_title(election: &Election, area: &AreaRef, lang: Lang) -> String {
     }
 }
 
-/// The coverage sentence: what a result is based on.
+/// The coverage sentence: what a result is based on. Where nothing says how many tables or
+/// voters an area should have, it says so instead of a percentage.
 fn coverage_sentence(area: &AreaTally, lang: Lang) -> Markup {
     let coverage = &area.coverage;
     let of = lang.t(Text::CoverageOf);
+    let out_of = |name: &'static str, expected: Option<u64>, percent: Option<f64>, what: Text| {
+        html! {
+            @match (expected, percent) {
+                (Some(expected), Some(percent)) => {
+                    (of) " " (data(name, expected, lang)) " " (lang.t(what))
+                    " (" (lang.percent(percent, 1)) ")"
+                }
+                _ => { (lang.t(what)) " " span data-expected="unknown" { (lang.t(Text::CoverageUnknown)) } }
+            }
+        }
+    };
     html! {
         p class="coverage" {
             (lang.t(Text::CoverageBased)) " "
-            (data("tables-counted", coverage.tables_counted, lang)) " " (of) " "
-            (data("tables-expected", coverage.tables_expected, lang)) " "
-            (lang.t(Text::CoverageTables)) " (" (lang.percent(coverage.tables_percent, 1)) "), "
-            (lang.t(Text::CoverageHold)) " "
-            (data("registered-counted", coverage.registered_counted, lang)) " " (of) " "
-            (data("registered-expected", coverage.registered_expected, lang)) " "
-            (lang.t(Text::CoverageRegistered))
-            " (" (lang.percent(coverage.registered_percent, 1)) ")."
+            (data("tables-counted", coverage.tables_counted, lang)) " "
+            (out_of("tables-expected", coverage.tables_expected, coverage.tables_percent, Text::CoverageTables))
+            ", " (lang.t(Text::CoverageHold)) " "
+            (data("registered-counted", coverage.registered_counted, lang)) " "
+            (out_of("registered-expected", coverage.registered_expected, coverage.registered_percent, Text::CoverageRegistered))
+            "."
         }
     }
 }
@@ -275,8 +289,12 @@ fn children_section(
                             }
                             td {
                                 (plain_data(coverage.tables_counted, lang)) " / "
-                                (plain_data(coverage.tables_expected, lang)) " ("
-                                (lang.percent(coverage.tables_percent, 1)) ")"
+                                @match (coverage.tables_expected, coverage.tables_percent) {
+                                    (Some(expected), Some(percent)) => {
+                                        (plain_data(expected, lang)) " (" (lang.percent(percent, 1)) ")"
+                                    }
+                                    _ => { (lang.t(Text::Unknown)) }
+                                }
                             }
                             @for leader in &leaders {
                                 td {

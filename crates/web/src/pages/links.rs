@@ -147,6 +147,18 @@ impl Here {
         self.page(&format!("/acta/{id}"), &format!("acta/{id}.html"))
     }
 
+    /// An area's analysis page (the nation's for `national`).
+    #[must_use]
+    pub fn analysis(&self, area: &AreaRef) -> String {
+        if area.level == "national" {
+            return self.page("/analysis", "analysis.html");
+        }
+        self.page(
+            &format!("/analysis/{}/{}", area.level, area.code),
+            &format!("analysis/{}/{}.html", area.level, area.code),
+        )
+    }
+
     /// The lookup page.
     #[must_use]
     pub fn lookup(&self) -> String {

@@ -14,6 +14,7 @@
 //! checked colour) and the method page's text (this crate's own, with escaped links put in).
 
 mod acta;
+mod analysis;
 mod area;
 mod error;
 mod layout;
@@ -28,6 +29,7 @@ use veedor_core::{Election, SourceKind};
 use crate::i18n::{Lang, Text};
 
 pub use self::acta::acta_page;
+pub use self::analysis::{analysis_page, bound_paragraph};
 pub use self::area::area_page;
 pub use self::error::error_page;
 pub use self::links::{Here, StaticLookup};

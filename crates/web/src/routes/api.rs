@@ -134,6 +134,51 @@ fn area(
     ))
 }
 
+/// `/api/v1/analysis`: the analysis of the nation (`veedor.analysis/1`).
+pub async fn analysis_national(
+    State(state): State<AppState>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    analysis(&state, "national", None, &query, &headers)
+}
+
+/// `/api/v1/analysis/{level}/{code}`: the analysis of an area of the first level.
+pub async fn analysis_area(
+    State(state): State<AppState>,
+    Path((level, code)): Path<(String, String)>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    analysis(&state, &level, Some(&code), &query, &headers)
+}
+
+fn analysis(
+    state: &AppState,
+    level: &str,
+    code: Option<&str>,
+    query: &LangQuery,
+    headers: &HeaderMap,
+) -> Result<Response, Failure> {
+    let snapshot = state.snapshot();
+    let area = parse_area(&snapshot, level, code).map_err(Failure::api)?;
+    let document = snapshot
+        .analysis
+        .document(&snapshot.results, area, api_lang(query))
+        .ok_or_else(|| {
+            Failure::api(not_found(format!(
+                "the analysis of {level} {}",
+                code.unwrap_or("")
+            )))
+        })?;
+    Ok(json_response(
+        headers,
+        StatusCode::OK,
+        to_json(&document)?,
+        Caching::Page,
+    ))
+}
+
 /// `/api/v1/table/{id}`.
 pub async fn table(
     State(state): State<AppState>,

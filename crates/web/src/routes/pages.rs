@@ -82,6 +82,52 @@ pub async fn home(
     area_response(&state, &query, &headers, "national", None)
 }
 
+/// `/analysis`: does the national result stand?
+pub async fn analysis_national(
+    State(state): State<AppState>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    analysis_response(&state, &query, &headers, "national", None)
+}
+
+/// `/analysis/{level}/{code}`: the same for an area of the first level.
+pub async fn analysis_area(
+    State(state): State<AppState>,
+    Path((level, code)): Path<(String, String)>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    analysis_response(&state, &query, &headers, &level, Some(&code))
+}
+
+fn analysis_response(
+    state: &AppState,
+    query: &LangQuery,
+    headers: &HeaderMap,
+    level: &str,
+    code: Option<&str>,
+) -> Result<Response, Failure> {
+    let context = PageContext::new(state, query.lang.as_deref(), headers);
+    let snapshot = &context.snapshot;
+    let area = parse_area(snapshot, level, code).map_err(|e| context.fail(e))?;
+    let (path, json) = match code {
+        None => ("/analysis".to_owned(), "/api/v1/analysis".to_owned()),
+        Some(code) => (
+            format!("/analysis/{level}/{code}"),
+            format!("/api/v1/analysis/{level}/{code}"),
+        ),
+    };
+    let body = pages::analysis_page(snapshot, area, context.lang, &Here::new(path, Some(json)))
+        .ok_or_else(|| {
+            context.fail(not_found(format!(
+                "the analysis of {level} {}",
+                code.unwrap_or("")
+            )))
+        })?;
+    Ok(html(&context, headers, StatusCode::OK, body))
+}
+
 /// `/area/{level}/{code}`.
 pub async fn area(
     State(state): State<AppState>,

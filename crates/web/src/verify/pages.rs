@@ -184,6 +184,11 @@ fn part_name(snapshot: &Snapshot, part: Part) -> String {
             || "en/acta/".to_owned(),
             |copy| format!("en/acta/{}.html", copy.id.get()),
         ),
+        Part::Analysis(veedor_core::AreaCode::National) => "en/analysis.html".to_owned(),
+        Part::Analysis(area) => {
+            let reference = crate::api::AreaRef::new(&snapshot.results, area);
+            format!("en/analysis/{}/{}.html", reference.level, reference.code)
+        }
     }
 }
 
