@@ -67,6 +67,12 @@ async fn every_kind_of_page_passes_axe_at_phone_width_without_javascript() {
         ),
         ("lookup-invalid", "/lookup?voter_id=abc".to_owned(), 400),
         ("method", "/method".to_owned(), 200),
+        ("analysis", "/analysis".to_owned(), 200),
+        (
+            "analysis-state",
+            format!("/analysis/state/{}", &centre[..2]),
+            200,
+        ),
         ("not-found", "/no/such/page".to_owned(), 404),
     ];
     let mut pages = Vec::new();

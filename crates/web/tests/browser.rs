@@ -109,3 +109,57 @@ async fn the_home_page_on_a_wide_screen() {
     client.close().await.unwrap();
     let _ = stop.send(());
 }
+
+/// The analysis pages at a phone's width: every chart is drawn (an SVG with a box of its own,
+/// within the screen), in a page that loads no script.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_analysis_pages_draw_their_charts_at_phone_width() {
+    let fixture = fixture(300);
+    let (address, stop) = start_server(&fixture).await;
+    let driver = start_driver();
+    let client = browser(&driver, 360, 800).await;
+    let (centre, _) = SCANNED_TABLE.split_once('.').unwrap();
+    for (path, expected, name) in [
+        ("/analysis?lang=es".to_owned(), 5, "09-analysis-es"),
+        (
+            format!("/analysis/state/{}?lang=en", &centre[..2]),
+            4,
+            "10-analysis-state-en",
+        ),
+    ] {
+        client
+            .goto(&format!("http://{address}{path}"))
+            .await
+            .unwrap();
+        let _ = text_of(&client, "#stand .bound").await;
+        let boxes = client
+            .execute(
+                "return {
+                    scripts: document.scripts.length,
+                    width: document.documentElement.clientWidth,
+                    charts: [...document.querySelectorAll('svg.chart')].map(svg => {
+                        const box = svg.getBoundingClientRect();
+                        return [box.left, box.right, box.height, svg.querySelectorAll('rect').length];
+                    }),
+                };",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(boxes["scripts"], 0, "{path}: a page without script");
+        let width = boxes["width"].as_f64().unwrap();
+        let charts = boxes["charts"].as_array().unwrap();
+        assert_eq!(charts.len(), expected, "{path}: {boxes}");
+        for chart in charts {
+            let [left, right, height, rects] = [0, 1, 2, 3].map(|i| chart[i].as_f64().unwrap());
+            assert!(
+                left >= 0.0 && right <= width + 0.5,
+                "{path}: {chart} in {width}"
+            );
+            assert!(height > 20.0 && rects >= 1.0, "{path}: {chart}");
+        }
+        screenshot(&client, name).await;
+    }
+    client.close().await.unwrap();
+    let _ = stop.send(());
+}
