@@ -245,3 +245,73 @@ fn the_real_file_analysed() {
     assert!((csv_plain - plain).abs() < 0.005, "{csv_plain} {plain}");
     assert!((csv_share - share).abs() < 0.005, "{csv_share} {share}");
 }
+
+/// An official figure for a municipality, given in the election file, is shown on that
+/// municipality's own analysis page (and in its JSON twin), impossible where the counted actas
+/// alone exceed it.
+#[test]
+fn official_figures_of_any_level_are_compared_where_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../elections/ve-2024-presidential.toml"
+    ))
+    .unwrap();
+    let election = dir.path().join("election.toml");
+    std::fs::write(
+        &election,
+        format!(
+            "{shipped}\n[[bulletins.areas]]\nlevel = \"municipality\"\ncode = \"1301\"\nvotes = {{ NM = 900, EG = 10 }}\n\n\
+             [[declared.areas]]\nlevel = \"municipality\"\ncode = \"1301\"\ntables = 120\nregistered_voters = 60000\n"
+        ),
+    )
+    .unwrap();
+    let store = dir.path().join("store");
+    let veedor = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_veedor"))
+            .arg("--data")
+            .arg(&store)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    veedor(&["init", "--election", election.to_str().unwrap()]);
+    let path = real_results();
+    veedor(&[
+        "import",
+        "results",
+        "--defines-tables",
+        path.to_str().unwrap(),
+    ]);
+    let server = serve(&store);
+    let (status, _, body) = http_get(server.address, "/analysis/municipality/1301?lang=en");
+    assert_eq!(status, 200);
+    let page = String::from_utf8(body).unwrap();
+    assert!(
+        page.contains(
+            "<strong>Impossible: </strong>Edmundo González: the official figure of 10 is below"
+        ),
+        "{page:.4000}"
+    );
+    let (status, _, body) = http_get(server.address, "/api/v1/analysis/municipality/1301");
+    assert_eq!(status, 200);
+    let document: Value = serde_json::from_slice(&body).unwrap();
+    let official = &document["areas"][0]["official"][0];
+    assert_eq!(official["impossible"], true);
+    assert_eq!(find(&official["rows"], "candidate", "EG")["official"], 10);
+    // The municipality's page says the same in its sentence, against its declared voters.
+    let (_, _, body) = http_get(server.address, "/area/municipality/1301?lang=en");
+    let page = String::from_utf8(body).unwrap();
+    assert!(
+        page.contains("registered voters of the tables without an accepted acta"),
+        "{page:.3000}"
+    );
+    // Another municipality, with no official figure, has no analysis page of its own.
+    let (status, _, _) = http_get(server.address, "/analysis/municipality/1302");
+    assert_eq!(status, 404);
+}

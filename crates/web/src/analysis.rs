@@ -463,8 +463,8 @@ pub fn document(results: &Results, level: &str, analysis: &Analysis, lang: Lang)
 }
 
 /// What the site shows of the analysis, worked out once per snapshot: the full analysis
-/// (projection, official checks, forensic tests) of the nation and of every area of the first
-/// level, each with its own page; and every area's coverage and bound, for the one sentence on
+/// (projection, official checks, forensic tests) of the nation, of every area of the first
+/// level and of every area an official bulletin gives figures for, each with its own page; and every area's coverage and bound, for the one sentence on
 /// its page.
 #[derive(Clone, Debug)]
 pub struct Analyzed {
@@ -489,6 +489,17 @@ impl Analyzed {
         if levels > 0 {
             areas.extend(veedor_analysis::areas_of_level(results, 0));
         }
+        // And every area, of any level, that an official bulletin gives figures for: its
+        // comparison is shown where those figures are.
+        areas.extend(
+            results
+                .election()
+                .bulletins
+                .iter()
+                .flat_map(|bulletin| bulletin.areas.keys().copied()),
+        );
+        areas.sort_unstable();
+        areas.dedup();
         let full = veedor_analysis::analyze_areas(results, areas, &options);
         let bounds = veedor_analysis::bounds(results)
             .into_iter()
