@@ -493,9 +493,19 @@ pub fn tally(results: &Results, level: Option<usize>) -> Table {
     }
 }
 
+/// A figure of the analysis: empty when it is not a number (a chi-square of no counts), which
+/// CSV and JSON would otherwise write differently.
+fn finite(value: f64) -> Cell {
+    if value.is_finite() {
+        Cell::Number(value)
+    } else {
+        Cell::Null
+    }
+}
+
 /// A fraction as a percentage cell.
 fn percent_cell(fraction: f64) -> Cell {
-    Cell::Number(fraction * 100.0)
+    finite(fraction * 100.0)
 }
 
 fn expected_cells(expected: veedor_analysis::Expected) -> [Cell; 2] {
@@ -661,7 +671,7 @@ pub fn forensics(results: &Results, analyzed: &Analyzed) -> Table {
     ]
     .map(str::to_owned)
     .to_vec();
-    let p_value = |value: Option<f64>| value.map_or(Cell::Null, Cell::Number);
+    let p_value = |value: Option<f64>| value.map_or(Cell::Null, finite);
     let mut rows = Vec::new();
     for analysed in &analyzed.full.areas {
         let area = api::AreaRef::new(results, analysed.area);
@@ -682,10 +692,10 @@ pub fn forensics(results: &Results, analyzed: &Analyzed) -> Table {
                 text(area.code.clone()),
                 candidate,
                 Cell::Int(tests.last_digit.counts),
-                Cell::Number(tests.last_digit.chi_square),
+                finite(tests.last_digit.chi_square),
                 p_value(tests.last_digit.p_value),
                 Cell::Int(tests.second_digit.counts),
-                Cell::Number(tests.second_digit.chi_square),
+                finite(tests.second_digit.chi_square),
                 p_value(tests.second_digit.p_value),
                 tests.zero_or_five.observed.map_or(Cell::Null, percent_cell),
                 p_value(tests.zero_or_five.p_value),

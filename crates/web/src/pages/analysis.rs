@@ -416,11 +416,11 @@ fn digit_chart(election: &Election, tests: &CandidateTests, lang: Lang) -> Marku
             figcaption {
                 (candidate) ", " (lang.t(Text::LastDigit)) ": "
                 (lang.int(test.counts)) " " (lang.t(Text::CountsWord)) ", χ² "
-                (format!("{:.2}", test.chi_square)) ", " (lang.t(Text::PValue)) " " (p_value(test.p_value, lang)) ". "
+                (if test.chi_square.is_finite() { format!("{:.2}", test.chi_square) } else { "–".to_owned() }) ", " (lang.t(Text::PValue)) " " (p_value(test.p_value, lang)) ". "
                 (lang.t(Text::Observed)) " / " (lang.t(Text::ExpectedWord)) ": "
                 @for digit in 0..10 {
                     @if digit > 0 { "; " }
-                    (digit) " " (lang.int(test.observed[digit])) " / " (lang.int(expected[digit].round() as u64))
+                    (digit) " " (lang.int(test.observed[digit])) " / " (format!("{:.1}", expected[digit]))
                 }
                 "."
             }
@@ -484,8 +484,8 @@ fn fingerprint_chart(election: &Election, fingerprint: &Fingerprint, lang: Lang)
                 strong { (candidate) ", " (lang.t(Text::FingerprintTitle)) ". " }
                 (lang.t(Text::FingerprintNote)) " "
                 (lang.t(Text::FingerprintCorner)) ": " (lang.int(fingerprint.corner)) " ("
-                (lang.t(Text::ExpectedWord)) " " (format!("{:.1}", fingerprint.corner_expected)) "). "
-                @if let Some(correlation) = fingerprint.correlation {
+                (lang.t(Text::ExpectedWord)) " " (if fingerprint.corner_expected.is_finite() { format!("{:.1}", fingerprint.corner_expected) } else { "–".to_owned() }) "). "
+                @if let Some(correlation) = fingerprint.correlation.filter(|c| c.is_finite()) {
                     (lang.t(Text::Correlation)) ": " (format!("{correlation:.3}")) "."
                 }
             }
