@@ -192,7 +192,7 @@ fn summary(report: &Report) -> String {
         format!(" It extends the older checkpoint of {size} entries.")
     });
     format!(
-        "Checkpoint of {} entries signed by {} (key id {:08x}); {} hash tiles and {} entry bundles match it; {} acta rows match their entries; {} table and tally rows match what the entries add up to; {} scans match their SHA-256.{}{history}{}",
+        "Checkpoint of {} entries signed by {} (key id {:08x}); {} hash tiles and {} entry bundles match it; {} acta rows match their entries; {} table and tally rows match what the entries add up to; {} rows of the analysis match what the entries give; {} scans match their SHA-256.{}{history}{}",
         summary.checkpoint_size.unwrap_or(0),
         summary.key_name,
         summary.key_id,
@@ -200,6 +200,7 @@ fn summary(report: &Report) -> String {
         summary.entry_bundles,
         summary.acta_rows,
         summary.table_rows + summary.tally_rows,
+        summary.analysis_rows,
         summary.scans,
         site_summary(summary),
         match summary.listed_files {

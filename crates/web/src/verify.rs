@@ -227,6 +227,9 @@ pub struct Summary {
     pub table_rows: usize,
     /// Rows of the `data/tally-*.csv` files compared with the rendering.
     pub tally_rows: usize,
+    /// Rows of `data/analysis.csv`, `data/projection.csv` and `data/forensics.csv` compared with
+    /// the analysis of the verified data.
+    pub analysis_rows: usize,
     /// Scans whose SHA-256 is the one their copies name.
     pub scans: usize,
     /// Files under the [`LISTED_FOLDERS`], when the mirror could be listed.
@@ -718,8 +721,11 @@ impl<'files> Run<'files> {
             match kind {
                 DataFile::Actas => self.summary.acta_rows = file.rows.len(),
                 DataFile::Tables => self.summary.table_rows += checked,
-                DataFile::Tally | DataFile::Projection | DataFile::Forensics => {
+                DataFile::Tally if expected.name != "analysis" => {
                     self.summary.tally_rows += checked;
+                }
+                DataFile::Tally | DataFile::Projection | DataFile::Forensics => {
+                    self.summary.analysis_rows += checked;
                 }
             }
         }
@@ -1769,6 +1775,9 @@ mod tests {
         // Four tables, one unlisted; the nation, and two areas of each level that hold listed tables.
         assert_eq!(summary.table_rows, 4);
         assert_eq!(summary.tally_rows, 1 + 2 + 2 + 2 + 2);
+        // The nation and its two states; a row per candidate of the election (ten), and as
+        // many for the forensic tests of each analysed area.
+        assert_eq!(summary.analysis_rows, 3 + 10 + 3 * 10);
         assert_eq!(summary.scans, 1);
         assert_eq!(summary.listed_files, Some(files.len()));
         assert_eq!(summary.extends, None);
