@@ -11,6 +11,7 @@ use maud::{Markup, PreEscaped, html};
 use veedor_analysis::{AreaAnalysis, Bound, CandidateTests, DigitTest, Fingerprint, Projection};
 use veedor_core::{AreaCode, Election};
 
+use super::area::colour_of;
 use super::layout::layout;
 use super::{Here, data, level_name};
 use crate::analysis::{
@@ -270,13 +271,7 @@ fn colour(election: &Election, candidate: usize) -> String {
     election
         .candidates
         .get(candidate)
-        .and_then(|c| c.colour.clone())
-        .filter(|colour| {
-            colour.len() == 7
-                && colour.starts_with('#')
-                && colour[1..].bytes().all(|b| b.is_ascii_hexdigit())
-        })
-        .unwrap_or_else(|| "#555555".to_owned())
+        .map_or_else(|| "#555555".to_owned(), |c| colour_of(election, &c.id))
 }
 
 fn official_section(election: &Election, analysed: &AreaAnalysis, lang: Lang) -> Markup {

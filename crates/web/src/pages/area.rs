@@ -85,7 +85,8 @@ fn coverage_sentence(area: &AreaTally, lang: Lang) -> Markup {
     }
 }
 
-fn colour_of(election: &Election, candidate: &str) -> String {
+/// A candidate's colour from the election file, when it is a `#rrggbb` colour; grey otherwise.
+pub(super) fn colour_of(election: &Election, candidate: &str) -> String {
     election
         .candidates
         .iter()
