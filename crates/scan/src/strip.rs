@@ -1037,6 +1037,10 @@ fn strip_pdf(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, StripError> {
     let mut trailer = lopdf::Dictionary::new();
     trailer.set("Root", root);
     document.trailer = trailer;
+    // Cross-reference streams describe the file as it was; the writer makes its own table and
+    // never writes them. Removed before pruning, so that what only they reached goes too and a
+    // stripped file strips again to itself (found by the `strip_metadata` fuzz target).
+    document.objects.retain(|_, object| !is_xref(object));
     let ids: Vec<lopdf::ObjectId> = document.objects.keys().copied().collect();
     for id in ids {
         let Some(object) = document.objects.get_mut(&id) else {
@@ -1088,6 +1092,16 @@ fn scrub_pdf_object(object: &mut lopdf::Object) {
         }
         stack.extend(dictionary.iter_mut().map(|(_, value)| value));
     }
+}
+
+/// Whether an object is a cross-reference stream (or says it is one: `/Type /XRef`).
+fn is_xref(object: &lopdf::Object) -> bool {
+    let dictionary = match object {
+        lopdf::Object::Dictionary(dictionary) => dictionary,
+        lopdf::Object::Stream(stream) => &stream.dict,
+        _ => return false,
+    };
+    matches!(dictionary.get(b"Type"), Ok(lopdf::Object::Name(name)) if name == b"XRef")
 }
 
 /// Whether a stream's only filter is DCTDecode: its data is a JPEG file.
