@@ -21,16 +21,16 @@ use crate::support::{Data, Run, head_of_real_file};
 
 /// A store with 400 real result rows, a synthetic registry, two scanned JPEG sheets and one
 /// PDF sheet, exported as a site.
-struct Exported {
-    data: Data,
-    key: String,
-    site: PathBuf,
+pub struct Exported {
+    pub data: Data,
+    pub key: String,
+    pub site: PathBuf,
     /// `voter_id,centre_code,table` rows of the registry.
-    registry: Vec<(String, String, String)>,
+    pub registry: Vec<(String, String, String)>,
 }
 
 impl Exported {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let data = Data::new();
         let results = data.file("head.csv", head_of_real_file(400));
         data.run(&["import", "results", "--defines-tables", &results])
@@ -100,12 +100,12 @@ impl Exported {
         }
     }
 
-    fn verify(&self, target: &str) -> Run {
+    pub fn verify(&self, target: &str) -> Run {
         self.data.run(&["verify", target, "--key", &self.key])
     }
 
     /// The rows of `data/actas.csv` as column -> value maps.
-    fn actas(&self) -> Vec<BTreeMap<String, String>> {
+    pub fn actas(&self) -> Vec<BTreeMap<String, String>> {
         let text = std::fs::read_to_string(self.site.join("data/actas.csv")).unwrap();
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let header: Vec<String> = reader
@@ -150,13 +150,14 @@ fn export(data: &Data, dir: &Path) -> Run {
 }
 
 /// The links (`href`, `src`, and the lookup form's folders) of an HTML page.
-fn links(html: &str) -> Vec<String> {
+pub fn links(html: &str) -> Vec<String> {
     let mut out = Vec::new();
     for attribute in [
         " href=\"",
         " src=\"",
         " data-shards=\"",
         " data-tables=\"",
+        " data-centres=\"",
         " action=\"",
     ] {
         let mut rest = html;
@@ -386,13 +387,13 @@ fn a_flipped_byte_in_a_site_export_is_named() {
 }
 
 /// `python3 -m http.server` on a free port, serving `folder`; killed when dropped.
-struct StaticServer {
+pub struct StaticServer {
     child: Child,
     port: u16,
 }
 
 impl StaticServer {
-    fn start(folder: &Path) -> Self {
+    pub fn start(folder: &Path) -> Self {
         let port = free_port();
         let child = Command::new("python3")
             .args([
@@ -420,7 +421,7 @@ impl StaticServer {
         server
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}/{path}", self.port)
     }
 }
