@@ -40,8 +40,8 @@ pub fn write(archive: &Path, root: &Path, paths: &[String], mtime: u64) -> anyho
             .map_or_else(|| "archive".into(), |name| name.to_string_lossy()),
         std::process::id()
     ));
-    let file = File::create(&temporary)
-        .with_context(|| format!("creating {}", temporary.display()))?;
+    let file =
+        File::create(&temporary).with_context(|| format!("creating {}", temporary.display()))?;
     let mut builder = tar::Builder::new(BufWriter::new(file));
     for path in sorted {
         let bytes = std::fs::read(root.join(path))
@@ -96,7 +96,10 @@ impl Archive {
     pub fn open(path: &Path) -> anyhow::Result<Self> {
         let name = path.display();
         let file = File::open(path).with_context(|| format!("opening {name}"))?;
-        let length = file.metadata().with_context(|| format!("reading {name}"))?.len();
+        let length = file
+            .metadata()
+            .with_context(|| format!("reading {name}"))?
+            .len();
         let mut index = BTreeMap::new();
         let mut end = 0u64;
         let mut archive = tar::Archive::new(&file);
@@ -105,7 +108,10 @@ impl Archive {
             .with_context(|| format!("{name}: reading the entries"))?;
         for (number, entry) in entries.enumerate() {
             let entry = entry.with_context(|| {
-                format!("{name}: entry {} is not a valid tar header (cut off or damaged)", number + 1)
+                format!(
+                    "{name}: entry {} is not a valid tar header (cut off or damaged)",
+                    number + 1
+                )
             })?;
             let path_bytes = entry.path_bytes();
             let Ok(entry_path) = std::str::from_utf8(&path_bytes) else {
@@ -233,7 +239,10 @@ mod tests {
         let second = dir.path().join("b.tar");
         let size = write(&first, &root, &paths, 1_700_000_000).unwrap();
         write(&second, &root, &paths, 1_700_000_000).unwrap();
-        assert_eq!(std::fs::read(&first).unwrap(), std::fs::read(&second).unwrap());
+        assert_eq!(
+            std::fs::read(&first).unwrap(),
+            std::fs::read(&second).unwrap()
+        );
         // Three headers, 4 + 1500 (3 blocks) + 0 bytes of data, two closing blocks at least.
         assert!(size >= (3 + 1 + 3 + 2) * BLOCK, "{size}");
         let archive = Archive::open(&first).unwrap();
@@ -242,7 +251,10 @@ mod tests {
             assert_eq!(archive.get(path).unwrap().as_ref(), Some(bytes), "{path}");
         }
         assert_eq!(archive.get("es/missing.html").unwrap(), None);
-        assert_eq!(archive.list("es").unwrap().unwrap(), ["es/area/centre/010101001.html"]);
+        assert_eq!(
+            archive.list("es").unwrap().unwrap(),
+            ["es/area/centre/010101001.html"]
+        );
         let mut raw = Vec::new();
         File::open(&first).unwrap().read_to_end(&mut raw).unwrap();
         assert_eq!(raw.len() % 512, 0);

@@ -99,10 +99,10 @@ impl Mirror {
 
     /// Every file put, sorted, each once.
     pub fn paths(&self) -> Vec<String> {
-        let mut paths = self
-            .paths
-            .lock()
-            .map_or_else(|poisoned| poisoned.into_inner().clone(), |paths| paths.clone());
+        let mut paths = self.paths.lock().map_or_else(
+            |poisoned| poisoned.into_inner().clone(),
+            |paths| paths.clone(),
+        );
         paths.sort();
         paths.dedup();
         paths

@@ -197,9 +197,17 @@ pub fn site(context: &Context, dir: Option<&Path>, options: &SiteOptions) -> any
         mirror.bytes(),
         megabytes(mirror.bytes()),
         manifest.profile.name(),
-        if languages.len() == 1 { "language" } else { "languages" },
+        if languages.len() == 1 {
+            "language"
+        } else {
+            "languages"
+        },
         languages.join(" and "),
-        if manifest.scans { "with the scans" } else { "without the scans" },
+        if manifest.scans {
+            "with the scans"
+        } else {
+            "without the scans"
+        },
     );
     if let Some((archive, bytes)) = archived {
         outln!(

@@ -355,8 +355,8 @@ fn site_manifest(
     };
     let mut chosen = Vec::new();
     for tag in languages {
-        let lang = Lang::parse(tag.trim())
-            .with_context(|| format!("--lang {tag}: expected es or en"))?;
+        let lang =
+            Lang::parse(tag.trim()).with_context(|| format!("--lang {tag}: expected es or en"))?;
         chosen.push(lang);
     }
     if chosen.is_empty() && profile == Profile::Compact {

@@ -231,19 +231,22 @@ fn site_summary(summary: &veedor_web::verify::Summary) -> String {
             " The sentences of {count} findings were taken from the acta pages' JSON twins (the log holds their codes)."
         ),
     };
-    let profile = summary.profile.as_ref().map_or_else(String::new, |manifest| {
-        let languages: Vec<&str> = manifest.languages.iter().map(|lang| lang.tag()).collect();
-        format!(
-            " The site is the {} profile in {}, {} (site.json).",
-            manifest.profile.name(),
-            languages.join(" and "),
-            if manifest.scans {
-                "with the scans"
-            } else {
-                "without the scans"
-            }
-        )
-    });
+    let profile = summary
+        .profile
+        .as_ref()
+        .map_or_else(String::new, |manifest| {
+            let languages: Vec<&str> = manifest.languages.iter().map(|lang| lang.tag()).collect();
+            format!(
+                " The site is the {} profile in {}, {} (site.json).",
+                manifest.profile.name(),
+                languages.join(" and "),
+                if manifest.scans {
+                    "with the scans"
+                } else {
+                    "without the scans"
+                }
+            )
+        });
     format!(
         "{profile} {files} pages, JSON twins and static files and {} small copies of scans are byte for byte the export's rendering of the verified data, dated as the pages say the checkpoint was signed ({}).{lookup}{details}",
         summary.small_copies,

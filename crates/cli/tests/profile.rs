@@ -103,16 +103,24 @@ fn a_compact_export_verifies_is_deterministic_links_to_anchors_and_prints_its_si
     assert_eq!(printed_files, files.len() as u64, "{}", run.stdout);
     assert_eq!(
         printed_bytes,
-        files.iter().map(|(_, bytes)| bytes.len() as u64).sum::<u64>()
+        files
+            .iter()
+            .map(|(_, bytes)| bytes.len() as u64)
+            .sum::<u64>()
     );
     assert!(
-        run.stdout.contains("profile compact, language es, with the scans"),
+        run.stdout
+            .contains("profile compact, language es, with the scans"),
         "{}",
         run.stdout
     );
     let verified = exported.verify(site.to_str().unwrap()).expect_code(0);
     assert!(verified.stdout.contains("verified"), "{}", verified.stdout);
-    assert!(verified.stdout.contains("compact profile"), "{}", verified.stdout);
+    assert!(
+        verified.stdout.contains("compact profile"),
+        "{}",
+        verified.stdout
+    );
 
     // The layout: one language, no table or acta pages, no JSON twins; a centre's page holds
     // each of its tables and acta copies.
@@ -151,8 +159,14 @@ fn a_compact_export_verifies_is_deterministic_links_to_anchors_and_prints_its_si
         }
     }
     let home = std::fs::read_to_string(site.join("es/index.html")).unwrap();
-    assert!(home.contains("data-centres=\"area/centre/\""), "{home:.3000}");
-    assert!(!home.contains("class=\"lang\""), "a language switch to no page");
+    assert!(
+        home.contains("data-centres=\"area/centre/\""),
+        "{home:.3000}"
+    );
+    assert!(
+        !home.contains("class=\"lang\""),
+        "a language switch to no page"
+    );
     assert!(check_links(&site, &files) > 1000);
 
     // The same store exports the same bytes.
@@ -175,7 +189,10 @@ fn a_compact_export_verifies_is_deterministic_links_to_anchors_and_prints_its_si
     assert!(run.stdout.contains("without the scans"), "{}", run.stdout);
     assert!(!bare.join("scans").exists() && !bare.join("lookup").exists());
     let bare_files = all_files(&bare);
-    for (name, bytes) in bare_files.iter().filter(|(name, _)| name.ends_with(".html")) {
+    for (name, bytes) in bare_files
+        .iter()
+        .filter(|(name, _)| name.ends_with(".html"))
+    {
         let html = std::str::from_utf8(bytes).unwrap();
         assert!(
             !links(html).iter().any(|link| link.contains("scans/")),
@@ -233,11 +250,18 @@ fn a_compact_archive_verifies_unpacks_and_names_a_changed_byte() {
         ])
         .expect_code(0);
     let bytes = std::fs::read(&archive).unwrap();
-    assert!(bytes == std::fs::read(&again).unwrap(), "two archives differ");
+    assert!(
+        bytes == std::fs::read(&again).unwrap(),
+        "two archives differ"
+    );
     assert!(
         !std::fs::read_dir(exported.data.path())
             .unwrap()
-            .any(|entry| entry.unwrap().file_name().to_string_lossy().starts_with('.')),
+            .any(|entry| entry
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with('.')),
         "a temporary file or folder was left"
     );
 
@@ -253,7 +277,10 @@ fn a_compact_archive_verifies_unpacks_and_names_a_changed_byte() {
         .unwrap();
     assert!(status.success());
     let files = all_files(&site);
-    assert!(files == all_files(&unpacked), "the archive unpacks into other files");
+    assert!(
+        files == all_files(&unpacked),
+        "the archive unpacks into other files"
+    );
 
     // One changed byte in a centre's page: named, in the folder and inside the archive.
     let row = exported
@@ -264,7 +291,10 @@ fn a_compact_archive_verifies_unpacks_and_names_a_changed_byte() {
     let (centre, _) = row["table_id"].split_once('.').unwrap();
     let page = format!("es/area/centre/{centre}.html");
     let html = std::fs::read_to_string(site.join(&page)).unwrap();
-    let at = html.find(&format!("id=\"acta-{}\"", row["copy_id"])).unwrap() + 200;
+    let at = html
+        .find(&format!("id=\"acta-{}\"", row["copy_id"]))
+        .unwrap()
+        + 200;
     let broken = exported.data.path().join("broken");
     copy_dir(&site, &broken);
     let mut page_bytes = std::fs::read(broken.join(&page)).unwrap();
@@ -421,16 +451,12 @@ fn parse_count(text: &str) -> u64 {
 #[test]
 #[ignore = "minutes: the whole 2024 election; run with --release -- --ignored"]
 fn the_demos_compact_mirror_is_under_a_gigabyte_and_20000_files_and_verifies() {
-    let data = Data::new();
-    let demo = data.path().join("demo");
-    let demo_text = demo.to_str().unwrap();
-    data.run(&["demo", "--no-serve", "--dir", demo_text])
-        .expect_code(0);
-    let veedor = |args: &[&str]| {
-        let mut all = vec!["--data", demo_text];
-        all.extend(args);
-        data.run(&all)
+    // No `init`: the demo makes its own store.
+    let data = Data {
+        dir: tempfile::tempdir().unwrap(),
     };
+    data.run(&["demo", "--no-serve"]).expect_code(0);
+    let veedor = |args: &[&str]| data.run(args);
     let key = veedor(&["key"]).expect_code(0).stdout.trim().to_owned();
     let site = data.path().join("compact");
     let archive = data.path().join("compact.tar");
@@ -451,12 +477,20 @@ fn the_demos_compact_mirror_is_under_a_gigabyte_and_20000_files_and_verifies() {
     let files = all_files(&site);
     assert_eq!(files.len() as u64, printed_files);
     assert_eq!(
-        files.iter().map(|(_, bytes)| bytes.len() as u64).sum::<u64>(),
+        files
+            .iter()
+            .map(|(_, bytes)| bytes.len() as u64)
+            .sum::<u64>(),
         printed_bytes
     );
     drop(files);
     assert!(std::fs::metadata(&archive).unwrap().len() < 1_000_000_000);
-    assert!(run.stdout.contains("voter lookup for 17745239 voters in 256 shards"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("voter lookup for 17745239 voters in 256 shards"),
+        "{}",
+        run.stdout
+    );
     for target in [&site, &archive] {
         let verified = veedor(&["verify", target.to_str().unwrap(), "--key", &key]).expect_code(0);
         println!("{}", verified.stdout);

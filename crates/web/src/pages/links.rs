@@ -196,10 +196,11 @@ impl Here {
     /// table's number, from its id (`201301006.01`).
     fn centre_page_of(&self, table: &str) -> Option<(String, u16)> {
         let Links::Static {
-            shape: StaticShape {
-                centre_level: Some(level),
-                ..
-            },
+            shape:
+                StaticShape {
+                    centre_level: Some(level),
+                    ..
+                },
             ..
         } = &self.links
         else {
