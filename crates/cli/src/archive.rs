@@ -25,6 +25,9 @@ use veedor_web::verify::{FetchError, MAX_FILE_BYTES, MirrorFiles};
 /// A tar block.
 const BLOCK: u64 = 512;
 
+/// What closes a tar: two zero blocks.
+const CLOSING: usize = 1024;
+
 /// Writes the files at `paths` (relative to `root`, `/`-separated) into a new tar at `archive`,
 /// sorted, with the fixed metadata of the module's documentation and `mtime` as every entry's
 /// time. Written to a temporary name first, synced, then renamed: a file under the final name
@@ -157,7 +160,7 @@ impl Archive {
             }
         }
         // The archive ends with two zero blocks: without them it was cut off between entries.
-        let mut closing = [0u8; 2 * BLOCK as usize];
+        let mut closing = [0u8; CLOSING];
         let closed = end
             .checked_add(2 * BLOCK)
             .is_some_and(|needed| needed <= length)

@@ -304,9 +304,9 @@ fn a_compact_archive_verifies_unpacks_and_names_a_changed_byte() {
     assert!(run.stderr.contains(&page), "{}", run.stderr);
 
     let (offset, size) = entry_offset(&archive, &page);
-    assert_eq!(size as usize, html.len());
+    assert_eq!(usize::try_from(size).unwrap(), html.len());
     let mut changed = bytes.clone();
-    changed[offset as usize + at] ^= 0x01;
+    changed[usize::try_from(offset).unwrap() + at] ^= 0x01;
     let changed_path = exported.data.path().join("changed.tar");
     std::fs::write(&changed_path, &changed).unwrap();
     let run = exported
@@ -333,9 +333,12 @@ fn a_compact_archive_verifies_unpacks_and_names_a_changed_byte() {
     }
 }
 
+/// An entry of [`hand_made_tar`]: path, kind, bytes.
+type HandMadeEntry<'a> = (&'a str, tar::EntryType, &'a [u8]);
+
 /// A tar of `entries` (path, kind, bytes), headers written by hand so that paths the `tar`
 /// crate's builder refuses (`..`, absolute) can be made.
-fn hand_made_tar(entries: &[(&str, tar::EntryType, &[u8])]) -> Vec<u8> {
+fn hand_made_tar(entries: &[HandMadeEntry<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
     for (path, kind, bytes) in entries {
         let mut header = tar::Header::new_ustar();
@@ -358,7 +361,7 @@ fn an_archive_with_a_path_outside_the_mirror_a_duplicate_or_a_link_is_refused() 
     let data = Data::new();
     let key = data.run(&["key"]).expect_code(0).stdout.trim().to_owned();
     let file = tar::EntryType::Regular;
-    let cases: [(&str, Vec<(&str, tar::EntryType, &[u8])>, &str); 5] = [
+    let cases: [(&str, Vec<HandMadeEntry<'_>>, &str); 5] = [
         (
             "up.tar",
             vec![("log/key", file, b"x"), ("../evil.html", file, b"x")],
