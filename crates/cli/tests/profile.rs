@@ -506,3 +506,64 @@ fn the_demos_compact_mirror_is_under_a_gigabyte_and_20000_files_and_verifies() {
         assert_eq!(copies, 24_732, "{}", verified.stdout);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voter_finds_their_table_in_a_compact_mirror_in_a_real_browser() {
+    use fantoccini::Locator;
+
+    use crate::chromium::{browser, click, loaded_width, screenshot, start_driver, text_of};
+    use crate::site::wait_for_path;
+
+    let exported = Exported::new();
+    let (site, _) = compact(&exported, "compact", &[]);
+    let actas = exported.actas();
+    let scanned = actas
+        .iter()
+        .find(|row| {
+            row["source"] == "qr"
+                && std::fs::read(site.join(format!("scans/{}", row["published_sha256"])))
+                    .is_ok_and(|bytes| !bytes.starts_with(b"%PDF"))
+        })
+        .unwrap();
+    let table = scanned["table_id"].clone();
+    let (centre, number) = table.split_once('.').unwrap();
+    let number: u16 = number.parse().unwrap();
+    let voter = exported.voter_at(&table);
+    let server = StaticServer::start(exported.data.path());
+    let driver = start_driver();
+    let client = browser(&driver, 412, 915).await;
+
+    // The lookup opens the table's section of its centre's page.
+    client.goto(&server.url("compact/")).await.unwrap();
+    let input = client.find(Locator::Css("#voter_id")).await.unwrap();
+    input.send_keys(&format!("V-{voter}")).await.unwrap();
+    click(&client, "form.lookup button").await;
+    wait_for_path(&client, &format!("/compact/es/area/centre/{centre}.html")).await;
+    let url = client.current_url().await.unwrap();
+    assert_eq!(
+        url.fragment(),
+        Some(format!("t-{number}").as_str()),
+        "{url}"
+    );
+    let article = text_of(&client, &format!("#t-{number} h3")).await;
+    assert!(article.starts_with(&format!("Mesa {number}")), "{article}");
+    screenshot(&client, "compact-01-table-found").await;
+
+    // The table's scanned copy, further down the same page: its fingerprint, log entry and
+    // small copy of the scan.
+    let copy = &scanned["copy_id"];
+    click(&client, &format!("#t-{number} a[href='#acta-{copy}']")).await;
+    assert_eq!(
+        text_of(&client, &format!("#acta-{copy}-sha256")).await,
+        scanned["file_sha256"]
+    );
+    assert!(
+        !text_of(&client, &format!("#acta-{copy}-inclusion-proof"))
+            .await
+            .is_empty()
+    );
+    loaded_width(&client, &format!("#acta-{copy}-scan")).await;
+    screenshot(&client, "compact-02-acta").await;
+    client.close().await.unwrap();
+    drop(server);
+}

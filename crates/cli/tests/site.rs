@@ -127,7 +127,7 @@ impl Exported {
     }
 
     /// A voter of the registry who votes at `table` (`010101001.01`).
-    fn voter_at(&self, table: &str) -> String {
+    pub fn voter_at(&self, table: &str) -> String {
         let (centre, number) = table.split_once('.').unwrap();
         self.registry
             .iter()
@@ -456,7 +456,7 @@ fn a_site_on_a_plain_static_server_verifies_at_its_root_and_under_a_prefix() {
 
 /// Waits until the browser is at a page whose path ends with `suffix` (a click or the lookup
 /// script navigates; the old page's elements are there until the new page replaces them).
-async fn wait_for_path(client: &fantoccini::Client, suffix: &str) {
+pub async fn wait_for_path(client: &fantoccini::Client, suffix: &str) {
     let started = Instant::now();
     loop {
         let url = client.current_url().await.unwrap();
