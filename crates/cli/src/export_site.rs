@@ -15,6 +15,12 @@
 //! data/, scans/<sha256>, log/            everything `veedor export data` writes
 //! ```
 //!
+//! That is the full profile. `--profile compact` writes a page per area whose centres hold their
+//! tables and acta copies, in one language unless `--lang` names both, with no `api/` and larger
+//! shards; `--no-scans` leaves out `scans/`; `site.json` says which (`site::Manifest`), and
+//! `--archive FILE.tar` also writes the files as one deterministic tar (`archive.rs`). The export
+//! prints the mirror's file count and bytes.
+//!
 //! The pages are rendered by `veedor_web::site`; this file reads the store and writes the files,
 //! in parallel. Deterministic: the same store exports the same bytes.
 

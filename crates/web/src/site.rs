@@ -1,6 +1,8 @@
 //! The site as static files (`veedor export site`): every page in both languages, the JSON
 //! twins, the stylesheet, and the voter registry split into small shards that a script in the
-//! browser looks up. Any web server or object store can host the files, under any path: links
+//! browser looks up; or, in the compact profile ([`Profile`], named in the mirror's
+//! [`MANIFEST_PATH`]), a page per area whose centres hold their tables and acta copies, in the
+//! languages asked for, without JSON twins and with larger shards. Any web server or object store can host the files, under any path: links
 //! are relative and name files (`../area/state/13.html`), so nothing needs server logic or
 //! rewrites. The layout is in docs/mirror.md.
 //!
@@ -212,6 +214,66 @@ impl Manifest {
             ));
         }
         Ok(manifest)
+    }
+}
+
+#[cfg(test)]
+mod manifest_tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_reads_back_what_it_writes_and_refuses_anything_else() {
+        let compact = Manifest::new(Profile::Compact, &[Lang::En, Lang::Es, Lang::En], false);
+        assert_eq!(compact.languages, Lang::ALL);
+        let bytes = compact.to_bytes().unwrap();
+        assert_eq!(
+            String::from_utf8(bytes.clone()).unwrap(),
+            "{\"schema\":\"veedor.site/1\",\"profile\":\"compact\",\"languages\":[\"es\",\"en\"],\"scans\":false}\n"
+        );
+        assert_eq!(Manifest::parse(&bytes).unwrap(), compact);
+        assert_eq!(Manifest::full().root_lang(), Lang::Es);
+        let english = Manifest::new(Profile::Compact, &[Lang::En], true);
+        assert_eq!(english.root_lang(), Lang::En);
+        assert_eq!(
+            Manifest::parse(&english.to_bytes().unwrap()).unwrap(),
+            english
+        );
+        for (text, expected) in [
+            (
+                r#"{"schema":"veedor.site/2","profile":"full","languages":["es"],"scans":true}"#,
+                "schema",
+            ),
+            (
+                r#"{"schema":"veedor.site/1","profile":"tiny","languages":["es"],"scans":true}"#,
+                "profile \"tiny\"",
+            ),
+            (
+                r#"{"schema":"veedor.site/1","profile":"full","languages":["fr"],"scans":true}"#,
+                "language \"fr\"",
+            ),
+            (
+                r#"{"schema":"veedor.site/1","profile":"full","languages":["en","es"],"scans":true}"#,
+                "in that order",
+            ),
+            (
+                r#"{"schema":"veedor.site/1","profile":"full","languages":[],"scans":true}"#,
+                "in that order",
+            ),
+            (
+                r#"{"schema":"veedor.site/1","profile":"full","languages":["es"],"scans":true,"x":1}"#,
+                "unknown field",
+            ),
+            (
+                r#"{"schema":"veedor.site/1","profile":"full","languages":["es"]}"#,
+                "missing field",
+            ),
+        ] {
+            let error = Manifest::parse(text.as_bytes()).unwrap_err().to_string();
+            assert!(error.contains(expected), "{text}: {error}");
+        }
+        assert_eq!(Profile::Full.shard_bits(17_745_239), 16);
+        assert_eq!(Profile::Compact.shard_bits(17_745_239), 8);
+        assert_eq!(Profile::Compact.shard_bits(4_000), 4);
     }
 }
 
