@@ -2225,8 +2225,9 @@ mod tests {
         assert_eq!(summary.lookup_shards, Some(16));
         assert_eq!(summary.lookup_records, VOTERS);
         assert_eq!(summary.details_from_mirror, 0);
-        // Every file but `index.html`, the one at the root.
-        assert_eq!(summary.listed_files, Some(files.len() - 1));
+        // Every file but the two at the root, `index.html` and `site.json`.
+        assert_eq!(summary.listed_files, Some(files.len() - 2));
+        assert_eq!(summary.profile, Some(Manifest::full()));
         // The same report on any number of threads.
         let threads = NonZeroUsize::new(3).unwrap();
         assert_eq!(
