@@ -19,6 +19,7 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use anyhow::{Context as _, bail};
@@ -38,6 +39,8 @@ pub struct Mirror {
     written: AtomicUsize,
     unchanged: AtomicUsize,
     bytes: AtomicU64,
+    /// Every file put, written or unchanged: what an archive of the export holds.
+    paths: Mutex<Vec<String>>,
 }
 
 impl Mirror {
@@ -48,6 +51,7 @@ impl Mirror {
             written: AtomicUsize::new(0),
             unchanged: AtomicUsize::new(0),
             bytes: AtomicU64::new(0),
+            paths: Mutex::new(Vec::new()),
         })
     }
 
@@ -75,6 +79,10 @@ impl Mirror {
             bail!("refusing to write outside the export: {path}");
         }
         let target = self.root.join(path);
+        self.paths
+            .lock()
+            .map_err(|_| anyhow::anyhow!("a thread writing the export failed"))?
+            .push(path.to_owned());
         self.bytes
             .fetch_add(u64::try_from(bytes.len()).unwrap_or(0), Ordering::Relaxed);
         if fs::read(&target).is_ok_and(|old| old == bytes) {
@@ -87,6 +95,17 @@ impl Mirror {
         fs::write(&target, bytes).with_context(|| format!("writing {}", target.display()))?;
         self.written.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Every file put, sorted, each once.
+    pub fn paths(&self) -> Vec<String> {
+        let mut paths = self.paths.lock().map_or_else(
+            |poisoned| poisoned.into_inner().clone(),
+            |paths| paths.clone(),
+        );
+        paths.sort();
+        paths.dedup();
+        paths
     }
 
     pub fn files(&self) -> usize {

@@ -15,11 +15,17 @@
 //! data/, scans/<sha256>, log/            everything `veedor export data` writes
 //! ```
 //!
+//! That is the full profile. `--profile compact` writes a page per area whose centres hold their
+//! tables and acta copies, in one language unless `--lang` names both, with no `api/` and larger
+//! shards; `--no-scans` leaves out `scans/`; `site.json` says which (`site::Manifest`), and
+//! `--archive FILE.tar` also writes the files as one deterministic tar (`archive.rs`). The export
+//! prints the mirror's file count and bytes.
+//!
 //! The pages are rendered by `veedor_web::site`; this file reads the store and writes the files,
 //! in parallel. Deterministic: the same store exports the same bytes.
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -28,8 +34,9 @@ use rayon::prelude::*;
 use veedor_core::{Registry, Sha256};
 use veedor_store::BlobStore;
 use veedor_web::pages::StaticLookup;
-use veedor_web::site::{self, LOOKUP_RECORD, Site};
+use veedor_web::site::{self, LOOKUP_RECORD, Manifest, Profile, Site};
 
+use crate::archive;
 use crate::context::Context;
 use crate::exit;
 use crate::export::{self, Mirror};
@@ -38,6 +45,10 @@ use crate::export::{self, Mirror};
 pub struct SiteOptions {
     /// Publish the registry's lookup shards.
     pub lookup: bool,
+    /// The profile, the languages and whether the scans are in: written at `site.json`.
+    pub manifest: Manifest,
+    /// Also write the mirror as one tar file here.
+    pub archive: Option<PathBuf>,
 }
 
 /// Times of each phase, for the summary.
@@ -78,8 +89,28 @@ impl Phases {
     }
 }
 
-/// `veedor export site DIR`.
-pub fn site(context: &Context, dir: &Path, options: &SiteOptions) -> anyhow::Result<u8> {
+/// `veedor export site [DIR] [--archive FILE.tar]`: with an archive and no folder, the files
+/// are written to a temporary folder beside the archive first.
+pub fn site(context: &Context, dir: Option<&Path>, options: &SiteOptions) -> anyhow::Result<u8> {
+    let temporary;
+    // Without a folder the archive is all there is: the temporary folder goes with `temporary`.
+    let keep_folder = dir.is_some();
+    let dir = match (dir, &options.archive) {
+        (Some(dir), _) => dir,
+        (None, Some(archive)) => {
+            let parent = archive
+                .parent()
+                .filter(|parent| !parent.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            temporary = tempfile::Builder::new()
+                .prefix(".veedor-export-")
+                .tempdir_in(parent)
+                .with_context(|| format!("creating a temporary folder in {}", parent.display()))?;
+            temporary.path()
+        }
+        (None, None) => bail!("export site: give a folder, an --archive, or both"),
+    };
+    let manifest = &options.manifest;
     let mut phases = Phases::new();
     let mut opened = context.open()?;
     let snapshot = export::snapshot(&mut opened)?;
@@ -90,11 +121,19 @@ pub fn site(context: &Context, dir: &Path, options: &SiteOptions) -> anyhow::Res
     // Everything `export data` writes: `veedor verify` checks the site as it checks those.
     let mut mirror = Mirror::new(dir)?;
     export::write_data(&mut mirror, &snapshot)?;
-    let scans = export::write_scans(&mut mirror, blobs, &snapshot.results)?;
+    let scans = if manifest.scans {
+        export::write_scans(&mut mirror, blobs, &snapshot.results)?
+    } else {
+        0
+    };
     export::write_log(&mut mirror, store, &snapshot)?;
     phases.end("data and log");
 
-    let small = write_small_copies(&mirror, blobs, &export::scan_hashes(&snapshot.results))?;
+    let small = if manifest.scans {
+        write_small_copies(&mirror, blobs, &export::scan_hashes(&snapshot.results))?
+    } else {
+        HashSet::new()
+    };
     phases.end("small scans");
 
     let export::Snapshot { results, log } = snapshot;
@@ -114,7 +153,7 @@ pub fn site(context: &Context, dir: &Path, options: &SiteOptions) -> anyhow::Res
     phases.end("snapshot");
 
     let lookup = if options.lookup && registry_source.is_some() {
-        Some(write_lookup(&mirror, &web)?)
+        Some(write_lookup(&mirror, &web, manifest.profile)?)
     } else {
         None
     };
@@ -122,7 +161,7 @@ pub fn site(context: &Context, dir: &Path, options: &SiteOptions) -> anyhow::Res
     drop(opened);
     phases.end("lookup shards");
 
-    let site = Site::new(&web, lookup.clone(), &small);
+    let site = Site::new(&web, lookup.clone(), &small, manifest);
     let parts = site.parts();
     parts
         .par_iter()
@@ -134,17 +173,59 @@ pub fn site(context: &Context, dir: &Path, options: &SiteOptions) -> anyhow::Res
         })?;
     phases.end("pages");
 
+    let archived = match &options.archive {
+        Some(archive) => {
+            let mtime = u64::try_from(signed_at.as_second()).unwrap_or(0);
+            let bytes = archive::write(archive, dir, &mirror.paths(), mtime)?;
+            phases.end("archive");
+            Some((archive, bytes))
+        }
+        None => None,
+    };
+
+    let languages: Vec<&str> = manifest.languages.iter().map(|lang| lang.tag()).collect();
+    if keep_folder {
+        outln!(
+            "{}: {} files ({} written, {} unchanged, {} bytes) in {}",
+            dir.display(),
+            mirror.files(),
+            mirror.written(),
+            mirror.unchanged(),
+            mirror.bytes(),
+            phases.summary(),
+        );
+    } else {
+        outln!("Exported in {}", phases.summary());
+    }
     outln!(
-        "{}: {} files ({} written, {} unchanged, {} bytes) in {}",
-        dir.display(),
+        "Mirror: {} files, {} bytes ({:.1} MB); profile {}, {} {}, {}.",
         mirror.files(),
-        mirror.written(),
-        mirror.unchanged(),
         mirror.bytes(),
-        phases.summary(),
+        megabytes(mirror.bytes()),
+        manifest.profile.name(),
+        if languages.len() == 1 {
+            "language"
+        } else {
+            "languages"
+        },
+        languages.join(" and "),
+        if manifest.scans {
+            "with the scans"
+        } else {
+            "without the scans"
+        },
     );
+    if let Some((archive, bytes)) = archived {
+        outln!(
+            "Archive {}: {} bytes ({:.1} MB), {} files; unpack it with tar -xf, or check it as it is.",
+            archive.display(),
+            bytes,
+            megabytes(bytes),
+            mirror.files(),
+        );
+    }
     outln!(
-        "{} pieces of the site (pages in Spanish and English with their JSON twins), {} acta copies, {} scans ({} small copies), log of {} entries, {}.",
+        "{} pieces of the site, {} acta copies, {} scans ({} small copies), log of {} entries, {}.",
         parts.len(),
         web.results.dataset.copies.len(),
         scans,
@@ -158,12 +239,29 @@ pub fn site(context: &Context, dir: &Path, options: &SiteOptions) -> anyhow::Res
             None => "no voter lookup".to_owned(),
         }
     );
-    outln!("Host the folder as it is, under any path; open index.html.");
-    outln!(
-        "Check it with: veedor verify {} --key '{key}'",
-        dir.display()
-    );
+    if let Some(archive) = &options.archive {
+        outln!(
+            "Check it with: veedor verify {} --key '{key}'",
+            archive.display()
+        );
+    }
+    if keep_folder {
+        outln!("Host the folder as it is, under any path; open index.html.");
+        outln!(
+            "Check it with: veedor verify {} --key '{key}'",
+            dir.display()
+        );
+    }
     Ok(exit::OK)
+}
+
+/// Bytes in millions (MB, as hosts state their limits).
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "a size printed to one decimal place"
+)]
+fn megabytes(bytes: u64) -> f64 {
+    bytes as f64 / 1_000_000.0
 }
 
 /// Writes a small JPEG of every scan that decodes, in parallel; returns which scans have one.
@@ -198,7 +296,11 @@ fn write_small_copies(
 
 /// Writes the registry's lookup shards: every voter's record (hash prefix and table), sorted,
 /// cut by the hash's first bits.
-fn write_lookup(mirror: &Mirror, web: &veedor_web::Snapshot) -> anyhow::Result<StaticLookup> {
+fn write_lookup(
+    mirror: &Mirror,
+    web: &veedor_web::Snapshot,
+    profile: Profile,
+) -> anyhow::Result<StaticLookup> {
     let results = &web.results;
     if let Some((id, _)) = results.tables().find(|(id, _)| id.centre.get() >> 48 != 0) {
         bail!(
@@ -208,7 +310,7 @@ fn write_lookup(mirror: &Mirror, web: &veedor_web::Snapshot) -> anyhow::Result<S
     }
     let registry = &web.registry;
     let salt = site::lookup_salt(results.election());
-    let bits = site::shard_bits(registry.len());
+    let bits = profile.shard_bits(registry.len());
     let mut records: Vec<[u8; LOOKUP_RECORD]> = (0..registry.len())
         .into_par_iter()
         .filter_map(|index| {

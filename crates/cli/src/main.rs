@@ -5,6 +5,7 @@
 mod out;
 
 mod analyze;
+mod archive;
 mod context;
 mod demo;
 mod export;
@@ -152,7 +153,8 @@ enum Command {
     },
     /// Check a mirror (a folder or a URL) against the log's public key.
     Verify {
-        /// The mirror: a folder, or the URL it is served at.
+        /// The mirror: a folder, the URL it is served at, or an archive (`FILE.tar`) that
+        /// `veedor export site --archive` wrote, read as it is.
         mirror: String,
         /// The log's public key (`veedor key` prints it), obtained from its publisher by a way
         /// other than the mirror.
@@ -267,11 +269,29 @@ enum ExportCommand {
     /// lookup that runs in the browser), with everything `export data` writes: any static host
     /// can serve it, and `veedor verify` checks it.
     Site {
-        /// Where to write (created if needed; files already there are replaced).
-        dir: PathBuf,
+        /// Where to write (created if needed; files already there are replaced). Optional with
+        /// `--archive`.
+        #[arg(required_unless_present = "archive")]
+        dir: Option<PathBuf>,
         /// Leave out the voter lookup (the registry's hashed shards).
         #[arg(long)]
         no_lookup: bool,
+        /// `full`: a page per area, table and acta copy, in both languages, with JSON twins.
+        /// `compact`: a centre's page holds its tables and acta copies, no JSON twins, larger
+        /// lookup shards, one language unless `--lang` names both (docs/mirror.md).
+        #[arg(long, value_enum, default_value_t = SiteProfile::Full)]
+        profile: SiteProfile,
+        /// The languages to publish (`es`, `en`; repeat or separate by commas). Default: both in
+        /// the full profile, `es` in the compact one.
+        #[arg(long, value_delimiter = ',')]
+        lang: Vec<String>,
+        /// Leave out the scans and their small copies (acta pages still give each scan's SHA-256).
+        #[arg(long)]
+        no_scans: bool,
+        /// Also write the mirror as one uncompressed tar file (deterministic: sorted entries,
+        /// fixed times and owners), which `tar -x` unpacks and `veedor verify FILE.tar` checks.
+        #[arg(long)]
+        archive: Option<PathBuf>,
     },
 }
 
@@ -310,6 +330,39 @@ enum GenerateCommand {
         #[arg(long)]
         pdf: bool,
     },
+}
+
+/// `veedor export site --profile`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum SiteProfile {
+    Full,
+    Compact,
+}
+
+/// The manifest of `veedor export site`: the profile, the languages of `--lang` (by default both
+/// in the full profile, the root language in the compact one) and whether scans are included.
+fn site_manifest(
+    profile: SiteProfile,
+    languages: &[String],
+    scans: bool,
+) -> anyhow::Result<veedor_web::site::Manifest> {
+    use anyhow::Context as _;
+    use veedor_web::i18n::Lang;
+    use veedor_web::site::{Manifest, Profile, ROOT_LANG};
+    let profile = match profile {
+        SiteProfile::Full => Profile::Full,
+        SiteProfile::Compact => Profile::Compact,
+    };
+    let mut chosen = Vec::new();
+    for tag in languages {
+        let lang =
+            Lang::parse(tag.trim()).with_context(|| format!("--lang {tag}: expected es or en"))?;
+        chosen.push(lang);
+    }
+    if chosen.is_empty() && profile == Profile::Compact {
+        chosen.push(ROOT_LANG);
+    }
+    Ok(Manifest::new(profile, &chosen, scans))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -412,10 +465,21 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Sources => show::sources(&context),
         Command::Export { what } => match what {
             ExportCommand::Data { dir } => export::data(&context, &dir),
-            ExportCommand::Site { dir, no_lookup } => export_site::site(
+            ExportCommand::Site {
+                dir,
+                no_lookup,
+                profile,
+                lang,
+                no_scans,
+                archive,
+            } => export_site::site(
                 &context,
-                &dir,
-                &export_site::SiteOptions { lookup: !no_lookup },
+                dir.as_deref(),
+                &export_site::SiteOptions {
+                    lookup: !no_lookup,
+                    manifest: site_manifest(profile, &lang, !no_scans)?,
+                    archive,
+                },
             ),
         },
         Command::Verify { mirror, key, since } => verify::run(&mirror, &key, since.as_deref()),

@@ -129,9 +129,12 @@ fn threads(target: &str) -> NonZeroUsize {
     }
 }
 
-/// The mirror at `target`: a URL or a folder.
-fn source(target: &str) -> Box<dyn MirrorFiles> {
-    if is_url(target) {
+/// The mirror at `target`: a URL, an archive (`FILE.tar`, read in place) or a folder.
+fn source(target: &str) -> anyhow::Result<Box<dyn MirrorFiles>> {
+    if crate::archive::is_archive(target) {
+        return Ok(Box::new(crate::archive::Archive::open(Path::new(target))?));
+    }
+    Ok(if is_url(target) {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_secs(60)))
             .http_status_as_error(false)
@@ -143,7 +146,7 @@ fn source(target: &str) -> Box<dyn MirrorFiles> {
         })
     } else {
         Box::new(Folder(PathBuf::from(target)))
-    }
+    })
 }
 
 /// The older checkpoint of `--since`: a file, or the note itself.
@@ -165,7 +168,7 @@ pub fn run(target: &str, key: &str, since: Option<&str>) -> anyhow::Result<u8> {
         .map(|since| older_checkpoint(&key, since))
         .transpose()?;
     let report = veedor_web::verify::verify_on_threads(
-        source(target).as_ref(),
+        source(target)?.as_ref(),
         &key,
         since.as_ref(),
         threads(target),
@@ -229,8 +232,24 @@ fn site_summary(summary: &veedor_web::verify::Summary) -> String {
             " The sentences of {count} findings were taken from the acta pages' JSON twins (the log holds their codes)."
         ),
     };
+    let profile = summary
+        .profile
+        .as_ref()
+        .map_or_else(String::new, |manifest| {
+            let languages: Vec<&str> = manifest.languages.iter().map(|lang| lang.tag()).collect();
+            format!(
+                " The site is the {} profile in {}, {} (site.json).",
+                manifest.profile.name(),
+                languages.join(" and "),
+                if manifest.scans {
+                    "with the scans"
+                } else {
+                    "without the scans"
+                }
+            )
+        });
     format!(
-        " {files} pages, JSON twins and static files and {} small copies of scans are byte for byte the export's rendering of the verified data, dated as the pages say the checkpoint was signed ({}).{lookup}{details}",
+        "{profile} {files} pages, JSON twins and static files and {} small copies of scans are byte for byte the export's rendering of the verified data, dated as the pages say the checkpoint was signed ({}).{lookup}{details}",
         summary.small_copies,
         summary.signed_at.as_deref().unwrap_or("unknown"),
     )

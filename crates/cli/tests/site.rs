@@ -21,16 +21,16 @@ use crate::support::{Data, Run, head_of_real_file};
 
 /// A store with 400 real result rows, a synthetic registry, two scanned JPEG sheets and one
 /// PDF sheet, exported as a site.
-struct Exported {
-    data: Data,
-    key: String,
-    site: PathBuf,
+pub struct Exported {
+    pub data: Data,
+    pub key: String,
+    pub site: PathBuf,
     /// `voter_id,centre_code,table` rows of the registry.
-    registry: Vec<(String, String, String)>,
+    pub registry: Vec<(String, String, String)>,
 }
 
 impl Exported {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let data = Data::new();
         let results = data.file("head.csv", head_of_real_file(400));
         data.run(&["import", "results", "--defines-tables", &results])
@@ -100,12 +100,12 @@ impl Exported {
         }
     }
 
-    fn verify(&self, target: &str) -> Run {
+    pub fn verify(&self, target: &str) -> Run {
         self.data.run(&["verify", target, "--key", &self.key])
     }
 
     /// The rows of `data/actas.csv` as column -> value maps.
-    fn actas(&self) -> Vec<BTreeMap<String, String>> {
+    pub fn actas(&self) -> Vec<BTreeMap<String, String>> {
         let text = std::fs::read_to_string(self.site.join("data/actas.csv")).unwrap();
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let header: Vec<String> = reader
@@ -127,7 +127,7 @@ impl Exported {
     }
 
     /// A voter of the registry who votes at `table` (`010101001.01`).
-    fn voter_at(&self, table: &str) -> String {
+    pub fn voter_at(&self, table: &str) -> String {
         let (centre, number) = table.split_once('.').unwrap();
         self.registry
             .iter()
@@ -150,13 +150,14 @@ fn export(data: &Data, dir: &Path) -> Run {
 }
 
 /// The links (`href`, `src`, and the lookup form's folders) of an HTML page.
-fn links(html: &str) -> Vec<String> {
+pub fn links(html: &str) -> Vec<String> {
     let mut out = Vec::new();
     for attribute in [
         " href=\"",
         " src=\"",
         " data-shards=\"",
         " data-tables=\"",
+        " data-centres=\"",
         " action=\"",
     ] {
         let mut rest = html;
@@ -386,13 +387,13 @@ fn a_flipped_byte_in_a_site_export_is_named() {
 }
 
 /// `python3 -m http.server` on a free port, serving `folder`; killed when dropped.
-struct StaticServer {
+pub struct StaticServer {
     child: Child,
     port: u16,
 }
 
 impl StaticServer {
-    fn start(folder: &Path) -> Self {
+    pub fn start(folder: &Path) -> Self {
         let port = free_port();
         let child = Command::new("python3")
             .args([
@@ -420,7 +421,7 @@ impl StaticServer {
         server
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}/{path}", self.port)
     }
 }
@@ -455,7 +456,7 @@ fn a_site_on_a_plain_static_server_verifies_at_its_root_and_under_a_prefix() {
 
 /// Waits until the browser is at a page whose path ends with `suffix` (a click or the lookup
 /// script navigates; the old page's elements are there until the new page replaces them).
-async fn wait_for_path(client: &fantoccini::Client, suffix: &str) {
+pub async fn wait_for_path(client: &fantoccini::Client, suffix: &str) {
     let started = Instant::now();
     loop {
         let url = client.current_url().await.unwrap();

@@ -24,6 +24,7 @@ mod ledger;
 mod lookup;
 mod mirror;
 mod output;
+mod profile;
 mod real_results;
 mod server_limits;
 mod site;

@@ -178,7 +178,11 @@
           if (table === null) {
             say(data.msgNotFound);
           } else {
-            window.location.assign(data.tables + table + '.html');
+            // A compact mirror has no table pages: the table is a section of its centre's.
+            var parts = table.split('.');
+            window.location.assign(data.centres
+              ? data.centres + parts[0] + '.html#t-' + Number(parts[1])
+              : data.tables + table + '.html');
           }
         })
         .catch(function () {

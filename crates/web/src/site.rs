@@ -1,6 +1,8 @@
 //! The site as static files (`veedor export site`): every page in both languages, the JSON
 //! twins, the stylesheet, and the voter registry split into small shards that a script in the
-//! browser looks up. Any web server or object store can host the files, under any path: links
+//! browser looks up; or, in the compact profile ([`Profile`], named in the mirror's
+//! [`MANIFEST_PATH`]), a page per area whose centres hold their tables and acta copies, in the
+//! languages asked for, without JSON twins and with larger shards. Any web server or object store can host the files, under any path: links
 //! are relative and name files (`../area/state/13.html`), so nothing needs server logic or
 //! rewrites. The layout is in docs/mirror.md.
 //!
@@ -14,11 +16,11 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256 as Hasher};
-use veedor_core::{AreaCode, Election, Sha256, TableId, VoterId};
+use veedor_core::{ActaCopy, AreaCode, Election, Sha256, TableId, VoterId};
 
 use crate::api::{self, AreaRef, TallyScope};
 use crate::i18n::Lang;
-use crate::pages::{self, Here, LookupOutcome, StaticLookup};
+use crate::pages::{self, Here, LookupOutcome, StaticLookup, StaticShape};
 use crate::snapshot::Snapshot;
 
 /// The content security policy a static page states in a `<meta>` element: the lookup script
@@ -48,19 +50,246 @@ pub enum SiteError {
     /// An area, table or copy that the results do not hold.
     #[error("{0} is not in the results")]
     Missing(String),
+    /// A site manifest (`site.json`) that does not say what the export writes.
+    #[error("site.json: {0}")]
+    Manifest(String),
 }
 
-/// One piece of the site: a page in both languages and its JSON twin, or the fixed files.
+/// Which pages a mirror has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Profile {
+    /// Every page in its own file: a page per area, table and acta copy, each with its JSON
+    /// twin under `api/v1/`.
+    Full,
+    /// Few files, for free static hosts: a page per area, a centre's page holding its tables and
+    /// their acta copies (`#t-<number>`, `#acta-<copy>`), no JSON twins (the open data under
+    /// `data/` is for machines), and lookup shards [`COMPACT_SHARD_FACTOR`] times larger.
+    Compact,
+}
+
+/// How many times more voters a compact mirror's lookup shard holds than a full one's (256
+/// shards of about 69,000 voters, 1.1 MB each, for the demo's 17.7 million): fewer files, a
+/// larger download per lookup.
+pub const COMPACT_SHARD_FACTOR: usize = 256;
+
+impl Profile {
+    /// The profile named `full` or `compact`.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "full" => Some(Self::Full),
+            "compact" => Some(Self::Compact),
+            _ => None,
+        }
+    }
+
+    /// Its name, as `--profile` and the manifest write it.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Compact => "compact",
+        }
+    }
+
+    /// How many leading bits of the hash name a lookup shard for `voters` in this profile: the
+    /// export cuts the shards with it, and the verifier holds a mirror's shard count to it.
+    #[must_use]
+    pub fn shard_bits(self, voters: usize) -> u8 {
+        match self {
+            Self::Full => shard_bits(voters),
+            Self::Compact => shard_bits(voters / COMPACT_SHARD_FACTOR),
+        }
+    }
+}
+
+/// Where a site states how it was exported.
+pub const MANIFEST_PATH: &str = "site.json";
+
+/// The schema of [`MANIFEST_PATH`].
+pub const MANIFEST_SCHEMA: &str = "veedor.site/1";
+
+/// How a site was exported, written at [`MANIFEST_PATH`] so that `veedor verify` renders the
+/// same pages again: the profile, the languages and whether the scans are in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Manifest {
+    /// Which pages.
+    pub profile: Profile,
+    /// The languages published, in [`Lang::ALL`]'s order; never empty. The first one's home
+    /// page is also the mirror's `index.html`.
+    pub languages: Vec<Lang>,
+    /// Whether the scans (`scans/<sha256>`) and their small copies are in the mirror.
+    pub scans: bool,
+}
+
+/// The manifest as its file has it.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestFile {
+    schema: String,
+    profile: String,
+    languages: Vec<String>,
+    scans: bool,
+}
+
+impl Manifest {
+    /// The full profile in both languages with the scans: what `veedor export site` writes by
+    /// default.
+    #[must_use]
+    pub fn full() -> Self {
+        Self::new(Profile::Full, &Lang::ALL, true)
+    }
+
+    /// A manifest; `languages` are put in [`Lang::ALL`]'s order, each once, and are both when
+    /// none is given.
+    #[must_use]
+    pub fn new(profile: Profile, languages: &[Lang], scans: bool) -> Self {
+        let mut languages: Vec<Lang> = Lang::ALL
+            .into_iter()
+            .filter(|lang| languages.contains(lang))
+            .collect();
+        if languages.is_empty() {
+            languages = Lang::ALL.to_vec();
+        }
+        Self {
+            profile,
+            languages,
+            scans,
+        }
+    }
+
+    /// The language of the mirror's root page.
+    #[must_use]
+    pub fn root_lang(&self) -> Lang {
+        self.languages.first().copied().unwrap_or(ROOT_LANG)
+    }
+
+    /// The file's bytes: one line of JSON.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, SiteError> {
+        let file = ManifestFile {
+            schema: MANIFEST_SCHEMA.to_owned(),
+            profile: self.profile.name().to_owned(),
+            languages: self
+                .languages
+                .iter()
+                .map(|lang| lang.tag().to_owned())
+                .collect(),
+            scans: self.scans,
+        };
+        let mut bytes = serde_json::to_vec(&file)?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    }
+
+    /// Reads the file's bytes; the error says what is wrong.
+    pub fn parse(bytes: &[u8]) -> Result<Self, SiteError> {
+        let file: ManifestFile = serde_json::from_slice(bytes)?;
+        let invalid = |what: String| SiteError::Manifest(what);
+        if file.schema != MANIFEST_SCHEMA {
+            return Err(invalid(format!(
+                "schema {:?}, expected {MANIFEST_SCHEMA:?}",
+                file.schema
+            )));
+        }
+        let profile = Profile::parse(&file.profile).ok_or_else(|| {
+            invalid(format!(
+                "profile {:?}, expected \"full\" or \"compact\"",
+                file.profile
+            ))
+        })?;
+        let languages = file
+            .languages
+            .iter()
+            .map(|tag| {
+                Lang::parse(tag)
+                    .ok_or_else(|| invalid(format!("language {tag:?}, expected \"es\" or \"en\"")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let manifest = Self::new(profile, &languages, file.scans);
+        if manifest.languages != languages {
+            return Err(invalid(
+                "languages must be one or both of \"es\", \"en\", in that order, each once"
+                    .to_owned(),
+            ));
+        }
+        Ok(manifest)
+    }
+}
+
+#[cfg(test)]
+mod manifest_tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_reads_back_what_it_writes_and_refuses_anything_else() {
+        let compact = Manifest::new(Profile::Compact, &[Lang::En, Lang::Es, Lang::En], false);
+        assert_eq!(compact.languages, Lang::ALL);
+        let bytes = compact.to_bytes().unwrap();
+        assert_eq!(
+            String::from_utf8(bytes.clone()).unwrap(),
+            "{\"schema\":\"veedor.site/1\",\"profile\":\"compact\",\"languages\":[\"es\",\"en\"],\"scans\":false}\n"
+        );
+        assert_eq!(Manifest::parse(&bytes).unwrap(), compact);
+        assert_eq!(Manifest::full().root_lang(), Lang::Es);
+        let english = Manifest::new(Profile::Compact, &[Lang::En], true);
+        assert_eq!(english.root_lang(), Lang::En);
+        assert_eq!(
+            Manifest::parse(&english.to_bytes().unwrap()).unwrap(),
+            english
+        );
+        for (text, expected) in [
+            (
+                r#"{"schema":"veedor.site/2","profile":"full","languages":["es"],"scans":true}"#,
+                "schema",
+            ),
+            (
+                r#"{"schema":"veedor.site/1","profile":"tiny","languages":["es"],"scans":true}"#,
+                "profile \"tiny\"",
+            ),
+            (
+                r#"{"schema":"veedor.site/1","profile":"full","languages":["fr"],"scans":true}"#,
+                "language \"fr\"",
+            ),
+            (
+                r#"{"schema":"veedor.site/1","profile":"full","languages":["en","es"],"scans":true}"#,
+                "in that order",
+            ),
+            (
+                r#"{"schema":"veedor.site/1","profile":"full","languages":[],"scans":true}"#,
+                "in that order",
+            ),
+            (
+                r#"{"schema":"veedor.site/1","profile":"full","languages":["es"],"scans":true,"x":1}"#,
+                "unknown field",
+            ),
+            (
+                r#"{"schema":"veedor.site/1","profile":"full","languages":["es"]}"#,
+                "missing field",
+            ),
+        ] {
+            let error = Manifest::parse(text.as_bytes()).unwrap_err().to_string();
+            assert!(error.contains(expected), "{text}: {error}");
+        }
+        assert_eq!(Profile::Full.shard_bits(17_745_239), 16);
+        assert_eq!(Profile::Compact.shard_bits(17_745_239), 8);
+        assert_eq!(Profile::Compact.shard_bits(4_000), 4);
+    }
+}
+
+/// One piece of the site: a page in each language and its JSON twin, or the fixed files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
     /// The home pages (also at the root), the method and lookup pages, the stylesheet, the
-    /// script, the OpenAPI document and the tally of each level.
+    /// script, the manifest, and in the full profile the OpenAPI document and the tally of each
+    /// level.
     Fixed,
-    /// An area below the nation.
+    /// An area below the nation (in the compact profile, a centre's page holds its tables and
+    /// their acta copies).
     Area(AreaCode),
-    /// A table.
+    /// A table (the full profile).
     Table(TableId),
-    /// An acta copy, by its position in the dataset's copies.
+    /// An acta copy, by its position in the dataset's copies (the full profile).
     Acta(usize),
     /// The analysis page of the nation or of an area of the first level.
     Analysis(AreaCode),
@@ -75,22 +304,30 @@ pub struct Site<'a> {
     snapshot: &'a Snapshot,
     lookup: Option<StaticLookup>,
     small_copies: &'a HashSet<Sha256>,
+    manifest: &'a Manifest,
 }
 
 impl<'a> Site<'a> {
-    /// The site of `snapshot`; `lookup` when the registry's shards are published with it;
-    /// `small_copies`: the scans whose small copy is written at `scans/small/<sha256>.jpg`.
+    /// The site of `snapshot` as `manifest` cuts it; `lookup` when the registry's shards are
+    /// published with it; `small_copies`: the scans whose small copy is written at
+    /// `scans/small/<sha256>.jpg`.
     #[must_use]
     pub fn new(
         snapshot: &'a Snapshot,
         lookup: Option<StaticLookup>,
         small_copies: &'a HashSet<Sha256>,
+        manifest: &'a Manifest,
     ) -> Self {
         Self {
             snapshot,
             lookup,
             small_copies,
+            manifest,
         }
+    }
+
+    fn compact(&self) -> bool {
+        self.manifest.profile == Profile::Compact
     }
 
     /// Every part, in a fixed order.
@@ -101,8 +338,10 @@ impl<'a> Site<'a> {
         for level in 0..results.election().geography.levels.len() {
             parts.extend(results.tally.level(level).map(|(area, _)| Part::Area(area)));
         }
-        parts.extend(results.tables().map(|(id, _)| Part::Table(*id)));
-        parts.extend((0..results.dataset.copies.len()).map(Part::Acta));
+        if !self.compact() {
+            parts.extend(results.tables().map(|(id, _)| Part::Table(*id)));
+            parts.extend((0..results.dataset.copies.len()).map(Part::Acta));
+        }
         parts.extend(
             self.snapshot
                 .analysis
@@ -125,16 +364,30 @@ impl<'a> Site<'a> {
         }
     }
 
+    /// The languages' pages are linked as the manifest cuts the mirror.
+    fn shape(&self) -> StaticShape {
+        let levels = &self.snapshot.results.election().geography.levels;
+        StaticShape {
+            one_language: self.manifest.languages.len() == 1,
+            centre_level: self
+                .compact()
+                .then(|| levels.last().map(|level| level.id.clone()))
+                .flatten(),
+        }
+    }
+
     fn here(&self, lang: Lang, page: &str, json: Option<String>) -> Here {
-        Here::static_page(lang, page, json, self.lookup.clone())
+        let json = json.filter(|_| !self.compact());
+        Here::static_page(lang, page, json, self.lookup.clone(), self.shape())
     }
 
     fn fixed(&self) -> Result<Vec<File>, SiteError> {
         let snapshot = self.snapshot;
         let results = &snapshot.results;
+        let compact = self.compact();
         let mut files = Vec::new();
         let home_json = "api/v1/area/national.json".to_owned();
-        for lang in Lang::ALL {
+        for &lang in &self.manifest.languages {
             let document = api::area_document(results, AreaCode::National, lang.tag())
                 .ok_or_else(|| SiteError::Missing("the nation".to_owned()))?;
             let here = self.here(lang, "index.html", Some(home_json.clone()));
@@ -143,14 +396,19 @@ impl<'a> Site<'a> {
                 "index.html",
                 pages::area_page(snapshot, &document, lang, &here),
             ));
-            if lang == ROOT_LANG {
-                let root = Here::static_root(lang, Some(home_json.clone()), self.lookup.clone());
+            if lang == self.manifest.root_lang() {
+                let root = Here::static_root(
+                    lang,
+                    (!compact).then(|| home_json.clone()),
+                    self.lookup.clone(),
+                    self.shape(),
+                );
                 files.push((
                     "index.html".to_owned(),
                     pages::area_page(snapshot, &document, lang, &root).into_bytes(),
                 ));
             }
-            if lang == Lang::En {
+            if lang == Lang::En && !compact {
                 files.push((home_json.clone(), serde_json::to_vec(&document)?));
             }
             let here = self.here(lang, "method.html", None);
@@ -171,6 +429,10 @@ impl<'a> Site<'a> {
             pages::STYLE.as_bytes().to_vec(),
         ));
         files.push(("static/lookup.js".to_owned(), LOOKUP_JS.as_bytes().to_vec()));
+        files.push((MANIFEST_PATH.to_owned(), self.manifest.to_bytes()?));
+        if compact {
+            return Ok(files);
+        }
         files.push((
             "api/v1/openapi.json".to_owned(),
             crate::openapi::document().to_string().into_bytes(),
@@ -201,17 +463,19 @@ impl<'a> Site<'a> {
         let name = format!("area/{}/{}", reference.level, reference.code);
         let json = format!("api/v1/{name}.json");
         let mut files = Vec::with_capacity(3);
-        for lang in Lang::ALL {
+        for &lang in &self.manifest.languages {
             let document = api::area_document(results, area, lang.tag())
                 .ok_or_else(|| SiteError::Missing(name.clone()))?;
             let file = format!("{name}.html");
             let here = self.here(lang, &file, Some(json.clone()));
-            files.push(page(
-                lang,
-                &file,
-                pages::area_page(snapshot, &document, lang, &here),
-            ));
-            if lang == Lang::En {
+            let html = if self.compact() {
+                let actas = self.actas_of(&document, lang)?;
+                pages::centre_page(snapshot, &document, &actas, lang, &here)
+            } else {
+                pages::area_page(snapshot, &document, lang, &here)
+            };
+            files.push(page(lang, &file, html));
+            if lang == Lang::En && !self.compact() {
                 files.push((json.clone(), serde_json::to_vec(&document)?));
             }
         }
@@ -230,18 +494,58 @@ impl<'a> Site<'a> {
         let file = format!("{name}.html");
         let json = format!("api/v1/{name}.json");
         let mut files = Vec::with_capacity(3);
-        for lang in Lang::ALL {
+        for &lang in &self.manifest.languages {
             let here = self.here(lang, &file, Some(json.clone()));
             let html = pages::analysis_page(snapshot, area, lang, &here)
                 .ok_or_else(|| SiteError::Missing(name.clone()))?;
             files.push(page(lang, &file, html));
         }
-        let document = snapshot
-            .analysis
-            .document(results, area, Lang::En)
-            .ok_or_else(|| SiteError::Missing(name.clone()))?;
-        files.push((json, serde_json::to_vec(&document)?));
+        if !self.compact() {
+            let document = snapshot
+                .analysis
+                .document(results, area, Lang::En)
+                .ok_or_else(|| SiteError::Missing(name.clone()))?;
+            files.push((json, serde_json::to_vec(&document)?));
+        }
         Ok(files)
+    }
+
+    /// The acta copies of an area's tables (a centre's; other areas have none), in the order of
+    /// its tables and, in each, oldest first.
+    fn actas_of(
+        &self,
+        document: &api::AreaDocument,
+        lang: Lang,
+    ) -> Result<Vec<(api::ActaDocument, &'a ActaCopy)>, SiteError> {
+        let snapshot = self.snapshot;
+        let mut actas = Vec::new();
+        for table in &document.tables {
+            for view in &table.copies {
+                let copy = snapshot
+                    .copy(view.id)
+                    .ok_or_else(|| SiteError::Missing(format!("copy {}", view.id)))?;
+                actas.push((self.acta_document(copy, lang), copy));
+            }
+        }
+        Ok(actas)
+    }
+
+    fn acta_document(&self, copy: &ActaCopy, lang: Lang) -> api::ActaDocument {
+        let snapshot = self.snapshot;
+        let scan = if self.manifest.scans {
+            snapshot.scan_of(copy)
+        } else {
+            None
+        };
+        let mut document = api::acta_document(
+            &snapshot.results,
+            copy,
+            scan.as_ref(),
+            snapshot.log.as_ref(),
+            lang.tag(),
+        );
+        self.mirror_paths(&mut document);
+        document
     }
 
     fn table(&self, id: TableId) -> Result<Vec<File>, SiteError> {
@@ -254,7 +558,7 @@ impl<'a> Site<'a> {
         let file = format!("table/{}.html", view.id);
         let json = format!("api/v1/table/{}.json", view.id);
         let mut files = Vec::with_capacity(3);
-        for lang in Lang::ALL {
+        for &lang in &self.manifest.languages {
             let here = self.here(lang, &file, Some(json.clone()));
             files.push(page(
                 lang,
@@ -275,20 +579,12 @@ impl<'a> Site<'a> {
             .copies
             .get(index)
             .ok_or_else(|| SiteError::Missing(format!("copy {index}")))?;
-        let scan = snapshot.scan_of(copy);
         let id = copy.id.get();
         let file = format!("acta/{id}.html");
         let json = format!("api/v1/acta/{id}.json");
         let mut files = Vec::with_capacity(3);
-        for lang in Lang::ALL {
-            let mut document = api::acta_document(
-                results,
-                copy,
-                scan.as_ref(),
-                snapshot.log.as_ref(),
-                lang.tag(),
-            );
-            self.mirror_paths(&mut document);
+        for &lang in &self.manifest.languages {
+            let document = self.acta_document(copy, lang);
             let here = self.here(lang, &file, Some(json.clone()));
             files.push(page(
                 lang,

@@ -104,6 +104,7 @@ use self::pages::LogForPages;
 use crate::log::key_file;
 use crate::opendata::{self, Table};
 use crate::pages::StaticLookup;
+use crate::site::{MANIFEST_PATH, Manifest};
 
 /// The largest file a [`MirrorFiles`] should read (1 GiB): a larger one is refused rather than
 /// read into memory.
@@ -246,6 +247,8 @@ pub struct Summary {
     pub lookup_shards: Option<usize>,
     /// Records in the lookup shards.
     pub lookup_records: u64,
+    /// How the site was exported, as its `site.json` says (`None` for a mirror of the open data).
+    pub profile: Option<Manifest>,
     /// Findings whose sentence validation does not give again (the table's registered voters
     /// changed since the copy came), taken from the mirror's acta JSON twin.
     pub details_from_mirror: usize,
@@ -322,6 +325,9 @@ struct Run<'files> {
     /// Every file asked for: those the export writes.
     expected: BTreeSet<String>,
     summary: Summary,
+    /// How the site was exported, from its `site.json` (the full profile for a mirror of the
+    /// open data).
+    manifest: Manifest,
 }
 
 /// What the store holds that the log holds otherwise or not at all, read from the mirror's
@@ -345,6 +351,7 @@ impl<'files> Run<'files> {
             problems: Vec::new(),
             problem_count: 0,
             expected: BTreeSet::new(),
+            manifest: Manifest::full(),
             summary: Summary {
                 key_name: key.name().to_owned(),
                 key_id: key.key_id(),
@@ -414,8 +421,15 @@ impl<'files> Run<'files> {
         let copies = self.copies(&entries, &election, checkpoint.size);
         self.summary.copies = copies.len();
         let site = self.is_site()?;
+        if site {
+            self.manifest()?;
+        }
         let (results, trusted) = self.data(&election, &copies)?;
-        let small_copies = self.scans(&copies, site)?;
+        let small_copies = if self.manifest.scans {
+            self.scans(&copies, site)?
+        } else {
+            HashSet::new()
+        };
         if site {
             let log = LogForPages {
                 tree: &tree,
@@ -453,6 +467,26 @@ impl<'files> Run<'files> {
         };
         self.as_stored(&mut results, trusted)?;
         self.site(results, log, signed_at, small_copies, lookup)
+    }
+
+    /// Step 7: how the site was exported, from its `site.json`; the full profile, with the
+    /// problem named, when it is missing or unreadable. Its bytes are compared with the
+    /// rendering's like every other file of the site.
+    fn manifest(&mut self) -> Result<(), FetchError> {
+        let Some(bytes) = self.require(MANIFEST_PATH)? else {
+            return Ok(());
+        };
+        match Manifest::parse(&bytes) {
+            Ok(manifest) => self.manifest = manifest,
+            Err(error) => self.add(
+                MANIFEST_PATH,
+                None,
+                ProblemKind::Altered,
+                format!("{error}: the site is checked as the full profile"),
+            ),
+        }
+        self.summary.profile = Some(self.manifest.clone());
+        Ok(())
     }
 
     /// The copies' texts as the store holds them, for the pages: file names and devices with
@@ -1616,7 +1650,8 @@ mod tests {
         snapshot.loaded_at = signed_at;
         // The scan's bytes are no picture: it has no small copy.
         let small_copies = HashSet::new();
-        let site = crate::site::Site::new(&snapshot, Some(lookup), &small_copies);
+        let manifest = Manifest::full();
+        let site = crate::site::Site::new(&snapshot, Some(lookup), &small_copies, &manifest);
         for part in site.parts() {
             files.extend(site.render(part).unwrap());
         }
@@ -2217,8 +2252,9 @@ mod tests {
         assert_eq!(summary.lookup_shards, Some(16));
         assert_eq!(summary.lookup_records, VOTERS);
         assert_eq!(summary.details_from_mirror, 0);
-        // Every file but `index.html`, the one at the root.
-        assert_eq!(summary.listed_files, Some(files.len() - 1));
+        // Every file but the two at the root, `index.html` and `site.json`.
+        assert_eq!(summary.listed_files, Some(files.len() - 2));
+        assert_eq!(summary.profile, Some(Manifest::full()));
         // The same report on any number of threads.
         let threads = NonZeroUsize::new(3).unwrap();
         assert_eq!(

@@ -26,21 +26,94 @@ pub fn acta_page(
     here: &Here,
 ) -> String {
     let election = snapshot.results.election();
-    let view = &document.copy;
-    let title = format!(
-        "{} #{} {} {}",
-        lang.t(Text::ActaTitle),
-        view.id,
-        lang.t(Text::OfTable),
-        document.table
-    );
+    let title = acta_title(document, lang);
     let mut parents = vec![AreaRef::new(&snapshot.results, AreaCode::National)];
     parents.extend(document.areas.iter().cloned());
-    let by_card = !document.cards.is_empty();
-    let candidate_votes = election.candidates.iter().zip(&view.candidate_votes);
     let body = html! {
         (breadcrumb(election, &parents, lang, here))
         h1 { (title) }
+        (acta_body(snapshot, document, copy, lang, here, &Ids::PAGE))
+    };
+    layout(Some(snapshot), lang, &title, here, &body, false)
+}
+
+/// An acta copy as a section of its centre's page (the compact mirror): the same as its page,
+/// under `<article id="acta-<copy>">`, its headings two levels down and its ids prefixed, so
+/// that many fit on one page.
+pub(super) fn acta_block(
+    snapshot: &Snapshot,
+    document: &ActaDocument,
+    copy: &ActaCopy,
+    lang: Lang,
+    here: &Here,
+) -> Markup {
+    let anchor = format!("acta-{}", document.copy.id);
+    let ids = Ids {
+        prefix: format!("{anchor}-"),
+        level: 4,
+    };
+    html! {
+        article class="acta-copy" id=(anchor) {
+            h3 { (acta_title(document, lang)) }
+            (acta_body(snapshot, document, copy, lang, here, &ids))
+        }
+    }
+}
+
+fn acta_title(document: &ActaDocument, lang: Lang) -> String {
+    format!(
+        "{} #{} {} {}",
+        lang.t(Text::ActaTitle),
+        document.copy.id,
+        lang.t(Text::OfTable),
+        document.table
+    )
+}
+
+/// The ids and heading level of an acta's sections: on its own page, ids as they are and `h2`;
+/// in a centre's page, ids prefixed by the copy's anchor and `h4`.
+struct Ids {
+    prefix: String,
+    /// The level of the sections' headings; their sub-headings are one below.
+    level: u8,
+}
+
+impl Ids {
+    const PAGE: Self = Self {
+        prefix: String::new(),
+        level: 2,
+    };
+
+    fn id(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+}
+
+/// A heading of `level` (2 to 6).
+fn heading(level: u8, id: Option<String>, content: &str) -> Markup {
+    match level {
+        2 => html! { h2 id=[id] { (content) } },
+        3 => html! { h3 id=[id] { (content) } },
+        4 => html! { h4 id=[id] { (content) } },
+        5 => html! { h5 id=[id] { (content) } },
+        _ => html! { h6 id=[id] { (content) } },
+    }
+}
+
+/// Everything about a copy below its title.
+fn acta_body(
+    snapshot: &Snapshot,
+    document: &ActaDocument,
+    copy: &ActaCopy,
+    lang: Lang,
+    here: &Here,
+    ids: &Ids,
+) -> Markup {
+    let election = snapshot.results.election();
+    let view = &document.copy;
+    let by_card = !document.cards.is_empty();
+    let candidate_votes = election.candidates.iter().zip(&view.candidate_votes);
+    html! {
         p {
             (lang.t(Text::Status)) " "
             a href=(here.table(&document.table)) { (lang.t(Text::TableWord)) " " (document.table) }
@@ -52,7 +125,7 @@ pub fn acta_page(
                 // original only.
                 Some(scan) if here.is_static() && scan.small_url == scan.url => {
                     p class="note scan" {
-                        a id="scan-original" href=(here.resource(&scan.url)) download {
+                        a id=(ids.id("scan-original")) href=(here.resource(&scan.url)) download {
                             (lang.t(Text::ScanOriginal))
                         }
                     }
@@ -60,12 +133,12 @@ pub fn acta_page(
                 Some(scan) => {
                     figure class="scan" {
                         a href=(here.resource(&scan.url)) {
-                            img id="scan" src=(here.resource(&scan.small_url))
+                            img id=(ids.id("scan")) src=(here.resource(&scan.small_url))
                                 alt={ (lang.t(Text::ScanSmallAlt)) " " (document.table) }
                                 width="900";
                         }
                         figcaption {
-                            a id="scan-original" href=(here.resource(&scan.url)) download {
+                            a id=(ids.id("scan-original")) href=(here.resource(&scan.url)) download {
                                 (lang.t(Text::ScanOriginal))
                             }
                         }
@@ -75,8 +148,8 @@ pub fn acta_page(
                     p class="note scan" { (lang.t(Text::ScanMissing)) }
                 }
             }
-            section class="decoded" aria-labelledby="decoded-h" {
-                h2 id="decoded-h" { (lang.t(Text::Decoded)) }
+            section class="decoded" aria-labelledby=(ids.id("decoded-h")) {
+                (heading(ids.level, Some(ids.id("decoded-h")), lang.t(Text::Decoded)))
                 table {
                     thead { tr {
                         @if by_card {
@@ -132,7 +205,7 @@ pub fn acta_page(
                     }
                 }
                 @if !view.findings.is_empty() {
-                    h3 { (lang.t(Text::Findings)) }
+                    (heading(ids.level + 1, None, lang.t(Text::Findings)))
                     ul {
                         @for finding in &view.findings {
                             li {
@@ -145,29 +218,28 @@ pub fn acta_page(
                 }
             }
         }
-        (hash_section(copy, lang))
-        section aria-labelledby="prov-h" {
-            h2 id="prov-h" { (lang.t(Text::Provenance)) }
+        (hash_section(copy, lang, ids))
+        section aria-labelledby=(ids.id("prov-h")) {
+            (heading(ids.level, Some(ids.id("prov-h")), lang.t(Text::Provenance)))
             (provenance_list(view, lang))
         }
-        (log_section(document, lang, here))
-    };
-    layout(Some(snapshot), lang, &title, here, &body, false)
+        (log_section(document, lang, here, ids))
+    }
 }
 
 /// The fingerprints of the published scan and of the original, and how to check them.
-fn hash_section(copy: &ActaCopy, lang: Lang) -> Markup {
+fn hash_section(copy: &ActaCopy, lang: Lang, ids: &Ids) -> Markup {
     html! {
-            section aria-labelledby="hash-h" {
-                h2 id="hash-h" { (lang.t(Text::HashTitle)) }
+            section aria-labelledby=(ids.id("hash-h")) {
+                (heading(ids.level, Some(ids.id("hash-h")), lang.t(Text::HashTitle)))
                 @if let Some(published) = copy.provenance.published_scan() {
                     p { (lang.t(Text::PublishedHashOf)) }
-                    p { code id="published-sha256" class="hash" { (published.to_hex()) } }
+                    p { code id=(ids.id("published-sha256")) class="hash" { (published.to_hex()) } }
                     p { (lang.t(Text::OriginalHashOf)) }
                 } @else {
                     p { (lang.t(Text::HashOf)) }
                 }
-                p { code id="sha256" class="hash" { (copy.provenance.file_sha256.to_hex()) } }
+                p { code id=(ids.id("sha256")) class="hash" { (copy.provenance.file_sha256.to_hex()) } }
                 p { (lang.t(Text::HashHow)) }
                 pre { (HASH_COMMANDS) }
             }
@@ -211,10 +283,10 @@ fn provenance_list(copy: &CopyView, lang: Lang) -> Markup {
 
 /// Where the copy is in the transparency log, and how to check that the signed checkpoint
 /// includes it.
-fn log_section(document: &ActaDocument, lang: Lang, here: &Here) -> Markup {
+fn log_section(document: &ActaDocument, lang: Lang, here: &Here, ids: &Ids) -> Markup {
     html! {
-        section id="log" aria-labelledby="log-h" {
-            h2 id="log-h" { (lang.t(Text::LogTitle)) }
+        section id=(ids.id("log")) aria-labelledby=(ids.id("log-h")) {
+            (heading(ids.level, Some(ids.id("log-h")), lang.t(Text::LogTitle)))
             @if let Some(proof) = &document.log {
                 @let checkpoint = &proof.checkpoint;
                 p {
@@ -230,28 +302,28 @@ fn log_section(document: &ActaDocument, lang: Lang, here: &Here) -> Markup {
                 dl class="provenance" {
                     dt { (lang.t(Text::LogBundle)) }
                     dd {
-                        a id="entry-bundle" href=(here.resource(&proof.entry_bundle)) {
+                        a id=(ids.id("entry-bundle")) href=(here.resource(&proof.entry_bundle)) {
                             (proof.entry_bundle.trim_start_matches('/'))
                         }
                         ", " (lang.t(Text::LogPosition)) " " (proof.position_in_bundle)
                     }
                     dt { (lang.t(Text::LogLeafHash)) }
-                    dd { code id="leaf-hash" class="hash" { (proof.leaf_hash) } }
+                    dd { code id=(ids.id("leaf-hash")) class="hash" { (proof.leaf_hash) } }
                     dt { (lang.t(Text::LogRoot)) }
                     dd {
-                        code id="root" class="hash" { (checkpoint.root) }
+                        code id=(ids.id("root")) class="hash" { (checkpoint.root) }
                         " (base64 " code { (checkpoint.root_base64) } ")"
                     }
                     dt { (lang.t(Text::LogName)) }
                     dd { code { (checkpoint.origin) } }
                 }
-                h3 { (lang.t(Text::LogProof)) }
-                ol id="inclusion-proof" class="hashes" {
+                (heading(ids.level + 1, None, lang.t(Text::LogProof)))
+                ol id=(ids.id("inclusion-proof")) class="hashes" {
                     @for hash in &proof.inclusion_proof {
                         li { code class="hash" { (hash) } }
                     }
                 }
-                h3 { (lang.t(Text::LogHowTitle)) }
+                (heading(ids.level + 1, None, lang.t(Text::LogHowTitle)))
                 ol {
                     li { (lang.t(Text::LogHowEntry)) }
                     li { (lang.t(Text::LogHowLeaf)) }

@@ -2,20 +2,35 @@
 //! official bulletins, the areas below it and, for a centre, its tables.
 
 use maud::{Markup, PreEscaped, html};
-use veedor_core::Election;
+use veedor_core::{ActaCopy, Election};
 
+use super::acta::acta_block;
 use super::analysis::bound_paragraph;
 use super::layout::{breadcrumb, layout};
 use super::lookup::lookup_form;
 use super::table::table_block;
 use super::{Here, data, level_name, plain_data, status_name};
-use crate::api::{AreaDocument, AreaRef, AreaTally, CandidateVotes};
+use crate::api::{ActaDocument, AreaDocument, AreaRef, AreaTally, CandidateVotes};
 use crate::i18n::{Lang, Text};
 use crate::snapshot::Snapshot;
 
 /// The page of the nation or of one area.
 #[must_use]
 pub fn area_page(snapshot: &Snapshot, document: &AreaDocument, lang: Lang, here: &Here) -> String {
+    centre_page(snapshot, document, &[], lang, here)
+}
+
+/// The page of an area with, after its tables, the page of each of their acta copies as a
+/// section (`#acta-<copy>`): a centre's page in a compact mirror, which has no table or acta
+/// pages. With no copies given, the area's page as [`area_page`] writes it.
+#[must_use]
+pub fn centre_page(
+    snapshot: &Snapshot,
+    document: &AreaDocument,
+    actas: &[(ActaDocument, &ActaCopy)],
+    lang: Lang,
+    here: &Here,
+) -> String {
     let election = snapshot.results.election();
     let title = area_title(election, &document.area.area, lang);
     let national = document.area.area.level == "national";
@@ -38,6 +53,14 @@ pub fn area_page(snapshot: &Snapshot, document: &AreaDocument, lang: Lang, here:
                 h2 id="tables-h" { (lang.t(Text::TablesOfCentre)) }
                 @for table in &document.tables {
                     (table_block(snapshot, table, lang, "h3", here))
+                }
+            }
+        }
+        @if !actas.is_empty() {
+            section id="actas" aria-labelledby="actas-h" {
+                h2 id="actas-h" { (lang.t(Text::CopiesOfActa)) }
+                @for (acta, copy) in actas {
+                    (acta_block(snapshot, acta, copy, lang, here))
                 }
             }
         }

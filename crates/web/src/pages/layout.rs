@@ -50,10 +50,13 @@ pub(super) fn layout(
                     a class="brand" href=(home) { (site) } " "
                     a href=(home) { (lang.t(Text::NavResults)) } " "
                     a href=(here.lookup()) { (lang.t(Text::NavLookup)) } " "
-                    a href=(here.method()) { (lang.t(Text::NavMethod)) } " "
-                    a class="lang" href=(here.switch(other)) hreflang=(other.tag())
-                        lang=(other.tag()) {
-                        (other.own_name())
+                    a href=(here.method()) { (lang.t(Text::NavMethod)) }
+                    @if here.has_switch() {
+                        " "
+                        a class="lang" href=(here.switch(other)) hreflang=(other.tag())
+                            lang=(other.tag()) {
+                            (other.own_name())
+                        }
                     }
                 } }
                 main id="main" { (body) }

@@ -20,7 +20,19 @@ pub(super) enum Links {
         page: String,
         /// The voter lookup from shards, when the mirror has it.
         lookup: Option<StaticLookup>,
+        /// How the mirror is cut into pages.
+        shape: StaticShape,
     },
+}
+
+/// How a static mirror is cut into pages, for the links between them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StaticShape {
+    /// Only one language is published: pages have no language switch.
+    pub one_language: bool,
+    /// The compact profile: a table and its acta copies are sections of their centre's page
+    /// (`#t-<number>`, `#acta-<copy>`), whose level is this; no page of their own.
+    pub centre_level: Option<String>,
 }
 
 /// What the static lookup form needs (see [`crate::site`]).
@@ -63,6 +75,7 @@ impl Here {
         page: &str,
         json: Option<String>,
         lookup: Option<StaticLookup>,
+        shape: StaticShape,
     ) -> Self {
         let to_lang = "../".repeat(page.matches('/').count());
         Self {
@@ -73,6 +86,7 @@ impl Here {
                 to_lang,
                 page: page.to_owned(),
                 lookup,
+                shape,
             },
         }
     }
@@ -80,7 +94,12 @@ impl Here {
     /// The home page at a static mirror's root: the same page as `<lang>/index.html`, with
     /// links one folder down.
     #[must_use]
-    pub fn static_root(lang: Lang, json: Option<String>, lookup: Option<StaticLookup>) -> Self {
+    pub fn static_root(
+        lang: Lang,
+        json: Option<String>,
+        lookup: Option<StaticLookup>,
+        shape: StaticShape,
+    ) -> Self {
         Self {
             path: "index.html".to_owned(),
             json,
@@ -89,6 +108,7 @@ impl Here {
                 to_root: String::new(),
                 page: "index.html".to_owned(),
                 lookup,
+                shape,
             },
         }
     }
@@ -135,15 +155,22 @@ impl Here {
         )
     }
 
-    /// A table's page.
+    /// A table's page (`201301006.01`), or in a compact mirror its section of its centre's page.
     #[must_use]
     pub fn table(&self, id: &str) -> String {
+        if let Some((centre_page, number)) = self.centre_page_of(id) {
+            return self.in_page(&centre_page, &format!("t-{number}"));
+        }
         self.page(&format!("/table/{id}"), &format!("table/{id}.html"))
     }
 
-    /// An acta copy's page.
+    /// An acta copy's page, or in a compact mirror its section of its centre's page; `table` is
+    /// the copy's table (`201301006.01`).
     #[must_use]
-    pub fn acta(&self, id: i64) -> String {
+    pub fn acta(&self, id: i64, table: &str) -> String {
+        if let Some((centre_page, _)) = self.centre_page_of(table) {
+            return self.in_page(&centre_page, &format!("acta-{id}"));
+        }
         self.page(&format!("/acta/{id}"), &format!("acta/{id}.html"))
     }
 
@@ -157,6 +184,58 @@ impl Here {
             &format!("/analysis/{}/{}", area.level, area.code),
             &format!("analysis/{}/{}.html", area.level, area.code),
         )
+    }
+
+    /// In a compact mirror, the folder of the centres' pages in the language's folder
+    /// (`../../area/centre/`), for the lookup script.
+    #[must_use]
+    pub fn centre_pages(&self) -> Option<String> {
+        match &self.links {
+            Links::Static {
+                to_lang,
+                shape:
+                    StaticShape {
+                        centre_level: Some(level),
+                        ..
+                    },
+                ..
+            } => Some(format!("{to_lang}area/{level}/")),
+            _ => None,
+        }
+    }
+
+    /// In a compact mirror, the page of a table's centre (in the language's folder) and the
+    /// table's number, from its id (`201301006.01`).
+    fn centre_page_of(&self, table: &str) -> Option<(String, u16)> {
+        let Links::Static {
+            shape:
+                StaticShape {
+                    centre_level: Some(level),
+                    ..
+                },
+            ..
+        } = &self.links
+        else {
+            return None;
+        };
+        let (centre, number) = table.rsplit_once('.')?;
+        Some((format!("area/{level}/{centre}.html"), number.parse().ok()?))
+    }
+
+    /// A fragment of a page of the same language: `#fragment` when it is this page.
+    fn in_page(&self, file: &str, fragment: &str) -> String {
+        match &self.links {
+            Links::Static { page, .. } if page == file => format!("#{fragment}"),
+            _ => format!("{}#{fragment}", self.page(file, file)),
+        }
+    }
+
+    /// Whether the page links its other language (a mirror of one language has none).
+    pub(super) fn has_switch(&self) -> bool {
+        match &self.links {
+            Links::Server => true,
+            Links::Static { shape, .. } => !shape.one_language,
+        }
     }
 
     /// The lookup page.

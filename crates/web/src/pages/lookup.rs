@@ -47,7 +47,8 @@ pub(super) fn lookup_form(snapshot: &Snapshot, lang: Lang, value: &str, here: &H
             data-shards=(here.resource("/lookup/")) data-salt=(lookup.salt)
             data-bits=(lookup.shard_bits) data-centre-digits=(election.geography.centre_digits)
             data-prefixes=(election.voter_id_prefixes.join(","))
-            data-tables=(here.page("/table/", "table/"))
+            data-tables=[here.centre_pages().is_none().then(|| here.page("/table/", "table/"))]
+            data-centres=[here.centre_pages()]
             data-msg-invalid=(lang.t(Text::LookupInvalid))
             data-msg-not-found=(lang.t(Text::LookupNotFound))
             data-msg-searching=(lang.t(Text::StaticSearching))

@@ -19,6 +19,21 @@ pub fn method_page(snapshot: &Snapshot, lang: Lang, here: &Here) -> String {
     } else {
         ("/api/v1/", "/api/v1/")
     };
+    // A compact mirror has no JSON API: its machine-readable data is the open data, described in
+    // data/README.txt.
+    let compact = here.centre_pages().is_some();
+    let body = if compact {
+        body.replace(
+            "<a href=\"{openapi}\">openapi.json</a>",
+            &format!(
+                "<a href=\"{}\">README.txt</a>",
+                html! { (here.resource("/data/README.txt")) }.0
+            ),
+        )
+        .replace("{api}", "data/")
+    } else {
+        body.to_owned()
+    };
     let body = body
         .replace(
             "{openapi}",

@@ -30,9 +30,9 @@ use crate::i18n::{Lang, Text};
 
 pub use self::acta::acta_page;
 pub use self::analysis::{analysis_page, bound_paragraph};
-pub use self::area::area_page;
+pub use self::area::{area_page, centre_page};
 pub use self::error::error_page;
-pub use self::links::{Here, StaticLookup};
+pub use self::links::{Here, StaticLookup, StaticShape};
 pub use self::lookup::{LookupOutcome, lookup_page};
 pub use self::method::method_page;
 pub use self::table::table_page;

@@ -96,7 +96,7 @@ pub(super) fn table_block(
                 ul class="copies" {
                     @for copy in &table.copies {
                         li {
-                            a href=(here.acta(copy.id)) { (lang.t(Text::CopyWord)) " #" (copy.id) }
+                            a href=(here.acta(copy.id, &table.id)) { (lang.t(Text::CopyWord)) " #" (copy.id) }
                             ": " (source_name(copy.provenance.source, lang)) "; "
                             @if snapshot.copy(copy.id).and_then(|c| snapshot.scan_of(c)).is_some() {
                                 (lang.t(Text::Scan))

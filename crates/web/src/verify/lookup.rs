@@ -13,7 +13,7 @@ use veedor_core::{CentreCode, Results, Sha256, TableId, TableNumber};
 
 use super::parallel::Worker;
 use super::{FetchError, ProblemKind, Run};
-use crate::site::{LOOKUP_RECORD, shard_bits, shard_of, shard_path, shards_digest};
+use crate::site::{LOOKUP_RECORD, shard_of, shard_path, shards_digest};
 
 /// The largest shard count the verifier reads: 2^24 shards hold the 8.6 billion voters at which
 /// the export would cut by 28 bits; a mirror claiming more is refused rather than read.
@@ -87,7 +87,7 @@ impl Run<'_> {
         self.summary.lookup_shards = Some(shards.len());
         self.summary.lookup_records = records;
         let voters = usize::try_from(records).unwrap_or(usize::MAX);
-        if shard_bits(voters) != bits {
+        if self.manifest.profile.shard_bits(voters) != bits {
             self.add(
                 "lookup/",
                 None,
@@ -95,7 +95,7 @@ impl Run<'_> {
                 format!(
                     "{records} records cut into {} shards, but the export cuts {records} into {}",
                     1u64 << bits,
-                    1u64 << shard_bits(voters)
+                    1u64 << self.manifest.profile.shard_bits(voters)
                 ),
             );
         }

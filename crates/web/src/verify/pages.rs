@@ -143,7 +143,8 @@ impl Run<'_> {
         let mut snapshot = Snapshot::build(results, Arc::new(Registry::empty()), None, &scans)
             .with_log(Some(published));
         snapshot.loaded_at = signed_at;
-        let site = Site::new(&snapshot, lookup, small_copies);
+        let manifest = self.manifest.clone();
+        let site = Site::new(&snapshot, lookup, small_copies, &manifest);
         let parts = site.parts();
         let compared = self.in_parallel(&parts, |worker, part| {
             let files = match site.render(*part) {
