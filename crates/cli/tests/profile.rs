@@ -486,6 +486,24 @@ fn the_demos_compact_mirror_is_under_a_gigabyte_and_20000_files_and_verifies() {
             .sum::<u64>(),
         printed_bytes
     );
+    // Does the result stand: the home page says it in one sentence with the projection and
+    // the second bulletin's impossible figure, and the analysis pages are there.
+    let home = String::from_utf8(
+        files
+            .iter()
+            .find(|(path, _)| path == "index.html")
+            .map(|(_, bytes)| bytes.clone())
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(home.contains("<p class=\"bound v-cannot_change\">"), "{home:.3000}");
+    assert!(home.contains("<data class=\"projected\""), "{home:.3000}");
+    assert!(home.contains("Imposible (CNE, second bulletin"), "{home:.3000}");
+    let analysis_pages = files
+        .iter()
+        .filter(|(path, _)| path.contains("analysis"))
+        .count();
+    assert!(analysis_pages >= 25, "the nation's and each state's: {analysis_pages}");
     drop(files);
     assert!(std::fs::metadata(&archive).unwrap().len() < 1_000_000_000);
     assert!(
