@@ -25,6 +25,7 @@ mod lookup;
 mod mirror;
 mod output;
 mod real_results;
+mod registry_log;
 mod server_limits;
 mod site;
 mod support;
