@@ -12,7 +12,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
-use sha2::{Digest as _, Sha256};
 
 use crate::axe::{Page, check_pages};
 use crate::chromium::{browser, click, free_port, loaded_width, screenshot, start_driver, text_of};
