@@ -78,9 +78,11 @@ pub fn lookup_records(
             let (voter, key) = registry
                 .voter_at(index)
                 .ok_or_else(|| AppError::Registry(format!("voter {index} is not in it")))?;
-            let table = *tables
-                .get(&key)
-                .ok_or_else(|| AppError::Registry(format!("voter {voter} is on a table the store does not know")))?;
+            let table = *tables.get(&key).ok_or_else(|| {
+                AppError::Registry(format!(
+                    "voter {voter} is on a table the store does not know"
+                ))
+            })?;
             let record = lookup_record(&kdf, salt, voter, table).ok_or_else(|| {
                 AppError::Registry(format!(
                     "centre code {} does not fit the lookup's 48 bits",
@@ -157,9 +159,8 @@ pub fn latest_entry(store: &dyn Store) -> Result<Option<(u64, RegistryEntry)>, A
         for (offset, bytes) in entries.iter().enumerate().rev() {
             if RegistryEntry::is_one(bytes) {
                 let index = start + u64::try_from(offset).unwrap_or(u64::MAX);
-                let entry = RegistryEntry::parse(bytes).map_err(|error| {
-                    AppError::Registry(format!("log entry {index}: {error}"))
-                })?;
+                let entry = RegistryEntry::parse(bytes)
+                    .map_err(|error| AppError::Registry(format!("log entry {index}: {error}")))?;
                 return Ok(Some((index, entry)));
             }
         }

@@ -120,7 +120,11 @@ pub fn site(context: &Context, dir: &Path, options: &SiteOptions) -> anyhow::Res
     drop(opened);
     phases.end("lookup shards");
 
-    let site = Site::new(&web, lookup.as_ref().map(|(lookup, ..)| lookup.clone()), &small);
+    let site = Site::new(
+        &web,
+        lookup.as_ref().map(|(lookup, ..)| lookup.clone()),
+        &small,
+    );
     let parts = site.parts();
     parts
         .par_iter()

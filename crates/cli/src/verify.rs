@@ -192,9 +192,7 @@ fn summary(report: &Report) -> String {
         format!(" It extends the older checkpoint of {size} entries.")
     });
     if let Some(entry) = summary.registry_entry {
-        history.push_str(&format!(
-            " The latest registry entry is log entry {entry}."
-        ));
+        history.push_str(&format!(" The latest registry entry is log entry {entry}."));
     }
     format!(
         "Checkpoint of {} entries signed by {} (key id {:08x}); {} hash tiles and {} entry bundles match it; {} acta rows match their entries; {} table and tally rows match what the entries add up to; {} scans match their SHA-256.{}{history}{}",

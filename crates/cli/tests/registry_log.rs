@@ -103,11 +103,7 @@ fn shards_are_held_to_the_latest_registry_entry_byte_for_byte() {
     let (shard, bytes) = (0..16)
         .map(|shard| format!("lookup/{shard:x}.bin"))
         .map(|path| (path.clone(), std::fs::read(site.join(&path)).unwrap()))
-        .find(|(_, bytes)| {
-            bytes
-                .chunks(16)
-                .any(|record| record[8..] != bytes[8..16])
-        })
+        .find(|(_, bytes)| bytes.chunks(16).any(|record| record[8..] != bytes[8..16]))
         .unwrap();
     let other = bytes
         .chunks(16)
@@ -187,11 +183,7 @@ fn a_log_without_a_registry_entry_still_verifies() {
     data.run(&["export", "data", mirror.to_str().unwrap()])
         .expect_code(0);
     let run = verify(&data, &mirror, &key).expect_code(0);
-    assert!(
-        !run.stdout.contains("registry entry"),
-        "{}",
-        run.stdout
-    );
+    assert!(!run.stdout.contains("registry entry"), "{}", run.stdout);
     let site = data.path().join("site");
     export_site(&data, &site);
     let run = verify(&data, &site, &key).expect_code(0);

@@ -45,8 +45,14 @@ impl Exported {
             &registry_text,
         ])
         .expect_code(0);
-        data.run(&["import", "registry", "--lookup-cost", "unprotected", &registry_text])
-            .expect_code(0);
+        data.run(&[
+            "import",
+            "registry",
+            "--lookup-cost",
+            "unprotected",
+            &registry_text,
+        ])
+        .expect_code(0);
         let sheets = data.path().join("sheets").display().to_string();
         data.run(&[
             "generate",

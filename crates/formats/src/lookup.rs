@@ -299,12 +299,7 @@ const REGISTRY_KEYS: [&str; 10] = [
 impl RegistryEntry {
     /// The entry of `sorted_records` (whole records, in order).
     #[must_use]
-    pub fn of_records(
-        election: &str,
-        kdf: LookupKdf,
-        salt: &str,
-        sorted_records: &[u8],
-    ) -> Self {
+    pub fn of_records(election: &str, kdf: LookupKdf, salt: &str, sorted_records: &[u8]) -> Self {
         let voters = sorted_records.len() / LOOKUP_RECORD;
         let bucket_bits = bits_for(voters, FULL_PROFILE_RECORDS_PER_SHARD);
         Self {
@@ -526,7 +521,11 @@ mod tests {
         assert_eq!(RegistryEntry::parse(&encoded), Ok(entry));
         assert!(RegistryEntry::parse(&encoded[..encoded.len() - 1]).is_err());
         let bad = text.replace("log_n: 1\n", "log_n: 40\n");
-        assert!(RegistryEntry::parse(bad.as_bytes()).unwrap_err().contains("log_n"));
+        assert!(
+            RegistryEntry::parse(bad.as_bytes())
+                .unwrap_err()
+                .contains("log_n")
+        );
         assert!(!RegistryEntry::is_one(b"veedor/acta-copy/2\n"));
     }
 }

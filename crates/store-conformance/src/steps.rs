@@ -357,7 +357,9 @@ fn swap_in(
     let registry = registry_of(voters);
     let log_entry = registry_entry(file_name);
     assert_eq!(
-        story.store.replace_registry(&registry, &source, &log_entry)?,
+        story
+            .store
+            .replace_registry(&registry, &source, &log_entry)?,
         BatchOutcome::Applied {
             copies_added: 0,
             tables_added: 0,

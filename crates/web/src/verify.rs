@@ -13,7 +13,8 @@
 //!    (`veedor_ledger::verify_mirror`);
 //! 3. with an older checkpoint: that this log extends it, so a rewritten history is caught (and
 //!    named before the rows it changed);
-//! 4. the log's first entry is the election; every other entry is an acta copy;
+//! 4. the log's first entry is the election; every other entry is an acta copy or a registry's
+//!    (`veedor/registry/1`, committing to the lookup's records);
 //! 5. every open-data file (`opendata`), rendered again from the log's copies and the table list
 //!    of `data/tables.csv`, and compared cell by cell with the mirror's `.csv`; each `.json`
 //!    twin against its CSV; `data/README.txt` byte for byte;
@@ -29,10 +30,11 @@
 //!    `static/style.css`, `static/lookup.js` and the OpenAPI document, rendered again with the
 //!    export's own code (`site::Site`, part by part, never the whole site at once) and compared
 //!    byte for byte;
-//! 10. the lookup shards under `lookup/`, as far as they can be without the registry (module
-//!     `lookup`): every shard of the shard count is there, whole 16-byte records, each in the
-//!     shard its hash prefix names and in order, each at a table of `data/tables.csv`, and as
-//!     many records as the export would cut into that many shards;
+//! 10. the lookup shards under `lookup/` (module `lookup`): every shard of the shard count is
+//!     there, whole 16-byte records, each in the shard its key prefix names and in order, each
+//!     at a table of `data/tables.csv`; and, when the log holds a registry entry
+//!     (`veedor/registry/1`), byte for byte against the latest one, through `lookup/index.bin`,
+//!     naming the shard that differs;
 //! 11. when the mirror can be listed, the files it holds that the export does not write.
 //!
 //! **Which files must be there** follows from the verified data, never from the mirror:
@@ -68,10 +70,10 @@
 //!   copy came, which later table lists may have changed: validation gives every other sentence
 //!   again, and that one is taken from the acta's JSON twin (counted in
 //!   [`Summary::details_from_mirror`]);
-//! - the lookup shards' voters: which voter is at which table needs the registry, which is not
-//!   published; a mirror can move voters between tables of the data, or add or drop some (by
-//!   fewer than would change the shard count). [`LookupCommitment`] is what a log entry would
-//!   need to commit to for the shards to be checked byte for byte.
+//! - the lookup shards' voters, when the log holds no registry entry (a log written before it):
+//!   then a mirror can move voters between tables of the data, or add or drop some, and the
+//!   lookup form's scrypt parameters are read from its `es/lookup.html`. With one, nothing of
+//!   the lookup is taken on trust ([`LookupCommitment`]).
 //!
 //! Only reading a file can fail ([`FetchError`]); everything found wrong in what was read is a
 //! [`Problem`], and a hostile mirror (malformed CSV or JSON, garbage tiles) gives problems, not a
@@ -92,8 +94,8 @@ use veedor_core::{
     Sha256, TableId, TableKey, Timestamp,
 };
 use veedor_formats::LogEntry;
-use veedor_formats::lookup::RegistryEntry;
 use veedor_formats::log_entry::parse_election_entry;
+use veedor_formats::lookup::RegistryEntry;
 use veedor_ledger::{
     Checkpoint, MerkleLog, TILE_HEIGHT, TILE_WIDTH, TileKind, TilePath, VerifierKey,
     decode_entry_bundle, encode_entry_bundle, entry_bundle_paths, hash_tile_paths, leaf_hash,
@@ -2373,7 +2375,9 @@ mod tests {
         let shard = |files: &Files| -> String {
             files
                 .iter()
-                .filter(|(path, _)| path.starts_with("lookup/"))
+                .filter(|(path, _)| {
+                    path.starts_with("lookup/") && path.as_str() != crate::site::LOOKUP_INDEX
+                })
                 .max_by_key(|(_, bytes)| bytes.len())
                 .map(|(path, _)| path.clone())
                 .unwrap()
@@ -2442,7 +2446,9 @@ mod tests {
         let mut moved = files.clone();
         let (path, shard) = moved
             .iter_mut()
-            .find(|(path, bytes)| path.starts_with("lookup/") && path.len() == 12 && !bytes.is_empty())
+            .find(|(path, bytes)| {
+                path.starts_with("lookup/") && path.len() == 12 && !bytes.is_empty()
+            })
             .unwrap();
         let path = path.clone();
         let elsewhere = [0, 0, 0, 0x9a, 0x21, 0x09, 0, 2];
@@ -2467,7 +2473,9 @@ mod tests {
         for bits in [8u8] {
             let mut recut: Files = files
                 .iter()
-                .filter(|(path, _)| !path.starts_with("lookup/") || path.as_str() == "lookup/index.bin")
+                .filter(|(path, _)| {
+                    !path.starts_with("lookup/") || path.as_str() == "lookup/index.bin"
+                })
                 .map(|(path, bytes)| (path.clone(), bytes.clone()))
                 .collect();
             recut.extend(crate::site::shards(&records, bits));
@@ -2475,7 +2483,9 @@ mod tests {
             // A record dropped: the bucket's 16 shards of 8 bits are named.
             let (path, shard) = recut
                 .iter_mut()
-                .find(|(path, bytes)| path.len() == 13 && bytes.len() > LOOKUP_RECORD)
+                .find(|(path, bytes)| {
+                    path.starts_with("lookup/") && path.len() == 13 && bytes.len() > LOOKUP_RECORD
+                })
                 .unwrap();
             let path = path.clone();
             shard.truncate(LOOKUP_RECORD);

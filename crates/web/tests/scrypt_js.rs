@@ -14,7 +14,10 @@ fn node_key(kdf: LookupKdf, salt: &str, voter: u64) -> String {
          const enc = (s) => Buffer.from(s, 'utf8');\n\
          const key = scrypt.syncScrypt(enc('{voter}'), enc({salt:?}), 2 ** {log_n}, {r}, {p}, 8);\n\
          process.stdout.write(Buffer.from(key).toString('hex'));\n",
-        path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/vendor/scrypt-js/scrypt.js"),
+        path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/vendor/scrypt-js/scrypt.js"
+        ),
         log_n = kdf.log_n,
         r = kdf.r,
         p = kdf.p,

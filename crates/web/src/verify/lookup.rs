@@ -202,7 +202,9 @@ impl Run<'_> {
 }
 
 /// The latest registry entry of the log, if any; `entries` are the verified log's.
-pub(super) fn latest_commitment(entries: &[Vec<u8>]) -> Option<(u64, Result<RegistryEntry, String>)> {
+pub(super) fn latest_commitment(
+    entries: &[Vec<u8>],
+) -> Option<(u64, Result<RegistryEntry, String>)> {
     entries
         .iter()
         .enumerate()
