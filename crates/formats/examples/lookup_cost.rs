@@ -3,7 +3,6 @@
 //! default `protective`; KEYS, default 50). Prints the keys per second on one thread and what
 //! that makes for a publisher's 21 million voters and an attacker's 10^8 ids. Figures in
 //! docs/mirror.md.
-#![expect(clippy::print_stdout, reason = "a measuring tool prints its figures")]
 
 use std::time::Instant;
 

@@ -152,7 +152,7 @@ impl LookupKdf {
     /// Bytes of memory one derivation uses: 128 · r · N.
     #[must_use]
     pub fn memory_bytes(&self) -> u64 {
-        128 * u64::from(self.r) << self.log_n
+        (128 * u64::from(self.r)) << self.log_n
     }
 
     /// The voter's key: the first [`KEY_BYTES`] bytes of scrypt of the id in decimal.
