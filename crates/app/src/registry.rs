@@ -182,7 +182,7 @@ pub fn committed_records(
         ))
     })?;
     let hash = Sha256::from_bytes(<sha2::Sha256 as sha2::Digest>::digest(&bytes).into());
-    if hash != entry.records_sha256 || bytes.len() % LOOKUP_RECORD != 0 {
+    if hash != entry.records_sha256 || !bytes.len().is_multiple_of(LOOKUP_RECORD) {
         return Err(AppError::BlobMismatch {
             file: "the lookup records".to_owned(),
             stored: entry.records_sha256,

@@ -393,7 +393,7 @@ impl RegistryEntry {
         let kdf = LookupKdf::new(number("log_n", log_n)?, number("r", r)?, number("p", p)?)
             .map_err(|error| format!("`log_n`, `r`, `p`: {error}"))?;
         let bucket_bits: u8 = number("bucket_bits", bucket_bits)?;
-        if bucket_bits % 4 != 0 || !(4..=24).contains(&bucket_bits) {
+        if !bucket_bits.is_multiple_of(4) || !(4..=24).contains(&bucket_bits) {
             return Err(format!(
                 "`bucket_bits`: {bucket_bits}, expected a multiple of 4 from 4 to 24"
             ));
