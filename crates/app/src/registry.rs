@@ -90,7 +90,7 @@ pub fn lookup_records(
                 ))
             })?;
             let count = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if count % 4096 == 0 {
+            if count.is_multiple_of(4096) {
                 progress(count);
             }
             Ok(record)
