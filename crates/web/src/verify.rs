@@ -2470,7 +2470,8 @@ mod tests {
         assert_eq!(named, ["lookup/index.bin", "lookup/"], "{found:#?}");
         // The same records cut into larger shards (another export profile) or smaller ones
         // check against the same entry.
-        for bits in [8u8] {
+        {
+            let bits = 8u8;
             let mut recut: Files = files
                 .iter()
                 .filter(|(path, _)| {
