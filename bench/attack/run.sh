@@ -62,7 +62,7 @@ if [ ! -f "$DATA/veedor.db" ] || [ ! -f "$WEB/registry.csv" ]; then
   "$AFTER_BIN" --data "$DATA" init --election ve-2024-presidential >/dev/null
   "$AFTER_BIN" --data "$DATA" import results --defines-tables data/ve2024/RESULTADOS_2024_CSV_V1.csv >/dev/null || [ $? -eq 3 ]
   "$AFTER_BIN" --data "$DATA" generate registry -o "$WEB/registry.csv"
-  "$AFTER_BIN" --data "$DATA" import registry "$WEB/registry.csv" >/dev/null
+  "$AFTER_BIN" --data "$DATA" import registry --lookup-cost unprotected "$WEB/registry.csv" >/dev/null
 fi
 if [ ! -s "$OUT/ids.txt" ]; then
   total=$(($(wc -l < "$WEB/registry.csv") - 1))

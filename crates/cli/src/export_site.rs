@@ -10,7 +10,9 @@
 //! api/v1/...json                         the JSON twins (area, table, acta), the tally of each
 //!                                        level, openapi.json
 //! static/style.css, static/lookup.js     the stylesheet and the lookup script
-//! lookup/<xx>/<yy>.bin                   the registry's shards, keyed by a salted SHA-256
+//! static/scrypt.js                       scrypt-js (MIT, vendored), with its licence
+//! lookup/<xx>/<yy>.bin                   the registry's shards, keyed by scrypt (slow on purpose)
+//! lookup/index.bin                       the SHA-256 of every bucket, as the log commits to them
 //! scans/small/<sha256>.jpg               small copies of the scans, for phones
 //! data/, scans/<sha256>, log/            everything `veedor export data` writes
 //! ```
@@ -139,11 +141,8 @@ pub fn site(context: &Context, dir: Option<&Path>, options: &SiteOptions) -> any
     let export::Snapshot { results, log } = snapshot;
     let (size, key) = (log.size(), log.key.clone());
     let registry_source = store.registry_info()?.map(|info| info.source.sha256);
-    let registry = if options.lookup && registry_source.is_some() {
-        store.load_registry()?
-    } else {
-        Registry::empty()
-    };
+    // The pages do not need the registry: the lookup's records are stored apart.
+    let registry = Registry::empty();
     let signed_at = log.signed_at;
     let mut web = veedor_web::Snapshot::build(results, Arc::new(registry), registry_source, blobs)
         .with_log(Some(log));
@@ -153,15 +152,19 @@ pub fn site(context: &Context, dir: Option<&Path>, options: &SiteOptions) -> any
     phases.end("snapshot");
 
     let lookup = if options.lookup && registry_source.is_some() {
-        Some(write_lookup(&mirror, &web, manifest.profile)?)
+        write_lookup(&mirror, store, blobs, manifest.profile)?
     } else {
         None
     };
-    let voters = web.registry.len();
     drop(opened);
     phases.end("lookup shards");
 
-    let site = Site::new(&web, lookup.clone(), &small, manifest);
+    let site = Site::new(
+        &web,
+        lookup.as_ref().map(|(lookup, ..)| lookup.clone()),
+        &small,
+        manifest,
+    );
     let parts = site.parts();
     parts
         .par_iter()
@@ -232,9 +235,10 @@ pub fn site(context: &Context, dir: Option<&Path>, options: &SiteOptions) -> any
         small.len(),
         size,
         match &lookup {
-            Some(lookup) => format!(
-                "voter lookup for {voters} voters in {} shards",
-                1u64 << lookup.shard_bits
+            Some((lookup, voters, index)) => format!(
+                "voter lookup for {voters} voters in {} shards, keyed by {} and committed to in log entry {index}",
+                1u64 << lookup.shard_bits,
+                lookup.kdf
             ),
             None => "no voter lookup".to_owned(),
         }
@@ -294,46 +298,43 @@ fn write_small_copies(
     Ok(made.into_iter().flatten().collect())
 }
 
-/// Writes the registry's lookup shards: every voter's record (hash prefix and table), sorted,
-/// cut by the hash's first bits.
+/// Writes the registry's lookup shards and `lookup/index.bin`: the records computed when the
+/// registry was imported (kept in the blob store, committed to by the log's latest registry
+/// entry), cut by their keys' first bits. Nothing is derived here.
 fn write_lookup(
     mirror: &Mirror,
-    web: &veedor_web::Snapshot,
+    store: &dyn veedor_store::Store,
+    blobs: &dyn BlobStore,
     profile: Profile,
-) -> anyhow::Result<StaticLookup> {
-    let results = &web.results;
-    if let Some((id, _)) = results.tables().find(|(id, _)| id.centre.get() >> 48 != 0) {
-        bail!(
-            "centre code {} is too large for the lookup's records: export with --no-lookup",
-            id.centre.get()
-        );
-    }
-    let registry = &web.registry;
-    let salt = site::lookup_salt(results.election());
-    let bits = profile.shard_bits(registry.len());
-    let mut records: Vec<[u8; LOOKUP_RECORD]> = (0..registry.len())
-        .into_par_iter()
-        .filter_map(|index| {
-            let (voter, key) = registry.voter_at(index)?;
-            let (table, _) = results.table_by_key(key)?;
-            site::lookup_record(&salt, voter, table).ok()
-        })
-        .collect();
-    if records.len() < registry.len() {
-        // The registry import refuses voters at unknown tables, so this is a store out of step
-        // with itself: say so rather than publish a lookup that quietly misses them.
+) -> anyhow::Result<Option<(StaticLookup, u64, u64)>> {
+    let Some((index, entry)) = veedor_app::registry::latest_entry(store)? else {
         errln!(
-            "warning: {} of {} voters are at tables the results do not know and are left out of the lookup",
-            registry.len() - records.len(),
-            registry.len()
+            "warning: the registry was imported before lookups were committed to the log: the site has no voter lookup; import the registry again to publish one"
         );
-    }
-    records.par_sort_unstable();
+        return Ok(None);
+    };
+    let records = veedor_app::registry::committed_records(blobs, &entry)
+        .with_context(|| format!("the lookup records of log entry {index}"))?;
+    let voters = records.len() / LOOKUP_RECORD;
+    let bits = profile.shard_bits(voters);
     site::shards(&records, bits)
         .par_bridge()
         .try_for_each(|(path, bytes)| mirror.put(&path, &bytes))?;
-    Ok(StaticLookup {
-        salt,
-        shard_bits: bits,
-    })
+    let (path, bytes) = site::lookup_index(&records, entry.bucket_bits);
+    mirror.put(&path, &bytes)?;
+    if entry.kdf.is_unprotected() {
+        errln!(
+            "warning: the lookup's keys are UNPROTECTED ({}): anyone can rebuild the registry from this mirror in minutes",
+            entry.kdf
+        );
+    }
+    Ok(Some((
+        StaticLookup {
+            salt: entry.salt,
+            kdf: entry.kdf,
+            shard_bits: bits,
+        },
+        entry.voters,
+        index,
+    )))
 }

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256 as Hasher};
 use veedor_app::AppError;
 use veedor_app::batch::{self, CopyRow, ImportReport, Origin, Tables};
 use veedor_core::{Location, Sha256, SourceKind};
+use veedor_formats::lookup::LookupKdf;
 use veedor_formats::{MAX_LISTED_PROBLEMS, RowProblem};
 use veedor_store::{BatchOutcome, FileKind, SourceFile};
 
@@ -216,7 +217,7 @@ impl<R: Read> Read for HashingReader<R> {
 }
 
 /// `veedor import registry FILE`.
-pub fn registry(context: &Context, path: &Path) -> anyhow::Result<u8> {
+pub fn registry(context: &Context, path: &Path, kdf: LookupKdf) -> anyhow::Result<u8> {
     let mut opened = context.open()?;
     let store = &mut opened.store;
     let election = store.election()?;
@@ -258,10 +259,11 @@ pub fn registry(context: &Context, path: &Path) -> anyhow::Result<u8> {
         size: reader.read,
         received_at: now(),
     };
-    match veedor_app::registry::replace(&mut **store, &registry, &source)? {
+    let replaced = replace_registry(&mut opened, &registry, &source, kdf)?;
+    match replaced.outcome {
         BatchOutcome::AlreadyApplied { at } => {
             outln!(
-                "{}: already imported on {at}; the registry is unchanged.",
+                "{}: already imported on {at}; the registry and its lookup are unchanged (to change the lookup's cost, import a changed file).",
                 source.file_name
             );
         }
@@ -273,4 +275,49 @@ pub fn registry(context: &Context, path: &Path) -> anyhow::Result<u8> {
         ),
     }
     Ok(exit::OK)
+}
+
+/// Replaces the registry through `veedor-app` (the lookup records computed on every core, with
+/// a progress bar), and says what the lookup costs and which log entry commits to it.
+pub fn replace_registry(
+    opened: &mut Opened,
+    registry: &veedor_core::Registry,
+    source: &SourceFile,
+    kdf: LookupKdf,
+) -> anyhow::Result<veedor_app::registry::Replaced> {
+    let log_size = opened.store.log_size()?;
+    if kdf.is_unprotected() {
+        errln!(
+            "warning: lookup cost {kdf} is UNPROTECTED: anyone can rebuild the whole registry from a mirror's lookup in minutes; use it for tests and demos only"
+        );
+    }
+    let progress = ProgressBar::new(u64::try_from(registry.len()).unwrap_or(0)).with_style(
+        ProgressStyle::with_template("lookup keys {bar:40} {pos}/{len} {per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let replaced = veedor_app::registry::replace(
+        &mut *opened.store,
+        &*opened.blobs,
+        &*opened.signer,
+        registry,
+        source,
+        kdf,
+        &|done| progress.set_position(u64::try_from(done).unwrap_or(0)),
+    );
+    progress.finish_and_clear();
+    let replaced = replaced?;
+    if let Some(entry) = &replaced.entry {
+        outln!(
+            "  lookup: {} records keyed by {kdf} ({} MiB a key) in {:.1} s; committed to in log entry {log_size} (records sha256 {})",
+            entry.voters,
+            kdf.memory_bytes() >> 20,
+            started.elapsed().as_secs_f64(),
+            short_hash(&entry.records_sha256)
+        );
+    }
+    if let Some(size) = replaced.checkpoint {
+        outln!("  log: signed a checkpoint of {size} entries");
+    }
+    Ok(replaced)
 }

@@ -250,10 +250,18 @@ enum ImportCommand {
         /// The text file.
         file: PathBuf,
     },
-    /// The voter registry: voter_id,centre_code,table (no names).
+    /// The voter registry: voter_id,centre_code,table (no names). Also computes, once, every
+    /// voter's record of a static mirror's lookup (a slow scrypt key a voter, on every core)
+    /// and commits to them in the transparency log.
     Registry {
         /// The CSV file.
         file: PathBuf,
+        /// What rebuilding the registry from a mirror's lookup costs, per voter id tried:
+        /// `protective` (scrypt N=2^14 r=8 p=1, about 0.2 s a lookup in a browser), `strong`
+        /// (N=2^16), `unprotected` (N=2, for tests and demos: anyone rebuilds the registry from
+        /// a mirror in minutes), or `scrypt:LOG_N,R,P`. The import pays it once for every voter.
+        #[arg(long, default_value = "protective", value_parser = parse_lookup_cost)]
+        lookup_cost: veedor_formats::lookup::LookupKdf,
     },
 }
 
@@ -399,7 +407,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 defines_tables,
             } => import::results(&context, &file, defines_tables),
             ImportCommand::Payloads { file } => import::payloads(&context, &file),
-            ImportCommand::Registry { file } => import::registry(&context, &file),
+            ImportCommand::Registry { file, lookup_cost } => {
+                import::registry(&context, &file, lookup_cost)
+            }
         },
         Command::Ingest {
             paths,
@@ -553,4 +563,9 @@ fn main() -> ExitCode {
             ExitCode::from(exit::ERROR)
         }
     }
+}
+
+/// `--lookup-cost`: a named level or `scrypt:LOG_N,R,P`.
+fn parse_lookup_cost(text: &str) -> Result<veedor_formats::lookup::LookupKdf, String> {
+    veedor_formats::lookup::LookupKdf::parse(text)
 }

@@ -191,9 +191,12 @@ pub fn run(target: &str, key: &str, since: Option<&str>) -> anyhow::Result<u8> {
 /// What a verified mirror was checked for, in a sentence.
 fn summary(report: &Report) -> String {
     let summary = &report.summary;
-    let history = summary.extends.map_or_else(String::new, |size| {
+    let mut history = summary.extends.map_or_else(String::new, |size| {
         format!(" It extends the older checkpoint of {size} entries.")
     });
+    if let Some(entry) = summary.registry_entry {
+        history.push_str(&format!(" The latest registry entry is log entry {entry}."));
+    }
     format!(
         "Checkpoint of {} entries signed by {} (key id {:08x}); {} hash tiles and {} entry bundles match it; {} acta rows match their entries; {} table and tally rows match what the entries add up to; {} rows of the analysis match what the entries give; {} scans match their SHA-256.{}{history}{}",
         summary.checkpoint_size.unwrap_or(0),
@@ -219,12 +222,16 @@ fn site_summary(summary: &veedor_web::verify::Summary) -> String {
     let Some(files) = summary.site_files else {
         return " No site pages: checked as a mirror of the open data.".to_owned();
     };
-    let lookup = match summary.lookup_shards {
-        Some(shards) => format!(
-            " {shards} lookup shards hold {} voters' records, each in its shard, in order and at a table of the data (which voter is at which table is not checked: the registry is not published).",
+    let lookup = match (summary.lookup_shards, summary.lookup_checked_against) {
+        (Some(shards), Some(entry)) => format!(
+            " {shards} lookup shards hold {} voters' records, each in its shard, in order and at a table of the data; they were checked against log entry {entry} (the registry's records) byte for byte.",
             summary.lookup_records
         ),
-        None => " No voter lookup.".to_owned(),
+        (Some(shards), None) => format!(
+            " {shards} lookup shards hold {} voters' records, each in its shard, in order and at a table of the data; the shards were only checked for structure: the log has no registry entry, so which voter is at which table is not checked.",
+            summary.lookup_records
+        ),
+        (None, _) => " No voter lookup.".to_owned(),
     };
     let details = match summary.details_from_mirror {
         0 => String::new(),

@@ -21,8 +21,14 @@ fn populated() -> Data {
         registry.to_str().unwrap(),
     ])
     .expect_code(0);
-    data.run(&["import", "registry", registry.to_str().unwrap()])
-        .expect_code(0);
+    data.run(&[
+        "import",
+        "registry",
+        "--lookup-cost",
+        "unprotected",
+        registry.to_str().unwrap(),
+    ])
+    .expect_code(0);
     data
 }
 

@@ -61,7 +61,14 @@ fn equal_copies_corroborate_and_different_ones_conflict_without_overwriting() {
         "registry.csv",
         "voter_id,centre_code,table\n12345678,201301006,1\n",
     );
-    data.run(&["import", "registry", &registry]).expect_code(0);
+    data.run(&[
+        "import",
+        "registry",
+        "--lookup-cost",
+        "unprotected",
+        &registry,
+    ])
+    .expect_code(0);
     let lookup = data
         .run(&["lookup", "12345678", "--format", "json"])
         .expect_code(0)

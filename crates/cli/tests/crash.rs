@@ -30,8 +30,14 @@ fn a_registry_import_killed_midway_changes_nothing() {
         small.to_str().unwrap(),
     ])
     .expect_code(0);
-    data.run(&["import", "registry", small.to_str().unwrap()])
-        .expect_code(0);
+    data.run(&[
+        "import",
+        "registry",
+        "--lookup-cost",
+        "unprotected",
+        small.to_str().unwrap(),
+    ])
+    .expect_code(0);
     let big = data.path().join("big.csv");
     data.run(&[
         "generate",
@@ -48,7 +54,13 @@ fn a_registry_import_killed_midway_changes_nothing() {
     let mut killed = 0;
     for delay in [50u64, 150, 300, 600] {
         let mut child = data
-            .command(&["import", "registry", big.to_str().unwrap()])
+            .command(&[
+                "import",
+                "registry",
+                "--lookup-cost",
+                "unprotected",
+                big.to_str().unwrap(),
+            ])
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(delay));
@@ -64,7 +76,13 @@ fn a_registry_import_killed_midway_changes_nothing() {
         "the import always finished before it could be killed"
     );
     // Afterwards the same import completes.
-    data.run(&["import", "registry", big.to_str().unwrap()])
-        .expect_code(0);
+    data.run(&[
+        "import",
+        "registry",
+        "--lookup-cost",
+        "unprotected",
+        big.to_str().unwrap(),
+    ])
+    .expect_code(0);
     assert_ne!(data.dump(), before);
 }

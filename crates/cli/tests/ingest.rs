@@ -125,7 +125,14 @@ fn the_real_payloads_survive_render_ingest_and_tally() {
                 &table[10..12]
             ),
         );
-        data.run(&["import", "registry", &registry]).expect_code(0);
+        data.run(&[
+            "import",
+            "registry",
+            "--lookup-cost",
+            "unprotected",
+            &registry,
+        ])
+        .expect_code(0);
         let lookup = data
             .run(&["lookup", "1234", "--format", "json"])
             .expect_code(0)
@@ -803,6 +810,13 @@ fn temporary_files_of_a_killed_run_are_removed_by_the_next_one() {
             &table[10..12]
         ),
     );
-    data.run(&["import", "registry", &registry]).expect_code(0);
+    data.run(&[
+        "import",
+        "registry",
+        "--lookup-cost",
+        "unprotected",
+        &registry,
+    ])
+    .expect_code(0);
     assert!(!leftovers[2].exists(), "{}", leftovers[2].display());
 }

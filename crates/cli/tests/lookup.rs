@@ -56,7 +56,13 @@ fn a_generated_voter_finds_their_table_and_its_acta() {
     ])
     .expect_code(0);
     let run = data
-        .run(&["import", "registry", registry.to_str().unwrap()])
+        .run(&[
+            "import",
+            "registry",
+            "--lookup-cost",
+            "unprotected",
+            registry.to_str().unwrap(),
+        ])
         .expect_code(0);
     assert!(
         run.stdout.contains("registry of 1800000 voters"),

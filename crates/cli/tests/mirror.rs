@@ -329,7 +329,14 @@ fn exported_site() -> (Data, String, PathBuf) {
     let registry = data.path().join("registry.csv").display().to_string();
     data.run(&["generate", "registry", "--voters", "2000", "-o", &registry])
         .expect_code(0);
-    data.run(&["import", "registry", &registry]).expect_code(0);
+    data.run(&[
+        "import",
+        "registry",
+        "--lookup-cost",
+        "unprotected",
+        &registry,
+    ])
+    .expect_code(0);
     let sheets = data.path().join("sheets").display().to_string();
     data.run(&[
         "generate",

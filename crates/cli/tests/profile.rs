@@ -496,14 +496,23 @@ fn the_demos_compact_mirror_is_under_a_gigabyte_and_20000_files_and_verifies() {
             .unwrap(),
     )
     .unwrap();
-    assert!(home.contains("<p class=\"bound v-cannot_change\">"), "{home:.3000}");
+    assert!(
+        home.contains("<p class=\"bound v-cannot_change\">"),
+        "{home:.3000}"
+    );
     assert!(home.contains("<data class=\"projected\""), "{home:.3000}");
-    assert!(home.contains("Imposible (CNE, second bulletin"), "{home:.3000}");
+    assert!(
+        home.contains("Imposible (CNE, second bulletin"),
+        "{home:.3000}"
+    );
     let analysis_pages = files
         .iter()
         .filter(|(path, _)| path.contains("analysis"))
         .count();
-    assert!(analysis_pages >= 25, "the nation's and each state's: {analysis_pages}");
+    assert!(
+        analysis_pages >= 25,
+        "the nation's and each state's: {analysis_pages}"
+    );
     drop(files);
     assert!(std::fs::metadata(&archive).unwrap().len() < 1_000_000_000);
     assert!(

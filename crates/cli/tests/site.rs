@@ -12,7 +12,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
-use sha2::{Digest as _, Sha256};
 
 use crate::axe::{Page, check_pages};
 use crate::chromium::{browser, click, free_port, loaded_width, screenshot, start_driver, text_of};
@@ -46,8 +45,14 @@ impl Exported {
             &registry_text,
         ])
         .expect_code(0);
-        data.run(&["import", "registry", &registry_text])
-            .expect_code(0);
+        data.run(&[
+            "import",
+            "registry",
+            "--lookup-cost",
+            "unprotected",
+            &registry_text,
+        ])
+        .expect_code(0);
         let sheets = data.path().join("sheets").display().to_string();
         data.run(&[
             "generate",
@@ -207,6 +212,9 @@ fn a_site_export_verifies_is_deterministic_and_links_only_relatively() {
         "en/lookup.html",
         "static/style.css",
         "static/lookup.js",
+        "static/scrypt.js",
+        "static/scrypt-js-LICENSE.txt",
+        "lookup/index.bin",
         "api/v1/area/national.json",
         "api/v1/tally/state.json",
         "api/v1/openapi.json",
@@ -289,11 +297,14 @@ fn a_site_export_verifies_is_deterministic_and_links_only_relatively() {
     }
     assert!(checked > 10_000, "{checked} links checked");
 
-    // The lookup shards hold salted hashes, never an id in the clear: the record of a voter is
-    // the first 8 bytes of SHA-256("veedor/lookup/1/<election>/" + id), then their table.
+    // The lookup shards hold slow keys, never an id in the clear: the record of a voter is the
+    // first 8 bytes of scrypt(id, "veedor/lookup/2/<election>/", N, r, p) at the cost the
+    // registry was imported with (here the unprotected one), then their table.
     let (voter, centre, table) = &exported.registry[17];
-    let hash: [u8; 32] =
-        Sha256::digest(format!("veedor/lookup/1/ve-2024-presidential/{voter}")).into();
+    let hash = veedor_formats::lookup::LookupKdf::UNPROTECTED.key(
+        &veedor_formats::lookup::lookup_salt("ve-2024-presidential"),
+        veedor_core::VoterId::new(voter.parse().unwrap()),
+    );
     // 4,000 voters make 16 shards, named by the hash's first hex digit.
     let shard = format!("lookup/{:x}.bin", hash[0] >> 4);
     assert!(names.contains("lookup/f.bin") && !names.contains("lookup/10.bin"));
@@ -325,7 +336,10 @@ fn a_site_export_verifies_is_deterministic_and_links_only_relatively() {
     }
     let home = std::fs::read_to_string(site.join("es/index.html")).unwrap();
     assert!(home.contains("id=\"children\""));
-    assert!(home.contains("<script src=\"../static/lookup.js\" defer></script>"));
+    assert!(home.contains(
+        "<script src=\"../static/scrypt.js\" defer></script><script src=\"../static/lookup.js\" defer></script>"
+    ));
+    assert!(home.contains("data-kdf=\"scrypt\" data-log-n=\"1\" data-r=\"1\" data-p=\"1\""));
 
     // The signing key is nowhere in the export.
     let secret = std::fs::read_to_string(exported.data.store_path().join("keys/log.key")).unwrap();

@@ -26,6 +26,7 @@ mod mirror;
 mod output;
 mod profile;
 mod real_results;
+mod registry_log;
 mod server_limits;
 mod site;
 mod support;

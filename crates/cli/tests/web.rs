@@ -204,7 +204,16 @@ fn the_pages_and_the_api_show_what_veedor_tally_and_lookup_print() {
             registry.to_str().unwrap(),
         ],
     );
-    veedor(&data, &["import", "registry", registry.to_str().unwrap()]);
+    veedor(
+        &data,
+        &[
+            "import",
+            "registry",
+            "--lookup-cost",
+            "unprotected",
+            registry.to_str().unwrap(),
+        ],
+    );
     let levels = ["national", "state", "municipality", "parish", "centre"];
     let tallies: Vec<(&str, Value)> = levels
         .iter()

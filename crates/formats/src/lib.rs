@@ -11,6 +11,7 @@ mod columns;
 mod election_file;
 pub mod limits;
 pub mod log_entry;
+pub mod lookup;
 mod payload_lines;
 mod registry_csv;
 mod results_csv;

@@ -340,7 +340,13 @@ fn sorted_voters(voters: &[(u64, TableKey)]) -> Vec<(VoterId, TableKey)> {
     voters
 }
 
-/// Replaces the registry with these voters, from a new file, and checks the store.
+/// A registry's log entry: the store appends it as given, whatever it says.
+fn registry_entry(file_name: &str) -> Vec<u8> {
+    format!("veedor/registry/1\nconformance: {file_name}\n").into_bytes()
+}
+
+/// Replaces the registry with these voters, from a new file, and checks the store; its log
+/// entry is appended.
 fn swap_in(
     story: &mut Story<'_>,
     voters: &[(u64, TableKey)],
@@ -349,8 +355,11 @@ fn swap_in(
 ) -> Result<(SourceFile, Registry), StoreError> {
     let source = story.source(FileKind::Registry, file_name, seed);
     let registry = registry_of(voters);
+    let log_entry = registry_entry(file_name);
     assert_eq!(
-        story.store.replace_registry(&registry, &source)?,
+        story
+            .store
+            .replace_registry(&registry, &source, &log_entry)?,
         BatchOutcome::Applied {
             copies_added: 0,
             tables_added: 0,
@@ -359,6 +368,7 @@ fn swap_in(
         "replacing the registry with {file_name}"
     );
     story.committed(&format!("replacing the registry with {file_name}"))?;
+    story.expected.log.push(log_entry);
     story.expected.sources.push(StoredSource {
         source: source.clone(),
         rejections: Vec::new(),
@@ -418,7 +428,9 @@ pub fn swap_registry(story: &mut Story<'_>) -> Result<(), StoreError> {
     };
     let before = Snapshot::read(story.store.as_ref())?;
     assert_eq!(
-        story.store.replace_registry(&registry, &again)?,
+        story
+            .store
+            .replace_registry(&registry, &again, &registry_entry("again"))?,
         BatchOutcome::AlreadyApplied {
             at: source.received_at
         },

@@ -724,6 +724,7 @@ impl RegistryStore for SqliteStore {
         &mut self,
         registry: &Registry,
         source: &SourceFile,
+        log_entry: &[u8],
     ) -> Result<BatchOutcome, StoreError> {
         let previous = self.current_registry_file()?;
         // The file first, streamed and synced under a name of its own hash; then the row that
@@ -771,6 +772,19 @@ impl RegistryStore for SqliteStore {
                     digest,
                     to_i64(u64::try_from(registry.len()).unwrap_or(u64::MAX)),
                     source_id
+                ],
+            )
+            .map_err(db_error)?;
+        let log_size: i64 = transaction
+            .query_row("SELECT count(*) FROM log_entries", [], |row| row.get(0))
+            .map_err(db_error)?;
+        transaction
+            .execute(
+                "INSERT INTO log_entries (idx, copy_id, entry, leaf_hash) VALUES (?1, NULL, ?2, ?3)",
+                params![
+                    log_size,
+                    log_entry,
+                    &veedor_ledger::leaf_hash(log_entry).as_bytes()[..]
                 ],
             )
             .map_err(db_error)?;

@@ -260,8 +260,9 @@ impl RegistryStore for Faulty {
         &mut self,
         registry: &Registry,
         source: &SourceFile,
+        log_entry: &[u8],
     ) -> Result<BatchOutcome, StoreError> {
-        self.inner.replace_registry(registry, source)
+        self.inner.replace_registry(registry, source, log_entry)
     }
 
     fn registry_info(&self) -> Result<Option<RegistryInfo>, StoreError> {

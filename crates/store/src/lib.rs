@@ -294,11 +294,14 @@ pub trait ResultStore: Send {
 pub trait RegistryStore: Send {
     /// Replaces the voter registry atomically: afterwards lookups answer from the new one, or,
     /// if this fails, still from the old one. A registry file imported before (same SHA-256)
-    /// is not imported again.
+    /// is not imported again. `log_entry` (`veedor_formats::lookup::RegistryEntry`, committing
+    /// to the static lookup's records) is appended to the transparency log in the same
+    /// transaction, if and only if the registry is replaced.
     fn replace_registry(
         &mut self,
         registry: &Registry,
         source: &SourceFile,
+        log_entry: &[u8],
     ) -> Result<BatchOutcome, StoreError>;
 
     /// What is known of the registry, if one was imported.

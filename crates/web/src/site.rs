@@ -15,8 +15,8 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use sha2::{Digest, Sha256 as Hasher};
-use veedor_core::{ActaCopy, AreaCode, Election, Sha256, TableId, VoterId};
+use veedor_core::{ActaCopy, AreaCode, Sha256, TableId};
+use veedor_formats::lookup;
 
 use crate::api::{self, AreaRef, TallyScope};
 use crate::i18n::Lang;
@@ -33,9 +33,9 @@ pub const LOOKUP_JS: &str = include_str!("lookup.js");
 /// The language of the mirror's root page (a copy of its home page).
 pub const ROOT_LANG: Lang = Lang::Es;
 
-/// Bytes of one lookup record: the first 8 bytes of the voter's hash, the centre code (6 bytes,
+/// Bytes of one lookup record: the first 8 bytes of the voter's key, the centre code (6 bytes,
 /// big-endian) and the table number (2 bytes, big-endian).
-pub const LOOKUP_RECORD: usize = 16;
+pub use veedor_formats::lookup::LOOKUP_RECORD;
 
 /// Why the site cannot be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -98,8 +98,11 @@ impl Profile {
     #[must_use]
     pub fn shard_bits(self, voters: usize) -> u8 {
         match self {
-            Self::Full => shard_bits(voters),
-            Self::Compact => shard_bits(voters / COMPACT_SHARD_FACTOR),
+            Self::Full => shard_bits(voters, FULL_PROFILE_RECORDS_PER_SHARD),
+            Self::Compact => shard_bits(
+                voters,
+                FULL_PROFILE_RECORDS_PER_SHARD * COMPACT_SHARD_FACTOR,
+            ),
         }
     }
 }
@@ -429,6 +432,11 @@ impl<'a> Site<'a> {
             pages::STYLE.as_bytes().to_vec(),
         ));
         files.push(("static/lookup.js".to_owned(), LOOKUP_JS.as_bytes().to_vec()));
+        files.push(("static/scrypt.js".to_owned(), SCRYPT_JS.as_bytes().to_vec()));
+        files.push((
+            "static/scrypt-js-LICENSE.txt".to_owned(),
+            SCRYPT_JS_LICENSE.as_bytes().to_vec(),
+        ));
         files.push((MANIFEST_PATH.to_owned(), self.manifest.to_bytes()?));
         if compact {
             return Ok(files);
@@ -631,62 +639,38 @@ pub fn small_copy_path(sha256_hex: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // The voter lookup without a server.
+//
+// The records are computed once, when the registry is imported (`veedor_app::registry`, keys
+// by scrypt: `veedor_formats::lookup`), and kept in the blob store; the export only cuts them.
 
-/// The salt hashed before a voter id: fixed and published (it is in every page with the form),
-/// so that the shards of two elections differ. It does not make the ids secret: see
-/// docs/mirror.md.
+/// The records a shard of today's full export holds on average, at most: 65,536 shards of about
+/// 330 voters for 21 million. An export profile with fewer, larger files passes a larger target
+/// to [`shard_bits`]; nothing the log commits to depends on it.
+pub const FULL_PROFILE_RECORDS_PER_SHARD: usize = lookup::FULL_PROFILE_RECORDS_PER_SHARD;
+
+/// The file that lists the SHA-256 of every bucket of the records (32 bytes each, in order,
+/// `bucket_bits` of the registry's log entry), which the entry's `buckets_sha256` authenticates:
+/// it lets `veedor verify` name the shard that differs.
+pub const LOOKUP_INDEX: &str = "lookup/index.bin";
+
+/// The vendored scrypt-js (MIT), at `static/scrypt.js`: `lookup.js` derives the key with it.
+pub const SCRYPT_JS: &str = include_str!("vendor/scrypt-js/scrypt.js");
+
+/// The vendored scrypt-js's licence, at `static/scrypt-js-LICENSE.txt`.
+pub const SCRYPT_JS_LICENSE: &str = include_str!("vendor/scrypt-js/LICENSE.txt");
+
+/// How many leading key bits name a shard: a multiple of 4 from 4 to 28, the smallest that
+/// keeps shards to `records_per_shard` voters or fewer on average
+/// ([`FULL_PROFILE_RECORDS_PER_SHARD`] for the full export: 16 bits for 21 million voters).
 #[must_use]
-pub fn lookup_salt(election: &Election) -> String {
-    format!("veedor/lookup/1/{}/", election.id)
+pub fn shard_bits(voters: usize, records_per_shard: usize) -> u8 {
+    lookup::bits_for(voters, records_per_shard)
 }
 
-/// SHA-256 of the salt followed by the voter id in decimal, without leading zeros.
-#[must_use]
-pub fn voter_hash(salt: &str, voter: VoterId) -> [u8; 32] {
-    let mut hasher = Hasher::new();
-    hasher.update(salt.as_bytes());
-    hasher.update(voter.get().to_string().as_bytes());
-    hasher.finalize().into()
-}
-
-/// How many leading bits of the hash name a shard: a multiple of 4 from 4 to 28, the smallest
-/// that keeps shards to about 512 voters (8 KB) on average. 16 bits (65,536 shards of about 330
-/// voters, 5 KB) for 21 million voters.
-#[must_use]
-pub fn shard_bits(voters: usize) -> u8 {
-    let mut bits = 4u8;
-    while bits < 28 && voters >> bits > 512 {
-        bits += 4;
-    }
-    bits
-}
-
-/// The lookup record of a voter at a table.
-pub fn lookup_record(
-    salt: &str,
-    voter: VoterId,
-    table: TableId,
-) -> Result<[u8; LOOKUP_RECORD], SiteError> {
-    let hash = voter_hash(salt, voter);
-    let centre = table.centre.get();
-    if centre >> 48 != 0 {
-        return Err(SiteError::CentreTooLarge(centre));
-    }
-    let mut record = [0u8; LOOKUP_RECORD];
-    record[..8].copy_from_slice(&hash[..8]);
-    record[8..14].copy_from_slice(&centre.to_be_bytes()[2..]);
-    record[14..].copy_from_slice(&table.number.get().to_be_bytes());
-    Ok(record)
-}
-
-/// The shard a record (or hash) belongs in: its first `bits` bits.
+/// The shard a record (or key) belongs in: its first `bits` bits.
 #[must_use]
 pub fn shard_of(record: &[u8], bits: u8) -> u32 {
-    let mut first = [0u8; 4];
-    for (target, byte) in first.iter_mut().zip(record) {
-        *target = *byte;
-    }
-    u32::from_be_bytes(first) >> (32 - u32::from(bits))
+    lookup::shard_of(record, bits)
 }
 
 /// The file of shard `shard` under `lookup/`: the shard's `bits / 4` hex digits, two per folder
@@ -707,98 +691,75 @@ pub fn shard_path(bits: u8, shard: u32) -> String {
 }
 
 /// Every shard's file, empty ones included (an empty shard says "no such voter"; a missing one
-/// that the copy is incomplete), from the records sorted ascending.
-pub fn shards(sorted_records: &[[u8; LOOKUP_RECORD]], bits: u8) -> impl Iterator<Item = File> + '_ {
+/// that the copy is incomplete), from the records sorted ascending (whole 16-byte records).
+pub fn shards(sorted_records: &[u8], bits: u8) -> impl Iterator<Item = File> + '_ {
     let count = 1u32 << bits;
     let mut rest = sorted_records;
     (0..count).map(move |shard| {
         let end = rest
-            .iter()
+            .chunks_exact(LOOKUP_RECORD)
             .position(|record| shard_of(record, bits) != shard)
-            .unwrap_or(rest.len());
+            .map_or(rest.len(), |records| records * LOOKUP_RECORD);
         let (here, after) = rest.split_at(end);
         rest = after;
-        (shard_path(bits, shard), here.concat())
+        (shard_path(bits, shard), here.to_vec())
     })
 }
 
-/// The digest that commits to a whole set of shards: SHA-256 of the SHA-256 of every shard
-/// file, in shard order, empty ones included (32 bytes each, concatenated). Hashing shard by
-/// shard lets a verifier read the shards in parallel. Proposed for a log entry written when the
-/// registry is imported (docs/mirror.md), which `veedor verify` would check the shards against.
+/// `lookup/index.bin`: the SHA-256 of every bucket of `bucket_bits`, concatenated.
 #[must_use]
-pub fn shards_digest(shard_hashes: impl IntoIterator<Item = [u8; 32]>) -> Sha256 {
-    let mut hasher = Hasher::new();
-    for hash in shard_hashes {
-        hasher.update(hash);
-    }
-    Sha256::from_bytes(hasher.finalize().into())
-}
-
-/// [`shards_digest`] of the shards that [`shards`] cuts `sorted_records` into.
-#[must_use]
-pub fn lookup_digest(sorted_records: &[[u8; LOOKUP_RECORD]], bits: u8) -> Sha256 {
-    shards_digest(shards(sorted_records, bits).map(|(_, bytes)| Hasher::digest(&bytes).into()))
+pub fn lookup_index(sorted_records: &[u8], bucket_bits: u8) -> File {
+    let hashes = lookup::bucket_hashes(sorted_records, bucket_bits);
+    (LOOKUP_INDEX.to_owned(), hashes.concat())
 }
 
 #[cfg(test)]
 mod tests {
-    use veedor_core::{CentreCode, TableNumber};
+    use veedor_core::{CentreCode, TableNumber, VoterId};
+    use veedor_formats::lookup::{LookupKdf, lookup_record, lookup_salt};
 
     use super::*;
 
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    }
-
     #[test]
-    fn a_voter_hash_is_sha256_of_the_salt_and_the_number() {
-        // printf 'veedor/lookup/1/ve-2024-presidential/12345678' | sha256sum
-        let hash = voter_hash(
-            "veedor/lookup/1/ve-2024-presidential/",
-            VoterId::new(12_345_678),
-        );
-        assert_eq!(
-            hex(&hash),
-            "23f569a0022b100a2b4598909f0ff3b07fe3b6092334263fbc6defad9fef9088"
-        );
-    }
-
-    #[test]
-    fn records_and_shards() {
-        let table = TableId::new(CentreCode::new(201_301_006), TableNumber::new(1));
-        let salt = "veedor/lookup/1/ve-2024-presidential/";
-        let record = lookup_record(salt, VoterId::new(12_345_678), table).unwrap();
-        let hash = voter_hash(salt, VoterId::new(12_345_678));
-        assert_eq!(record[..8], hash[..8]);
-        assert_eq!(hex(&record[8..]), "00000bff9c0e0001");
+    fn shards_cut_the_records_by_their_first_bits() {
         assert_eq!(shard_path(16, 0xabcd), "lookup/ab/cd.bin");
         assert_eq!(shard_path(12, 0xabc), "lookup/ab/c.bin");
         assert_eq!(shard_path(4, 0x3), "lookup/3.bin");
-        assert_eq!(shard_of(&[0xab, 0xcd, 0xef, 0x01], 16), 0xabcd);
-        assert_eq!(shard_of(&[0xab, 0xcd, 0xef, 0x01], 4), 0xa);
-        assert_eq!(shard_bits(0), 4);
-        assert_eq!(shard_bits(17_600_000), 16);
-        assert_eq!(shard_bits(21_400_000), 16);
-        assert_eq!(shard_bits(204_000_000), 20);
-        let too_big = TableId::new(CentreCode::new(1 << 48), TableNumber::new(1));
-        assert!(lookup_record(salt, VoterId::new(1), too_big).is_err());
+        assert_eq!(shard_bits(0, FULL_PROFILE_RECORDS_PER_SHARD), 4);
+        assert_eq!(shard_bits(17_600_000, FULL_PROFILE_RECORDS_PER_SHARD), 16);
+        assert_eq!(shard_bits(21_400_000, FULL_PROFILE_RECORDS_PER_SHARD), 16);
+        assert_eq!(shard_bits(204_000_000, FULL_PROFILE_RECORDS_PER_SHARD), 20);
+        assert_eq!(shard_bits(21_400_000, 8192), 12);
 
+        let table = TableId::new(CentreCode::new(201_301_006), TableNumber::new(1));
+        let salt = lookup_salt("e");
         let mut records: Vec<_> = (1..2000u64)
-            .map(|voter| lookup_record(salt, VoterId::new(voter), table).unwrap())
+            .map(|voter| {
+                lookup_record(&LookupKdf::UNPROTECTED, &salt, VoterId::new(voter), table).unwrap()
+            })
             .collect();
         records.sort_unstable();
-        let files: Vec<File> = shards(&records, 8).collect();
+        let bytes = records.concat();
+        let files: Vec<File> = shards(&bytes, 8).collect();
         assert_eq!(files.len(), 256);
         assert_eq!(files[0].0, "lookup/00.bin");
         assert_eq!(
             files.iter().map(|(_, bytes)| bytes.len()).sum::<usize>(),
-            records.len() * LOOKUP_RECORD
+            bytes.len()
         );
         for (index, (_, bytes)) in files.iter().enumerate() {
             for record in bytes.chunks(LOOKUP_RECORD) {
                 assert_eq!(shard_of(record, 8), u32::try_from(index).unwrap());
             }
         }
+        // The index is the same whatever the shards: a bucket of 4 bits is 16 shards of 8.
+        let (path, index) = lookup_index(&bytes, 4);
+        assert_eq!(path, LOOKUP_INDEX);
+        assert_eq!(index.len(), 16 * 32);
+        let first_bucket: Vec<u8> = files[..16].iter().flat_map(|(_, b)| b.clone()).collect();
+        assert_eq!(
+            index[..32],
+            <[u8; 32]>::from(<sha2::Sha256 as sha2::Digest>::digest(&first_bucket))
+        );
     }
 }

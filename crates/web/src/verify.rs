@@ -13,7 +13,8 @@
 //!    (`veedor_ledger::verify_mirror`);
 //! 3. with an older checkpoint: that this log extends it, so a rewritten history is caught (and
 //!    named before the rows it changed);
-//! 4. the log's first entry is the election; every other entry is an acta copy;
+//! 4. the log's first entry is the election; every other entry is an acta copy or a registry's
+//!    (`veedor/registry/1`, committing to the lookup's records);
 //! 5. every open-data file (`opendata`), rendered again from the log's copies and the table list
 //!    of `data/tables.csv`, and compared cell by cell with the mirror's `.csv`; each `.json`
 //!    twin against its CSV; `data/README.txt` byte for byte;
@@ -29,10 +30,11 @@
 //!    `static/style.css`, `static/lookup.js` and the OpenAPI document, rendered again with the
 //!    export's own code (`site::Site`, part by part, never the whole site at once) and compared
 //!    byte for byte;
-//! 10. the lookup shards under `lookup/`, as far as they can be without the registry (module
-//!     `lookup`): every shard of the shard count is there, whole 16-byte records, each in the
-//!     shard its hash prefix names and in order, each at a table of `data/tables.csv`, and as
-//!     many records as the export would cut into that many shards;
+//! 10. the lookup shards under `lookup/` (module `lookup`): every shard of the shard count is
+//!     there, whole 16-byte records, each in the shard its key prefix names and in order, each
+//!     at a table of `data/tables.csv`; and, when the log holds a registry entry
+//!     (`veedor/registry/1`), byte for byte against the latest one, through `lookup/index.bin`,
+//!     naming the shard that differs;
 //! 11. when the mirror can be listed, the files it holds that the export does not write.
 //!
 //! **Which files must be there** follows from the verified data, never from the mirror:
@@ -68,10 +70,10 @@
 //!   copy came, which later table lists may have changed: validation gives every other sentence
 //!   again, and that one is taken from the acta's JSON twin (counted in
 //!   [`Summary::details_from_mirror`]);
-//! - the lookup shards' voters: which voter is at which table needs the registry, which is not
-//!   published; a mirror can move voters between tables of the data, or add or drop some (by
-//!   fewer than would change the shard count). [`LookupCommitment`] is what a log entry would
-//!   need to commit to for the shards to be checked byte for byte.
+//! - the lookup shards' voters, when the log holds no registry entry (a log written before it):
+//!   then a mirror can move voters between tables of the data, or add or drop some, and the
+//!   lookup form's scrypt parameters are read from its `es/lookup.html`. With one, nothing of
+//!   the lookup is taken on trust ([`LookupCommitment`]).
 //!
 //! Only reading a file can fail ([`FetchError`]); everything found wrong in what was read is a
 //! [`Problem`], and a hostile mirror (malformed CSV or JSON, garbage tiles) gives problems, not a
@@ -93,6 +95,7 @@ use veedor_core::{
 };
 use veedor_formats::LogEntry;
 use veedor_formats::log_entry::parse_election_entry;
+use veedor_formats::lookup::RegistryEntry;
 use veedor_ledger::{
     Checkpoint, MerkleLog, TILE_HEIGHT, TILE_WIDTH, TileKind, TilePath, VerifierKey,
     decode_entry_bundle, encode_entry_bundle, entry_bundle_paths, hash_tile_paths, leaf_hash,
@@ -249,6 +252,11 @@ pub struct Summary {
     pub lookup_records: u64,
     /// How the site was exported, as its `site.json` says (`None` for a mirror of the open data).
     pub profile: Option<Manifest>,
+    /// The log entry (its index) of the latest registry entry, when the log has one.
+    pub registry_entry: Option<u64>,
+    /// The log entry the lookup shards were checked against byte for byte; `None` when they
+    /// were checked for structure only (the log commits to no registry).
+    pub lookup_checked_against: Option<u64>,
     /// Findings whose sentence validation does not give again (the table's registered voters
     /// changed since the copy came), taken from the mirror's acta JSON twin.
     pub details_from_mirror: usize,
@@ -420,6 +428,14 @@ impl<'files> Run<'files> {
         };
         let copies = self.copies(&entries, &election, checkpoint.size);
         self.summary.copies = copies.len();
+        let commitment = match self::lookup::latest_commitment(&entries) {
+            Some((index, Ok(entry))) => {
+                self.summary.registry_entry = Some(index);
+                Some(LookupCommitment { index, entry })
+            }
+            // Named by `copies`, which reads every entry.
+            Some((_, Err(_))) | None => None,
+        };
         let site = self.is_site()?;
         if site {
             self.manifest()?;
@@ -437,7 +453,14 @@ impl<'files> Run<'files> {
                 note: &note,
                 key,
             };
-            self.site_mirror(results, &copies, &trusted, &log, &small_copies)?;
+            self.site_mirror(
+                results,
+                &copies,
+                &trusted,
+                &log,
+                &small_copies,
+                commitment.as_ref(),
+            )?;
         }
         self.added_files(&tree, &entries, checkpoint.size)
     }
@@ -451,15 +474,30 @@ impl<'files> Run<'files> {
         trusted: &Trusted,
         log: &LogForPages<'_>,
         small_copies: &HashSet<Sha256>,
+        commitment: Option<&LookupCommitment>,
     ) -> Result<(), FetchError> {
         // Without the time every page differs in its footer, and says so: rendering them all
         // still names the missing and added ones.
         let signed_at = self.signed_at(copies)?.unwrap_or(Timestamp::UNIX_EPOCH);
         let lookup = match self.lookup_bits()? {
             Some(bits) => {
-                self.lookup(&results, bits)?;
+                self.lookup(&results, bits, commitment)?;
+                // The form's parameters are the log's; without a registry entry, the mirror's
+                // own (taken on trust, as the shards are).
+                let (salt, kdf) = match commitment {
+                    Some(commitment) => (commitment.entry.salt.clone(), commitment.entry.kdf),
+                    None => {
+                        let page = self.files.get("es/lookup.html")?.unwrap_or_default();
+                        (
+                            veedor_formats::lookup::lookup_salt(&results.election().id),
+                            self::lookup::form_kdf(&page)
+                                .unwrap_or(veedor_formats::lookup::LookupKdf::PROTECTIVE),
+                        )
+                    }
+                };
                 Some(StaticLookup {
-                    salt: crate::site::lookup_salt(results.election()),
+                    salt,
+                    kdf,
                     shard_bits: bits,
                 })
             }
@@ -677,6 +715,28 @@ impl<'files> Run<'files> {
     fn copies(&mut self, entries: &[Vec<u8>], election: &Election, size: u64) -> Vec<LoggedCopy> {
         let mut copies = Vec::new();
         for (index, bytes) in (0u64..).zip(entries).skip(1) {
+            // A registry's entry commits to the lookup's records (module `lookup`), not a copy.
+            if RegistryEntry::is_one(bytes) {
+                let parsed = RegistryEntry::parse(bytes).and_then(|entry| {
+                    if entry.election == election.id {
+                        Ok(())
+                    } else {
+                        Err(format!(
+                            "a registry of election `{}`, the log's is `{}`",
+                            entry.election, election.id
+                        ))
+                    }
+                });
+                if let Err(error) = parsed {
+                    self.add(
+                        bundle_of(index, size),
+                        None,
+                        ProblemKind::Altered,
+                        format!("entry {index}: {error}"),
+                    );
+                }
+                continue;
+            }
             let parsed = LogEntry::parse(bytes)
                 .and_then(|entry| entry.to_copy(election.geography.centre_digits));
             match parsed {
@@ -1617,25 +1677,41 @@ mod tests {
     /// Voters in the lookup of [`site_mirror`].
     const VOTERS: u64 = 40;
 
+    /// The salt and the sorted records of [`VOTERS`] voters over the listed tables, keyed at the
+    /// unprotected cost.
+    fn test_records(results: &Results) -> (String, Vec<u8>) {
+        let salt = veedor_formats::lookup::lookup_salt(&results.election().id);
+        let mut records: Vec<_> = (1..=VOTERS)
+            .zip(polling_tables().iter().cycle())
+            .map(|(voter, table)| {
+                veedor_formats::lookup::lookup_record(
+                    &veedor_formats::lookup::LookupKdf::UNPROTECTED,
+                    &salt,
+                    veedor_core::VoterId::new(voter),
+                    table.id,
+                )
+                .unwrap()
+            })
+            .collect();
+        records.sort_unstable();
+        (salt, records.concat())
+    }
+
     /// The mirror `veedor export site` writes of the whole log, with a lookup of [`VOTERS`]
     /// voters spread over the listed tables: the export's own code throughout.
     fn site_mirror() -> Files {
         let (results, log, entries) = exported(5);
         let mut files = data_and_log(&results, &log, &entries);
-        let salt = crate::site::lookup_salt(results.election());
-        let tables = polling_tables();
-        let mut records: Vec<_> = (1..=VOTERS)
-            .zip(tables.iter().cycle())
-            .map(|(voter, table)| {
-                crate::site::lookup_record(&salt, veedor_core::VoterId::new(voter), table.id)
-                    .unwrap()
-            })
-            .collect();
-        records.sort_unstable();
-        let bits = crate::site::shard_bits(records.len());
+        let (salt, records) = test_records(&results);
+        let bits = crate::site::shard_bits(
+            records.len() / LOOKUP_RECORD,
+            crate::site::FULL_PROFILE_RECORDS_PER_SHARD,
+        );
         files.extend(crate::site::shards(&records, bits));
+        files.extend([crate::site::lookup_index(&records, bits)]);
         let lookup = StaticLookup {
             salt,
+            kdf: veedor_formats::lookup::LookupKdf::UNPROTECTED,
             shard_bits: bits,
         };
         let signed_at = log.signed_at;
@@ -2362,7 +2438,9 @@ mod tests {
         let shard = |files: &Files| -> String {
             files
                 .iter()
-                .filter(|(path, _)| path.starts_with("lookup/"))
+                .filter(|(path, _)| {
+                    path.starts_with("lookup/") && path.as_str() != crate::site::LOOKUP_INDEX
+                })
                 .max_by_key(|(_, bytes)| bytes.len())
                 .map(|(path, _)| path.clone())
                 .unwrap()
@@ -2390,20 +2468,6 @@ mod tests {
         check_site(edit(&full, |bytes| bytes.truncate(20)), &full, Altered);
         check_site(remove("lookup/0.bin"), "lookup/0.bin", Missing);
         check_site(put("lookup/00.bin", b""), "lookup/00.bin", Added);
-        // Sixteen times the records would be cut into more shards.
-        let problems = site_problems(|files| {
-            for (path, bytes) in files.iter_mut() {
-                if path.starts_with("lookup/") {
-                    *bytes = bytes.repeat(16 * 512);
-                }
-            }
-        });
-        assert!(
-            problems
-                .iter()
-                .any(|p| p.file == "lookup/" && p.message.contains("the export cuts")),
-            "{problems:#?}"
-        );
         // Without shards the pages with the lookup form are not the export's.
         let problems = site_problems(|files| files.retain(|path, _| !path.starts_with("lookup/")));
         let named: BTreeSet<&str> = problems.iter().map(|p| p.file.as_str()).collect();
@@ -2424,34 +2488,32 @@ mod tests {
     fn shards_are_checked_byte_for_byte_against_a_logged_commitment() {
         let files = site_mirror();
         let (results, _, _) = exported(5);
-        let salt = crate::site::lookup_salt(results.election());
-        let mut records: Vec<_> = (1..=VOTERS)
-            .zip(polling_tables().iter().cycle())
-            .map(|(voter, table)| {
-                crate::site::lookup_record(&salt, veedor_core::VoterId::new(voter), table.id)
-                    .unwrap()
-            })
-            .collect();
-        records.sort_unstable();
-        let committed = LookupCommitment {
-            records: VOTERS,
-            shard_bits: 4,
-            digest: crate::site::lookup_digest(&records, 4),
-        };
-        let problems = |files: &Files, committed: &LookupCommitment| -> Vec<Problem> {
+        let (salt, records) = test_records(&results);
+        let entry = RegistryEntry::of_records(
+            &results.election().id,
+            veedor_formats::lookup::LookupKdf::UNPROTECTED,
+            &salt,
+            &records,
+        );
+        assert_eq!(entry.bucket_bits, 4);
+        let committed = LookupCommitment { index: 7, entry };
+        let problems = |files: &Files, bits: u8, committed: &LookupCommitment| -> Vec<Problem> {
             let mut run = Run::new(files, &key(), NonZeroUsize::MIN);
-            let found = run.lookup(&results, 4).unwrap();
-            run.lookup_commitment(&found, committed);
+            run.lookup(&results, bits, Some(committed)).unwrap();
+            assert_eq!(run.summary.lookup_checked_against, Some(7));
             run.problems
         };
-        assert_eq!(problems(&files, &committed), []);
-        // A voter moved to another table of the data: nothing else can tell.
+        assert_eq!(problems(&files, 4, &committed), []);
+        // A voter moved to another table of the data: nothing but the log can tell, and the
+        // index names the shard.
         let mut moved = files.clone();
-        let shard = moved
+        let (path, shard) = moved
             .iter_mut()
-            .find(|(path, bytes)| path.starts_with("lookup/") && !bytes.is_empty())
-            .unwrap()
-            .1;
+            .find(|(path, bytes)| {
+                path.starts_with("lookup/") && path.len() == 12 && !bytes.is_empty()
+            })
+            .unwrap();
+        let path = path.clone();
         let elsewhere = [0, 0, 0, 0x9a, 0x21, 0x09, 0, 2];
         let elsewhere = if shard[8..16] == elsewhere {
             [0, 0, 0, 0x9a, 0x21, 0x09, 0, 1]
@@ -2459,24 +2521,68 @@ mod tests {
             elsewhere
         };
         shard[8..16].copy_from_slice(&elsewhere);
-        let found = problems(&moved, &committed);
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert_eq!(found[0].file, "lookup/");
-        assert!(
-            found[0].message.starts_with("the shards' digest is"),
-            "{found:#?}"
-        );
+        let found = problems(&moved, 4, &committed);
+        let named: Vec<&str> = found.iter().map(|p| p.file.as_str()).collect();
+        assert_eq!(named, [path.as_str()], "{found:#?}");
+        assert!(found[0].message.contains("log entry 7"), "{found:#?}");
+        // The index rewritten to match: still not the log's, and named.
+        let mut both = moved.clone();
+        both.extend([crate::site::lookup_index(&records_of(&moved), 4)]);
+        let found = problems(&both, 4, &committed);
+        let named: Vec<&str> = found.iter().map(|p| p.file.as_str()).collect();
+        assert_eq!(named, ["lookup/index.bin", "lookup/"], "{found:#?}");
+        // The same records cut into larger shards (another export profile) or smaller ones
+        // check against the same entry.
+        {
+            let bits = 8u8;
+            let mut recut: Files = files
+                .iter()
+                .filter(|(path, _)| {
+                    !path.starts_with("lookup/") || path.as_str() == "lookup/index.bin"
+                })
+                .map(|(path, bytes)| (path.clone(), bytes.clone()))
+                .collect();
+            recut.extend(crate::site::shards(&records, bits));
+            assert_eq!(problems(&recut, bits, &committed), []);
+            // A record dropped: the bucket's 16 shards of 8 bits are named.
+            let (path, shard) = recut
+                .iter_mut()
+                .find(|(path, bytes)| {
+                    path.starts_with("lookup/") && path.len() == 13 && bytes.len() > LOOKUP_RECORD
+                })
+                .unwrap();
+            let path = path.clone();
+            shard.truncate(LOOKUP_RECORD);
+            let found = problems(&recut, bits, &committed);
+            let group = format!("{}0.bin to {}f.bin", &path[..8], &path[..8]);
+            assert!(
+                found
+                    .iter()
+                    .any(|p| p.file.ends_with(&group) && p.message.contains("log entry 7")),
+                "{group}: {found:#?}"
+            );
+        }
         let more = LookupCommitment {
-            records: VOTERS + 1,
-            ..committed
+            index: 7,
+            entry: RegistryEntry {
+                voters: VOTERS + 1,
+                ..committed.entry.clone()
+            },
         };
-        let found = problems(&files, &more);
+        let found = problems(&files, 4, &more);
         assert!(
             found[0]
                 .message
-                .starts_with("40 records, the log commits to 41"),
+                .starts_with("40 records, log entry 7 commits to 41"),
             "{found:#?}"
         );
+    }
+
+    /// The records of a mirror's shards of 4 bits, in order.
+    fn records_of(files: &Files) -> Vec<u8> {
+        (0..16u32)
+            .flat_map(|shard| files[&crate::site::shard_path(4, shard)].clone())
+            .collect()
     }
 
     #[test]

@@ -16,6 +16,8 @@ mod log;
 #[cfg(test)]
 mod precompress;
 #[cfg(test)]
+mod scrypt_js;
+#[cfg(test)]
 mod socket;
 #[cfg(test)]
 mod support;

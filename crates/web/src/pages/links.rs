@@ -38,9 +38,11 @@ pub struct StaticShape {
 /// What the static lookup form needs (see [`crate::site`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StaticLookup {
-    /// The salt hashed before the voter id.
+    /// The salt of the voter id's key.
     pub salt: String,
-    /// Bits of the hash that name the shard.
+    /// The key's scrypt parameters, as the registry's log entry states them.
+    pub kdf: veedor_formats::lookup::LookupKdf,
+    /// Bits of the key that name the shard.
     pub shard_bits: u8,
 }
 

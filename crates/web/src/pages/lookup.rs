@@ -45,7 +45,9 @@ pub(super) fn lookup_form(snapshot: &Snapshot, lang: Lang, value: &str, here: &H
     html! {
         form class="lookup" action=(here.lookup()) method="get" role="search"
             data-shards=(here.resource("/lookup/")) data-salt=(lookup.salt)
-            data-bits=(lookup.shard_bits) data-centre-digits=(election.geography.centre_digits)
+            data-bits=(lookup.shard_bits) data-kdf="scrypt" data-log-n=(lookup.kdf.log_n)
+            data-r=(lookup.kdf.r) data-p=(lookup.kdf.p)
+            data-centre-digits=(election.geography.centre_digits)
             data-prefixes=(election.voter_id_prefixes.join(","))
             data-tables=[here.centre_pages().is_none().then(|| here.page("/table/", "table/"))]
             data-centres=[here.centre_pages()]

@@ -37,6 +37,11 @@ impl Worker<'_> {
         self.files.get(path)
     }
 
+    /// Whether the item under way has a problem named already.
+    pub(super) fn has_problems(&self) -> bool {
+        !self.problems.is_empty()
+    }
+
     pub(super) fn add(
         &mut self,
         file: impl Into<String>,

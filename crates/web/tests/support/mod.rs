@@ -292,6 +292,7 @@ pub fn fixture(rows: usize) -> Fixture {
         .replace_registry(
             &registry,
             &source(FileKind::Registry, "registry.csv", b"test registry"),
+            b"veedor/registry/1\ntest: not read\n",
         )
         .unwrap();
     let scan_copy = store
