@@ -1,9 +1,11 @@
 //! Log entries as `veedor verify` reads them from a mirror: never panics; what parses encodes
-//! back to the same bytes.
+//! back to the same bytes. Acta copies (versions 1 and 2), the election entry, and the
+//! registry entry (`veedor/registry/1`) with its lookup cost.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use veedor_formats::LogEntry;
+use veedor_formats::lookup::{LookupKdf, RegistryEntry};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(entry) = LogEntry::parse(data) {
@@ -11,4 +13,11 @@ fuzz_target!(|data: &[u8]| {
         let _ = entry.to_copy(9);
     }
     let _ = veedor_formats::log_entry::parse_election_entry(data);
+    if let Ok(entry) = RegistryEntry::parse(data) {
+        assert!(RegistryEntry::is_one(data));
+        assert_eq!(RegistryEntry::parse(&entry.encode()), Ok(entry));
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = LookupKdf::parse(text);
+    }
 });
