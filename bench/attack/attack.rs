@@ -4,9 +4,11 @@
 //! answer is recorded. `bench/attack/run.sh` starts the servers and runs every scenario; this
 //! binary is one scenario against one server.
 //!
-//!     attack run --target 127.0.0.1:18090 --ids ids.txt --scenario idle+slowloris \
-//!         --server-pid PID [--seconds 20] [--warmup 10] [--idle 20000] [--slowloris 500] \
-//!         [--expensive 16] [--scrapers 64] [--citizens 4]
+//! ```text
+//! attack run --target 127.0.0.1:18090 --ids ids.txt --scenario idle+slowloris \
+//!     --server-pid PID [--seconds 20] [--warmup 10] [--idle 20000] [--slowloris 500] \
+//!     [--expensive 16] [--scrapers 64] [--citizens 4]
+//! ```
 //!
 //! Scenarios: `baseline` (citizens alone), `idle` (`--idle` connections that never send a
 //! byte, reconnected a second or two after the server closes them), `slowloris` (`--slowloris`
