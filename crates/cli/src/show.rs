@@ -80,12 +80,17 @@ pub fn render_area(area: &AreaTally, out: &mut String) {
     let status = &area.tables_by_status;
     let _ = writeln!(
         out,
-        "  tables: {} accepted, {} corroborated, {} in conflict, {} awaiting a person, {} missing",
+        "  tables: {} accepted, {} corroborated, {} in conflict, {} awaiting a person, {} missing{}",
         thousands(status.accepted),
         thousands(status.corroborated),
         thousands(status.conflict),
         thousands(status.awaiting_person),
         thousands(status.missing),
+        if coverage.tables_expected.is_none() {
+            " (among the known tables; the expected total is unknown)"
+        } else {
+            ""
+        },
     );
     let latest = area.official.last();
     let mut candidates: Vec<_> = area.candidates.iter().collect();

@@ -212,6 +212,10 @@ fn the_real_file_analysed() {
         "{state_page:.2000}"
     );
     assert!(!state_page.contains("(100.0%)"));
+    assert!(
+        state_page.contains("(among the known tables; the expected total is unknown)"),
+        "{state_page:.3000}"
+    );
     assert!(state_page.contains("cannot be said"), "{state_page:.3000}");
     let state_analysis = page("/analysis/state/13?lang=es");
     assert!(state_analysis.contains("<svg "));

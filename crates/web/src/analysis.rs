@@ -527,15 +527,7 @@ impl Analyzed {
     #[must_use]
     pub fn document(&self, results: &Results, area: AreaCode, lang: Lang) -> Option<Value> {
         let analysed = self.area(area)?;
-        let level = match area {
-            AreaCode::National => "national".to_owned(),
-            AreaCode::Area { level, .. } => results
-                .election()
-                .geography
-                .levels
-                .get(usize::from(level))
-                .map_or_else(String::new, |level| level.id.clone()),
-        };
+        let level = crate::api::AreaRef::new(results, area).level;
         Some(json!({
             "schema": "veedor.analysis/1",
             "election": ElectionRef::new(results.election(), lang.tag()),

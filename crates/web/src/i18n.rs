@@ -217,6 +217,8 @@ texts! {
     FingerprintNote => "Cada celda cuenta las mesas con esa participación (de izquierda a derecha, 0 a 100 %) y ese porcentaje del candidato (de abajo arriba, 0 a 100 %); más oscura, más mesas. Los autores señalan como anomalía una mancha en la esquina superior derecha, donde participación y porcentaje rozan el 100 %.", "Each cell counts the tables at that turnout (left to right, 0 to 100%) and that share for the candidate (bottom to top, 0 to 100%); darker, more tables. The authors point to a patch in the top right corner, where turnout and share near 100%, as the anomaly.";
     FingerprintCorner => "Mesas con participación y porcentaje de al menos 95 %", "Tables with turnout and share both at least 95%";
     Turnout => "Participación", "Turnout";
+    Replicates => "réplicas del bootstrap:", "bootstrap replicates:";
+    Seed => "semilla", "seed";
     Correlation => "Correlación entre participación y porcentaje", "Correlation of turnout and share";
     AnalysisAreas => "Por zona", "By area";
     CoverageUnknown => "de un total esperado que nada declara", "of an expected total that nothing declares";
@@ -262,6 +264,7 @@ texts! {
     TableWord => "Mesa", "Table";
     Registered => "Electores inscritos", "Registered voters";
     Unknown => "desconocido", "unknown";
+    MissingOfKnown => "entre las mesas conocidas; el total esperado no se sabe", "among the known tables; the expected total is unknown";
     Status => "Estado", "Status";
     Counted => "contada", "counted";
     NotCounted => "no contada", "not counted";

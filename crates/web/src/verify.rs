@@ -785,7 +785,10 @@ impl<'files> Run<'files> {
             let file = match kind {
                 DataFile::Actas => actas_file.take(),
                 DataFile::Tables => tables_file.take(),
-                DataFile::Tally | DataFile::Projection | DataFile::Forensics => self.csv(&name)?,
+                DataFile::Tally
+                | DataFile::Analysis
+                | DataFile::Projection
+                | DataFile::Forensics => self.csv(&name)?,
             };
             let json_name = format!("data/{}.json", expected.name);
             let json = self.require(&json_name)?;
@@ -815,10 +818,8 @@ impl<'files> Run<'files> {
             match kind {
                 DataFile::Actas => self.summary.acta_rows = file.rows.len(),
                 DataFile::Tables => self.summary.table_rows += checked,
-                DataFile::Tally if expected.name != "analysis" => {
-                    self.summary.tally_rows += checked;
-                }
-                DataFile::Tally | DataFile::Projection | DataFile::Forensics => {
+                DataFile::Tally => self.summary.tally_rows += checked,
+                DataFile::Analysis | DataFile::Projection | DataFile::Forensics => {
                     self.summary.analysis_rows += checked;
                 }
             }
@@ -1191,8 +1192,10 @@ const LOGGED_TEXT: [&str; 3] = ["file_name", "device", "format_fields"];
 enum DataFile {
     Actas,
     Tables,
-    /// Keyed by area code: the tallies and the analysis of areas.
+    /// The tallies, keyed by area code.
     Tally,
+    /// The analysis of areas, keyed by area code.
+    Analysis,
     /// The projection, keyed by candidate.
     Projection,
     /// The forensic tests, keyed by area and candidate.
@@ -1204,6 +1207,7 @@ impl DataFile {
         match name {
             "actas" => Self::Actas,
             "tables" => Self::Tables,
+            "analysis" => Self::Analysis,
             "projection" => Self::Projection,
             "forensics" => Self::Forensics,
             _ => Self::Tally,
@@ -1214,7 +1218,7 @@ impl DataFile {
         match self {
             Self::Actas => "log_index",
             Self::Tables => "table_id",
-            Self::Tally => "code",
+            Self::Tally | Self::Analysis => "code",
             Self::Projection => "candidate",
             Self::Forensics => "row_key",
         }
@@ -1225,7 +1229,7 @@ impl DataFile {
         match self {
             Self::Actas => format!("log entry {key}"),
             Self::Tables => format!("table {key}"),
-            Self::Tally => format!("area `{key}`"),
+            Self::Tally | Self::Analysis => format!("area `{key}`"),
             Self::Projection => format!("candidate `{key}`"),
             Self::Forensics => format!("area and candidate `{key}`"),
         }
@@ -1237,6 +1241,7 @@ impl DataFile {
             Self::Actas => format!("log index {key} is not an acta entry of the log"),
             Self::Tables => format!("table `{key}` is not a table id as the export writes it"),
             Self::Tally => format!("area `{key}` holds no table of the log"),
+            Self::Analysis => format!("area `{key}` is not one the analysis covers"),
             Self::Projection => format!("candidate `{key}` is not one of the log's election"),
             Self::Forensics => format!("`{key}` is no area and candidate the analysis tests"),
         }
@@ -1251,7 +1256,7 @@ impl DataFile {
             Self::Actas => format!("log entry {key} gives"),
             Self::Tables => "the log's copies give".to_owned(),
             Self::Tally => "the log's entries add up to".to_owned(),
-            Self::Projection | Self::Forensics => {
+            Self::Analysis | Self::Projection | Self::Forensics => {
                 "the analysis of the log's entries gives".to_owned()
             }
         }

@@ -209,7 +209,7 @@ fn projection_section(election: &Election, projection: &Projection, lang: Lang) 
             p { strong { (lang.t(Text::Assumption)) ": " } (assumption(lang)) "." }
             p { (sensitivity_sentence(election, projection, lang)) }
             p class="note" { (lang.t(Text::MethodWord)) ": " (method(lang)) "; "
-                (projection.replicates) " bootstrap, seed " (projection.seed) "." }
+                (lang.t(Text::Replicates)) " " (projection.replicates) ", " (lang.t(Text::Seed)) " " (projection.seed) "." }
         }
     }
 }

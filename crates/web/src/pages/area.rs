@@ -203,6 +203,11 @@ fn result_section(election: &Election, area: &AreaTally, lang: Lang) -> Markup {
                     li class={ "s-" (name) } {
                         (status_name(name, lang)) ": "
                         (data(&format!("status-{name}"), count, lang))
+                        // Without an expected total, the tables without an acta are only those
+                        // known: never a plain "missing: 0".
+                        @if name == "missing" && area.coverage.tables_expected.is_none() {
+                            " " span data-expected="unknown" { "(" (lang.t(Text::MissingOfKnown)) ")" }
+                        }
                     }
                 }
             }
