@@ -158,7 +158,7 @@ pub fn run(dir: &Path, options: &DemoOptions) -> anyhow::Result<u8> {
     // 5. The public site.
     if let Some(listen) = options.serve {
         outln!();
-        crate::serve::serve_blocking(&location, listen, veedor_web::ServeOptions::default())?;
+        crate::serve::serve_blocking(&location, listen, veedor_web::ServeOptions::default(), None)?;
     }
     Ok(exit::OK)
 }

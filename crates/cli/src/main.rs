@@ -185,6 +185,9 @@ enum Command {
         /// Timeouts, the connection cap, the largest request head and body, the shutdown grace.
         #[command(flatten)]
         limits: serve::LimitArgs,
+        /// The volunteers' desk.
+        #[command(flatten)]
+        volunteers: serve::VolunteerArgs,
     },
     /// Set up the 2024 Venezuelan election with its real published results and a synthetic
     /// registry, and show what the actas say. Its data folder is `--data` (default
@@ -512,12 +515,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             lookup_limit_global,
             proxy,
             limits,
+            volunteers,
         } => serve::run(
             &context,
             listen,
             [lookup_limit, lookup_limit_network, lookup_limit_global],
             &proxy,
             &limits,
+            &volunteers,
         ),
     }
 }

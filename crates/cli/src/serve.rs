@@ -8,7 +8,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use veedor_web::{AppState, IpNet, ServeOptions, ServerLimits, TrustedProxy};
+use veedor_web::{AppState, Desk, DeskOptions, IpNet, ServeOptions, ServerLimits, TrustedProxy};
 
 use crate::context::{Context, now};
 use crate::exit;
@@ -23,6 +23,7 @@ pub fn serve_blocking(
     data: &Location,
     listen: SocketAddr,
     options: ServeOptions,
+    volunteers: Option<DeskOptions>,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let files = FileLimit::raise();
@@ -51,6 +52,29 @@ pub fn serve_blocking(
     }
     let state = AppState::load(opened.store, opened.blobs, options)
         .with_context(|| format!("loading {}", data.display()))?;
+    let desk_banner = match volunteers {
+        Some(desk_options) => {
+            // The desk writes through a store handle of its own.
+            let writer = crate::open::open(data)?;
+            let banner = format!(
+                "volunteers: sign in at /volunteer/ (sessions end after {} min idle; cookies {})",
+                desk_options.session_idle.as_secs() / 60,
+                if desk_options.secure_cookies {
+                    "Secure, for TLS"
+                } else {
+                    "not marked Secure: put TLS in front and pass --secure-cookies"
+                }
+            );
+            state.open_desk(Desk::new(
+                writer.store,
+                writer.blobs,
+                system_random,
+                desk_options,
+            ));
+            Some(banner)
+        }
+        None => None,
+    };
     let snapshot = state.snapshot();
     let copies = snapshot.results.dataset.copies.len();
     let voters = snapshot.registry.len();
@@ -91,6 +115,9 @@ pub fn serve_blocking(
             );
         }
         println!("{proxy_banner}");
+        if let Some(banner) = &desk_banner {
+            println!("{banner}");
+        }
         println!("{limits_banner}");
         println!("stop with Ctrl-C");
         // The tests and scripts that start us read the address from this line.
@@ -109,6 +136,7 @@ pub fn run(
     lookup_limits: [u32; 3],
     proxy: &ProxyArgs,
     limits: &LimitArgs,
+    volunteers: &VolunteerArgs,
 ) -> anyhow::Result<u8> {
     let [per_client, per_network, global] = lookup_limits;
     let options = ServeOptions {
@@ -120,8 +148,40 @@ pub fn run(
         limits: limits.server_limits(),
         ..ServeOptions::default()
     };
-    serve_blocking(&context.data, listen, options)?;
+    serve_blocking(&context.data, listen, options, volunteers.desk_options())?;
     Ok(exit::OK)
+}
+
+/// The system's random bytes, for session tokens, sign-in codes and salts.
+fn system_random(bytes: &mut [u8]) -> Result<(), String> {
+    getrandom::fill(bytes).map_err(|error| error.to_string())
+}
+
+/// The volunteers' desk: off unless asked for (docs/volunteers.md).
+#[derive(clap::Args, Debug, Default)]
+pub struct VolunteerArgs {
+    /// Serve the volunteers' routes under /volunteer/ and /api/v1/volunteer/: sign-in, uploads,
+    /// double-blind entry, the coordinator's pages. Without it the site is read-only.
+    #[arg(long)]
+    volunteers: bool,
+    /// Mark the session cookie Secure (and name it __Host-): the site is reached over TLS.
+    #[arg(long, requires = "volunteers")]
+    secure_cookies: bool,
+    /// Minutes a volunteer's session may go unused before it ends.
+    #[arg(long, default_value_t = 30, requires = "volunteers")]
+    session_idle_minutes: u64,
+}
+
+impl VolunteerArgs {
+    /// The desk's options, when the desk is on.
+    #[must_use]
+    pub fn desk_options(&self) -> Option<DeskOptions> {
+        self.volunteers.then(|| DeskOptions {
+            secure_cookies: self.secure_cookies,
+            session_idle: Duration::from_secs(self.session_idle_minutes.max(1) * 60),
+            ..DeskOptions::default()
+        })
+    }
 }
 
 /// Who may say which address a request comes from: by default nobody (the peer's address is the

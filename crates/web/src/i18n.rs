@@ -49,6 +49,16 @@ impl Lang {
         }
     }
 
+    /// The text in this language, from its Spanish and English (the volunteers' pages, which
+    /// are few and say much, keep their words beside the markup).
+    #[must_use]
+    pub const fn pick<'a>(self, es: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Self::Es => es,
+            Self::En => en,
+        }
+    }
+
     /// The language's own name.
     #[must_use]
     pub const fn own_name(self) -> &'static str {

@@ -51,6 +51,7 @@ pub mod scans;
 pub mod site;
 pub mod snapshot;
 pub mod verify;
+pub mod volunteer;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -83,6 +84,7 @@ pub use crate::error::{ApiError, Audience, Failure};
 pub use crate::limit::{RateLimiter, TrustedProxy};
 pub use crate::openapi::document as openapi_document;
 pub use crate::snapshot::{Current, DataSource, Snapshot};
+pub use crate::volunteer::{Desk, DeskOptions, RandomSource};
 pub use ipnet::IpNet;
 
 /// The content security policy of every response: no script at all, styles and images only
@@ -93,6 +95,9 @@ pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; for
 /// quality or gzip level [`ON_THE_FLY_LEVEL`]). Larger ones are either made and compressed once
 /// per snapshot (the tallies of whole levels and the open data) or sent as they are (scans).
 pub const MAX_COMPRESSED_ON_THE_FLY: u64 = 256 * 1024;
+
+/// How long a request to the volunteers' desk may take (an upload from a phone included).
+pub const DESK_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Brotli's quality and gzip's level for responses compressed per request.
 pub const ON_THE_FLY_LEVEL: i32 = 4;
@@ -171,6 +176,8 @@ struct Inner {
     small_copies: scans::SmallCopies,
     bundles: log::BundleCache,
     documents: precompress::Cache,
+    /// The volunteers' desk, when `--volunteers` opened one.
+    desk: std::sync::OnceLock<Arc<volunteer::Desk>>,
 }
 
 impl AppState {
@@ -204,6 +211,7 @@ impl AppState {
                 small_copies: scans::SmallCopies::default(),
                 bundles: log::BundleCache::default(),
                 documents: precompress::Cache::default(),
+                desk: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -217,6 +225,18 @@ impl AppState {
     /// Loads again if the store changed. Blocking. Returns whether it did.
     pub fn refresh(&self) -> Result<bool, StoreError> {
         self.inner.current.refresh(&self.inner.source)
+    }
+
+    /// Opens the volunteers' desk: the routes under `/volunteer/` and `/api/v1/volunteer/`
+    /// exist from now on (call it before serving). Returns `false` if one was open already.
+    pub fn open_desk(&self, desk: volunteer::Desk) -> bool {
+        self.inner.desk.set(Arc::new(desk)).is_ok()
+    }
+
+    /// The volunteers' desk, when open.
+    #[must_use]
+    pub fn desk(&self) -> Option<Arc<volunteer::Desk>> {
+        self.inner.desk.get().cloned()
     }
 
     /// The options.
@@ -265,7 +285,7 @@ pub fn app(state: AppState) -> Router {
     let health = Router::new()
         .route("/healthz", get(routes::health))
         .with_state(state.clone());
-    Router::new()
+    let public = Router::new()
         .route("/", get(routes::pages::home))
         .route("/area/{level}/{code}", get(routes::pages::area))
         .route("/table/{id}", get(routes::pages::table))
@@ -304,7 +324,7 @@ pub fn app(state: AppState) -> Router {
         .route("/log/key", get(routes::log::key))
         .route("/log/tile/{*path}", get(routes::log::tile))
         .fallback(routes::pages::fallback)
-        .with_state(state)
+        .with_state(state.clone())
         .layer(
             CompressionLayer::new()
                 .gzip(true)
@@ -314,6 +334,19 @@ pub fn app(state: AppState) -> Router {
         )
         // The public site takes no request bodies: a small limit, for every route.
         .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ));
+    // The volunteers' desk, when open: its own body limits (an upload is megabytes) and a
+    // longer timeout (a phone on a bad connection sends them slowly).
+    let routes = match state.desk() {
+        Some(desk) => public.merge(volunteer::router(&state, &desk).layer(
+            TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, DESK_TIMEOUT),
+        )),
+        None => public,
+    };
+    routes
         .layer(header(CONTENT_SECURITY_POLICY, CSP))
         .layer(header(X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(X_FRAME_OPTIONS, "DENY"))
@@ -321,10 +354,6 @@ pub fn app(state: AppState) -> Router {
         .layer(header(
             HeaderName::from_static("cross-origin-opener-policy"),
             "same-origin",
-        ))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            timeout,
         ))
         .layer(
             TraceLayer::new_for_http()

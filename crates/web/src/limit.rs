@@ -62,6 +62,13 @@ impl ClientKey {
         }
     }
 
+    /// A key that is not an address (a volunteer's, from a hash of their pseudonym), for a
+    /// limiter that counts nothing else.
+    #[must_use]
+    pub const fn named(value: u128) -> Self {
+        Self(value)
+    }
+
     /// The key for requests whose address is unknown (in-process tests): all share one.
     #[must_use]
     pub const fn unknown() -> Self {

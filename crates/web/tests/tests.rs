@@ -7,6 +7,8 @@ mod a11y;
 #[cfg(test)]
 mod browser;
 #[cfg(test)]
+mod desk;
+#[cfg(test)]
 mod handlers;
 #[cfg(test)]
 #[path = "support/http.rs"]

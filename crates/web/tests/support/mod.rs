@@ -58,6 +58,16 @@ impl Fixture {
         self.dir.path()
     }
 
+    /// The audit events stored so far.
+    pub fn writer_audit_len(&self) -> usize {
+        self.writer.audit().unwrap().len()
+    }
+
+    /// The events of a task stored so far.
+    pub fn writer_task_events(&self, queue_id: i64) -> usize {
+        self.writer.task_events(queue_id).unwrap().len()
+    }
+
     /// A server state over the folder.
     pub fn state(&self, options: ServeOptions) -> AppState {
         let store = SqliteStore::open(self.path(), &parse_election).unwrap();
