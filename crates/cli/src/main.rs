@@ -164,31 +164,8 @@ enum Command {
         #[arg(long)]
         since: Option<String>,
     },
-    /// Serve the public site and the JSON API.
-    Serve {
-        /// The address to listen on (port 0 picks a free port).
-        #[arg(long, default_value = serve::DEFAULT_LISTEN)]
-        listen: std::net::SocketAddr,
-        /// Voter lookups allowed per client per minute; 0 turns every lookup limit off
-        /// (benchmarks).
-        #[arg(long, default_value_t = 20)]
-        lookup_limit: u32,
-        /// Voter lookups allowed per minute to a whole network (IPv4 /24, IPv6 /48); 0: none.
-        #[arg(long, default_value_t = 200)]
-        lookup_limit_network: u32,
-        /// Voter lookups the whole server answers per minute; 0: no such limit.
-        #[arg(long, default_value_t = 30_000)]
-        lookup_limit_global: u32,
-        /// Behind a reverse proxy or CDN: which peers are believed about the client's address.
-        #[command(flatten)]
-        proxy: serve::ProxyArgs,
-        /// Timeouts, the connection cap, the largest request head and body, the shutdown grace.
-        #[command(flatten)]
-        limits: serve::LimitArgs,
-        /// The volunteers' desk.
-        #[command(flatten)]
-        volunteers: serve::VolunteerArgs,
-    },
+    /// Serve the public site and the JSON API (and, with --volunteers, the volunteers' desk).
+    Serve(serve::ServeArgs),
     /// Set up the 2024 Venezuelan election with its real published results and a synthetic
     /// registry, and show what the actas say. Its data folder is `--data` (default
     /// `veedor-demo`), replaced if it holds an earlier demo, refused if it holds anything else.
@@ -508,22 +485,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 serve: (!no_serve).then_some(listen),
             },
         ),
-        Command::Serve {
-            listen,
-            lookup_limit,
-            lookup_limit_network,
-            lookup_limit_global,
-            proxy,
-            limits,
-            volunteers,
-        } => serve::run(
-            &context,
-            listen,
-            [lookup_limit, lookup_limit_network, lookup_limit_global],
-            &proxy,
-            &limits,
-            &volunteers,
-        ),
+        Command::Serve(args) => serve::run(&context, &args),
     }
 }
 

@@ -128,27 +128,50 @@ pub fn serve_blocking(
     Ok(())
 }
 
-/// `veedor serve`.
-/// `lookup_limits` are per client, per network and for the whole server, per minute.
-pub fn run(
-    context: &Context,
+/// `veedor serve`'s flags.
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// The address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = DEFAULT_LISTEN)]
     listen: SocketAddr,
-    lookup_limits: [u32; 3],
-    proxy: &ProxyArgs,
-    limits: &LimitArgs,
-    volunteers: &VolunteerArgs,
-) -> anyhow::Result<u8> {
-    let [per_client, per_network, global] = lookup_limits;
+    /// Voter lookups allowed per client per minute; 0 turns every lookup limit off
+    /// (benchmarks).
+    #[arg(long, default_value_t = 20)]
+    lookup_limit: u32,
+    /// Voter lookups allowed per minute to a whole network (IPv4 /24, IPv6 /48); 0: none.
+    #[arg(long, default_value_t = 200)]
+    lookup_limit_network: u32,
+    /// Voter lookups the whole server answers per minute; 0: no such limit.
+    #[arg(long, default_value_t = 30_000)]
+    lookup_limit_global: u32,
+    /// Behind a reverse proxy or CDN: which peers are believed about the client's address.
+    #[command(flatten)]
+    proxy: ProxyArgs,
+    /// Timeouts, the connection cap, the largest request head and body, the shutdown grace.
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// The volunteers' desk.
+    #[command(flatten)]
+    volunteers: VolunteerArgs,
+}
+
+/// `veedor serve`.
+pub fn run(context: &Context, args: &ServeArgs) -> anyhow::Result<u8> {
     let options = ServeOptions {
-        lookup_limit_per_minute: per_client,
-        lookup_limit_per_network_per_minute: per_network,
-        lookup_limit_global_per_minute: global,
-        trusted_proxy: proxy.trusted_proxy()?,
-        request_timeout: limits.request_timeout.0,
-        limits: limits.server_limits(),
+        lookup_limit_per_minute: args.lookup_limit,
+        lookup_limit_per_network_per_minute: args.lookup_limit_network,
+        lookup_limit_global_per_minute: args.lookup_limit_global,
+        trusted_proxy: args.proxy.trusted_proxy()?,
+        request_timeout: args.limits.request_timeout.0,
+        limits: args.limits.server_limits(),
         ..ServeOptions::default()
     };
-    serve_blocking(&context.data, listen, options, volunteers.desk_options())?;
+    serve_blocking(
+        &context.data,
+        args.listen,
+        options,
+        args.volunteers.desk_options(),
+    )?;
     Ok(exit::OK)
 }
 

@@ -180,7 +180,7 @@ pub const CRATES: &[CrateRule] = &[
             "veedor-core",
         ],
         optional_dependencies: &[],
-        dev_dependencies: &["veedor-formats", "veedor-store-sqlite"],
+        dev_dependencies: &["veedor-formats", "veedor-store-sqlite", "veedor-sim"],
         pure: NOT_PURE,
         // "It depends on the store port, never on an adapter": its tests open a SQLite store,
         // its code must not.

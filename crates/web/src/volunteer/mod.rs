@@ -14,9 +14,13 @@
 //!   `POST` carries the session's CSRF token (a hidden field, or the `X-CSRF-Token` header for
 //!   JSON) and, when the browser sends an `Origin`, it must be this server's.
 
-mod handlers;
+mod access;
+mod common;
 mod pages;
+mod people;
 mod session;
+mod upload;
+mod work;
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -166,47 +170,47 @@ impl Desk {
 /// The volunteers' routes, pages and JSON, each with its own body limit (the public site's is
 /// a few kilobytes; an upload is many megabytes).
 pub(crate) fn router(state: &AppState, desk: &Desk) -> Router {
-    use handlers as h;
+    use {access as a, people as p, upload as u, work as w};
     let forms = Router::new()
-        .route("/volunteer/", get(h::home))
-        .route("/volunteer/sign-in", post(h::sign_in))
-        .route("/volunteer/sign-out", post(h::sign_out))
+        .route("/volunteer/", get(a::home))
+        .route("/volunteer/sign-in", post(a::sign_in))
+        .route("/volunteer/sign-out", post(a::sign_out))
         .route(
             "/volunteer/activate",
-            get(h::activate_form).post(h::activate),
+            get(a::activate_form).post(a::activate),
         )
-        .route("/volunteer/tasks", get(h::tasks))
-        .route("/volunteer/tasks/next", post(h::claim_next))
-        .route("/volunteer/tasks/{id}", get(h::task))
-        .route("/volunteer/tasks/{id}/page.jpg", get(h::task_image))
-        .route("/volunteer/tasks/{id}/claim", post(h::claim))
-        .route("/volunteer/tasks/{id}/entry", post(h::enter))
-        .route("/volunteer/tasks/{id}/resolve", post(h::resolve))
-        .route("/volunteer/users", get(h::users).post(h::add_user))
-        .route("/volunteer/users/{pseudonym}/suspend", post(h::suspend))
-        .route("/volunteer/audit", get(h::audit))
-        .route("/volunteer/upload", get(h::upload_form))
+        .route("/volunteer/tasks", get(w::tasks))
+        .route("/volunteer/tasks/next", post(w::claim_next))
+        .route("/volunteer/tasks/{id}", get(w::task))
+        .route("/volunteer/tasks/{id}/page.jpg", get(w::task_image))
+        .route("/volunteer/tasks/{id}/claim", post(w::claim))
+        .route("/volunteer/tasks/{id}/entry", post(w::enter))
+        .route("/volunteer/tasks/{id}/resolve", post(w::resolve))
+        .route("/volunteer/users", get(p::users).post(p::add_user))
+        .route("/volunteer/users/{pseudonym}/suspend", post(p::suspend))
+        .route("/volunteer/audit", get(p::audit))
+        .route("/volunteer/upload", get(u::upload_form))
         .route(
             "/api/v1/volunteer/session",
-            post(h::sign_in).delete(h::sign_out),
+            post(a::sign_in).delete(a::sign_out),
         )
-        .route("/api/v1/volunteer/activate", post(h::activate))
-        .route("/api/v1/volunteer/tasks", get(h::tasks))
-        .route("/api/v1/volunteer/tasks/next", post(h::claim_next))
-        .route("/api/v1/volunteer/tasks/{id}", get(h::task))
-        .route("/api/v1/volunteer/tasks/{id}/claim", post(h::claim))
-        .route("/api/v1/volunteer/tasks/{id}/entry", post(h::enter))
-        .route("/api/v1/volunteer/tasks/{id}/resolve", post(h::resolve))
-        .route("/api/v1/volunteer/users", get(h::users).post(h::add_user))
+        .route("/api/v1/volunteer/activate", post(a::activate))
+        .route("/api/v1/volunteer/tasks", get(w::tasks))
+        .route("/api/v1/volunteer/tasks/next", post(w::claim_next))
+        .route("/api/v1/volunteer/tasks/{id}", get(w::task))
+        .route("/api/v1/volunteer/tasks/{id}/claim", post(w::claim))
+        .route("/api/v1/volunteer/tasks/{id}/entry", post(w::enter))
+        .route("/api/v1/volunteer/tasks/{id}/resolve", post(w::resolve))
+        .route("/api/v1/volunteer/users", get(p::users).post(p::add_user))
         .route(
             "/api/v1/volunteer/users/{pseudonym}/suspend",
-            post(h::suspend),
+            post(p::suspend),
         )
-        .route("/api/v1/volunteer/audit", get(h::audit))
+        .route("/api/v1/volunteer/audit", get(p::audit))
         .layer(DefaultBodyLimit::max(FORM_BYTES));
     let uploads = Router::new()
-        .route("/volunteer/upload", post(h::upload))
-        .route("/api/v1/volunteer/upload", post(h::upload))
+        .route("/volunteer/upload", post(u::upload))
+        .route("/api/v1/volunteer/upload", post(u::upload))
         .layer(DefaultBodyLimit::max(desk.options.max_upload_bytes()));
     forms.merge(uploads).with_state(state.clone())
 }

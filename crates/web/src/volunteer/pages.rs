@@ -11,7 +11,7 @@ use veedor_core::{CentreCode, Counts, Election, Finding, Pseudonym, Sha256, Tabl
 use veedor_store::{Account, AuditEvent};
 
 use super::DeskOptions;
-use super::handlers::Signed;
+use super::common::Signed;
 use crate::i18n::Lang;
 
 /// A page waiting for people, as the queue shows it.
