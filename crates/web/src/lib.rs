@@ -82,7 +82,7 @@ pub use axum::http::HeaderName;
 pub use crate::conn::ServerLimits;
 pub use crate::error::{ApiError, Audience, Failure};
 pub use crate::limit::{RateLimiter, TrustedProxy};
-pub use crate::openapi::document as openapi_document;
+pub use crate::openapi::{document as openapi_document, document_with as openapi_document_with};
 pub use crate::snapshot::{Current, DataSource, Snapshot};
 pub use crate::volunteer::{Desk, DeskOptions, RandomSource};
 pub use ipnet::IpNet;

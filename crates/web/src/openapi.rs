@@ -45,6 +45,150 @@ fn object(description: &str, properties: &[(&str, &str)]) -> Value {
     json!({ "type": "object", "description": description, "properties": properties })
 }
 
+/// A write of the volunteers' desk: it needs the session cookie and the `X-CSRF-Token` header.
+fn desk_write(summary: &str, body: &[(&str, &str)], answers: &[(&str, &str)]) -> Value {
+    let mut responses = serde_json::Map::new();
+    for (status, description) in answers {
+        responses.insert((*status).to_owned(), json!({ "description": description }));
+    }
+    responses.insert("401".to_owned(), error("No live session."));
+    responses.insert(
+        "403".to_owned(),
+        error("Another role's action, or no CSRF token (`reference`: `forbidden`, `csrf`)."),
+    );
+    responses.insert(
+        "429".to_owned(),
+        error("Too many actions or attempts; see Retry-After."),
+    );
+    let mut operation = json!({
+        "summary": summary,
+        "security": [{ "session": [] }],
+        "parameters": [{
+            "name": "X-CSRF-Token", "in": "header", "required": true,
+            "description": "The session's CSRF token, as signing in returned it.",
+            "schema": { "type": "string" },
+        }],
+        "responses": responses,
+    });
+    if !body.is_empty() {
+        operation["requestBody"] = json!({
+            "required": true,
+            "content": { "application/json": { "schema": object("The request.", body) } },
+        });
+    }
+    operation
+}
+
+/// A read of the volunteers' desk: it needs the session cookie.
+fn desk_read(summary: &str, what: &str) -> Value {
+    json!({
+        "summary": summary,
+        "security": [{ "session": [] }],
+        "responses": {
+            "200": { "description": what },
+            "401": error("No live session."),
+            "403": error("Another role's page."),
+        },
+    })
+}
+
+/// The volunteers' routes, present when the server runs with `--volunteers` (docs/volunteers.md).
+fn desk_paths() -> Value {
+    let task = parameter(
+        "id",
+        "The task's number: the page's place in the queue.",
+        "1",
+    );
+    let pseudonym = parameter("pseudonym", "A volunteer's pseudonym.", "owl-7");
+    json!({
+        "/api/v1/volunteer/session": {
+            "post": {
+                "summary": "Sign in. Sets the HttpOnly, SameSite=Strict session cookie and returns the CSRF token every write must carry. Limited per client, per account and for the whole server.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": object("Credentials.", &[("pseudonym", "the pseudonym"), ("passphrase", "the passphrase")]) } } },
+                "responses": {
+                    "200": { "description": "Signed in: pseudonym, role, csrf_token." },
+                    "409": error("Wrong pseudonym or passphrase (the same answer for either), or a suspended account."),
+                    "429": error("Too many attempts; see Retry-After."),
+                },
+            },
+            "delete": desk_write("Sign out: the session ends.", &[], &[("200", "Signed out.")]),
+        },
+        "/api/v1/volunteer/activate": { "post": {
+            "summary": "Choose a passphrase (12 characters or more) with the one-time sign-in code a coordinator gave; the code is spent. Limited like signing in.",
+            "requestBody": { "required": true, "content": { "application/json": { "schema": object("The code and the new passphrase.", &[("pseudonym", "the pseudonym"), ("code", "the one-time code"), ("passphrase", "the new passphrase")]) } } },
+            "responses": { "200": { "description": "Set." }, "409": error("The code is not valid for that pseudonym."), "400": error("A passphrase too short."), "429": error("Too many attempts.") },
+        }},
+        "/api/v1/volunteer/tasks": { "get": desk_read(
+            "Pages waiting for people, the least covered areas first (typists, coordinators, observers). A typist sees no one else's entry, nor who claimed a page.",
+            "tasks: id, file_name, page, reason, phase (open, disputed, settled), entries, claimed, claimed_by_you, offered_to_you, area, area_table_coverage_percent.",
+        )},
+        "/api/v1/volunteer/tasks/next": { "post": desk_write("Claim the page most in need that this typist may take.", &[], &[("200", "claimed: the task's id, or null when none is offered.")]) },
+        "/api/v1/volunteer/tasks/{id}": { "get": {
+            "summary": "One task: for its typist, the entry form's fields (from the election's ballot); for a coordinator, every live entry side by side.",
+            "security": [{ "session": [] }],
+            "parameters": [task.clone()],
+            "responses": { "200": { "description": "The task." }, "401": error("No live session."), "403": error("An uploader."), "404": error("No such task.") },
+        }},
+        "/api/v1/volunteer/tasks/{id}/claim": { "post": desk_write("Claim this page for 15 minutes (a typist).", &[], &[("200", "claimed_until."), ("409", "Refused by the entry rules: claimed by another, entered already, settled.")]) },
+        "/api/v1/volunteer/tasks/{id}/entry": { "post": desk_write(
+            "Enter what the page says (the typist holding the claim). Errors found by validation refuse it with 422 unless `confirm` is true.",
+            &[("table", "`centre.number`"), ("counts", "one number per ballot card (or candidate), in the ballot's order"), ("null_votes", "optional"), ("stated_valid_votes", "optional"), ("stated_registered", "optional"), ("confirm", "true: the sheet says so, errors and all")],
+            &[("200", "entered, findings, settled."), ("400", "Malformed entry."), ("409", "Refused by the entry rules."), ("422", "Validation errors, not confirmed: findings.")],
+        )},
+        "/api/v1/volunteer/tasks/{id}/resolve": { "post": desk_write(
+            "A coordinator's decision on a page whose typists disagree, always with a reason (on the audit log).",
+            &[("decision", "keep, return or discard"), ("typist", "whose entry (keep, return)"), ("reason", "1 to 500 characters")],
+            &[("200", "settled."), ("400", "No reason, or an unknown decision."), ("409", "Refused by the entry rules.")],
+        )},
+        "/api/v1/volunteer/users": {
+            "get": desk_read("Every account with its role, state and agreement rate (coordinators).", "volunteers: pseudonym, role, created_at, active, suspended_at, entries_on_settled_pages, entries_agreed."),
+            "post": desk_write("Add a volunteer (coordinators): the one-time sign-in code is returned once.", &[("pseudonym", "1 to 40 letters, digits, `-` or `_`; never a real name"), ("role", "coordinator, typist, uploader or observer")], &[("201", "pseudonym, role, signin_code."), ("409", "The pseudonym is taken.")]),
+        },
+        "/api/v1/volunteer/users/{pseudonym}/suspend": { "post": {
+            "parameters": [pseudonym],
+            "summary": "Suspend a volunteer (coordinators): their sessions end; their entries no one confirmed stop counting.",
+            "security": [{ "session": [] }],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": object("Why.", &[("reason", "1 to 500 characters")]) } } },
+            "responses": { "200": { "description": "suspended." }, "401": error("No live session."), "403": error("Not a coordinator, or no CSRF token.") },
+        }},
+        "/api/v1/volunteer/audit": { "get": {
+            "summary": "Every action, newest first (coordinators); `actor` and `action` (a prefix) filter it.",
+            "security": [{ "session": [] }],
+            "parameters": [
+                { "name": "actor", "in": "query", "required": false, "schema": { "type": "string" } },
+                { "name": "action", "in": "query", "required": false, "schema": { "type": "string" } },
+            ],
+            "responses": { "200": { "description": "events: at, actor, action, object, detail." }, "401": error("No live session."), "403": error("Not a coordinator.") },
+        }},
+        "/api/v1/volunteer/upload": { "post": {
+            "summary": "Send photos or scans of actas (uploaders), as multipart/form-data: `file` (repeated), an optional `table`. Each goes through the same intake as `veedor ingest`; the answer says what became of each.",
+            "security": [{ "session": [] }],
+            "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": object("The files.", &[("file", "JPEG, PNG, TIFF or PDF; repeated"), ("table", "optional: centre.number"), ("csrf", "the CSRF token (or the header)")]) } } },
+            "responses": {
+                "200": { "description": "files: file, sha256, outcome (counted, waiting_for_people, partly_waiting, already_received, refused), refused, tables, waiting_pages, findings, table_given_differs; quota: sent, allowed." },
+                "401": error("No live session."), "403": error("Not an uploader, or no CSRF token."), "413": error("Larger than the upload limit."),
+            },
+        }},
+    })
+}
+
+/// The OpenAPI document, with the volunteers' routes when `desk` (they exist only then).
+#[must_use]
+pub fn document_with(desk: bool) -> Value {
+    let mut document = document();
+    if desk
+        && let (Some(paths), Value::Object(more)) =
+            (document["paths"].as_object_mut(), desk_paths())
+    {
+        paths.extend(more);
+        document["components"]["securitySchemes"] = json!({
+            "session": { "type": "apiKey", "in": "cookie", "name": "veedor_session",
+                         "description": "`__Host-veedor_session` when the server marks it Secure." },
+        });
+    }
+    document
+}
+
 /// The OpenAPI document.
 #[must_use]
 pub fn document() -> Value {

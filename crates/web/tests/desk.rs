@@ -1154,3 +1154,68 @@ async fn the_entry_form_comes_from_the_ballot_and_findings_show_before_sending()
         bad.text()
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_names_every_volunteer_route_when_the_desk_is_open() {
+    let h = harness(DeskOptions::default());
+    let document = send(&h.app, Method::GET, "/api/v1/openapi.json", &[], vec![])
+        .await
+        .json();
+    let routes = [
+        ("post", "/api/v1/volunteer/session"),
+        ("delete", "/api/v1/volunteer/session"),
+        ("post", "/api/v1/volunteer/activate"),
+        ("get", "/api/v1/volunteer/tasks"),
+        ("post", "/api/v1/volunteer/tasks/next"),
+        ("get", "/api/v1/volunteer/tasks/{id}"),
+        ("post", "/api/v1/volunteer/tasks/{id}/claim"),
+        ("post", "/api/v1/volunteer/tasks/{id}/entry"),
+        ("post", "/api/v1/volunteer/tasks/{id}/resolve"),
+        ("get", "/api/v1/volunteer/users"),
+        ("post", "/api/v1/volunteer/users"),
+        ("post", "/api/v1/volunteer/users/{pseudonym}/suspend"),
+        ("get", "/api/v1/volunteer/audit"),
+        ("post", "/api/v1/volunteer/upload"),
+    ];
+    for (method, path) in routes {
+        assert!(
+            document["paths"][path][method].is_object(),
+            "{method} {path} is not in the OpenAPI document"
+        );
+        // Every route answers (not 404/405) when asked without a session.
+        let uri = path.replace("{id}", "1").replace("{pseudonym}", "owl-7");
+        let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let response = send(
+            &h.app,
+            method.clone(),
+            &uri,
+            &[("content-type", "application/json")],
+            b"{}".to_vec(),
+        )
+        .await;
+        assert!(
+            ![StatusCode::NOT_FOUND, StatusCode::METHOD_NOT_ALLOWED].contains(&response.status),
+            "{method} {uri}: {}",
+            response.status
+        );
+    }
+    let desk_paths = document["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|path| path.contains("/volunteer/"))
+        .count();
+    assert_eq!(
+        desk_paths, 10,
+        "no route documented that the router does not serve"
+    );
+    // Without the desk the document does not name them.
+    let plain = veedor_web::openapi_document();
+    assert!(
+        plain["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .all(|path| !path.contains("/volunteer/"))
+    );
+}

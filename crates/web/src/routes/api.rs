@@ -271,12 +271,12 @@ pub async fn lookup(
     ))
 }
 
-/// `/api/v1/openapi.json`.
-pub async fn openapi(headers: HeaderMap) -> Response {
+/// `/api/v1/openapi.json`, with the volunteers' routes when the desk is open.
+pub async fn openapi(State(state): State<AppState>, headers: HeaderMap) -> Response {
     json_response(
         &headers,
         StatusCode::OK,
-        crate::openapi::document().to_string(),
+        crate::openapi::document_with(state.desk().is_some()).to_string(),
         Caching::Page,
     )
 }
