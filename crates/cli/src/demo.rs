@@ -6,8 +6,11 @@
 //!    would, with the progress bar.
 //! 2. Imports the real per-acta results (24,532 rows): the scanned tables are corroborated.
 //! 3. Generates a synthetic voter registry on the real tables (ids made up, no names).
-//! 4. Prints the national tally beside the electoral council's bulletins, and voters to try.
-//! 5. Serves the public site until stopped.
+//! 4. Renders a few sheets whose QR code was torn off, ingests them (they wait for people), and
+//!    creates volunteers to type them: a coordinator, three typists and a witness who uploads
+//!    (their one-time sign-in codes printed).
+//! 5. Prints the national tally beside the electoral council's bulletins, and voters to try.
+//! 6. Serves the public site and the volunteers' desk until stopped.
 
 use std::collections::HashSet;
 use std::fs;
@@ -18,6 +21,7 @@ use std::time::Instant;
 use anyhow::{Context as _, bail};
 use rayon::prelude::*;
 use veedor_app::batch::Tables;
+use veedor_core::entry::Role;
 use veedor_core::{SourceKind, TableId, VoterId};
 use veedor_sim::registry::{RegistryPlan, voters};
 use veedor_sim::sheet::{Condition, Ve2024Place};
@@ -139,6 +143,20 @@ pub fn run(dir: &Path, options: &DemoOptions) -> anyhow::Result<u8> {
 
     // 3. A synthetic registry: as many made-up voter ids per table as it has registered voters.
     let to_try = synthetic_registry(&mut opened, &scanned)?;
+    drop(opened);
+
+    // 4. Sheets no machine can read, and the volunteers who will type them.
+    let torn = sheet_plans(
+        &election,
+        &veedor_formats::parse_results(RESULTS_CSV, &election)?.rows[1..],
+        TORN_SHEETS,
+    )
+    .into_iter()
+    .filter(|plan| !scanned.contains(&plan.table))
+    .collect::<Vec<_>>();
+    scan_torn_sheets(dir, &torn)?;
+    let mut opened = Context::new(dir).open()?;
+    let codes = demo_volunteers(&mut opened)?;
 
     // 4. What the actas say, beside the official bulletins.
     print_tally(&*opened.store)?;
@@ -152,15 +170,111 @@ pub fn run(dir: &Path, options: &DemoOptions) -> anyhow::Result<u8> {
         );
     }
     outln!("More: veedor --data {} tally --level state", dir.display());
+    print_volunteers(dir, options.serve, &codes)?;
     outln!("(set up in {:.1} s)", started.elapsed().as_secs_f64());
     drop(opened);
 
-    // 5. The public site.
+    // 6. The public site and the volunteers' desk.
     if let Some(listen) = options.serve {
         outln!();
-        crate::serve::serve_blocking(&location, listen, veedor_web::ServeOptions::default(), None)?;
+        crate::serve::serve_blocking(
+            &location,
+            listen,
+            veedor_web::ServeOptions::default(),
+            Some(veedor_web::DeskOptions::default()),
+        )?;
     }
     Ok(exit::OK)
+}
+
+/// Sheets whose QR code was torn off: they wait for two typists.
+const TORN_SHEETS: usize = 6;
+
+/// The demo's volunteers: pseudonyms and roles.
+const DEMO_VOLUNTEERS: [(&str, Role); 5] = [
+    ("coordinadora", Role::Coordinator),
+    ("ana", Role::Typist),
+    ("beto", Role::Typist),
+    ("caro", Role::Typist),
+    ("testigo-1", Role::Uploader),
+];
+
+/// Renders sheets with their code torn off, as a witness's phone photographs them, and ingests
+/// them as `veedor ingest` does: each page waits for people.
+fn scan_torn_sheets(dir: &Path, plans: &[SheetPlan]) -> anyhow::Result<()> {
+    let incoming = dir.join("incoming-torn");
+    fs::create_dir_all(&incoming).with_context(|| format!("creating {}", incoming.display()))?;
+    for (index, plan) in plans.iter().enumerate() {
+        let sheet = veedor_sim::sheet::Sheet::ve2024(&plan.payload, &plan.place)?;
+        let degradation =
+            Condition::PhonePhoto.degradation(SEED + 10_000 + u64::try_from(index).unwrap_or(0));
+        let image = veedor_sim::sheet::render_without_code(&sheet, &degradation)?;
+        let bytes = veedor_sim::sheet::encode(
+            &[image],
+            veedor_sim::sheet::FileFormat::Jpeg {
+                quality: degradation.jpeg_quality,
+            },
+        )?;
+        let name = format!("torn-{index:02}.jpg");
+        fs::write(incoming.join(&name), bytes).with_context(|| format!("writing {name}"))?;
+    }
+    outln!(
+        "  {} sheets whose QR code was torn off: ingested, they wait for two typists to agree",
+        plans.len()
+    );
+    let ingest_options = crate::ingest::Options {
+        device: None,
+        volunteer: veedor_core::Pseudonym::new("testigo-1").ok(),
+        settle: std::time::Duration::from_secs(2),
+    };
+    crate::ingest::run(
+        &Context::new(dir),
+        std::slice::from_ref(&incoming),
+        &ingest_options,
+    )?;
+    Ok(())
+}
+
+/// Creates the demo's volunteers; returns their one-time sign-in codes.
+fn demo_volunteers(opened: &mut Opened) -> anyhow::Result<Vec<(&'static str, Role, String)>> {
+    let mut codes = Vec::new();
+    for (name, role) in DEMO_VOLUNTEERS {
+        let mut random = [0u8; 15];
+        getrandom::fill(&mut random).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        let code = veedor_app::volunteers::add_volunteer(
+            &mut *opened.store,
+            None,
+            veedor_core::Pseudonym::new(name)?,
+            role,
+            random,
+            now(),
+        )?;
+        codes.push((name, role, code));
+    }
+    Ok(codes)
+}
+
+fn print_volunteers(
+    dir: &Path,
+    serve: Option<SocketAddr>,
+    codes: &[(&str, Role, String)],
+) -> anyhow::Result<()> {
+    outln!();
+    outln!("Volunteers (pseudonyms only; each code works once, to choose a passphrase):");
+    for (name, role, code) in codes {
+        outln!("  {name:<13} {:<12} {code}", role.as_str());
+    }
+    let site = serve.map_or_else(
+        || format!("veedor --data {} serve --volunteers", dir.display()),
+        |listen| format!("http://{listen}"),
+    );
+    outln!(
+        "Try the work of election night at {site}/volunteer/activate: each volunteer chooses a passphrase with \
+         their code and signs in; ana and beto type the torn sheets (Tasks), each without seeing the other's \
+         numbers; when they agree the acta is counted with both pseudonyms on its public page; the coordinator \
+         resolves disagreements and reads the audit; testigo-1 uploads photos (docs/volunteers.md)."
+    );
+    Ok(())
 }
 
 /// Sheets for `count` real rows spread through the file.

@@ -269,21 +269,17 @@ fn entry(table: &str, counts: &[u32]) -> serde_json::Value {
     serde_json::json!({ "table": table, "counts": counts, "null_votes": 0 })
 }
 
-/// A page no machine can read: uploaded, it waits for people. Returns its task id.
+/// A photo of a real sheet whose QR code was torn off: no machine can read it.
+pub fn torn_photo(payload: &str, seed: u64) -> Vec<u8> {
+    let sheet = Sheet::ve2024(payload, &Ve2024Place::default()).unwrap();
+    let degradation = Condition::PhonePhoto.degradation(seed);
+    let page = veedor_sim::sheet::render_without_code(&sheet, &degradation).unwrap();
+    encode(&[page], FileFormat::Jpeg { quality: 80 }).unwrap()
+}
+
+/// A torn sheet, uploaded: it waits for people. Returns its task id.
 async fn waiting_page(harness: &Harness, uploader: &Signed, variant: u8) -> i64 {
-    let mut png = scan_png();
-    // Another picture each time (a different file), still without any code.
-    let last = png.len() - 20;
-    png[last] ^= variant;
-    let mut image = image::load_from_memory(&scan_png()).unwrap().to_luma8();
-    image.put_pixel(5, 5, image::Luma([variant]));
-    let mut bytes = Vec::new();
-    image
-        .write_to(
-            &mut std::io::Cursor::new(&mut bytes),
-            image::ImageFormat::Png,
-        )
-        .unwrap();
+    let bytes = torn_photo(crate::support::PAYLOAD, u64::from(variant));
     let response = upload(&harness.app, uploader, None, &[bytes]).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
     let file = &response.json()["files"][0];

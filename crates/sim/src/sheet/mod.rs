@@ -28,7 +28,7 @@ mod ve2024;
 pub use degrade::{Condition, Degradation, Fold, Phone, Rotation, Stamp};
 pub use encode_files::{FileFormat, encode};
 pub use layout::{Card, Sheet};
-pub use render_page::{render, render_clean};
+pub use render_page::{render, render_clean, render_without_code};
 pub use ve2024::{
     BALLOT_CARDS, CANDIDATES, Ve2024Place, counts_from_candidate_totals, ve2024_payload,
 };

@@ -55,6 +55,39 @@ pub fn render(sheet: &Sheet, degradation: &Degradation) -> Result<DynamicImage, 
     Ok(degrade::apply(page, qr, degradation, &mut rng))
 }
 
+/// The sheet with the corner that held its QR code torn off (a witness's copy sometimes comes
+/// back so, or with the code stamped over): the scanner's dark lid shows where it was, and every
+/// number is still on the page for a person to read. Otherwise as [`render`].
+///
+/// # Errors
+/// As [`render`].
+pub fn render_without_code(
+    sheet: &Sheet,
+    degradation: &Degradation,
+) -> Result<DynamicImage, SheetError> {
+    if !(50..=1200).contains(&degradation.dpi) {
+        return Err(SheetError::Invalid(format!(
+            "resolution {} dpi is outside 50..=1200",
+            degradation.dpi
+        )));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(degradation.seed);
+    let (mut page, qr) = render_page(sheet, degradation.dpi, &mut rng)?;
+    // The corner from above the code's right side to the page's left and bottom edges is gone.
+    let margin = qr.size * 0.15;
+    let right = qr.left + qr.size + margin;
+    let top = qr.top - margin;
+    // Replaced, not blended: nothing of the code is left.
+    let right = round_u32(right);
+    let top = round_u32(top);
+    for y in top..page.height() {
+        for x in 0..right.min(page.width()) {
+            page.put_pixel(x, y, image::Rgb([60, 60, 62]));
+        }
+    }
+    Ok(degrade::apply(page, qr, degradation, &mut rng))
+}
+
 fn pixels(inches: f32, dpi: u32) -> f32 {
     inches * dpi as f32
 }
