@@ -7,6 +7,7 @@
 //! line-based file must end with a line break, so that one cut off in transfer is refused.
 #![deny(missing_docs)]
 
+pub mod br_bu;
 mod columns;
 mod election_file;
 pub mod limits;
