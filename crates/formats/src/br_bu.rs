@@ -125,7 +125,7 @@ pub enum BuError {
         count: usize,
     },
     /// A QR text that is not a well-formed BU part.
-    #[error("payload {}{}: {field}: {problem}", display_position(*position), part.map(|part| format!(" ({part})")).unwrap_or_default())]
+    #[error("payload{}{}: {field}: {problem}", display_position(*position), part.map(|part| format!(" ({part})")).unwrap_or_default())]
     Payload {
         /// Its position among the texts given, from 1; 0 when parsed alone.
         position: usize,
@@ -152,7 +152,7 @@ fn display_position(position: usize) -> String {
     if position == 0 {
         String::new()
     } else {
-        position.to_string()
+        format!(" {position}")
     }
 }
 

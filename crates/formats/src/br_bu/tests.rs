@@ -59,6 +59,22 @@ fn a_synthetic_report_assembles_and_its_chain_holds() {
     assert_eq!(checked.findings.len(), 1, "{:#?}", checked.findings);
 }
 
+#[test]
+fn a_part_read_alone_says_which_field_and_what_was_expected() {
+    let message = |text: &str| match BuPart::parse(text) {
+        Ok(part) => panic!("accepted {part:?}"),
+        Err(error) => error.to_string(),
+    };
+    assert_eq!(
+        message("QRBU:1:1 VRQR:1.5 A:1"),
+        "payload (part 1 of 1): HASH: missing: expected `HASH:<128 hexadecimal digits>` after the data"
+    );
+    assert_eq!(
+        message("QRBU:1"),
+        "payload: QRBU: `QRBU:1`: expected `QRBU:i:n` first (part i of n, 1 <= i <= n <= 64)"
+    );
+}
+
 proptest! {
     #[test]
     fn arbitrary_text_never_panics(text in ".{0,400}") {
