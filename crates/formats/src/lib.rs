@@ -1,5 +1,6 @@
 //! Bytes in, domain types out: the election definition file, the acta payload codecs (the
-//! 2024 Venezuelan QR first), and the CSV files veedor imports (tables, per-acta results, the
+//! 2024 Venezuelan QR first; Brazil's boletim de urna QR codes, with their hash chain and
+//! signature, in [`br_bu`]), and the CSV files veedor imports (tables, per-acta results, the
 //! voter registry). No I/O: callers hand in bytes or a reader.
 //!
 //! Every error says where (line, column or field) and what was expected; the caller adds the
@@ -7,6 +8,7 @@
 //! line-based file must end with a line break, so that one cut off in transfer is refused.
 #![deny(missing_docs)]
 
+pub mod br_bu;
 mod columns;
 mod election_file;
 pub mod limits;

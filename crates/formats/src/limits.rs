@@ -3,7 +3,9 @@
 //! that every page then repeats), so each importer states its bounds and refuses what exceeds
 //! them before reading the file whole: the caller checks a file's size from its metadata, the
 //! parsers check it again on the bytes they are given and check every line's length. Each figure
-//! leaves ample room above the largest real file known and says why.
+//! leaves ample room above the largest real file known and says why. Brazil's BU QR texts have
+//! their own bounds beside their parser ([`crate::br_bu::MAX_PAYLOAD_BYTES`],
+//! [`crate::br_bu::MAX_PARTS`], [`crate::br_bu::MAX_PAYLOADS`]).
 
 const KIB: usize = 1024;
 const MIB: usize = 1024 * KIB;
