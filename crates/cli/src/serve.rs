@@ -65,13 +65,20 @@ pub fn serve_blocking(
                     "not marked Secure: put TLS in front and pass --secure-cookies"
                 }
             );
-            state.open_desk(Desk::new(
-                writer.store,
-                writer.blobs,
-                system_random,
-                desk_options,
-            ));
-            Some(banner)
+            let signs = writer.signer.verifier_key().is_ok();
+            let mut desk = Desk::new(writer.store, writer.blobs, system_random, desk_options);
+            if signs {
+                desk = desk.with_signer(writer.signer);
+            }
+            state.open_desk(desk);
+            Some(format!(
+                "{banner}\n{}",
+                if signs {
+                    "volunteers' writes: a checkpoint of the log is signed after each (the key is in the data folder)"
+                } else {
+                    "volunteers' writes: logged; their checkpoints are signed where the key is (`veedor` commands on that machine)"
+                }
+            ))
         }
         None => None,
     };

@@ -115,6 +115,8 @@ pub struct Desk {
     actions: RateLimiter,
     /// Scans are read one at a time, so uploads cannot take every core from the public site.
     reading: Semaphore,
+    /// Signs a checkpoint after each write that grew the log, when the key is on this machine.
+    signer: Option<Box<dyn veedor_app::checkpoint::Signer>>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -144,7 +146,27 @@ impl Desk {
             sign_in_global: RateLimiter::new(options.sign_in_global_per_minute),
             actions: RateLimiter::new(options.actions_per_minute),
             reading: Semaphore::new(1),
+            signer: None,
             options,
+        }
+    }
+
+    /// Signs a checkpoint of the log after each write that grew it (a settled page, an
+    /// upload), so the public log shows it at once. Without a signer, the entries wait for a
+    /// checkpoint signed elsewhere (the key kept off the web servers).
+    #[must_use]
+    pub fn with_signer(mut self, signer: Box<dyn veedor_app::checkpoint::Signer>) -> Self {
+        self.signer = Some(signer);
+        self
+    }
+
+    /// A checkpoint of the log as it now is, when this desk signs them. A failure is logged:
+    /// the write stands, and the next checkpoint covers it.
+    fn checkpoint(&self, store: &mut dyn Store, now: veedor_core::Timestamp) {
+        if let Some(signer) = &self.signer
+            && let Err(error) = veedor_app::checkpoint::sign_checkpoint(store, &**signer, now)
+        {
+            tracing::warn!(%error, "no checkpoint signed after a volunteer's write");
         }
     }
 

@@ -375,6 +375,9 @@ fn store_read(
         let mut intake =
             ScanIntake::new(store, origin, veedor_scan::Limits::default()).map_err(internal)?;
         let report = intake.store(store, &*blobs, scan, at).map_err(internal)?;
+        if !report.already {
+            desk.checkpoint(store, at);
+        }
         let mut detail = Vec::new();
         if let Some(hint) = hint {
             detail.push(format!(

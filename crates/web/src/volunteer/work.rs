@@ -183,8 +183,13 @@ pub(super) fn act(
 ) -> Result<tasks::Acted, DeskError> {
     count_action(desk, &who.account.pseudonym)?;
     let blobs = Arc::clone(&desk.blobs);
-    let acted =
-        desk.with_store(|store| tasks::act(store, &*blobs, &who.account, id, action, at))?;
+    let acted = desk.with_store(|store| {
+        let acted = tasks::act(store, &*blobs, &who.account, id, action, at)?;
+        if acted.stored.is_some() {
+            desk.checkpoint(store, at);
+        }
+        Ok::<_, tasks::TaskError>(acted)
+    })?;
     Ok(acted)
 }
 
