@@ -2,8 +2,10 @@
 // system's headless Chromium, at phone width and without JavaScript (docs/web.md,
 // "Accessibility"). A page that loads a script is checked a second time with JavaScript on.
 //
-//   node tests/a11y/axe.mjs [--allow RULE@KIND]... [--file FILE] [KIND=]URL...
+//   node tests/a11y/axe.mjs [--allow RULE@KIND]... [--cookie KIND=NAME=VALUE]... [--file FILE] [KIND=]URL...
 //
+// --cookie sends a cookie with the pages of one kind only (a volunteer's session: the desk's
+// pages are behind sign-in, and each kind may be another volunteer's).
 // KIND names the page in the report and in the allow-list (it defaults to the URL). A FILE
 // lists one [KIND=]URL a line; blank lines and lines starting with # are skipped. Each
 // --allow RULE@KIND accepts that rule's serious or critical violations on pages of that kind
@@ -50,6 +52,7 @@ function fail(message) {
 function parseArguments(argv) {
   const pages = [];
   const allow = [];
+  const cookies = new Map();
   const addPage = (spec) => {
     const match = /^([A-Za-z0-9_.:-]+)=(https?:\/\/.*)$/.exec(spec);
     const [kind, url] = match ? [match[1], match[2]] : [spec, spec];
@@ -58,7 +61,12 @@ function parseArguments(argv) {
   };
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
-    if (argument === '--allow' || argument === '--file') {
+    if (argument === '--cookie') {
+      const value = argv[++index];
+      const match = value === undefined ? null : /^([A-Za-z0-9_.:-]+)=([^=]+)=(.*)$/.exec(value);
+      if (!match) fail(`--cookie takes KIND=NAME=VALUE, not ${value}`);
+      cookies.set(match[1], { name: match[2], value: match[3] });
+    } else if (argument === '--allow' || argument === '--file') {
       const value = argv[++index];
       if (value === undefined) fail(`${argument} needs a value`);
       if (argument === '--allow') {
@@ -78,6 +86,7 @@ function parseArguments(argv) {
     }
   }
   if (pages.length === 0) fail('no page to check: give URLs or --file FILE');
+  for (const page of pages) page.cookie = cookies.get(page.kind) ?? null;
   return { pages, allow };
 }
 
@@ -128,7 +137,9 @@ async function runAxe(page, axeSource) {
 
 // Opens `url` in `context` and runs axe on it. With `javascript` false, the page loads with
 // script execution disabled (see the note at the top).
-async function check(context, axeSource, { kind, url }, javascript) {
+async function check(context, axeSource, { kind, url, cookie }, javascript) {
+  await context.clearCookies();
+  if (cookie) await context.addCookies([{ ...cookie, url }]);
   const page = await context.newPage();
   try {
     let session = null;

@@ -37,6 +37,15 @@ pub struct Harness {
     pub app: Router,
 }
 
+/// The default limits, but room for every sign-in a test makes: in-process requests carry no
+/// address, so they all count as one client.
+pub fn roomy() -> DeskOptions {
+    DeskOptions {
+        sign_in_per_client_per_minute: 1000,
+        ..DeskOptions::default()
+    }
+}
+
 pub fn harness(options: DeskOptions) -> Harness {
     let fixture = fixture(300);
     let state = fixture.state(ServeOptions {
@@ -307,7 +316,7 @@ fn harness_queue(harness: &Harness) -> Vec<(i64, String)> {
 
 #[tokio::test]
 async fn every_volunteer_route_refuses_without_a_session_another_role_or_the_csrf_token() {
-    let mut h = harness(DeskOptions::default());
+    let mut h = harness(roomy());
     let coordinator = volunteer(&mut h, "chief", Role::Coordinator).await;
     let typist = volunteer(&mut h, "owl-7", Role::Typist).await;
     let uploader = volunteer(&mut h, "witness-1", Role::Uploader).await;
@@ -534,7 +543,7 @@ async fn without_the_desk_no_volunteer_route_exists() {
 
 #[tokio::test]
 async fn two_typists_who_agree_make_a_counted_manual_copy_naming_both() {
-    let mut h = harness(DeskOptions::default());
+    let mut h = harness(roomy());
     let uploader = volunteer(&mut h, "witness-1", Role::Uploader).await;
     let ana = volunteer(&mut h, "ana", Role::Typist).await;
     let beto = volunteer(&mut h, "beto", Role::Typist).await;
@@ -645,7 +654,7 @@ async fn two_typists_who_agree_make_a_counted_manual_copy_naming_both() {
 
 #[tokio::test]
 async fn a_third_typist_settles_a_disagreement_and_the_coordinator_decides_a_dispute() {
-    let mut h = harness(DeskOptions::default());
+    let mut h = harness(roomy());
     let uploader = volunteer(&mut h, "witness-1", Role::Uploader).await;
     let coordinator = volunteer(&mut h, "chief", Role::Coordinator).await;
     let typists = [
@@ -809,7 +818,7 @@ async fn a_third_typist_settles_a_disagreement_and_the_coordinator_decides_a_dis
 
 #[tokio::test]
 async fn suspending_a_typist_ends_their_sessions_and_their_unconfirmed_entries() {
-    let mut h = harness(DeskOptions::default());
+    let mut h = harness(roomy());
     let uploader = volunteer(&mut h, "witness-1", Role::Uploader).await;
     let coordinator = volunteer(&mut h, "chief", Role::Coordinator).await;
     let troll = volunteer(&mut h, "troll", Role::Typist).await;
@@ -935,7 +944,7 @@ async fn sign_in_attempts_are_limited_per_account_and_per_client() {
 async fn a_session_ends_when_idle_and_at_sign_out() {
     let mut h = harness(DeskOptions {
         session_idle: Duration::from_millis(300),
-        ..DeskOptions::default()
+        ..roomy()
     });
     let ana = volunteer(&mut h, "ana", Role::Typist).await;
     assert_eq!(
@@ -973,7 +982,7 @@ async fn uploads_are_read_counted_and_limited() {
         // The fixture's own scan of the table was sent by a volunteer: one more fits.
         uploads_per_table: 2,
         max_file_bytes: 6 << 20,
-        ..DeskOptions::default()
+        ..roomy()
     });
     let uploader = volunteer(&mut h, "witness-1", Role::Uploader).await;
     let other = volunteer(&mut h, "witness-2", Role::Uploader).await;
@@ -1083,7 +1092,7 @@ async fn uploads_are_read_counted_and_limited() {
 
 #[tokio::test]
 async fn the_entry_form_comes_from_the_ballot_and_findings_show_before_sending() {
-    let mut h = harness(DeskOptions::default());
+    let mut h = harness(roomy());
     let uploader = volunteer(&mut h, "witness-1", Role::Uploader).await;
     let ana = volunteer(&mut h, "ana", Role::Typist).await;
     let task = waiting_page(&h, &uploader, 6).await;
@@ -1153,7 +1162,7 @@ async fn the_entry_form_comes_from_the_ballot_and_findings_show_before_sending()
 
 #[tokio::test]
 async fn the_openapi_document_names_every_volunteer_route_when_the_desk_is_open() {
-    let h = harness(DeskOptions::default());
+    let h = harness(roomy());
     let document = send(&h.app, Method::GET, "/api/v1/openapi.json", &[], vec![])
         .await
         .json();
@@ -1214,4 +1223,128 @@ async fn the_openapi_document_names_every_volunteer_route_when_the_desk_is_open(
             .keys()
             .all(|path| !path.contains("/volunteer/"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_desk_page_passes_axe_at_phone_width_without_javascript() {
+    use crate::support::axe::{Page, check_pages};
+    let mut h = harness(roomy());
+    let coordinator = volunteer(&mut h, "chief", Role::Coordinator).await;
+    let typists = [
+        volunteer(&mut h, "ana", Role::Typist).await,
+        volunteer(&mut h, "beto", Role::Typist).await,
+        volunteer(&mut h, "caro", Role::Typist).await,
+    ];
+    let uploader = volunteer(&mut h, "witness-1", Role::Uploader).await;
+    let observer = volunteer(&mut h, "eye", Role::Observer).await;
+    // A disputed page (three readings), and a page Ana holds with its form open.
+    let disputed = waiting_page(&h, &uploader, 30).await;
+    for (index, typist) in typists.iter().enumerate() {
+        let mut counts = COUNTS;
+        counts[0] += u32::try_from(index).unwrap();
+        typist
+            .post_json(
+                &h.app,
+                &format!("/api/v1/volunteer/tasks/{disputed}/claim"),
+                serde_json::json!({}),
+            )
+            .await;
+        typist
+            .post_json(
+                &h.app,
+                &format!("/api/v1/volunteer/tasks/{disputed}/entry"),
+                entry("201301006.01", &counts),
+            )
+            .await;
+    }
+    let open = waiting_page(&h, &uploader, 31).await;
+    typists[0]
+        .post_json(
+            &h.app,
+            &format!("/api/v1/volunteer/tasks/{open}/claim"),
+            serde_json::json!({}),
+        )
+        .await;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(veedor_web::serve(listener, h.state.clone(), async {
+        let _ = stopped.await;
+    }));
+    let base = format!("http://{address}");
+    let kinds: Vec<(&str, String, Option<&Signed>, u16)> = vec![
+        ("sign-in", "/volunteer/".into(), None, 200),
+        ("activate", "/volunteer/activate".into(), None, 200),
+        ("signed-out", "/volunteer/tasks".into(), None, 401),
+        (
+            "home-coordinator",
+            "/volunteer/".into(),
+            Some(&coordinator),
+            200,
+        ),
+        ("home-typist", "/volunteer/".into(), Some(&typists[1]), 200),
+        ("home-uploader", "/volunteer/".into(), Some(&uploader), 200),
+        ("home-observer", "/volunteer/".into(), Some(&observer), 200),
+        (
+            "tasks-typist",
+            "/volunteer/tasks".into(),
+            Some(&typists[1]),
+            200,
+        ),
+        (
+            "tasks-coordinator",
+            "/volunteer/tasks".into(),
+            Some(&coordinator),
+            200,
+        ),
+        (
+            "task-form",
+            format!("/volunteer/tasks/{open}"),
+            Some(&typists[0]),
+            200,
+        ),
+        (
+            "task-offered",
+            format!("/volunteer/tasks/{open}"),
+            Some(&typists[1]),
+            200,
+        ),
+        (
+            "task-disputed",
+            format!("/volunteer/tasks/{disputed}"),
+            Some(&coordinator),
+            200,
+        ),
+        ("users", "/volunteer/users".into(), Some(&coordinator), 200),
+        ("audit", "/volunteer/audit".into(), Some(&coordinator), 200),
+        ("upload", "/volunteer/upload".into(), Some(&uploader), 200),
+        (
+            "forbidden",
+            "/volunteer/users".into(),
+            Some(&typists[2]),
+            403,
+        ),
+    ];
+    let mut pages = Vec::new();
+    for lang in ["es", "en"] {
+        for (kind, path, who, status) in &kinds {
+            let page = Page::new(
+                format!("{kind}-{lang}"),
+                format!("{base}{path}?lang={lang}"),
+                *status,
+            );
+            pages.push(match who {
+                Some(who) => page.with_cookie(&who.cookie),
+                None => page,
+            });
+        }
+    }
+    let count = pages.len();
+    let report = tokio::task::spawn_blocking(move || check_pages("desk", &pages, &[]))
+        .await
+        .unwrap();
+    // No desk page loads a script: each was checked once, without JavaScript.
+    assert_eq!(report["pages"].as_array().unwrap().len(), count);
+    let _ = stop.send(());
 }

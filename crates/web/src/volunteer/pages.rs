@@ -296,7 +296,7 @@ pub(super) fn message(
         who,
         title,
         &html! {
-            p role="alert" { (text) }
+            p class="v-alert" role="alert" { (text) }
             @if sign_in {
                 p { a href=(href("/volunteer/", lang)) { (lang.pick("Entrar", "Sign in")) } }
             }
@@ -320,7 +320,7 @@ pub(super) fn sign_in(lang: Lang, notice: Option<&str>) -> String {
         None,
         lang.pick("Entrar", "Sign in"),
         &html! {
-            @if let Some(notice) = notice { p role="alert" { (notice) } }
+            @if let Some(notice) = notice { p class="v-alert" role="alert" { (notice) } }
             form class="vform" method="post" action=(href("/volunteer/sign-in", lang)) {
                 (field("pseudonym", lang.pick("Seudónimo", "Pseudonym"), "text", "username"))
                 (field("passphrase", lang.pick("Contraseña", "Passphrase"), "password", "current-password"))
@@ -346,7 +346,7 @@ pub(super) fn activate(lang: Lang, notice: Option<&str>) -> String {
         None,
         lang.pick("Elegir contraseña", "Choose a passphrase"),
         &html! {
-            @if let Some(notice) = notice { p role="alert" { (notice) } }
+            @if let Some(notice) = notice { p class="v-alert" role="alert" { (notice) } }
             form class="vform" method="post" action=(href("/volunteer/activate", lang)) {
                 (field("pseudonym", lang.pick("Seudónimo", "Pseudonym"), "text", "username"))
                 (field("code", lang.pick("Código de acceso (de un solo uso)", "Sign-in code (one use)"), "text", "one-time-code"))
@@ -412,7 +412,7 @@ pub(super) fn tasks(lang: Lang, who: &Signed, rows: &[TaskRow]) -> String {
                     button type="submit" { (lang.pick("Tomar la siguiente", "Take the next one")) }
                 }
             }
-            div class="wide" { table {
+            div class="wide" tabindex="0" role="region" aria-label=(lang.pick("Tabla desplazable", "Scrollable table")) { table {
                 caption { (lang.pick("Páginas", "Pages")) }
                 thead { tr {
                     th scope="col" { "#" }
@@ -443,7 +443,7 @@ pub(super) fn tasks(lang: Lang, who: &Signed, rows: &[TaskRow]) -> String {
 fn finding_list(findings: &[Finding], lang: Lang) -> Markup {
     html! {
         @if !findings.is_empty() {
-            div role="alert" {
+            div class="v-alert" role="alert" {
                 p { strong { (lang.pick("Revise antes de enviar:", "Check before sending:")) } }
                 ul { @for finding in findings {
                     li {
@@ -477,7 +477,7 @@ fn entry_form(
     let labels = count_labels(election);
     html! {
         (finding_list(findings, lang))
-        @if let Some(message) = &form.message { p role="alert" { (message) } }
+        @if let Some(message) = &form.message { p class="v-alert" role="alert" { (message) } }
         form class="vform" method="post" action=(href(&format!("/volunteer/tasks/{id}/entry"), lang)) {
             (csrf(who))
             fieldset {
@@ -554,7 +554,7 @@ pub(super) fn task(
             }
             @if who.role() == Role::Coordinator {
                 @if !task.entries.is_empty() {
-                    div class="wide" { table {
+                    div class="wide" tabindex="0" role="region" aria-label=(lang.pick("Tabla desplazable", "Scrollable table")) { table {
                         caption { (lang.pick("Entradas", "Entries")) }
                         thead { tr {
                             th scope="col" { (lang.pick("Quién", "Who")) }
@@ -620,7 +620,7 @@ pub(super) fn users(
         lang.pick("Voluntarios", "Volunteers"),
         &html! {
             @if let Some((name, code)) = added {
-                div role="status" {
+                div class="v-done" role="status" {
                     p { (lang.pick("Cuenta creada para ", "Account created for ")) strong { (name) } ". "
                         (lang.pick("Su código de acceso, que no se vuelve a mostrar:", "Their sign-in code, not shown again:")) }
                     p { code class="hash" { (code) } }
@@ -645,7 +645,7 @@ pub(super) fn users(
                 }
                 button type="submit" { (lang.pick("Crear", "Create")) }
             }
-            div class="wide" { table {
+            div class="wide" tabindex="0" role="region" aria-label=(lang.pick("Tabla desplazable", "Scrollable table")) { table {
                 caption { (lang.pick("Cuentas", "Accounts")) }
                 thead { tr {
                     th scope="col" { (lang.pick("Seudónimo", "Pseudonym")) }
@@ -709,7 +709,7 @@ pub(super) fn audit(
                 }
                 button type="submit" { (lang.pick("Filtrar", "Filter")) }
             }
-            div class="wide" { table {
+            div class="wide" tabindex="0" role="region" aria-label=(lang.pick("Tabla desplazable", "Scrollable table")) { table {
                 caption { (lang.pick("Acciones", "Actions")) }
                 thead { tr {
                     th scope="col" { (lang.pick("Cuándo (UTC)", "When (UTC)")) }
@@ -744,7 +744,7 @@ pub(super) fn upload(
         lang.pick("Enviar actas", "Upload actas"),
         &html! {
             @if !lines.is_empty() {
-                div role="status" {
+                div class="v-done" role="status" {
                     h2 { (lang.pick("Lo que pasó con cada archivo", "What happened to each file")) }
                     ul { @for line in lines { li { (upload_line(line, lang)) } } }
                 }

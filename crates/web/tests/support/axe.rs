@@ -16,6 +16,8 @@ pub struct Page {
     pub kind: String,
     pub url: String,
     pub status: u16,
+    /// A cookie sent with this page (`name=value`): a volunteer's session.
+    pub cookie: Option<String>,
 }
 
 impl Page {
@@ -24,7 +26,15 @@ impl Page {
             kind: kind.into(),
             url: url.into(),
             status,
+            cookie: None,
         }
+    }
+
+    /// The page as the holder of `cookie` (`name=value`) sees it.
+    #[must_use]
+    pub fn with_cookie(mut self, cookie: &str) -> Self {
+        self.cookie = Some(cookie.to_owned());
+        self
     }
 }
 
@@ -62,6 +72,11 @@ pub fn check_pages(name: &str, pages: &[Page], allowed: &[(&str, &str)]) -> Valu
         command.arg("--allow").arg(format!("{rule}@{kind}"));
     }
     for page in pages {
+        if let Some(cookie) = &page.cookie {
+            command
+                .arg("--cookie")
+                .arg(format!("{}={cookie}", page.kind));
+        }
         command.arg(format!("{}={}", page.kind, page.url));
     }
     let output = command.output().unwrap_or_else(|error| {
