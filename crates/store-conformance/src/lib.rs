@@ -156,9 +156,12 @@ fn has_crate(adapter: &RequestedAdapter) -> bool {
 /// The PostgreSQL URL of [`POSTGRES_VARIABLE`]: `None` when it is unset or empty, an error when
 /// it is set to something else than a `postgres://` or `postgresql://` URL.
 pub fn postgres_url() -> Result<Option<String>, String> {
-    Ok(requested()?.into_iter().find_map(|adapter| match adapter {
-        RequestedAdapter::Postgres { url } => Some(url),
-    }))
+    Ok(requested()?
+        .into_iter()
+        .map(|adapter| match adapter {
+            RequestedAdapter::Postgres { url } => url,
+        })
+        .next())
 }
 
 /// Every adapter the environment names.

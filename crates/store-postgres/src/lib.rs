@@ -35,7 +35,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
-use postgres::{Client, IsolationLevel, NoTls, Row, Transaction};
+use postgres::{Client, IsolationLevel, NoTls, Row, Statement, Transaction};
 use veedor_core::{
     ActaCopy, ActaRecord, AreaCode, CentreCode, CopyId, Counts, Dataset, Election, EvidenceRef,
     Finding, FindingCode, Location, PollingTable, Provenance, Pseudonym, Sha256, SourceKind,
@@ -68,8 +68,38 @@ pub type ElectionParser = dyn Fn(&str) -> Result<Election, String>;
 pub struct PostgresStore {
     // The port reads through `&self`; the client needs `&mut`. One connection per store value:
     // a server that reads on many threads opens a store per thread.
-    client: Mutex<Client>,
+    client: Mutex<Connection>,
     election: Election,
+}
+
+/// The connection, with the statements prepared on it for the reads asked most often (a
+/// voter's lookup, the data version a server polls): one round trip each instead of two.
+struct Connection {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
+impl Connection {
+    fn new(client: Client) -> Mutex<Self> {
+        Mutex::new(Self {
+            client,
+            statements: HashMap::new(),
+        })
+    }
+}
+
+impl std::ops::Deref for Connection {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for Connection {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -155,7 +185,7 @@ impl PostgresStore {
             .map_err(db_error)?;
         transaction.commit().map_err(db_error)?;
         Ok(Self {
-            client: Mutex::new(client),
+            client: Connection::new(client),
             election,
         })
     }
@@ -178,7 +208,7 @@ impl PostgresStore {
         let election =
             parse(&definition).map_err(|error| corrupt(format!("stored election: {error}")))?;
         Ok(Self {
-            client: Mutex::new(client),
+            client: Connection::new(client),
             election,
         })
     }
@@ -198,9 +228,31 @@ impl PostgresStore {
         migrations::latest()
     }
 
-    fn client(&self) -> MutexGuard<'_, Client> {
+    fn client(&self) -> MutexGuard<'_, Connection> {
         // A panic while the lock was held dropped its transaction, which rolled back.
         self.client.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs a read with a statement prepared once per connection.
+    fn query_prepared(
+        &self,
+        sql: &'static str,
+        parameters: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, StoreError> {
+        let mut guard = self.client();
+        let connection = &mut *guard;
+        let statement = match connection.statements.get(sql) {
+            Some(statement) => statement.clone(),
+            None => {
+                let statement = connection.client.prepare(sql).map_err(db_error)?;
+                connection.statements.insert(sql, statement.clone());
+                statement
+            }
+        };
+        connection
+            .client
+            .query(&statement, parameters)
+            .map_err(db_error)
     }
 
     /// Runs `work` in one write transaction: the `data_version` row locked first (writers
@@ -515,7 +567,7 @@ fn copy_from_row(
     let counts_kind: String = row.get(3);
     let counts: Vec<i64> = row.get(4);
     let fields: Vec<String> = row.get(8);
-    if fields.len() % 2 != 0 {
+    if !fields.len().is_multiple_of(2) {
         return Err(corrupt("format fields of an odd length"));
     }
     let format_fields = fields
@@ -1022,11 +1074,11 @@ impl ResultStore for PostgresStore {
     }
 
     fn tables(&self) -> Result<Vec<(TableKey, PollingTable)>, StoreError> {
-        read_tables(&mut *self.client())
+        read_tables(&mut self.client().client)
     }
 
     fn area_names(&self) -> Result<BTreeMap<AreaCode, String>, StoreError> {
-        read_area_names(&mut *self.client())
+        read_area_names(&mut self.client().client)
     }
 
     fn load_dataset(&self) -> Result<Dataset, StoreError> {
@@ -1160,10 +1212,10 @@ impl ResultStore for PostgresStore {
     }
 
     fn data_version(&self) -> Result<u64, StoreError> {
-        let version: i64 = self
-            .client()
-            .query_one("SELECT version FROM data_version WHERE id = 1", &[])
-            .map_err(db_error)?
+        let rows = self.query_prepared("SELECT version FROM data_version WHERE id = 1", &[])?;
+        let version: i64 = rows
+            .first()
+            .ok_or_else(|| corrupt("no data version"))?
             .get(0);
         u64::try_from(version).map_err(|_| corrupt("negative data version"))
     }

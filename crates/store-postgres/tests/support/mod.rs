@@ -23,11 +23,12 @@ pub enum Server {
 }
 
 impl Server {
-    /// The server the environment names, or a new local one.
-    pub fn start() -> Result<Self, String> {
+    /// The server the environment names, or a new local one; `durable`, it syncs every commit
+    /// as a production server does (for measurements: the tests' servers do not sync).
+    pub fn start(durable: bool) -> Result<Self, String> {
         match veedor_store_conformance::postgres_url()? {
             Some(url) => Ok(Self::External { url }),
-            None => LocalServer::start().map(Self::Local),
+            None => LocalServer::start(durable).map(Self::Local),
         }
     }
 
@@ -138,7 +139,7 @@ const PORT: u16 = 5432;
 
 impl LocalServer {
     /// `initdb`, start, wait until it accepts connections, create the database `veedor`.
-    pub fn start() -> Result<Self, String> {
+    pub fn start(durable: bool) -> Result<Self, String> {
         let bin = bin_folder()?;
         let folder = tempfile::Builder::new()
             .prefix("veedor-postgres-")
@@ -171,14 +172,17 @@ impl LocalServer {
             .arg("-k")
             .arg(folder.path())
             .args(["-p", &PORT.to_string()])
-            // Unix socket only; durability is not what these tests measure.
+            // Unix socket only.
             .args(["-c", "listen_addresses="])
-            .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
-            .args(["-c", "full_page_writes=off"])
             .current_dir(folder.path())
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log_err);
+        if !durable {
+            // Durability is not what the tests check: a crash of a throwaway server loses nothing.
+            postgres.args(["-c", "fsync=off", "-c", "synchronous_commit=off"]);
+            postgres.args(["-c", "full_page_writes=off"]);
+        }
         let child = postgres
             .spawn()
             .map_err(|error| format!("starting postgres: {error}"))?;
