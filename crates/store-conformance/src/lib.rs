@@ -43,7 +43,7 @@
 //! ```ignore
 //! #[test]
 //! fn postgres_passes_the_conformance_suite() -> Result<(), StoreError> {
-//!     let server = support::Server::start().map_err(StoreError::Database)?;
+//!     let server = support::Server::start(false).map_err(StoreError::Database)?;
 //!     let url = veedor_store_postgres::fresh_schema(server.url())?;
 //!     run_all(&Postgres { url })
 //! }

@@ -957,6 +957,17 @@ fn insert_copies(
                 ]
             }),
     )?;
+    append_copies_to_log(transaction, first_index, &rows)?;
+    insert_findings(transaction, &rows)?;
+    Ok(rows.len())
+}
+
+/// The log entries of stored copies, from `first_index` on.
+fn append_copies_to_log(
+    transaction: &mut Transaction<'_>,
+    first_index: i64,
+    rows: &[(CopyRow, &NewCopy)],
+) -> Result<(), StoreError> {
     let entries: Vec<(i64, i64, &[u8], [u8; 32])> = rows
         .iter()
         .zip(first_index..)
@@ -986,6 +997,14 @@ fn insert_copies(
                 vec![index as &(dyn ToSql + Sync), copy_id, entry, leaf]
             }),
     )?;
+    Ok(())
+}
+
+/// The findings of stored copies.
+fn insert_findings(
+    transaction: &mut Transaction<'_>,
+    rows: &[(CopyRow, &NewCopy)],
+) -> Result<(), StoreError> {
     let first_finding = next_id(transaction, "findings", "id")?;
     let findings: Vec<(i64, i64, &str, &str)> = rows
         .iter()
@@ -1010,7 +1029,7 @@ fn insert_copies(
             vec![id as &(dyn ToSql + Sync), copy_id, code, detail]
         }),
     )?;
-    Ok(rows.len())
+    Ok(())
 }
 
 fn insert_queue_and_rejections(

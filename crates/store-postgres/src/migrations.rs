@@ -145,8 +145,9 @@ const MIGRATIONS: &[&str] = &[
         entries bytea NOT NULL,
         PRIMARY KEY (generation, first_id)
     );
-    -- Packed integers do not compress: store them out of line without trying.
-    ALTER TABLE registry_chunks ALTER COLUMN entries SET STORAGE EXTERNAL;
+    -- A chunk (at most 8,000 bytes) stays in its row, uncompressed: one page read a lookup,
+    -- no TOAST table, no attempt to compress.
+    ALTER TABLE registry_chunks ALTER COLUMN entries SET STORAGE PLAIN;
     -- Volunteers' accounts (pseudonyms only) and the append-only audit log.
     CREATE TABLE accounts (
         pseudonym text PRIMARY KEY,

@@ -1,19 +1,19 @@
 //! The voter registry in two tables: `registry` (the current one: its generation, content
 //! digest, layout, voters and source) and `registry_chunks`, the registry's sorted entries cut
-//! into chunks of [`CHUNK_VOTERS`], each one `bytea` of little-endian integers in the layout of
-//! [`VoterIds`]:
+//! into chunks of at most [`CHUNK_BYTES`], each one `bytea` of little-endian integers in the
+//! layout of [`VoterIds`]:
 //!
 //! ```text
-//! packed  n u64: id << 32 | table key           8 bytes a voter (every id below 2^32)
-//! wide    n u64 ids, then n u32 table keys      12 bytes a voter
+//! packed  n u64: id << 32 | table key           8 bytes a voter (every id below 2^32), 1,000 a chunk
+//! wide    n u64 ids, then n u32 table keys      12 bytes a voter, 666 a chunk
 //! ```
 //!
-//! A chunk's row is keyed by its first id, so a single lookup reads one chunk by the
-//! primary key and binary-searches it (8 KiB); loading the registry streams the chunks in order. The
-//! chunks are stored out of line uncompressed (`STORAGE EXTERNAL`): with the row and TOAST
-//! overheads a voter takes under 9 bytes on disk packed (measured by this crate's tests).
-//! A replacement writes a new generation with `COPY ... FROM STDIN BINARY`, makes it current
-//! and deletes the old one, in one transaction.
+//! A chunk's row is keyed by its first id, so a single lookup reads one chunk by the primary
+//! key and binary-searches it; loading the registry streams the chunks in order. A chunk fits
+//! in its row (`STORAGE PLAIN`: no TOAST, no compression), one row a page: with the page and
+//! index overheads a voter takes about 8.5 bytes on disk packed (measured by this crate's
+//! tests). A replacement writes a new generation with `COPY ... FROM STDIN BINARY`, makes it
+//! current and deletes the old one, in one transaction.
 
 use postgres::fallible_iterator::FallibleIterator as _;
 use postgres::types::{ToSql, Type};
@@ -27,9 +27,9 @@ use crate::{
     timestamp, to_i64,
 };
 
-/// Voters in one chunk: 8 KiB packed, what a lookup reads and sends. Smaller chunks cost more
-/// rows (about 40 bytes each, half a byte a voter at this size).
-pub(crate) const CHUNK_VOTERS: usize = 1024;
+/// The most bytes of entries in one chunk: what one row of an 8 KiB page holds beside the
+/// row's header and other columns, so that a chunk is never moved out of line.
+pub(crate) const CHUNK_BYTES: usize = 8_000;
 
 const PACKED: &str = "packed";
 const WIDE: &str = "wide";
@@ -46,9 +46,18 @@ fn layout(registry: &Registry) -> &'static str {
     }
 }
 
+/// Voters in one chunk of the registry's layout.
+fn chunk_voters(registry: &Registry) -> usize {
+    match registry.entries() {
+        VoterIds::Packed(_) => CHUNK_BYTES / 8,
+        VoterIds::Wide(..) => CHUNK_BYTES / 12,
+    }
+}
+
 /// Chunk `index` of the registry: its first id, its voters and its bytes.
 fn chunk(registry: &Registry, index: usize) -> (u64, usize, Vec<u8>) {
-    let range = |len: usize| (index * CHUNK_VOTERS).min(len)..((index + 1) * CHUNK_VOTERS).min(len);
+    let voters = chunk_voters(registry);
+    let range = |len: usize| (index * voters).min(len)..((index + 1) * voters).min(len);
     match registry.entries() {
         VoterIds::Packed(packed) => {
             let entries = packed.get(range(packed.len())).unwrap_or_default();
@@ -68,7 +77,7 @@ fn chunk(registry: &Registry, index: usize) -> (u64, usize, Vec<u8>) {
 }
 
 fn chunk_count(registry: &Registry) -> usize {
-    registry.len().div_ceil(CHUNK_VOTERS)
+    registry.len().div_ceil(chunk_voters(registry))
 }
 
 /// SHA-256 of the layout and every chunk: equal for equal registries.
@@ -271,13 +280,19 @@ impl RegistryStore for PostgresStore {
 
     fn lookup_voter(&self, voter: VoterId) -> Result<Option<TableKey>, StoreError> {
         let rows = self.query_prepared(
-            "SELECT r.layout, c.entries FROM registry r
-             JOIN registry_chunks c ON c.generation = r.generation
-             WHERE r.id = 1 AND c.first_id <= $1 ORDER BY c.first_id DESC LIMIT 1",
+            // A subquery per current registry (one): a backward scan of the primary key that
+            // stops at the first chunk, whatever the statistics say.
+            "SELECT r.layout, (SELECT c.entries FROM registry_chunks c
+                 WHERE c.generation = r.generation AND c.first_id <= $1
+                 ORDER BY c.first_id DESC LIMIT 1)
+             FROM registry r WHERE r.id = 1",
             &[&sortable(voter.get())],
         )?;
         match rows.first() {
-            Some(row) => search_chunk(row.get(0), row.get(1), voter),
+            Some(row) => match row.get::<_, Option<&[u8]>>(1) {
+                Some(entries) => search_chunk(row.get(0), entries, voter),
+                None => Ok(None),
+            },
             None => Ok(None),
         }
     }
