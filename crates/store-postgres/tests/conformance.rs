@@ -7,11 +7,12 @@ mod support;
 
 use veedor_core::entry::{Event, Recorded};
 use veedor_core::{
-    Election, Pseudonym, Registry, RegistryBuilder, Sha256, TableKey, Timestamp, VoterId,
+    ActaRecord, CentreCode, Counts, Election, Location, Provenance, Pseudonym, Registry,
+    RegistryBuilder, Sha256, SourceKind, TableId, TableKey, TableNumber, Timestamp, VoterId,
 };
 use veedor_store::{
-    AuditEvent, Batch, BatchOutcome, BlobStore, FileKind, QueuedPage, RegistryStore, Rejection,
-    ResultStore, SourceFile, Store, StoreError, VolunteerStore,
+    AuditEvent, Batch, BatchOutcome, BlobStore, FileKind, LogStore, NewCopy, QueuedPage,
+    RegistryStore, Rejection, ResultStore, SourceFile, Store, StoreError, VolunteerStore,
 };
 use veedor_store_conformance::{Adapter, run_all};
 use veedor_store_postgres::{PostgresStore, fresh_schema};
@@ -344,5 +345,100 @@ fn the_registry_is_compact_and_looked_up_by_chunk() -> Result<(), StoreError> {
         store.replace_registry(&wide, &source(FileKind::Registry, "wide.csv", 2), b"again")?,
         BatchOutcome::AlreadyApplied { .. }
     ));
+    Ok(())
+}
+
+/// A batch of `copies` copies of one made-up file, each with its log entry.
+fn copies_batch(seed: u8, copies: u32) -> Batch {
+    let file = source(FileKind::Results, &format!("results-{seed}.csv"), seed);
+    Batch {
+        copies: (0..copies)
+            .map(|line| NewCopy {
+                record: ActaRecord {
+                    table: TableId::new(CentreCode::new(10_101_001), TableNumber::new(1)),
+                    counts: Counts::Candidates(vec![line, 2, 3]),
+                    null_votes: Some(1),
+                    stated_valid_votes: None,
+                    stated_registered: None,
+                    format_fields: Vec::new(),
+                },
+                provenance: Provenance {
+                    source: SourceKind::CsvImport,
+                    file_name: file.file_name.clone(),
+                    file_sha256: file.sha256,
+                    location: Location::Line(u64::from(line) + 2),
+                    received_at: at(4),
+                    device: None,
+                    volunteer: None,
+                    published_sha256: None,
+                    same_image_as: None,
+                    entered_by: Vec::new(),
+                },
+                findings: Vec::new(),
+                log_entry: format!("file {seed} line {line}").into_bytes(),
+            })
+            .collect(),
+        source: file,
+        new_tables: Vec::new(),
+        changed_tables: Vec::new(),
+        area_names: Vec::new(),
+        rejections: Vec::new(),
+        queue: Vec::new(),
+    }
+}
+
+#[test]
+fn writers_on_several_connections_take_turns_and_the_log_has_no_gaps() -> Result<(), StoreError> {
+    let server = server();
+    let adapter = Postgres::new(&server)?;
+    let store = created(&adapter)?;
+    let before = store.data_version()?;
+    let writers: Vec<std::thread::JoinHandle<Result<usize, StoreError>>> = (0..4u8)
+        .map(|writer| {
+            let url = adapter.url.clone();
+            std::thread::spawn(move || {
+                let mut store = PostgresStore::open(&url, &parse)?;
+                let mut added = 0;
+                for batch in 0..5u8 {
+                    // Every writer also applies batch 0 of writer 0: applied once, whoever is first.
+                    let seed = if batch == 0 {
+                        1
+                    } else {
+                        10 + writer * 10 + batch
+                    };
+                    if let BatchOutcome::Applied { copies_added, .. } =
+                        store.apply(&copies_batch(seed, 50))?
+                    {
+                        added += copies_added;
+                    }
+                }
+                Ok(added)
+            })
+        })
+        .collect();
+    let mut added = 0;
+    for writer in writers {
+        added += writer
+            .join()
+            .unwrap_or_else(|_| panic!("a writer panicked"))?;
+    }
+    // 4 writers x 4 batches of their own, and the shared one once; each copy one entry.
+    assert_eq!(added, (4 * 4 + 1) * 50);
+    let size = store.log_size()?;
+    assert_eq!(size, 1 + 17 * 50);
+    let entries = store.log_entries(0, size)?;
+    assert_eq!(entries.len(), 17 * 50 + 1);
+    assert_eq!(store.log_leaf_hashes()?.len(), entries.len());
+    let dataset = store.load_dataset()?;
+    assert_eq!(dataset.copies.len(), 17 * 50);
+    let mut indexes: Vec<u64> = dataset
+        .copies
+        .iter()
+        .filter_map(|copy| copy.log_index)
+        .collect();
+    indexes.sort_unstable();
+    assert_eq!(indexes, (1..=17 * 50).collect::<Vec<u64>>());
+    assert_ne!(store.data_version()?, before);
+    assert_eq!(store.sources()?.len(), 17);
     Ok(())
 }
