@@ -5,7 +5,7 @@
 //!
 //! PostgreSQL refuses to run as root. When the tests run as root (as CI does, on a fresh Debian
 //! machine), `initdb` and `postgres` run as the user `nobody` through `setpriv`, which execs
-//! them (so the process we stop is the server itself), and the folder is handed to `nobody`.
+//! them (so the child process is the server itself), and the folder is handed to `nobody`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -46,6 +46,8 @@ pub struct LocalServer {
     folder: tempfile::TempDir,
     child: Child,
     url: String,
+    bin: PathBuf,
+    user: Option<(String, String)>,
 }
 
 /// The folder of PostgreSQL's programs: where `initdb` is on the `PATH`, else the newest
@@ -202,6 +204,8 @@ impl LocalServer {
             url: format!("postgresql://veedor@{socket_folder}:{PORT}/postgres"),
             folder,
             child,
+            bin,
+            user,
         };
         server.wait_until_ready()?;
         let mut client = postgres::Client::connect(&server.url, postgres::NoTls)
@@ -235,18 +239,20 @@ impl LocalServer {
 
 impl Drop for LocalServer {
     fn drop(&mut self) {
-        // A fast shutdown (SIGINT): connections are closed, the server exits at once.
-        let _ = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status();
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(20) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        // A fast shutdown: connections are closed, the server exits at once. `pg_ctl` rather
+        // than `kill`, which a minimal system may lack.
+        let mut stop = program(&self.bin, "pg_ctl", self.user.as_ref());
+        stop.arg("stop")
+            .arg("--pgdata")
+            .arg(self.folder.path().join("data"))
+            .args(["--mode=fast", "--wait", "--timeout=20", "--silent"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if stop.status().is_ok_and(|status| status.success()) {
+            let _ = self.child.wait();
+        } else {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
