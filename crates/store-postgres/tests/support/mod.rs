@@ -143,9 +143,17 @@ impl LocalServer {
     /// `initdb`, start, wait until it accepts connections, create the database `veedor`.
     pub fn start(durable: bool) -> Result<Self, String> {
         let bin = bin_folder()?;
+        // In /tmp rather than $TMPDIR where there is one: the socket's path must stay under
+        // 108 bytes, and `nobody` must be able to reach the folder.
+        let parent = Path::new("/tmp");
+        let parent = if parent.is_dir() {
+            parent.to_owned()
+        } else {
+            std::env::temp_dir()
+        };
         let folder = tempfile::Builder::new()
             .prefix("veedor-postgres-")
-            .tempdir()
+            .tempdir_in(parent)
             .map_err(|error| format!("a temporary folder: {error}"))?;
         let user = if is_root() { Some(nobody()?) } else { None };
         if let Some((uid, gid)) = &user {
