@@ -442,3 +442,56 @@ fn writers_on_several_connections_take_turns_and_the_log_has_no_gaps() -> Result
     assert_eq!(store.sources()?.len(), 17);
     Ok(())
 }
+
+#[test]
+fn copies_already_stored_or_repeated_in_a_batch_are_stored_once() -> Result<(), StoreError> {
+    let server = server();
+    let adapter = Postgres::new(&server)?;
+    let mut store = created(&adapter)?;
+    // The same line of the same file twice in one batch: the first is kept, as SQLite's
+    // insert that ignores conflicts keeps it.
+    let mut batch = copies_batch(1, 3);
+    let mut repeated = batch.copies[0].clone();
+    repeated.log_entry = b"the repeated line".to_vec();
+    batch.copies.push(repeated);
+    assert_eq!(
+        store.apply(&batch)?,
+        BatchOutcome::Applied {
+            copies_added: 3,
+            tables_added: 0,
+            tables_updated: 0
+        }
+    );
+    // Another source naming the same lines of the same file adds nothing but itself.
+    let mut again = copies_batch(1, 4);
+    again.source.sha256 = Sha256::from_bytes([9; 32]);
+    assert_eq!(
+        store.apply(&again)?,
+        BatchOutcome::Applied {
+            copies_added: 1,
+            tables_added: 0,
+            tables_updated: 0
+        }
+    );
+    let entries = store.log_entries(0, store.log_size()?)?;
+    assert_eq!(entries.len(), 1 + 4);
+    assert!(!entries.contains(&b"the repeated line".to_vec()));
+    assert_eq!(entries[4], b"file 1 line 3".to_vec());
+    // A new table given twice in one batch is a conflict, and nothing of the batch is stored.
+    let version = store.data_version()?;
+    let table = veedor_core::PollingTable {
+        id: TableId::new(CentreCode::new(10_101_001), TableNumber::new(1)),
+        registered: Some(500),
+        listed: true,
+    };
+    let twice = Batch {
+        new_tables: vec![table.clone(), table],
+        ..copies_batch(2, 2)
+    };
+    assert!(matches!(store.apply(&twice), Err(StoreError::Conflict(_))));
+    assert_eq!(store.data_version()?, version);
+    assert!(store.tables()?.is_empty());
+    assert!(!store.has_source(FileKind::Results, &twice.source.sha256)?);
+    assert_eq!(store.log_size()?, 5);
+    Ok(())
+}
