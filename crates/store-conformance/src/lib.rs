@@ -27,24 +27,25 @@
 //! # Running it on an adapter
 //!
 //! An adapter crate implements [`Adapter`] in its own integration test and calls [`run_all`]:
-//! `crates/store-sqlite/tests/conformance.rs` does, on a temporary folder, in every test run.
-//! Other adapters are selected by the environment ([`requested_adapters`]):
-//! `VEEDOR_TEST_POSTGRES=postgres://user@host/database` asks for the PostgreSQL adapter, whose
-//! crate's test will run the suite on that database. Until that adapter exists, setting the
-//! variable makes the SQLite adapter's conformance test fail, saying so, rather than letting a
-//! run that was meant to test PostgreSQL pass without having touched it.
+//! `crates/store-sqlite/tests/conformance.rs` does, on a temporary folder, and
+//! `crates/store-postgres/tests/conformance.rs` on a fresh schema of a PostgreSQL database, both
+//! in every test run. The PostgreSQL test runs on the database [`POSTGRES_VARIABLE`] names
+//! (`VEEDOR_TEST_POSTGRES=postgres://user@host/database`, read with [`postgres_url`]), or, when
+//! it is unset, on a throwaway server it starts from the PostgreSQL installed on the machine.
 //!
-//! The PostgreSQL adapter's test will look like this, each run on a fresh schema of its own:
+//! [`requested_adapters`] lists the adapters the environment asks for that no crate of this
+//! workspace runs the suite on, so that a run meant to test one fails rather than passing
+//! without having touched it. Every adapter it can name now exists, so it is empty, unless the
+//! variable is not a PostgreSQL URL, which is an error.
+//!
+//! The PostgreSQL adapter's test looks like this, each run on a fresh schema of its own:
 //!
 //! ```ignore
 //! #[test]
 //! fn postgres_passes_the_conformance_suite() -> Result<(), StoreError> {
-//!     for requested in requested_adapters().map_err(StoreError::Database)? {
-//!         if let RequestedAdapter::Postgres { url } = requested {
-//!             run_all(&PostgresAdapter::fresh_schema(&url)?)?;
-//!         }
-//!     }
-//!     Ok(())
+//!     let server = support::Server::start(false).map_err(StoreError::Database)?;
+//!     let url = veedor_store_postgres::fresh_schema(server.url())?;
+//!     run_all(&Postgres { url })
 //! }
 //! ```
 #![deny(missing_docs)]
@@ -133,10 +134,38 @@ pub enum RequestedAdapter {
     },
 }
 
-/// The adapters the environment asks for: none when [`POSTGRES_VARIABLE`] is unset or empty.
-/// A value that is not a PostgreSQL URL is an error, so that a typo fails instead of testing
-/// nothing.
+/// The adapters the environment asks for that no crate of this workspace runs the suite on:
+/// none, since the PostgreSQL adapter (`crates/store-postgres`) exists and runs it on the URL
+/// of [`POSTGRES_VARIABLE`]. A value that is not a PostgreSQL URL is still an error, so that a
+/// typo fails instead of testing nothing.
 pub fn requested_adapters() -> Result<Vec<RequestedAdapter>, String> {
+    Ok(requested()?
+        .into_iter()
+        .filter(|adapter| !has_crate(adapter))
+        .collect())
+}
+
+/// Whether a crate of this workspace runs the suite on the adapter.
+fn has_crate(adapter: &RequestedAdapter) -> bool {
+    match adapter {
+        // crates/store-postgres/tests/conformance.rs
+        RequestedAdapter::Postgres { .. } => true,
+    }
+}
+
+/// The PostgreSQL URL of [`POSTGRES_VARIABLE`]: `None` when it is unset or empty, an error when
+/// it is set to something else than a `postgres://` or `postgresql://` URL.
+pub fn postgres_url() -> Result<Option<String>, String> {
+    Ok(requested()?
+        .into_iter()
+        .map(|adapter| match adapter {
+            RequestedAdapter::Postgres { url } => url,
+        })
+        .next())
+}
+
+/// Every adapter the environment names.
+fn requested() -> Result<Vec<RequestedAdapter>, String> {
     match std::env::var(POSTGRES_VARIABLE) {
         Err(std::env::VarError::NotPresent) => Ok(Vec::new()),
         Err(std::env::VarError::NotUnicode(_)) => {
@@ -184,5 +213,12 @@ mod tests {
         );
         assert!(requested_from("1").is_err());
         assert!(requested_from("mysql://localhost").is_err());
+    }
+
+    #[test]
+    fn every_adapter_that_can_be_requested_has_its_crate() {
+        assert!(has_crate(&RequestedAdapter::Postgres {
+            url: "postgres://localhost".to_owned()
+        }));
     }
 }

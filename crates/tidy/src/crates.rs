@@ -231,7 +231,13 @@ pub const CRATES: &[CrateRule] = &[
         layer: Layer::Adapter,
         dependencies: &["veedor-store", "veedor-ledger", "veedor-core"],
         optional_dependencies: &[],
-        dev_dependencies: &["veedor-formats", "veedor-store-conformance"],
+        // Its conformance test keeps scans in the file-system blob store, as a PostgreSQL
+        // location does (scans are not in the database).
+        dev_dependencies: &[
+            "veedor-formats",
+            "veedor-store-conformance",
+            "veedor-store-sqlite",
+        ],
         pure: NOT_PURE,
         must_not_name: &[],
     },

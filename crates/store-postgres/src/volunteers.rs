@@ -1,0 +1,369 @@
+//! Volunteers' accounts, the audit log and the events of pages' tasks ([`VolunteerStore`]).
+//! The audit and task-event tables refuse updates and deletes themselves (triggers), so that
+//! even a bug here cannot rewrite the record. An event is appended only on the view it was
+//! decided on: under the writers' lock the task's events are counted, and `(queue_id, seq)` is
+//! the primary key, so two servers can never both append the same step.
+
+use postgres::types::ToSql;
+use postgres::{Row, Transaction};
+use veedor_core::Pseudonym;
+use veedor_core::entry::{Entry, Event, Recorded, Role};
+use veedor_store::{Account, AuditEvent, StoreError, VolunteerStore};
+
+use crate::{
+    PostgresStore, Written, corrupt, counts_columns, counts_from, db_error, next_id, optional_u32,
+    pseudonym, sha256, table_id, timestamp, to_i64,
+};
+
+const ACCOUNT_COLUMNS: &str =
+    "pseudonym, role, created_at, signin_code_sha256, passphrase_hash, suspended_at";
+
+fn account_from_row(row: &Row) -> Result<Account, StoreError> {
+    let role: &str = row.get(1);
+    Ok(Account {
+        pseudonym: pseudonym(row.get(0))?,
+        role: Role::parse(role).ok_or_else(|| corrupt(format!("role `{role}`")))?,
+        created_at: timestamp(row.get(2))?,
+        signin_code_sha256: row.get::<_, Option<&[u8]>>(3).map(sha256).transpose()?,
+        passphrase_hash: row.get(4),
+        suspended_at: row.get::<_, Option<&str>>(5).map(timestamp).transpose()?,
+    })
+}
+
+fn insert_audit(transaction: &mut Transaction<'_>, event: &AuditEvent) -> Result<(), StoreError> {
+    let id = next_id(transaction, "audit", "id")?;
+    transaction
+        .execute(
+            "INSERT INTO audit (id, at, actor, action, object, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &id,
+                &event.at.to_string(),
+                &event.actor.as_ref().map(Pseudonym::as_str),
+                &event.action,
+                &event.object,
+                &event.detail,
+            ],
+        )
+        .map_err(db_error)?;
+    Ok(())
+}
+
+impl PostgresStore {
+    /// Runs `write` in one write transaction that also records `audit`; `write` returning an
+    /// error stores nothing.
+    fn audited(
+        &self,
+        audit: &AuditEvent,
+        write: impl FnOnce(&mut Transaction<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.write(|transaction| {
+            write(transaction)?;
+            insert_audit(transaction, audit)?;
+            Ok(Written::Stored(()))
+        })
+    }
+}
+
+impl VolunteerStore for PostgresStore {
+    fn add_account(&mut self, account: &Account, audit: &AuditEvent) -> Result<(), StoreError> {
+        self.audited(audit, |transaction| {
+            let inserted = transaction
+                .execute(
+                    &format!(
+                        "INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
+                         ON CONFLICT (pseudonym) DO NOTHING"
+                    ),
+                    &[
+                        &account.pseudonym.as_str(),
+                        &account.role.as_str(),
+                        &account.created_at.to_string(),
+                        &account
+                            .signin_code_sha256
+                            .map(|sha| sha.as_bytes().to_vec()),
+                        &account.passphrase_hash,
+                        &account.suspended_at.map(|at| at.to_string()),
+                    ],
+                )
+                .map_err(db_error)?;
+            if inserted == 0 {
+                return Err(StoreError::Conflict(format!(
+                    "the pseudonym {} is taken",
+                    account.pseudonym
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    fn update_account(&mut self, account: &Account, audit: &AuditEvent) -> Result<(), StoreError> {
+        self.audited(audit, |transaction| {
+            let updated = transaction
+                .execute(
+                    "UPDATE accounts SET signin_code_sha256 = $2, passphrase_hash = $3,
+                         suspended_at = $4 WHERE pseudonym = $1",
+                    &[
+                        &account.pseudonym.as_str(),
+                        &account
+                            .signin_code_sha256
+                            .map(|sha| sha.as_bytes().to_vec()),
+                        &account.passphrase_hash,
+                        &account.suspended_at.map(|at| at.to_string()),
+                    ],
+                )
+                .map_err(db_error)?;
+            if updated == 0 {
+                return Err(StoreError::Conflict(format!(
+                    "no account {}",
+                    account.pseudonym
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    fn account(&self, pseudonym: &Pseudonym) -> Result<Option<Account>, StoreError> {
+        self.client()
+            .query_opt(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE pseudonym = $1"),
+                &[&pseudonym.as_str()],
+            )
+            .map_err(db_error)?
+            .as_ref()
+            .map(account_from_row)
+            .transpose()
+    }
+
+    fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        self.client()
+            .query(
+                // Byte order, as SQLite's, whatever the database's collation.
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY pseudonym COLLATE \"C\""),
+                &[],
+            )
+            .map_err(db_error)?
+            .iter()
+            .map(account_from_row)
+            .collect()
+    }
+
+    fn record_audit(&mut self, event: &AuditEvent) -> Result<(), StoreError> {
+        self.audited(event, |_| Ok(()))
+    }
+
+    fn audit(&self) -> Result<Vec<AuditEvent>, StoreError> {
+        self.client()
+            .query(
+                "SELECT at, actor, action, object, detail FROM audit ORDER BY id",
+                &[],
+            )
+            .map_err(db_error)?
+            .iter()
+            .map(|row| {
+                Ok(AuditEvent {
+                    at: timestamp(row.get(0))?,
+                    actor: row.get::<_, Option<&str>>(1).map(pseudonym).transpose()?,
+                    action: row.get(2),
+                    object: row.get(3),
+                    detail: row.get(4),
+                })
+            })
+            .collect()
+    }
+
+    fn append_task_event(
+        &mut self,
+        queue_id: i64,
+        expected: usize,
+        event: &Recorded,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.audited(audit, |transaction| {
+            let count: i64 = transaction
+                .query_one(
+                    "SELECT count(*) FROM task_events WHERE queue_id = $1",
+                    &[&queue_id],
+                )
+                .map_err(db_error)?
+                .get(0);
+            if usize::try_from(count).ok() != Some(expected) {
+                return Err(StoreError::Conflict(format!(
+                    "the page's task has {count} events, not the {expected} the action was decided on"
+                )));
+            }
+            let columns = EventColumns::of(&event.event);
+            let at = event.at.to_string();
+            let values: [&(dyn ToSql + Sync); 15] = [
+                &queue_id,
+                &count,
+                &at,
+                &columns.kind,
+                &columns.actor,
+                &columns.typist,
+                &columns.until,
+                &columns.reason,
+                &columns.centre,
+                &columns.number,
+                &columns.counts_kind,
+                &columns.counts,
+                &columns.null_votes,
+                &columns.stated_valid,
+                &columns.stated_registered,
+            ];
+            transaction
+                .execute(
+                    "INSERT INTO task_events (queue_id, seq, at, kind, actor, typist, until, reason,
+                         entry_centre, entry_number, entry_counts_kind, entry_counts,
+                         entry_null_votes, entry_stated_valid, entry_stated_registered)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                    &values,
+                )
+                .map_err(db_error)?;
+            Ok(())
+        })
+    }
+
+    fn task_events(&self, queue_id: i64) -> Result<Vec<Recorded>, StoreError> {
+        self.client()
+            .query(
+                "SELECT at, kind, actor, typist, until, reason, entry_centre, entry_number,
+                     entry_counts_kind, entry_counts, entry_null_votes, entry_stated_valid,
+                     entry_stated_registered
+                 FROM task_events WHERE queue_id = $1 ORDER BY seq",
+                &[&queue_id],
+            )
+            .map_err(db_error)?
+            .iter()
+            .map(event_from_row)
+            .collect()
+    }
+}
+
+/// The columns of an event.
+#[derive(Default)]
+struct EventColumns {
+    kind: &'static str,
+    actor: String,
+    typist: Option<String>,
+    until: Option<String>,
+    reason: Option<String>,
+    centre: Option<i64>,
+    number: Option<i64>,
+    counts_kind: Option<&'static str>,
+    counts: Option<Vec<i64>>,
+    null_votes: Option<i64>,
+    stated_valid: Option<i64>,
+    stated_registered: Option<i64>,
+}
+
+impl EventColumns {
+    fn of(event: &Event) -> Self {
+        match event {
+            Event::Claimed { by, until } => Self {
+                kind: "claimed",
+                actor: by.as_str().to_owned(),
+                until: Some(until.to_string()),
+                ..Self::default()
+            },
+            Event::Entered { by, entry } => {
+                let (counts_kind, counts) = counts_columns(&entry.counts);
+                Self {
+                    kind: "entered",
+                    actor: by.as_str().to_owned(),
+                    centre: Some(to_i64(entry.table.centre.get())),
+                    number: Some(i64::from(entry.table.number.get())),
+                    counts_kind: Some(counts_kind),
+                    counts: Some(counts),
+                    null_votes: entry.null_votes.map(i64::from),
+                    stated_valid: entry.stated_valid_votes.map(i64::from),
+                    stated_registered: entry.stated_registered.map(i64::from),
+                    ..Self::default()
+                }
+            }
+            Event::Kept { by, typist, reason } => Self {
+                kind: "kept",
+                actor: by.as_str().to_owned(),
+                typist: Some(typist.as_str().to_owned()),
+                reason: Some(reason.clone()),
+                ..Self::default()
+            },
+            Event::Returned { by, typist, reason } => Self {
+                kind: "returned",
+                actor: by.as_str().to_owned(),
+                typist: Some(typist.as_str().to_owned()),
+                reason: Some(reason.clone()),
+                ..Self::default()
+            },
+            Event::Discarded { by, reason } => Self {
+                kind: "discarded",
+                actor: by.as_str().to_owned(),
+                reason: Some(reason.clone()),
+                ..Self::default()
+            },
+        }
+    }
+}
+
+fn event_from_row(row: &Row) -> Result<Recorded, StoreError> {
+    let kind: &str = row.get(1);
+    let by = pseudonym(row.get(2))?;
+    let missing = |what: &str| corrupt(format!("task event `{kind}` without its {what}"));
+    let typist = || -> Result<Pseudonym, StoreError> {
+        pseudonym(
+            row.get::<_, Option<&str>>(3)
+                .ok_or_else(|| missing("typist"))?,
+        )
+    };
+    let reason = || -> Result<String, StoreError> {
+        row.get::<_, Option<String>>(5)
+            .ok_or_else(|| missing("reason"))
+    };
+    let event = match kind {
+        "claimed" => Event::Claimed {
+            by,
+            until: timestamp(
+                row.get::<_, Option<&str>>(4)
+                    .ok_or_else(|| missing("time"))?,
+            )?,
+        },
+        "entered" => Event::Entered {
+            by,
+            entry: entry_from_row(row).ok_or_else(|| missing("entry"))??,
+        },
+        "kept" => Event::Kept {
+            by,
+            typist: typist()?,
+            reason: reason()?,
+        },
+        "returned" => Event::Returned {
+            by,
+            typist: typist()?,
+            reason: reason()?,
+        },
+        "discarded" => Event::Discarded {
+            by,
+            reason: reason()?,
+        },
+        other => return Err(corrupt(format!("task event kind `{other}`"))),
+    };
+    Ok(Recorded {
+        at: timestamp(row.get(0))?,
+        event,
+    })
+}
+
+/// The entry of an `entered` event: `None` where its columns are missing.
+fn entry_from_row(row: &Row) -> Option<Result<Entry, StoreError>> {
+    let centre: i64 = row.get::<_, Option<i64>>(6)?;
+    let number: i64 = row.get::<_, Option<i64>>(7)?;
+    let counts_kind: &str = row.get::<_, Option<&str>>(8)?;
+    let counts: Vec<i64> = row.get::<_, Option<Vec<i64>>>(9)?;
+    Some((|| {
+        Ok(Entry {
+            table: table_id(centre, number)?,
+            counts: counts_from(counts_kind, &counts)?,
+            null_votes: optional_u32(row.get(10), "null votes")?,
+            stated_valid_votes: optional_u32(row.get(11), "valid votes")?,
+            stated_registered: optional_u32(row.get(12), "registered voters")?,
+        })
+    })())
+}
