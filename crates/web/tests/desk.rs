@@ -19,7 +19,7 @@ use crate::handlers::Response;
 use crate::support::{Fixture, fixture, scan_png};
 
 /// Random bytes for the tests: distinct, not secret.
-fn test_random(bytes: &mut [u8]) -> Result<(), String> {
+pub fn test_random(bytes: &mut [u8]) -> Result<(), String> {
     static COUNTER: AtomicU64 = AtomicU64::new(1);
     for chunk in bytes.chunks_mut(32) {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -1334,9 +1334,9 @@ async fn every_desk_page_passes_axe_at_phone_width_without_javascript() {
                 format!("{base}{path}?lang={lang}"),
                 *status,
             );
-            pages.push(match who {
-                Some(who) => page.with_cookie(&who.cookie),
-                None => page,
+            pages.push(Page {
+                cookie: who.map(|who| who.cookie.clone()),
+                ..page
             });
         }
     }

@@ -9,6 +9,8 @@ mod browser;
 #[cfg(test)]
 mod desk;
 #[cfg(test)]
+mod desk_browser;
+#[cfg(test)]
 mod handlers;
 #[cfg(test)]
 #[path = "support/http.rs"]

@@ -5,7 +5,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, HOST, LOCATION, ORIGIN};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_TYPE, COOKIE, HOST, LOCATION, ORIGIN, REFERRER_POLICY,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -235,6 +237,9 @@ pub(super) fn html_response(status: StatusCode, body: String) -> Response {
     );
     // Volunteers' pages are theirs alone: never kept by a shared cache or the browser.
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Their forms post to this server: under the public site's `no-referrer` a browser sends
+    // `Origin: null`, which the desk refuses; `same-origin` sends the real one, and only here.
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     response
 }
 

@@ -29,13 +29,6 @@ impl Page {
             cookie: None,
         }
     }
-
-    /// The page as the holder of `cookie` (`name=value`) sees it.
-    #[must_use]
-    pub fn with_cookie(mut self, cookie: &str) -> Self {
-        self.cookie = Some(cookie.to_owned());
-        self
-    }
 }
 
 fn harness() -> PathBuf {

@@ -79,19 +79,30 @@ pub fn start_driver() -> Driver {
 }
 
 pub async fn browser(driver: &Driver, width: u32, height: u32) -> Client {
+    browser_with(driver, width, height, &[]).await
+}
+
+/// [`browser`] with more Chromium flags (`--blink-settings=scriptEnabled=false`: a browser
+/// without JavaScript).
+pub async fn browser_with(driver: &Driver, width: u32, height: u32, flags: &[&str]) -> Client {
+    let mut args = vec![
+        "--headless=new".to_owned(),
+        "--no-sandbox".to_owned(),
+        "--disable-gpu".to_owned(),
+        "--disable-dev-shm-usage".to_owned(),
+        "--no-first-run".to_owned(),
+        "--disable-background-networking".to_owned(),
+        "--disable-component-update".to_owned(),
+        "--disable-sync".to_owned(),
+        "--hide-scrollbars".to_owned(),
+        format!("--user-data-dir={}", driver._profile.path().display()),
+        format!("--window-size={width},{height}"),
+    ];
+    args.extend(flags.iter().map(|flag| (*flag).to_owned()));
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".to_owned(),
-        json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--hide-scrollbars",
-                format!("--user-data-dir={}", driver._profile.path().display()),
-                format!("--window-size={width},{height}"),
-            ],
-        }),
+        json!({ "binary": CHROMIUM, "args": args }),
     );
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(capabilities)
