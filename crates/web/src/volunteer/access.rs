@@ -14,6 +14,7 @@ use veedor_core::Pseudonym;
 use super::common::*;
 use crate::AppState;
 use crate::routes::Client;
+use crate::volunteer::Desk;
 use crate::volunteer::pages::{self};
 
 #[derive(Debug, Deserialize)]
@@ -67,17 +68,8 @@ pub(super) async fn sign_in(
     let at = now(&state);
     let outcome = blocking(&desk, via, move |desk| {
         let started = Instant::now();
-        desk.sign_in_clients
-            .check(client.address)
-            .and_then(|()| {
-                desk.sign_in_global
-                    .check(crate::limit::ClientKey::unknown())
-            })
-            .map_err(|wait| DeskError::RateLimited(wait.as_secs() + 1))?;
         let name = form.pseudonym.trim().to_owned();
-        desk.failures
-            .check(&name, started)
-            .map_err(|wait| DeskError::RateLimited(wait.as_secs() + 1))?;
+        gate(desk, client, &name, started)?;
         let Ok(pseudonym) = Pseudonym::new(&name) else {
             desk.failures.fail(&name, started);
             return Err(AccountError::BadCredentials.into());
@@ -205,17 +197,8 @@ pub(super) async fn activate(
     let at = now(&state);
     let outcome = blocking(&desk, via, move |desk| {
         let started = Instant::now();
-        desk.sign_in_clients
-            .check(client.address)
-            .and_then(|()| {
-                desk.sign_in_global
-                    .check(crate::limit::ClientKey::unknown())
-            })
-            .map_err(|wait| DeskError::RateLimited(wait.as_secs() + 1))?;
         let name = form.pseudonym.trim().to_owned();
-        desk.failures
-            .check(&name, started)
-            .map_err(|wait| DeskError::RateLimited(wait.as_secs() + 1))?;
+        gate(desk, client, &name, started)?;
         if form
             .again
             .as_ref()
@@ -261,4 +244,15 @@ pub(super) async fn activate(
         )),
         (Err(failed), _) => Err(failed),
     }
+}
+
+/// An attempt to sign in or to use a sign-in code, counted against the client's address, the
+/// whole server and the account named (refused while it is held back after failures).
+fn gate(desk: &Desk, client: Client, name: &str, now: Instant) -> Result<(), DeskError> {
+    let wait = |wait: std::time::Duration| DeskError::RateLimited(wait.as_secs() + 1);
+    desk.sign_in_clients.check(client.address).map_err(wait)?;
+    desk.sign_in_global
+        .check(crate::limit::ClientKey::unknown())
+        .map_err(wait)?;
+    desk.failures.check(name, now).map_err(wait)
 }

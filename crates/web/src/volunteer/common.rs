@@ -443,3 +443,93 @@ pub(super) fn set_cookie(desk: &Desk, value: &str, max_age: u64) -> HeaderValue 
 pub(super) struct CsrfForm {
     pub(super) csrf: Option<String>,
 }
+
+/// What every desk request starts from: for whom to answer, the desk, the session's token (from
+/// the cookie), the time, and the headers (for the CSRF and origin checks).
+pub(super) struct Ask {
+    pub(super) via: Via,
+    pub(super) desk: Arc<Desk>,
+    pub(super) token: Option<String>,
+    pub(super) at: Timestamp,
+    pub(super) headers: HeaderMap,
+}
+
+impl axum::extract::FromRequestParts<AppState> for Ask {
+    type Rejection = Failed;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Failed> {
+        let query = axum::extract::Query::<LangQuery>::try_from_uri(&parts.uri)
+            .map(|query| query.0)
+            .unwrap_or_default();
+        let via = via(&parts.uri, &query, &parts.headers);
+        let desk = desk_of(state, via)?;
+        Ok(Self {
+            via,
+            token: cookie_token(&desk, &parts.headers),
+            desk,
+            at: now(state),
+            headers: parts.headers.clone(),
+        })
+    }
+}
+
+impl Ask {
+    /// An error, for this request's audience.
+    pub(super) fn fail(&self, error: DeskError) -> Failed {
+        Failed(error, self.via)
+    }
+
+    /// The request's body: JSON or a form, by its content type.
+    pub(super) fn form<T: serde::de::DeserializeOwned>(&self, body: &[u8]) -> Result<T, Failed> {
+        parse_body(&self.headers, body).map_err(|error| self.fail(error))
+    }
+
+    /// Runs `work` on a blocking thread as the signed-in volunteer, who must hold one of
+    /// `roles`.
+    pub(super) async fn read<T: Send + 'static>(
+        &self,
+        roles: &'static [Role],
+        work: impl FnOnce(&Desk, Signed) -> Result<T, DeskError> + Send + 'static,
+    ) -> Result<T, Failed> {
+        let token = self.token.clone();
+        blocking(&self.desk, self.via, move |desk| {
+            let who = signed(desk, token.as_deref())?;
+            who.require(roles)?;
+            work(desk, who)
+        })
+        .await
+    }
+
+    /// [`Self::read`] for a write: the request also carries the session's CSRF token (`csrf`,
+    /// a form's field, or the header) and comes from this site.
+    pub(super) async fn write<T: Send + 'static>(
+        &self,
+        roles: &'static [Role],
+        csrf: Option<String>,
+        work: impl FnOnce(&Desk, Signed) -> Result<T, DeskError> + Send + 'static,
+    ) -> Result<T, Failed> {
+        let token = self.token.clone();
+        let headers = self.headers.clone();
+        blocking(&self.desk, self.via, move |desk| {
+            let who = signed(desk, token.as_deref())?;
+            check_write(&headers, &who.session, csrf.as_deref())?;
+            who.require(roles)?;
+            work(desk, who)
+        })
+        .await
+    }
+}
+
+/// A coordinator's reason: required, at most 500 characters.
+pub(super) fn reason(text: &str) -> Result<String, DeskError> {
+    let reason = text.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(DeskError::Invalid(
+            "a reason of 1 to 500 characters is required".to_owned(),
+        ));
+    }
+    Ok(reason.to_owned())
+}

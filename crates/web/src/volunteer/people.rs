@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 use veedor_app::tasks::{self, TaskView};
@@ -16,6 +16,7 @@ use veedor_store::StoreError;
 
 use super::common::*;
 use crate::AppState;
+use crate::volunteer::Desk;
 use crate::volunteer::pages::{self};
 
 /// Each typist's agreement with others: of their entries on settled pages, how many equal the
@@ -36,27 +37,27 @@ pub(super) fn agreement(views: &[TaskView]) -> BTreeMap<Pseudonym, (usize, usize
     out
 }
 
+/// The accounts and each typist's agreement.
+type People = (
+    Vec<veedor_store::Account>,
+    BTreeMap<Pseudonym, (usize, usize)>,
+);
+
+fn people(desk: &Desk, at: veedor_core::Timestamp) -> Result<People, DeskError> {
+    let (accounts, views) = desk
+        .with_store(|store| Ok::<_, StoreError>((store.accounts()?, tasks::tasks(store, at)?)))?;
+    Ok((accounts, agreement(&views)))
+}
+
 /// `GET /volunteer/users`: the accounts, with each typist's agreement rate.
-pub(super) async fn users(
-    State(state): State<AppState>,
-    uri: Uri,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Answer {
-    let via = via(&uri, &query, &headers);
-    let desk = desk_of(&state, via)?;
-    let token = cookie_token(&desk, &headers);
-    let at = now(&state);
-    let (who, accounts, agreed) = blocking(&desk, via, move |desk| {
-        let who = signed(desk, token.as_deref())?;
-        who.require(&[Role::Coordinator])?;
-        let (accounts, views) = desk.with_store(|store| {
-            Ok::<_, StoreError>((store.accounts()?, tasks::tasks(store, at)?))
-        })?;
-        Ok((who, accounts, agreement(&views)))
-    })
-    .await?;
-    Ok(match via {
+pub(super) async fn users(ask: Ask) -> Answer {
+    let at = ask.at;
+    let (who, (accounts, agreed)) = ask
+        .read(&[Role::Coordinator], move |desk, who| {
+            Ok((who, people(desk, at)?))
+        })
+        .await?;
+    Ok(match ask.via {
         Via::Api => json_response(
             StatusCode::OK,
             &json!({ "volunteers": accounts.iter().map(|account| {
@@ -87,47 +88,27 @@ pub(super) struct AddUserBody {
 }
 
 /// `POST /volunteer/users`: a coordinator adds a volunteer; the one-time code is shown once.
-pub(super) async fn add_user(
-    State(state): State<AppState>,
-    uri: Uri,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Answer {
-    let via = via(&uri, &query, &headers);
-    let desk = desk_of(&state, via)?;
-    let form: AddUserBody = parse_body(&headers, &body).map_err(|error| Failed(error, via))?;
-    let token = cookie_token(&desk, &headers);
-    let at = now(&state);
-    let (who, name, role, code, accounts, agreed) = blocking(&desk, via, move |desk| {
-        let who = signed(desk, token.as_deref())?;
-        check_write(&headers, &who.session, form.csrf.as_deref())?;
-        who.require(&[Role::Coordinator])?;
-        count_action(desk, &who.account.pseudonym)?;
-        let name = pseudonym(&form.pseudonym)?;
-        let role = Role::parse(form.role.trim()).ok_or_else(|| {
-            DeskError::Invalid(
-                "role: expected coordinator, typist, uploader or observer".to_owned(),
-            )
-        })?;
-        let random: [u8; 15] = desk.random()?;
-        let code = desk.with_store(|store| {
-            volunteers::add_volunteer(
-                store,
-                Some(&who.account.pseudonym),
-                name.clone(),
-                role,
-                random,
-                at,
-            )
-        })?;
-        let (accounts, views) = desk.with_store(|store| {
-            Ok::<_, StoreError>((store.accounts()?, tasks::tasks(store, at)?))
-        })?;
-        Ok((who, name, role, code, accounts, agreement(&views)))
-    })
-    .await?;
-    Ok(match via {
+pub(super) async fn add_user(ask: Ask, body: Bytes) -> Answer {
+    let form: AddUserBody = ask.form(&body)?;
+    let at = ask.at;
+    let (who, name, role, code, (accounts, agreed)) = ask
+        .write(&[Role::Coordinator], form.csrf, move |desk, who| {
+            count_action(desk, &who.account.pseudonym)?;
+            let name = pseudonym(&form.pseudonym)?;
+            let role = Role::parse(form.role.trim()).ok_or_else(|| {
+                DeskError::Invalid(
+                    "role: expected coordinator, typist, uploader or observer".to_owned(),
+                )
+            })?;
+            let random: [u8; 15] = desk.random()?;
+            let by = who.account.pseudonym.clone();
+            let code = desk.with_store(|store| {
+                volunteers::add_volunteer(store, Some(&by), name.clone(), role, random, at)
+            })?;
+            Ok((who, name, role, code, people(desk, at)?))
+        })
+        .await?;
+    Ok(match ask.via {
         Via::Api => json_response(
             StatusCode::CREATED,
             &json!({ "pseudonym": name.as_str(), "role": role.as_str(), "signin_code": code }),
@@ -149,42 +130,30 @@ pub(super) struct SuspendBody {
 /// stop counting.
 pub(super) async fn suspend(
     State(state): State<AppState>,
-    uri: Uri,
+    ask: Ask,
     Path(name): Path<String>,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    let via = via(&uri, &query, &headers);
-    let desk = desk_of(&state, via)?;
-    let form: SuspendBody = parse_body(&headers, &body).map_err(|error| Failed(error, via))?;
-    let token = cookie_token(&desk, &headers);
-    let at = now(&state);
-    let name = blocking(&desk, via, move |desk| {
-        let who = signed(desk, token.as_deref())?;
-        check_write(&headers, &who.session, form.csrf.as_deref())?;
-        who.require(&[Role::Coordinator])?;
-        let name = pseudonym(&name)?;
-        let reason = form.reason.trim();
-        if reason.is_empty() || reason.chars().count() > 500 {
-            return Err(DeskError::Invalid(
-                "a reason of 1 to 500 characters is required".to_owned(),
-            ));
-        }
-        if name == who.account.pseudonym {
-            return Err(DeskError::Refused(
-                "a coordinator does not suspend themselves".to_owned(),
-            ));
-        }
-        desk.with_store(|store| {
-            volunteers::suspend(store, Some(&who.account.pseudonym), &name, reason, at)
-        })?;
-        desk.sessions.close_all(&name);
-        Ok(name)
-    })
-    .await?;
+    let form: SuspendBody = ask.form(&body)?;
+    let at = ask.at;
+    let name = ask
+        .write(&[Role::Coordinator], form.csrf, move |desk, who| {
+            let name = pseudonym(&name)?;
+            let reason = reason(&form.reason)?;
+            if name == who.account.pseudonym {
+                return Err(DeskError::Refused(
+                    "a coordinator does not suspend themselves".to_owned(),
+                ));
+            }
+            desk.with_store(|store| {
+                volunteers::suspend(store, Some(&who.account.pseudonym), &name, &reason, at)
+            })?;
+            desk.sessions.close_all(&name);
+            Ok(name)
+        })
+        .await?;
     reload(&state);
-    Ok(match via {
+    Ok(match ask.via {
         Via::Api => json_response(StatusCode::OK, &json!({ "suspended": name.as_str() })),
         Via::Page(lang) => see("/volunteer/users", lang),
     })
@@ -192,53 +161,37 @@ pub(super) async fn suspend(
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct AuditQuery {
-    lang: Option<String>,
     actor: Option<String>,
     action: Option<String>,
 }
 
 /// `GET /volunteer/audit`: every action, newest first, filtered by volunteer or action.
-pub(super) async fn audit(
-    State(state): State<AppState>,
-    uri: Uri,
-    Query(query): Query<AuditQuery>,
-    headers: HeaderMap,
-) -> Answer {
-    let via = via(
-        &uri,
-        &LangQuery {
-            lang: query.lang.clone(),
-        },
-        &headers,
-    );
-    let desk = desk_of(&state, via)?;
-    let token = cookie_token(&desk, &headers);
+pub(super) async fn audit(ask: Ask, Query(query): Query<AuditQuery>) -> Answer {
     let actor = query.actor.clone().filter(|actor| !actor.trim().is_empty());
     let action = query
         .action
         .clone()
         .filter(|action| !action.trim().is_empty());
-    let (who, events) = blocking(&desk, via, move |desk| {
-        let who = signed(desk, token.as_deref())?;
-        who.require(&[Role::Coordinator])?;
-        let mut events = desk.with_store(|store| store.audit())?;
-        events.retain(|event| {
-            actor.as_ref().is_none_or(|actor| {
-                event
-                    .actor
+    let (who, events) = ask
+        .read(&[Role::Coordinator], move |desk, who| {
+            let mut events = desk.with_store(|store| store.audit())?;
+            events.retain(|event| {
+                actor.as_ref().is_none_or(|actor| {
+                    event
+                        .actor
+                        .as_ref()
+                        .is_some_and(|who| who.as_str() == actor.trim())
+                        || event.object == actor.trim()
+                }) && action
                     .as_ref()
-                    .is_some_and(|who| who.as_str() == actor.trim())
-                    || event.object == actor.trim()
-            }) && action
-                .as_ref()
-                .is_none_or(|action| event.action.starts_with(action.trim()))
-        });
-        events.reverse();
-        events.truncate(1000);
-        Ok((who, events))
-    })
-    .await?;
-    Ok(match via {
+                    .is_none_or(|action| event.action.starts_with(action.trim()))
+            });
+            events.reverse();
+            events.truncate(1000);
+            Ok((who, events))
+        })
+        .await?;
+    Ok(match ask.via {
         Via::Api => json_response(
             StatusCode::OK,
             &json!({ "events": events.iter().map(|event| json!({

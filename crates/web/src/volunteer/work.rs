@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -136,24 +136,19 @@ pub(super) fn row_json(row: &TaskRow, who: &Signed) -> Value {
 }
 
 /// `GET /volunteer/tasks`: the work queue.
-pub(super) async fn tasks(
-    State(state): State<AppState>,
-    uri: Uri,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Answer {
-    let via = via(&uri, &query, &headers);
-    let desk = desk_of(&state, via)?;
-    let token = cookie_token(&desk, &headers);
+pub(super) async fn tasks(State(state): State<AppState>, ask: Ask) -> Answer {
+    let via = ask.via;
     let snapshot = state.snapshot();
-    let at = now(&state);
-    let (who, rows) = blocking(&desk, via, move |desk| {
-        let who = signed(desk, token.as_deref())?;
-        who.require(&[Role::Typist, Role::Coordinator, Role::Observer])?;
-        let rows = task_rows(desk, &snapshot, &who, at)?;
-        Ok((who, rows))
-    })
-    .await?;
+    let at = ask.at;
+    let (who, rows) = ask
+        .read(
+            &[Role::Typist, Role::Coordinator, Role::Observer],
+            move |desk, who| {
+                let rows = task_rows(desk, &snapshot, &who, at)?;
+                Ok((who, rows))
+            },
+        )
+        .await?;
     Ok(match via {
         Via::Api => json_response(
             StatusCode::OK,
@@ -194,42 +189,32 @@ pub(super) fn act(
 }
 
 /// `POST /volunteer/tasks/next`: claims the page most in need a typist may take.
-pub(super) async fn claim_next(
-    State(state): State<AppState>,
-    uri: Uri,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Answer {
-    let via = via(&uri, &query, &headers);
-    let desk = desk_of(&state, via)?;
-    let form: CsrfForm = parse_body(&headers, &body).map_err(|error| Failed(error, via))?;
-    let token = cookie_token(&desk, &headers);
+pub(super) async fn claim_next(State(state): State<AppState>, ask: Ask, body: Bytes) -> Answer {
+    let via = ask.via;
+    let form: CsrfForm = ask.form(&body)?;
     let snapshot = state.snapshot();
-    let at = now(&state);
-    let claimed = blocking(&desk, via, move |desk| {
-        let who = signed(desk, token.as_deref())?;
-        check_write(&headers, &who.session, form.csrf.as_deref())?;
-        who.require(&[Role::Typist])?;
-        let rows = task_rows(desk, &snapshot, &who, at)?;
-        // A claim this typist holds already comes first: they were in the middle of it.
-        let mine = rows.iter().find(|(row, _)| {
-            row.claimed_by.as_ref() == Some(&who.account.pseudonym) && row.phase == "open"
-        });
-        if let Some((row, _)) = mine {
-            return Ok(Some(row.id));
-        }
-        for (row, _) in rows.iter().filter(|(row, _)| row.offered) {
-            match act(desk, &who, row.id, Action::Claim, at) {
-                Ok(_) => return Ok(Some(row.id)),
-                // Someone took it meanwhile: the next one.
-                Err(DeskError::Refused(_)) => {}
-                Err(error) => return Err(error),
+    let at = ask.at;
+    let claimed = ask
+        .write(&[Role::Typist], form.csrf.clone(), move |desk, who| {
+            let rows = task_rows(desk, &snapshot, &who, at)?;
+            // A claim this typist holds already comes first: they were in the middle of it.
+            let mine = rows.iter().find(|(row, _)| {
+                row.claimed_by.as_ref() == Some(&who.account.pseudonym) && row.phase == "open"
+            });
+            if let Some((row, _)) = mine {
+                return Ok(Some(row.id));
             }
-        }
-        Ok(None)
-    })
-    .await?;
+            for (row, _) in rows.iter().filter(|(row, _)| row.offered) {
+                match act(desk, &who, row.id, Action::Claim, at) {
+                    Ok(_) => return Ok(Some(row.id)),
+                    // Someone took it meanwhile: the next one.
+                    Err(DeskError::Refused(_)) => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            Ok(None)
+        })
+        .await?;
     Ok(match (via, claimed) {
         (Via::Api, claimed) => json_response(StatusCode::OK, &json!({ "claimed": claimed })),
         (Via::Page(lang), Some(id)) => see(&format!("/volunteer/tasks/{id}"), lang),
@@ -238,26 +223,15 @@ pub(super) async fn claim_next(
 }
 
 /// `POST /volunteer/tasks/{id}/claim`.
-pub(super) async fn claim(
-    State(state): State<AppState>,
-    uri: Uri,
-    Path(id): Path<i64>,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Answer {
-    let via = via(&uri, &query, &headers);
-    let desk = desk_of(&state, via)?;
-    let form: CsrfForm = parse_body(&headers, &body).map_err(|error| Failed(error, via))?;
-    let token = cookie_token(&desk, &headers);
-    let at = now(&state);
-    let acted = blocking(&desk, via, move |desk| {
-        let who = signed(desk, token.as_deref())?;
-        check_write(&headers, &who.session, form.csrf.as_deref())?;
-        who.require(&[Role::Typist])?;
-        act(desk, &who, id, Action::Claim, at)
-    })
-    .await?;
+pub(super) async fn claim(ask: Ask, Path(id): Path<i64>, body: Bytes) -> Answer {
+    let via = ask.via;
+    let form: CsrfForm = ask.form(&body)?;
+    let at = ask.at;
+    let acted = ask
+        .write(&[Role::Typist], form.csrf.clone(), move |desk, who| {
+            act(desk, &who, id, Action::Claim, at)
+        })
+        .await?;
     Ok(match via {
         Via::Api => json_response(
             StatusCode::OK,
@@ -278,26 +252,20 @@ pub(super) fn find_task(
 
 /// `GET /volunteer/tasks/{id}`: for its typist, the page and the entry form (nothing of anyone
 /// else's entry); for a coordinator, the entries side by side and what can be decided.
-pub(super) async fn task(
-    State(state): State<AppState>,
-    uri: Uri,
-    Path(id): Path<i64>,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Answer {
-    let via = via(&uri, &query, &headers);
-    let desk = desk_of(&state, via)?;
-    let token = cookie_token(&desk, &headers);
+pub(super) async fn task(State(state): State<AppState>, ask: Ask, Path(id): Path<i64>) -> Answer {
+    let via = ask.via;
     let snapshot = state.snapshot();
-    let at = now(&state);
+    let at = ask.at;
     let election = snapshot.results.election().clone();
-    let (who, row, view) = blocking(&desk, via, move |desk| {
-        let who = signed(desk, token.as_deref())?;
-        who.require(&[Role::Typist, Role::Coordinator, Role::Observer])?;
-        let (row, view) = find_task(task_rows(desk, &snapshot, &who, at)?, id)?;
-        Ok((who, row, view))
-    })
-    .await?;
+    let (who, row, view) = ask
+        .read(
+            &[Role::Typist, Role::Coordinator, Role::Observer],
+            move |desk, who| {
+                let (row, view) = find_task(task_rows(desk, &snapshot, &who, at)?, id)?;
+                Ok((who, row, view))
+            },
+        )
+        .await?;
     let coordinator = who.role() == Role::Coordinator;
     let holds_claim = row.claimed_by.as_ref() == Some(&who.account.pseudonym);
     match via {
@@ -351,27 +319,24 @@ pub(super) fn form_json(election: &veedor_core::Election) -> Value {
 
 /// `GET /volunteer/tasks/{id}/page.jpg`: the page as a JPEG made from its pixels (so nothing
 /// of the sender's device travels with it), for the signed-in volunteers who may read tasks.
-pub(super) async fn task_image(
-    State(state): State<AppState>,
-    uri: Uri,
-    Path(id): Path<i64>,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Answer {
-    let via = via(&uri, &query, &headers);
-    let desk = desk_of(&state, via)?;
-    let token = cookie_token(&desk, &headers);
-    let page = blocking(&desk, via, move |desk| {
-        let who = signed(desk, token.as_deref())?;
-        who.require(&[Role::Typist, Role::Coordinator, Role::Observer])?;
-        let page = desk
-            .with_store(|store| store.queue())?
-            .into_iter()
-            .find(|page| page.id == id)
-            .ok_or_else(|| DeskError::NotFound(format!("no page waits under number {id}")))?;
-        Ok(page)
-    })
-    .await?;
+pub(super) async fn task_image(ask: Ask, Path(id): Path<i64>) -> Answer {
+    let via = ask.via;
+    let desk = Arc::clone(&ask.desk);
+    let page = ask
+        .read(
+            &[Role::Typist, Role::Coordinator, Role::Observer],
+            move |desk, _who| {
+                let page = desk
+                    .with_store(|store| store.queue())?
+                    .into_iter()
+                    .find(|page| page.id == id)
+                    .ok_or_else(|| {
+                        DeskError::NotFound(format!("no page waits under number {id}"))
+                    })?;
+                Ok(page)
+            },
+        )
+        .await?;
     let permit = desk
         .reading
         .acquire()
@@ -523,20 +488,17 @@ pub(super) fn findings_of(entry: &Entry, snapshot: &Snapshot) -> Vec<Finding> {
 /// so).
 pub(super) async fn enter(
     State(state): State<AppState>,
-    uri: Uri,
+    ask: Ask,
     Path(id): Path<i64>,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    let via = via(&uri, &query, &headers);
-    let desk = desk_of(&state, via)?;
+    let via = ask.via;
+    let desk = Arc::clone(&ask.desk);
     let snapshot = state.snapshot();
     let election = snapshot.results.election().clone();
     let (csrf, form, entry, confirmed) = match via {
         Via::Api => {
-            let parsed: EntryBody =
-                parse_body(&headers, &body).map_err(|error| Failed(error, via))?;
+            let parsed: EntryBody = ask.form(&body)?;
             let entry = entry_from_json(&parsed, &election);
             (
                 parsed.csrf.clone(),
@@ -546,37 +508,33 @@ pub(super) async fn enter(
             )
         }
         Via::Page(_) => {
-            let fields: BTreeMap<String, String> =
-                parse_body(&headers, &body).map_err(|error| Failed(error, via))?;
+            let fields: BTreeMap<String, String> = ask.form(&body)?;
             let (form, entry) = entry_from_form(&fields, &election);
             let confirmed = form.reviewed && (form.confirm || !form.has_errors);
             (fields.get("csrf").cloned(), Some(form), entry, confirmed)
         }
     };
-    let token = cookie_token(&desk, &headers);
-    let at = now(&state);
+    let at = ask.at;
     let snapshot_for_work = Arc::clone(&snapshot);
-    let outcome = blocking(&desk, via, move |desk| {
-        let who = signed(desk, token.as_deref())?;
-        check_write(&headers, &who.session, csrf.as_deref())?;
-        who.require(&[Role::Typist])?;
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(message) => return Ok((who, Err(message), Vec::new(), None)),
-        };
-        let findings = findings_of(&entry, &snapshot_for_work);
-        let errors = findings.iter().any(Finding::is_error);
-        let send = match via {
-            Via::Api => !errors || confirmed,
-            Via::Page(_) => findings.is_empty() || confirmed,
-        };
-        if !send {
-            return Ok((who, Ok(entry), findings, None));
-        }
-        let acted = act(desk, &who, id, Action::Enter(entry.clone()), at)?;
-        Ok((who, Ok(entry), findings, Some(acted)))
-    })
-    .await?;
+    let outcome = ask
+        .write(&[Role::Typist], csrf.clone(), move |desk, who| {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(message) => return Ok((who, Err(message), Vec::new(), None)),
+            };
+            let findings = findings_of(&entry, &snapshot_for_work);
+            let errors = findings.iter().any(Finding::is_error);
+            let send = match via {
+                Via::Api => !errors || confirmed,
+                Via::Page(_) => findings.is_empty() || confirmed,
+            };
+            if !send {
+                return Ok((who, Ok(entry), findings, None));
+            }
+            let acted = act(desk, &who, id, Action::Enter(entry.clone()), at)?;
+            Ok((who, Ok(entry), findings, Some(acted)))
+        })
+        .await?;
     let (who, entry, findings, acted) = outcome;
     if acted.as_ref().is_some_and(|acted| acted.stored.is_some()) {
         reload(&state);
@@ -646,53 +604,49 @@ pub(super) struct ResolveBody {
 /// typist, or discards them all, always with a reason.
 pub(super) async fn resolve(
     State(state): State<AppState>,
-    uri: Uri,
+    ask: Ask,
     Path(id): Path<i64>,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    let via = via(&uri, &query, &headers);
-    let desk = desk_of(&state, via)?;
-    let form: ResolveBody = parse_body(&headers, &body).map_err(|error| Failed(error, via))?;
-    let token = cookie_token(&desk, &headers);
-    let at = now(&state);
-    let acted = blocking(&desk, via, move |desk| {
-        let who = signed(desk, token.as_deref())?;
-        check_write(&headers, &who.session, form.csrf.as_deref())?;
-        who.require(&[Role::Coordinator])?;
-        let reason = form.reason.trim().to_owned();
-        if reason.is_empty() || reason.chars().count() > 500 {
-            return Err(DeskError::Invalid(
-                "a reason of 1 to 500 characters is required".to_owned(),
-            ));
-        }
-        let typist = || {
-            form.typist
-                .as_deref()
-                .ok_or_else(|| DeskError::Invalid("whose entry: `typist` is required".to_owned()))
-                .and_then(pseudonym)
-        };
-        let action = match form.decision.as_str() {
-            "keep" => Action::Keep {
-                typist: typist()?,
-                reason,
-            },
-            "return" => Action::Return {
-                typist: typist()?,
-                reason,
-            },
-            "discard" => Action::Discard { reason },
-            other => {
-                return Err(DeskError::Invalid(format!(
-                    "decision `{}`: expected keep, return or discard",
-                    other.chars().take(20).collect::<String>()
-                )));
+    let via = ask.via;
+    let form: ResolveBody = ask.form(&body)?;
+    let at = ask.at;
+    let acted = ask
+        .write(&[Role::Coordinator], form.csrf.clone(), move |desk, who| {
+            let reason = form.reason.trim().to_owned();
+            if reason.is_empty() || reason.chars().count() > 500 {
+                return Err(DeskError::Invalid(
+                    "a reason of 1 to 500 characters is required".to_owned(),
+                ));
             }
-        };
-        act(desk, &who, id, action, at)
-    })
-    .await?;
+            let typist = || {
+                form.typist
+                    .as_deref()
+                    .ok_or_else(|| {
+                        DeskError::Invalid("whose entry: `typist` is required".to_owned())
+                    })
+                    .and_then(pseudonym)
+            };
+            let action = match form.decision.as_str() {
+                "keep" => Action::Keep {
+                    typist: typist()?,
+                    reason,
+                },
+                "return" => Action::Return {
+                    typist: typist()?,
+                    reason,
+                },
+                "discard" => Action::Discard { reason },
+                other => {
+                    return Err(DeskError::Invalid(format!(
+                        "decision `{}`: expected keep, return or discard",
+                        other.chars().take(20).collect::<String>()
+                    )));
+                }
+            };
+            act(desk, &who, id, action, at)
+        })
+        .await?;
     if acted.stored.is_some() {
         reload(&state);
     }
