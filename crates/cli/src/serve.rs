@@ -200,6 +200,10 @@ pub struct VolunteerArgs {
     /// Minutes a volunteer's session may go unused before it ends.
     #[arg(long, default_value_t = 30, requires = "volunteers")]
     session_idle_minutes: u64,
+    /// Sign-in attempts per client address per minute: raise it for a counting room where many
+    /// volunteers share one address (a NAT).
+    #[arg(long, default_value_t = DeskOptions::default().sign_in_per_client_per_minute, requires = "volunteers")]
+    sign_in_limit: u32,
 }
 
 impl VolunteerArgs {
@@ -209,6 +213,7 @@ impl VolunteerArgs {
         self.volunteers.then(|| DeskOptions {
             secure_cookies: self.secure_cookies,
             session_idle: Duration::from_secs(self.session_idle_minutes.max(1) * 60),
+            sign_in_per_client_per_minute: self.sign_in_limit,
             ..DeskOptions::default()
         })
     }
