@@ -197,14 +197,17 @@ fn run(args: &[String]) -> anyhow::Result<()> {
 
     let tally = Mutex::new(Tally::default());
     let accepted = AtomicU64::new(0);
+    let last_entry: Mutex<Option<Instant>> = Mutex::new(None);
     let started = Instant::now();
     std::thread::scope(|scope| {
         for session in &sessions {
-            let (tally, accepted, tables) = (&tally, &accepted, &tables);
+            let (tally, accepted, tables, last_entry) = (&tally, &accepted, &tables, &last_entry);
             scope.spawn(move || {
                 let mut mine = Tally::default();
+                // A typist stops after 10 s without a page offered: every page is settled or
+                // in other typists' hands.
                 let mut idle_rounds = 0;
-                while idle_rounds < 3 {
+                while idle_rounds < 33 {
                     let t = Instant::now();
                     let claimed = session.post("/api/v1/volunteer/tasks/next", &json!({}));
                     mine.claims.push(t.elapsed());
@@ -235,6 +238,10 @@ fn run(args: &[String]) -> anyhow::Result<()> {
                     let outcome = match entered {
                         Ok((200, _)) => {
                             accepted.fetch_add(1, Ordering::Relaxed);
+                            *last_entry
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                                Some(Instant::now());
                             "entry 200".to_owned()
                         }
                         Ok((status, _)) => format!("entry {status}"),
@@ -253,8 +260,11 @@ fn run(args: &[String]) -> anyhow::Result<()> {
             });
         }
     });
-    // The last ~1 s of each typist is waiting for pages that never come: not work.
-    let elapsed = started.elapsed().as_secs_f64();
+    // The work ends with the last accepted entry; the typists' last 10 s of waiting is not work.
+    let elapsed = last_entry
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .map_or(0.0, |at: Instant| at.duration_since(started).as_secs_f64());
     let mut tally = tally
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);

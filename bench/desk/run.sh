@@ -30,9 +30,9 @@ DATA=$OUT/data
 "$VEEDOR" --data "$DATA" init --election ve-2024-presidential >/dev/null
 "$VEEDOR" --data "$DATA" import results --defines-tables "$RESULTS" >/dev/null
 # The tables the typists type (the first of the file), and photos of the next ones.
-awk -F, 'NR>1 && NR<=401 { printf "%s.%02d\n", $7, $8 }' "$RESULTS" > "$OUT/tables.txt"
+awk -F, 'NR>1 && NR<=401 { printf "%09d.%02d\n", $7, $8 }' "$RESULTS" > "$OUT/tables.txt"
 mkdir -p "$OUT/photos"
-awk -F, -v n="$PHOTOS" 'NR>401 && NR<=401+n { printf "%s.%02d\n", $7, $8 }' "$RESULTS" |
+awk -F, -v n="$PHOTOS" 'NR>401 && NR<=401+n { printf "%09d.%02d\n", $7, $8 }' "$RESULTS" |
   while read -r table; do
     # A real sheet's layout: each candidate's total on their first card; the counts' exact
     # values do not matter to the timing.

@@ -117,6 +117,8 @@ pub struct Desk {
     reading: Semaphore,
     /// Signs a checkpoint after each write that grew the log, when the key is on this machine.
     signer: Option<Box<dyn veedor_app::checkpoint::Signer>>,
+    /// The tables uploaders gave with their files, by file (from the audit log, read once).
+    hints: Mutex<Option<std::collections::HashMap<veedor_core::Sha256, veedor_core::TableId>>>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -147,6 +149,7 @@ impl Desk {
             actions: RateLimiter::new(options.actions_per_minute),
             reading: Semaphore::new(1),
             signer: None,
+            hints: Mutex::new(None),
             options,
         }
     }

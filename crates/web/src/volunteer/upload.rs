@@ -380,6 +380,14 @@ fn store_read(
         }
         let mut detail = Vec::new();
         if let Some(hint) = hint {
+            if let Some(hints) = desk
+                .hints
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .as_mut()
+            {
+                hints.insert(sha256, hint);
+            }
             detail.push(format!(
                 "table given: {}",
                 hint.display(store.election()?.geography.centre_digits)

@@ -2,7 +2,7 @@
 //! built from the ballot, and the coordinator's decisions on disagreements.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -68,10 +68,19 @@ pub(super) fn task_rows(
     who: &Signed,
     at: Timestamp,
 ) -> Result<Vec<(TaskRow, TaskView)>, DeskError> {
-    let (views, audit) =
-        desk.with_store(|store| Ok::<_, StoreError>((tasks::tasks(store, at)?, store.audit()?)))?;
     let election = snapshot.results.election();
-    let hints = upload_hints(&audit, election.geography.centre_digits);
+    let (views, hints) = desk.with_store(|store| {
+        let views = tasks::tasks(store, at)?;
+        // The uploaders' tables, read from the audit log once, then kept up to date by uploads.
+        let mut hints = desk.hints.lock().unwrap_or_else(PoisonError::into_inner);
+        if hints.is_none() {
+            *hints = Some(upload_hints(
+                &store.audit()?,
+                election.geography.centre_digits,
+            ));
+        }
+        Ok::<_, StoreError>((views, hints.clone().unwrap_or_default()))
+    })?;
     let tally = &snapshot.results.tally;
     let national = tally.national().table_coverage_percent();
     let volunteer = Volunteer {
