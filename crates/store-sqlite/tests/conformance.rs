@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use veedor_core::entry::Recorded;
 use veedor_core::{
-    AreaCode, Dataset, Election, PollingTable, Pseudonym, Registry, Sha256, TableKey, Timestamp,
-    VoterId,
+    AreaCode, Dataset, Decision, Election, PollingTable, Pseudonym, Registry, Sha256, TableKey,
+    Timestamp, VoterId,
 };
 use veedor_store::{
     Account, AuditEvent, Batch, BatchOutcome, BlobStore, FileKind, LogStore, QueueEntry,
@@ -143,6 +143,14 @@ enum Fault {
     ReplacesCheckpoints,
     /// The audit log drops events recorded on their own.
     DropsAudit,
+    /// The dataset gives only the first decision on a table (a later one does not supersede).
+    KeepsFirstDecision,
+}
+
+#[test]
+#[should_panic(expected = "decisions read back")]
+fn the_suite_catches_a_decision_that_does_not_supersede() {
+    let _ = run_all(&Sqlite::new(Some(Fault::KeepsFirstDecision)).unwrap());
 }
 
 #[test]
@@ -207,7 +215,22 @@ impl ResultStore for Faulty {
                 copy.provenance.volunteer = None;
             }
         }
+        if let Fault::KeepsFirstDecision = self.fault {
+            let mut seen = std::collections::BTreeSet::new();
+            dataset
+                .decisions
+                .retain(|decision| seen.insert(decision.table));
+        }
         Ok(dataset)
+    }
+
+    fn record_decision(
+        &mut self,
+        decision: &Decision,
+        log_entry: &[u8],
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.inner.record_decision(decision, log_entry, audit)
     }
 
     fn apply(&mut self, batch: &Batch) -> Result<BatchOutcome, StoreError> {
