@@ -7,6 +7,7 @@ mod out;
 mod analyze;
 mod archive;
 mod context;
+mod decide;
 mod demo;
 mod export;
 mod export_site;
@@ -106,6 +107,15 @@ enum Command {
         task: i64,
         #[command(flatten)]
         options: user::ResolveOptions,
+    },
+    /// A coordinator's decision on a table whose copies disagree (see `veedor conflicts`): which
+    /// copy counts, and why.
+    Decide(decide::DecideOptions),
+    /// The tables whose copies disagree, with their copies and any decision.
+    Conflicts {
+        /// Also the tables a decision settled.
+        #[arg(long)]
+        all: bool,
     },
     /// The audit log: every volunteer's and coordinator's action, oldest first.
     Audit {
@@ -446,6 +456,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
         },
         Command::Resolve { task, options } => user::resolve(&context, task, &options),
+        Command::Decide(options) => decide::decide(&context, &options),
+        Command::Conflicts { all } => decide::conflicts(&context, all),
         Command::Audit { actor, action } => {
             user::audit(&context, actor.as_deref(), action.as_deref())
         }
