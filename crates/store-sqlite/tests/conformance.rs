@@ -106,6 +106,35 @@ fn sqlite_passes_the_conformance_suite() -> Result<(), StoreError> {
     run_all(&Sqlite::new(None)?)
 }
 
+/// Decisions are append-only in the database itself: an update or a delete by any writer, even
+/// one that bypasses the store, is refused.
+#[test]
+fn sqlite_refuses_to_edit_or_delete_a_decision() -> Result<(), StoreError> {
+    let sqlite = Sqlite::new(None)?;
+    run_all(&sqlite)?;
+    let connection = sqlite.connection()?;
+    let count = |connection: &rusqlite::Connection| -> i64 {
+        connection
+            .query_row("SELECT count(*) FROM decisions", [], |row| row.get(0))
+            .unwrap_or(-1)
+    };
+    assert_eq!(count(&connection), 2, "the suite's two decisions");
+    for sql in [
+        "UPDATE decisions SET reason = 'changed'",
+        "DELETE FROM decisions",
+    ] {
+        let error = connection.execute(sql, []).err().map(|e| e.to_string());
+        assert!(
+            error
+                .as_deref()
+                .is_some_and(|e| e.contains("decisions are append-only")),
+            "{sql}: {error:?}"
+        );
+    }
+    assert_eq!(count(&connection), 2);
+    Ok(())
+}
+
 /// Until a PostgreSQL adapter exists, asking for it must fail rather than pass having tested
 /// nothing. When `crates/store-postgres` exists, its own conformance test runs the suite on the
 /// URL, and this check moves there.
