@@ -428,20 +428,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             volunteer,
             settle_ms,
         } => {
-            if let Some(device) = &device {
-                veedor_formats::text::check_name(device).map_err(|problem| {
-                    anyhow::anyhow!("--device: {problem}; nothing was read or stored")
-                })?;
-            }
-            let options = ingest::Options {
-                device,
-                volunteer: volunteer
-                    .as_deref()
-                    .map(veedor_core::Pseudonym::new)
-                    .transpose()
-                    .map_err(|error| anyhow::anyhow!("--volunteer: {error}"))?,
-                settle: std::time::Duration::from_millis(settle_ms),
-            };
+            let options = ingest::Options::new(device, volunteer.as_deref(), settle_ms)?;
             match watch {
                 Some(dir) => ingest::watch(&context, &dir, &options),
                 None => ingest::run(&context, &paths, &options),

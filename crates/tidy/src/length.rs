@@ -54,13 +54,6 @@ pub const LONG_FUNCTIONS: &[LongFunction] = &[
               snapshot, the lookup shards, the pages, the archive, the summary; each phase can be a \
               function taking the mirror",
     },
-    LongFunction {
-        file: "crates/cli/src/main.rs",
-        function: "run",
-        lines: 130,
-        why: "the dispatch of every command to its module, one arm each; the import and export arms \
-              can move into their modules",
-    },
 ];
 
 /// One function outside the tests and its length.
