@@ -684,7 +684,7 @@ mod tests {
             )
         );
         assert!(DecisionEntry::is_one(&bytes));
-        assert!(!LogEntry::parse(&bytes).is_ok());
+        assert!(LogEntry::parse(&bytes).is_err());
         assert!(!DecisionEntry::is_one(b"veedor/acta-copy/2\n"));
         assert_eq!(DecisionEntry::parse(&bytes, 9).as_ref(), Ok(&entry));
         // No overruled copy is written `-`.
