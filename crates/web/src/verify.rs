@@ -1678,6 +1678,58 @@ mod tests {
         (entries, stored)
     }
 
+    /// A decision's entry is accepted when it keeps a copy of its table that the log holds
+    /// before it, and named otherwise (a copy logged later, of another table, another election).
+    #[test]
+    fn a_logged_decision_must_keep_an_earlier_copy_of_its_table() {
+        let election = veedor_formats::parse_election(ELECTION).unwrap();
+        let (_, stored) = log_and_copies(&election, 5);
+        let logged: Vec<LoggedCopy> = stored
+            .iter()
+            .map(|copy| LoggedCopy {
+                index: copy.log_index.unwrap(),
+                record: copy.record.clone(),
+                provenance: copy.provenance.clone(),
+            })
+            .collect();
+        let decision = |keep: &ActaCopy, table: TableId, election_id: &str| {
+            DecisionEntry {
+                election: election_id.to_owned(),
+                decision: Decision {
+                    table,
+                    keep: keep.provenance.evidence_ref(),
+                    overruled: Vec::new(),
+                    coordinator: veedor_core::Pseudonym::new("chief").unwrap(),
+                    reason: veedor_core::Reason::new("the paper says so").unwrap(),
+                    decided_at: Timestamp::from_second(1_722_300_000).unwrap(),
+                    log_index: None,
+                },
+            }
+            .encode(9)
+        };
+        let first = &stored[0];
+        let good = decision(first, first.record.table, &election.id);
+        let read = logged_decision(&good, 5, &election, &logged).unwrap();
+        assert_eq!(read.log_index, Some(5));
+        assert_eq!(read.keep, first.provenance.evidence_ref());
+        // Before the copy it keeps was logged: no such copy yet.
+        let early = logged_decision(&good, 1, &election, &logged).unwrap_err();
+        assert!(
+            early.contains("no earlier entry of the log is a copy of"),
+            "{early}"
+        );
+        // A copy of another table.
+        let other = decision(&stored[1], first.record.table, &election.id);
+        assert!(logged_decision(&other, 5, &election, &logged).is_err());
+        let foreign = decision(first, first.record.table, "another-election");
+        let error = logged_decision(&foreign, 5, &election, &logged).unwrap_err();
+        assert!(
+            error.contains("a decision of election `another-election`"),
+            "{error}"
+        );
+        assert!(logged_decision(b"veedor/decision/1\n", 5, &election, &logged).is_err());
+    }
+
     /// A checkpoint of the log's first `size` entries, signed with the key.
     fn checkpoint(size: usize) -> Checkpoint {
         let election = veedor_formats::parse_election(ELECTION).unwrap();
