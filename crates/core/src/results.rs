@@ -457,4 +457,53 @@ mod tests {
         );
         assert_eq!(codes(&after, no_state), ["F101", "F105"]);
     }
+
+    /// A decision on a table in conflict makes it counted with the kept copy's numbers in the
+    /// tally, and the table's state lists the decisions on it; the copies stay as they came.
+    #[test]
+    fn a_decided_table_is_counted_with_the_kept_copy() {
+        let id = TableId::new(CentreCode::new(201_301_006), TableNumber::new(1));
+        let real = copy(1, id, vec![1, 1, 1, 1, 1]);
+        let forged = copy(2, id, vec![9, 9, 9, 9, 9]);
+        let mut dataset = Dataset {
+            election: small_election(),
+            tables: vec![(
+                TableKey::new(0),
+                PollingTable {
+                    id,
+                    registered: Some(500),
+                    listed: true,
+                },
+            )],
+            area_names: BTreeMap::new(),
+            copies: vec![real.clone(), forged.clone()],
+            decisions: Vec::new(),
+        };
+        let before = Results::compute(dataset.clone());
+        assert_eq!(before.tally.national().valid_votes(), 0);
+        assert_eq!(
+            before.tally.national().tables_with(TableStatus::Conflict),
+            1
+        );
+        let copies = [&real, &forged];
+        let decision = crate::Decision::new(
+            id,
+            &copies,
+            TableStatus::Conflict,
+            real.provenance.evidence_ref(),
+            crate::Pseudonym::new("chief").unwrap_or_else(|e| panic!("{e}")),
+            crate::Reason::new("the paper says so").unwrap_or_else(|e| panic!("{e}")),
+            Timestamp::UNIX_EPOCH,
+            &dataset.election,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        dataset.decisions.push(decision.clone());
+        let after = Results::compute(dataset);
+        assert_eq!(after.tally.national().valid_votes(), 5);
+        assert_eq!(after.tally.national().tables_with(TableStatus::Decided), 1);
+        assert_eq!(after.tally.national().contested_votes, 0);
+        let state = after.table(id).unwrap_or_else(|| panic!("the table"));
+        assert_eq!(after.decisions_of(state).collect::<Vec<_>>(), [&decision]);
+        assert_eq!(after.copies_of(state).count(), 2);
+    }
 }
