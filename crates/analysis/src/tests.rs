@@ -119,6 +119,7 @@ fn results(election: Election, tables: &[Table], table_list: bool) -> Results {
         tables: polling,
         area_names: BTreeMap::new(),
         copies,
+        decisions: Vec::new(),
     })
 }
 

@@ -3,7 +3,8 @@
 //! rules ([`batch`]), classifying a scanned file's pages and storing it with its blob
 //! ([`intake`]), signing a checkpoint of the transparency log through a [`Signer`] with the time
 //! passed in ([`checkpoint`]), and the log as published, one value for the server and the export
-//! ([`PublishedLog`]), and a voter registry checked and stored ([`registry`]).
+//! ([`PublishedLog`]), a voter registry checked and stored ([`registry`]), and a coordinator's
+//! decision between copies of a table in conflict ([`decisions`]).
 //!
 //! This crate talks to storage only through the ports of `veedor-store` (`&mut dyn Store`,
 //! `&dyn BlobStore`), never an adapter, so every adapter gets the same rules. It reads no files,
@@ -12,6 +13,7 @@
 
 pub mod batch;
 pub mod checkpoint;
+pub mod decisions;
 pub mod intake;
 pub mod log;
 pub mod registry;

@@ -101,12 +101,16 @@ impl PublishedLog {
         copy.log_index.is_some_and(|index| index < self.size())
     }
 
-    /// `dataset` as of this checkpoint: without the copies stored after it (an ingest signs now
-    /// and then, not after every file), so that what is published from it always matches the
-    /// signed log. The server's open data and the static exports both publish this.
+    /// `dataset` as of this checkpoint: without the copies and decisions stored after it (an
+    /// ingest signs now and then, not after every file), so that what is published from it
+    /// always matches the signed log. The server's open data and the static exports both
+    /// publish this.
     #[must_use]
     pub fn covered(&self, mut dataset: Dataset) -> Dataset {
         dataset.copies.retain(|copy| self.covers(copy));
+        dataset
+            .decisions
+            .retain(|decision| decision.log_index.is_some_and(|index| index < self.size()));
         dataset
     }
 

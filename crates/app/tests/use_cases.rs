@@ -681,3 +681,179 @@ fn two_typists_turn_an_unreadable_page_into_a_counted_manual_copy() {
     ));
     assert_eq!(store.task_events(page.id).unwrap().len(), before);
 }
+
+/// Two result files disagree on table 1: a typist may not decide, a coordinator keeps one copy
+/// with a reason (logged, audited, counted), a table that is not in conflict is refused, and a
+/// third file disagreeing with the kept numbers puts the table back in conflict.
+#[test]
+fn a_coordinator_decides_between_copies_that_disagree() {
+    use veedor_app::decisions::{self, DecideError};
+    use veedor_app::volunteers;
+    use veedor_core::entry::Role;
+    use veedor_core::{DecisionError, Results, TableStatus};
+    let Fixture { mut store, key, .. } = fixture();
+    let rows: Vec<TableRow> = [(1, 400), (2, 380)]
+        .into_iter()
+        .map(|(number, registered)| TableRow {
+            line: u64::from(number) + 1,
+            id: table(number),
+            registered,
+            area_names: Vec::new(),
+        })
+        .collect();
+    let list = source(FileKind::Tables, "tables.csv", b"list", 1);
+    batch::import_tables(&mut store, &key, &list, &rows).unwrap();
+    let row = |number: u16, first: u32| CopyRow {
+        location: Location::Line(u64::from(number) + 1),
+        record: ActaRecord {
+            table: table(number),
+            counts: Counts::Candidates(vec![first, 150, 0, 0, 0, 0, 0, 0, 0, 0]),
+            null_votes: Some(2),
+            stated_valid_votes: None,
+            stated_registered: None,
+            format_fields: Vec::new(),
+        },
+        area_names: Vec::new(),
+        published_sha256: None,
+        same_image_as: None,
+        entered_by: Vec::new(),
+    };
+    let import = |store: &mut SqliteStore, name: &str, rows: Vec<CopyRow>, second: i64| {
+        let file = source(FileKind::Results, name, name.as_bytes(), second);
+        batch::import_copies(
+            store,
+            &key,
+            &file,
+            &Origin::of(SourceKind::CsvImport),
+            rows,
+            &[],
+            Tables::Refer,
+        )
+        .unwrap();
+        file
+    };
+    let official = import(&mut store, "official.csv", vec![row(1, 200), row(2, 90)], 2);
+    let altered = import(&mut store, "altered.csv", vec![row(1, 20)], 3);
+    let status = |store: &SqliteStore| {
+        Results::compute(store.load_dataset().unwrap())
+            .table(table(1))
+            .map(|s| s.assessment.status)
+    };
+    assert_eq!(status(&store), Some(TableStatus::Conflict));
+    let results = Results::compute(store.load_dataset().unwrap());
+    let listed = decisions::conflicts(&results, false);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].table, table(1));
+    assert_eq!(listed[0].copies.len(), 2);
+
+    let chief = veedor_core::Pseudonym::new("chief").unwrap();
+    let ana = veedor_core::Pseudonym::new("ana").unwrap();
+    volunteers::add_volunteer(
+        &mut store,
+        None,
+        chief.clone(),
+        Role::Coordinator,
+        [1; 15],
+        at(4),
+    )
+    .unwrap();
+    volunteers::add_volunteer(&mut store, None, ana.clone(), Role::Typist, [2; 15], at(4)).unwrap();
+    let account = |store: &SqliteStore, who| store.account(who).unwrap().unwrap();
+    let keep_official = format!("{}:line 2", &official.sha256.to_hex()[..10]);
+    let log_before = store.log_size().unwrap();
+
+    let typist = account(&store, &ana);
+    let refused = decisions::decide(&mut store, &typist, table(1), &keep_official, "x", at(5));
+    assert!(matches!(refused, Err(DecideError::NotCoordinator { .. })));
+    let coordinator = account(&store, &chief);
+    let no_reason = decisions::decide(
+        &mut store,
+        &coordinator,
+        table(1),
+        &keep_official,
+        " ",
+        at(5),
+    );
+    assert!(matches!(
+        no_reason,
+        Err(DecideError::Refused(DecisionError::EmptyReason))
+    ));
+    let not_in_conflict = decisions::decide(
+        &mut store,
+        &coordinator,
+        table(2),
+        &keep_official,
+        "x",
+        at(5),
+    );
+    assert!(
+        matches!(not_in_conflict, Err(DecideError::NoSuchCopy { .. })),
+        "{not_in_conflict:?}"
+    );
+    let table_2 = format!("{}:line 3", official.sha256.to_hex());
+    let not_in_conflict =
+        decisions::decide(&mut store, &coordinator, table(2), &table_2, "x", at(5));
+    assert!(
+        matches!(
+            not_in_conflict,
+            Err(DecideError::Refused(DecisionError::NotInConflict { .. }))
+        ),
+        "{not_in_conflict:?}"
+    );
+    let ambiguous = decisions::decide(&mut store, &coordinator, table(1), "zz", "x", at(5));
+    assert!(matches!(ambiguous, Err(DecideError::BadCopyName(_))));
+    assert_eq!(
+        store.log_size().unwrap(),
+        log_before,
+        "nothing refused is logged"
+    );
+
+    let decision = decisions::decide(
+        &mut store,
+        &coordinator,
+        table(1),
+        &keep_official,
+        "the official file matches the paper the witnesses kept",
+        at(6),
+    )
+    .unwrap();
+    assert_eq!(decision.overruled.len(), 1);
+    assert_eq!(decision.overruled[0].file_sha256, altered.sha256);
+    assert_eq!(status(&store), Some(TableStatus::Decided));
+    let results = Results::compute(store.load_dataset().unwrap());
+    assert_eq!(results.tally.national().valid_votes(), 350 + 240);
+    assert_eq!(
+        results.dataset.decisions[0].log_index,
+        Some(log_before),
+        "the decision is the next log entry"
+    );
+    assert!(decisions::conflicts(&results, false).is_empty());
+    assert_eq!(decisions::conflicts(&results, true).len(), 1);
+    let audit = store.audit().unwrap();
+    let last = audit.last().unwrap();
+    assert_eq!(last.action, "copy.decide");
+    assert_eq!(last.actor.as_ref(), Some(&chief));
+    assert!(last.detail.contains("witnesses"));
+    // The log with the decision is signed and verifies with the public key.
+    sign_checkpoint(&mut store, &key, at(7)).unwrap();
+    let published = PublishedLog::load(&store, &key.verifier_key())
+        .unwrap()
+        .unwrap();
+    assert_eq!(published.size(), log_before + 1);
+
+    // A suspended coordinator decides nothing.
+    volunteers::suspend(&mut store, None, &chief, "left", at(8)).unwrap();
+    let suspended = decisions::decide(
+        &mut store,
+        &coordinator,
+        table(1),
+        &keep_official,
+        "x",
+        at(9),
+    );
+    assert!(matches!(suspended, Err(DecideError::Suspended(_))));
+
+    // A later file with yet other numbers: the decision did not overrule it.
+    import(&mut store, "third.csv", vec![row(1, 7)], 10);
+    assert_eq!(status(&store), Some(TableStatus::Conflict));
+}

@@ -48,6 +48,30 @@ pub struct Options {
     pub settle: Duration,
 }
 
+impl Options {
+    /// The options as given on the command line, checked: a device name without control
+    /// characters, a volunteer's pseudonym.
+    pub fn new(
+        device: Option<String>,
+        volunteer: Option<&str>,
+        settle_ms: u64,
+    ) -> anyhow::Result<Self> {
+        if let Some(device) = &device {
+            veedor_formats::text::check_name(device).map_err(|problem| {
+                anyhow::anyhow!("--device: {problem}; nothing was read or stored")
+            })?;
+        }
+        Ok(Self {
+            device,
+            volunteer: volunteer
+                .map(Pseudonym::new)
+                .transpose()
+                .map_err(|error| anyhow::anyhow!("--volunteer: {error}"))?,
+            settle: Duration::from_millis(settle_ms),
+        })
+    }
+}
+
 /// What was read from one file, before it is stored.
 struct Decoded {
     path: PathBuf,

@@ -7,6 +7,7 @@ mod out;
 mod analyze;
 mod archive;
 mod context;
+mod decide;
 mod demo;
 mod export;
 mod export_site;
@@ -106,6 +107,15 @@ enum Command {
         task: i64,
         #[command(flatten)]
         options: user::ResolveOptions,
+    },
+    /// A coordinator's decision on a table whose copies disagree (see `veedor conflicts`): which
+    /// copy counts, and why.
+    Decide(decide::DecideOptions),
+    /// The tables whose copies disagree, with their copies and any decision.
+    Conflicts {
+        /// Also the tables a decision settled.
+        #[arg(long)]
+        all: bool,
     },
     /// The audit log: every volunteer's and coordinator's action, oldest first.
     Audit {
@@ -398,20 +408,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             volunteer,
             settle_ms,
         } => {
-            if let Some(device) = &device {
-                veedor_formats::text::check_name(device).map_err(|problem| {
-                    anyhow::anyhow!("--device: {problem}; nothing was read or stored")
-                })?;
-            }
-            let options = ingest::Options {
-                device,
-                volunteer: volunteer
-                    .as_deref()
-                    .map(veedor_core::Pseudonym::new)
-                    .transpose()
-                    .map_err(|error| anyhow::anyhow!("--volunteer: {error}"))?,
-                settle: std::time::Duration::from_millis(settle_ms),
-            };
+            let options = ingest::Options::new(device, volunteer.as_deref(), settle_ms)?;
             match watch {
                 Some(dir) => ingest::watch(&context, &dir, &options),
                 None => ingest::run(&context, &paths, &options),
@@ -426,6 +423,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
         },
         Command::Resolve { task, options } => user::resolve(&context, task, &options),
+        Command::Decide(options) => decide::decide(&context, &options),
+        Command::Conflicts { all } => decide::conflicts(&context, all),
         Command::Audit { actor, action } => {
             user::audit(&context, actor.as_deref(), action.as_deref())
         }

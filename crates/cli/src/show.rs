@@ -80,9 +80,10 @@ pub fn render_area(area: &AreaTally, out: &mut String) {
     let status = &area.tables_by_status;
     let _ = writeln!(
         out,
-        "  tables: {} accepted, {} corroborated, {} in conflict, {} awaiting a person, {} missing{}",
+        "  tables: {} accepted, {} corroborated, {} decided, {} in conflict, {} awaiting a person, {} missing{}",
         thousands(status.accepted),
         thousands(status.corroborated),
+        thousands(status.decided),
         thousands(status.conflict),
         thousands(status.awaiting_person),
         thousands(status.missing),
@@ -295,6 +296,26 @@ fn render_lookup(document: &LookupDocument) -> String {
             " (not counted)"
         }
     );
+    if let Some(decision) = &table.decision {
+        let kept: Vec<String> = decision
+            .kept_copies
+            .iter()
+            .map(|id| format!("#{id}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  decision by {} at {}: counts copy {}{}; reason: {}",
+            decision.coordinator,
+            decision.decided_at,
+            kept.join(", "),
+            if decision.in_force {
+                ""
+            } else {
+                " (a copy received since disagrees: it no longer covers the table)"
+            },
+            crate::out::terminal_safe(&decision.reason)
+        );
+    }
     if let Some(result) = &table.result {
         let mut candidates: Vec<_> = result.candidates.iter().collect();
         candidates.sort_by_key(|c| std::cmp::Reverse(c.votes));

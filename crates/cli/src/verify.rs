@@ -197,6 +197,12 @@ fn summary(report: &Report) -> String {
     if let Some(entry) = summary.registry_entry {
         history.push_str(&format!(" The latest registry entry is log entry {entry}."));
     }
+    if summary.decisions > 0 {
+        history.push_str(&format!(
+            " {} coordinators' decisions are in the log; {} decision rows match their entries.",
+            summary.decisions, summary.decision_rows
+        ));
+    }
     format!(
         "Checkpoint of {} entries signed by {} (key id {:08x}); {} hash tiles and {} entry bundles match it; {} acta rows match their entries; {} table and tally rows match what the entries add up to; {} rows of the analysis match what the entries give; {} scans match their SHA-256.{}{history}{}",
         summary.checkpoint_size.unwrap_or(0),

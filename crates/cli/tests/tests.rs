@@ -14,6 +14,7 @@ mod bad_input;
 // The headless-Chromium helpers of crates/web's browser tests, shared rather than copied.
 #[path = "../../web/tests/support/chromium.rs"]
 mod chromium;
+mod conflicts;
 mod copies;
 // The plain HTTP client of crates/web's socket test.
 mod crash;

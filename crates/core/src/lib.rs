@@ -7,6 +7,7 @@
 
 mod acta;
 mod compare;
+mod decision;
 mod election;
 pub mod entry;
 mod evidence;
@@ -19,6 +20,7 @@ mod validate;
 
 pub use acta::{ActaCopy, ActaRecord, Counts, EvidenceRef, Location, Provenance, SourceKind};
 pub use compare::{Comparison, ComparisonRow, compare};
+pub use decision::{Decision, DecisionError, MAX_OVERRULED, MAX_REASON_CHARS, Reason};
 pub use election::{
     AreaCode, Bulletin, BulletinArea, Candidate, Card, DeclaredArea, DeclaredTotals, Election,
     Geography, Level, LocalText,

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::acta::ActaCopy;
+use crate::decision::Decision;
 use crate::election::{AreaCode, Election};
 use crate::id::{TableId, TableKey};
 use crate::status::{Assessment, TableStatus, assess};
@@ -32,6 +33,8 @@ pub struct Dataset {
     pub area_names: BTreeMap<AreaCode, String>,
     /// Every acta copy.
     pub copies: Vec<ActaCopy>,
+    /// Every coordinator's decision on a table in conflict, oldest first (in log order).
+    pub decisions: Vec<Decision>,
 }
 
 impl Dataset {
@@ -49,6 +52,8 @@ pub struct TableState {
     pub table: Option<(TableKey, PollingTable)>,
     /// Indexes of its copies in [`Dataset::copies`], oldest first.
     pub copies: Vec<usize>,
+    /// Indexes of the decisions on it in [`Dataset::decisions`], oldest first.
+    pub decisions: Vec<usize>,
     /// Its status and result.
     pub assessment: Assessment,
 }
@@ -90,6 +95,7 @@ impl Results {
                     TableState {
                         table: Some((*key, table.clone())),
                         copies: Vec::new(),
+                        decisions: Vec::new(),
                         assessment: Assessment::missing(),
                     },
                 )
@@ -101,14 +107,26 @@ impl Results {
                 .or_insert_with(|| TableState {
                     table: None,
                     copies: Vec::new(),
+                    decisions: Vec::new(),
                     assessment: Assessment::missing(),
                 })
                 .copies
                 .push(index);
         }
+        // A decision on a table without copies is kept on no table: it decides nothing.
+        for (index, decision) in dataset.decisions.iter().enumerate() {
+            if let Some(state) = tables.get_mut(&decision.table) {
+                state.decisions.push(index);
+            }
+        }
         for state in tables.values_mut() {
             let copies: Vec<&ActaCopy> = state.copies.iter().map(|&i| &dataset.copies[i]).collect();
-            state.assessment = assess(&copies, &dataset.election);
+            let decisions: Vec<&Decision> = state
+                .decisions
+                .iter()
+                .map(|&i| &dataset.decisions[i])
+                .collect();
+            state.assessment = assess(&copies, &decisions, &dataset.election);
             // A table outside the table list is never counted, whatever its copies say.
             if !state.is_expected(table_list) && state.assessment.status.is_counted() {
                 state.assessment.status = TableStatus::AwaitingPerson;
@@ -164,6 +182,14 @@ impl Results {
             .copies
             .iter()
             .filter_map(|&i| self.dataset.copies.get(i))
+    }
+
+    /// The decisions on a table, oldest first.
+    pub fn decisions_of<'a>(&'a self, state: &'a TableState) -> impl Iterator<Item = &'a Decision> {
+        state
+            .decisions
+            .iter()
+            .filter_map(|&i| self.dataset.decisions.get(i))
     }
 
     /// Every table and unknown table id, in id order.
@@ -286,6 +312,7 @@ mod tests {
                 tables: tables.into_values().collect(),
                 area_names: BTreeMap::new(),
                 copies: copies_out,
+                decisions: Vec::new(),
             }
         })
     }
@@ -372,6 +399,7 @@ mod tests {
                 copy(1, known, vec![1, 1, 1, 1, 1]),
                 copy(2, unknown, vec![9, 9, 9, 9, 9]),
             ],
+            decisions: Vec::new(),
         };
         let results = Results::compute(dataset);
         assert_eq!(results.tally.national().valid_votes(), 5);
@@ -402,6 +430,7 @@ mod tests {
                 copy(2, later, vec![2, 2, 2, 2, 2]),
                 copy(3, no_state, vec![300, 300, 300, 300, 300]),
             ],
+            decisions: Vec::new(),
         };
         let codes = |results: &Results, id| -> Vec<&'static str> {
             let state = results.table(id).expect("the table's state");
@@ -427,5 +456,54 @@ mod tests {
             Some(TableStatus::Accepted)
         );
         assert_eq!(codes(&after, no_state), ["F101", "F105"]);
+    }
+
+    /// A decision on a table in conflict makes it counted with the kept copy's numbers in the
+    /// tally, and the table's state lists the decisions on it; the copies stay as they came.
+    #[test]
+    fn a_decided_table_is_counted_with_the_kept_copy() {
+        let id = TableId::new(CentreCode::new(201_301_006), TableNumber::new(1));
+        let real = copy(1, id, vec![1, 1, 1, 1, 1]);
+        let forged = copy(2, id, vec![9, 9, 9, 9, 9]);
+        let mut dataset = Dataset {
+            election: small_election(),
+            tables: vec![(
+                TableKey::new(0),
+                PollingTable {
+                    id,
+                    registered: Some(500),
+                    listed: true,
+                },
+            )],
+            area_names: BTreeMap::new(),
+            copies: vec![real.clone(), forged.clone()],
+            decisions: Vec::new(),
+        };
+        let before = Results::compute(dataset.clone());
+        assert_eq!(before.tally.national().valid_votes(), 0);
+        assert_eq!(
+            before.tally.national().tables_with(TableStatus::Conflict),
+            1
+        );
+        let copies = [&real, &forged];
+        let decision = crate::Decision::new(
+            id,
+            &copies,
+            TableStatus::Conflict,
+            real.provenance.evidence_ref(),
+            crate::Pseudonym::new("chief").unwrap_or_else(|e| panic!("{e}")),
+            crate::Reason::new("the paper says so").unwrap_or_else(|e| panic!("{e}")),
+            Timestamp::UNIX_EPOCH,
+            &dataset.election,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        dataset.decisions.push(decision.clone());
+        let after = Results::compute(dataset);
+        assert_eq!(after.tally.national().valid_votes(), 5);
+        assert_eq!(after.tally.national().tables_with(TableStatus::Decided), 1);
+        assert_eq!(after.tally.national().contested_votes, 0);
+        let state = after.table(id).unwrap_or_else(|| panic!("the table"));
+        assert_eq!(after.decisions_of(state).collect::<Vec<_>>(), [&decision]);
+        assert_eq!(after.copies_of(state).count(), 2);
     }
 }

@@ -1,5 +1,5 @@
-//! The status of a table, derived from its copies. Nothing is ever overwritten: the status is
-//! recomputed from every copy there is.
+//! The status of a table, derived from its copies and the coordinators' decisions. Nothing is
+//! ever overwritten: the status is recomputed from every copy and decision there is.
 //!
 //! ```mermaid
 //! stateDiagram-v2
@@ -11,15 +11,22 @@
 //!     Accepted --> Conflict: another copy, different numbers
 //!     Corroborated --> Conflict: another copy, different numbers
 //!     AwaitingPerson --> Conflict: another copy, different numbers
+//!     Conflict --> Decided: a coordinator's decision keeps one copy
+//!     Decided --> Decided: another copy with the kept numbers, or a later decision
+//!     Decided --> Conflict: another copy that disagrees with the kept one
 //! ```
 //!
 //! Which copies are independent evidence is decided in `evidence.rs` ([`crate::same_evidence`]). A table in conflict
 //! is contested: it is not counted (either version may be the forgery), and the tally says how
 //! many votes its versions carry ([`Assessment::contested_votes`]), so that a hostile copy
-//! cannot take a table out of the count without it showing.
+//! cannot take a table out of the count without it showing. A coordinator's decision
+//! (`decision.rs`, [`crate::Decision`]) keeps one copy of a table in conflict: the table is then
+//! `Decided` and counts that copy's numbers, until a copy arrives that disagrees with them and
+//! that the decision did not overrule.
 
 use crate::Election;
 use crate::acta::ActaCopy;
+use crate::decision::{Decision, copies_disagree};
 use crate::evidence::evidence_count;
 
 /// Where a table stands.
@@ -32,7 +39,10 @@ pub enum TableStatus {
     /// Copies with the same numbers from two or more independent origins, without error
     /// findings: counted.
     Corroborated,
-    /// Copies with different numbers: contested, not counted until a person resolves it.
+    /// Copies with different numbers, and a coordinator's decision, still covering every copy,
+    /// that one of them counts: counted, with the kept copy's numbers.
+    Decided,
+    /// Copies with different numbers: contested, not counted until a coordinator decides.
     Conflict,
     /// Copies that agree but carry an error finding (or a table outside the table list): not
     /// counted until a person looks.
@@ -41,9 +51,10 @@ pub enum TableStatus {
 
 impl TableStatus {
     /// Every status, in display order.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Accepted,
         Self::Corroborated,
+        Self::Decided,
         Self::Conflict,
         Self::AwaitingPerson,
         Self::Missing,
@@ -56,6 +67,7 @@ impl TableStatus {
             Self::Missing => "missing",
             Self::Accepted => "accepted",
             Self::Corroborated => "corroborated",
+            Self::Decided => "decided",
             Self::Conflict => "conflict",
             Self::AwaitingPerson => "awaiting_person",
         }
@@ -64,7 +76,7 @@ impl TableStatus {
     /// Whether the table's result is counted in the tally.
     #[must_use]
     pub const fn is_counted(self) -> bool {
-        matches!(self, Self::Accepted | Self::Corroborated)
+        matches!(self, Self::Accepted | Self::Corroborated | Self::Decided)
     }
 
     /// Position in [`Self::ALL`].
@@ -73,9 +85,10 @@ impl TableStatus {
         match self {
             Self::Accepted => 0,
             Self::Corroborated => 1,
-            Self::Conflict => 2,
-            Self::AwaitingPerson => 3,
-            Self::Missing => 4,
+            Self::Decided => 2,
+            Self::Conflict => 3,
+            Self::AwaitingPerson => 4,
+            Self::Missing => 5,
         }
     }
 }
@@ -102,6 +115,10 @@ pub struct Assessment {
     /// For a table in conflict, the most votes (valid and null) any of its versions carries:
     /// what is at stake until a person decides. 0 otherwise.
     pub contested_votes: u64,
+    /// For a table whose copies disagree, the latest decision that keeps one of them: in force
+    /// when the status is `Decided` (or `AwaitingPerson`, the kept copy having an error finding
+    /// now), no longer covering the copies when it is `Conflict`. `None` otherwise.
+    pub decision: Option<Decision>,
 }
 
 impl Assessment {
@@ -113,23 +130,43 @@ impl Assessment {
             result: None,
             evidence: 0,
             contested_votes: 0,
+            decision: None,
         }
     }
 }
 
-/// Assesses a table from all its copies.
+/// Assesses a table from all its copies and the decisions on it, oldest first (decisions on
+/// other tables are ignored).
 #[must_use]
-pub fn assess(copies: &[&ActaCopy], election: &Election) -> Assessment {
+pub fn assess(copies: &[&ActaCopy], decisions: &[&Decision], election: &Election) -> Assessment {
     let Some(first) = copies.first() else {
         return Assessment::missing();
     };
     let evidence = evidence_count(copies);
-    let disagree = copies.iter().enumerate().any(|(index, copy)| {
-        copies[index + 1..]
-            .iter()
-            .any(|other| !copy.record.same_result(&other.record, election))
-    });
-    if disagree {
+    if copies_disagree(copies, election) {
+        let table = first.record.table;
+        // The latest decision that keeps a copy of this table is the one that counts.
+        let latest = decisions.iter().rev().find(|decision| {
+            decision.table == table
+                && copies
+                    .iter()
+                    .any(|copy| copy.provenance.evidence_ref() == decision.keep)
+        });
+        if let Some(decision) = latest
+            && let Some(kept) = decision.covers(copies, election)
+        {
+            let agreeing: Vec<&ActaCopy> = copies
+                .iter()
+                .copied()
+                .filter(|copy| copy.record.same_result(&kept[0].record, election))
+                .collect();
+            let mut assessment = agreed(&agreeing, evidence, election);
+            assessment.decision = Some((*decision).clone());
+            if assessment.status != TableStatus::AwaitingPerson {
+                assessment.status = TableStatus::Decided;
+            }
+            return assessment;
+        }
         let contested_votes = copies
             .iter()
             .map(|copy| {
@@ -143,10 +180,19 @@ pub fn assess(copies: &[&ActaCopy], election: &Election) -> Assessment {
             result: None,
             evidence,
             contested_votes,
+            decision: latest.map(|decision| (*decision).clone()),
         };
     }
+    agreed(copies, evidence, election)
+}
+
+/// The assessment of copies that agree (at least one), `evidence` pieces of evidence in all.
+fn agreed(copies: &[&ActaCopy], evidence: usize, election: &Election) -> Assessment {
     let result = TableResult {
-        candidate_votes: first.record.candidate_votes(election),
+        candidate_votes: copies
+            .first()
+            .map(|copy| copy.record.candidate_votes(election))
+            .unwrap_or_default(),
         null_votes: copies
             .iter()
             .find_map(|copy| copy.record.null_votes)
@@ -164,6 +210,7 @@ pub fn assess(copies: &[&ActaCopy], election: &Election) -> Assessment {
         result: Some(result),
         evidence,
         contested_votes: 0,
+        decision: None,
     }
 }
 
@@ -216,7 +263,7 @@ mod tests {
 
     fn status(copies: &[ActaCopy]) -> TableStatus {
         let refs: Vec<&ActaCopy> = copies.iter().collect();
-        assess(&refs, &small_election()).status
+        assess(&refs, &[], &small_election()).status
     }
 
     #[test]
@@ -245,7 +292,7 @@ mod tests {
         let a = copy(vec![1, 2, 3, 4, 5], false, "scanner-1");
         let forged = copy(vec![1, 2, 3, 4, 60], false, "phone");
         let copies = [&a, &forged];
-        let assessment = assess(&copies, &small_election());
+        let assessment = assess(&copies, &[], &small_election());
         assert_eq!(assessment.status, TableStatus::Conflict);
         assert_eq!(assessment.evidence, 2);
         let election = small_election();

@@ -22,7 +22,7 @@ pub struct Totals {
     /// Registered voters of the counted tables.
     pub registered_counted: u64,
     /// Expected tables per status, indexed by [`TableStatus::index`].
-    pub tables_by_status: [u64; 5],
+    pub tables_by_status: [u64; 6],
     /// Votes at stake in the contested tables (in conflict, not counted until a person
     /// decides): for each, the most votes any of its versions carries.
     pub contested_votes: u64,
@@ -139,7 +139,7 @@ impl Tally {
             tables_counted: 0,
             registered: 0,
             registered_counted: 0,
-            tables_by_status: [0; 5],
+            tables_by_status: [0; 6],
             contested_votes: 0,
         };
         self.totals.get(&AreaCode::National).unwrap_or(&EMPTY)

@@ -24,7 +24,7 @@ pub mod ve2024;
 use std::fmt;
 
 pub use election_file::parse_election;
-pub use log_entry::LogEntry;
+pub use log_entry::{DecisionEntry, LogEntry};
 pub use payload_lines::{PayloadRow, PayloadsFile, parse_payload_lines};
 pub use registry_csv::parse_registry;
 pub use results_csv::{ResultRow, ResultsFile, parse_results};

@@ -32,12 +32,26 @@
 //! sha256> page N`, whose page image this one repeats) and `entered_by` (the typists, by
 //! pseudonym and separated by commas, whose manual entries agreed). Entries of version 1, which
 //! lack these lines, are still read: a log written before keeps verifying.
+//!
+//! A coordinator's decision on a table in conflict (`veedor_core::Decision`) is an entry of its
+//! own kind, [`DecisionEntry`] (`veedor/decision/1`), in the same `key: value` form:
+//!
+//! ```text
+//! veedor/decision/1
+//! election: ve-2024-presidential
+//! table: 201301006.01
+//! keep: 9f2c... page 1
+//! overruled: 41d0... line 3,77aa... page 2
+//! coordinator: chief-1
+//! reason: the scan matches the paper the witness kept
+//! decided_at: 2026-11-28T10:00:00Z
+//! ```
 
 use std::fmt::Write as _;
 
 use veedor_core::{
-    ActaRecord, Counts, EvidenceRef, Finding, FindingCode, Location, Provenance, Pseudonym, Sha256,
-    SourceKind, TableId,
+    ActaRecord, Counts, Decision, EvidenceRef, Finding, FindingCode, Location, MAX_OVERRULED,
+    Provenance, Pseudonym, Reason, Sha256, SourceKind, TableId,
 };
 
 /// The first line of an acta copy's entry, as written now.
@@ -380,6 +394,149 @@ impl LogEntry {
     }
 }
 
+/// The first line of a decision's entry.
+pub const DECISION_HEADER: &str = "veedor/decision/1";
+
+const DECISION_KEYS: [&str; 7] = [
+    "election",
+    "table",
+    "keep",
+    "overruled",
+    "coordinator",
+    "reason",
+    "decided_at",
+];
+
+/// A coordinator's decision as the log holds it: the election's id and the decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionEntry {
+    /// The election's id.
+    pub election: String,
+    /// The decision (its `log_index` is not in the entry: it is the entry's place in the log).
+    pub decision: Decision,
+}
+
+impl DecisionEntry {
+    /// Whether `bytes` is a decision's entry (its first line), to tell it from an acta copy's.
+    #[must_use]
+    pub fn is_one(bytes: &[u8]) -> bool {
+        bytes.starts_with(DECISION_HEADER.as_bytes())
+            && bytes.get(DECISION_HEADER.len()) == Some(&b'\n')
+    }
+
+    /// The entry's bytes; `centre_digits` writes the table id as the acta's entry does.
+    #[must_use]
+    pub fn encode(&self, centre_digits: u8) -> Vec<u8> {
+        let decision = &self.decision;
+        let overruled = if decision.overruled.is_empty() {
+            "-".to_owned()
+        } else {
+            decision
+                .overruled
+                .iter()
+                .map(EvidenceRef::describe)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let values = [
+            clean(&self.election),
+            decision.table.display(centre_digits),
+            decision.keep.describe(),
+            overruled,
+            decision.coordinator.as_str().to_owned(),
+            // A reason has no control character (`Reason::new`); `clean` keeps it so anyway.
+            clean(decision.reason.as_str()),
+            decision.decided_at.to_string(),
+        ];
+        let mut text = format!("{DECISION_HEADER}\n");
+        for (key, value) in DECISION_KEYS.iter().zip(values) {
+            let _ = writeln!(text, "{key}: {value}");
+        }
+        text.into_bytes()
+    }
+
+    /// Parses an entry's bytes; the error names the line or field and what was expected.
+    pub fn parse(bytes: &[u8], centre_digits: u8) -> Result<Self, String> {
+        let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_owned())?;
+        let mut lines = text.split_terminator('\n');
+        if lines.next() != Some(DECISION_HEADER) {
+            return Err(format!("expected the first line `{DECISION_HEADER}`"));
+        }
+        let mut values = Vec::with_capacity(DECISION_KEYS.len());
+        for (index, line) in lines.enumerate() {
+            let expected = DECISION_KEYS
+                .get(index)
+                .ok_or_else(|| format!("line {}: expected the end of the entry", index + 2))?;
+            let value = line
+                .strip_prefix(expected)
+                .and_then(|rest| rest.strip_prefix(": "))
+                .ok_or_else(|| format!("line {}: expected `{expected}: ...`", index + 2))?;
+            if value.contains(char::is_control) {
+                return Err(format!(
+                    "`{expected}`: a control character, which no entry holds"
+                ));
+            }
+            values.push(value);
+        }
+        let [
+            election,
+            table,
+            keep,
+            overruled,
+            coordinator,
+            reason,
+            decided_at,
+        ] = values.as_slice()
+        else {
+            return Err(format!(
+                "expected {} fields, found {}",
+                DECISION_KEYS.len(),
+                values.len()
+            ));
+        };
+        if !text.ends_with('\n') {
+            return Err("expected a line break after the last field".to_owned());
+        }
+        if reason.trim() != *reason {
+            return Err("`reason`: spaces around it, which no entry holds".to_owned());
+        }
+        let evidence = |key: &str, text: &str| {
+            EvidenceRef::parse(text).ok_or_else(|| {
+                format!("`{key}`: `{text}`, expected `<sha256> page N` or `<sha256> line N`")
+            })
+        };
+        let overruled = match *overruled {
+            "-" => Vec::new(),
+            list => list
+                .split(',')
+                .map(|item| evidence("overruled", item))
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        if overruled.len() > MAX_OVERRULED {
+            return Err(format!(
+                "`overruled`: {} copies, at most {MAX_OVERRULED}",
+                overruled.len()
+            ));
+        }
+        Ok(Self {
+            election: (*election).to_owned(),
+            decision: Decision {
+                table: TableId::parse(table, centre_digits)
+                    .map_err(|error| format!("`table`: {error}"))?,
+                keep: evidence("keep", keep)?,
+                overruled,
+                coordinator: Pseudonym::new(coordinator)
+                    .map_err(|error| format!("`coordinator`: {error}"))?,
+                reason: Reason::new(reason).map_err(|error| format!("`reason`: {error}"))?,
+                decided_at: decided_at
+                    .parse()
+                    .map_err(|_| format!("`decided_at`: `{decided_at}` is not an RFC 3339 time"))?,
+                log_index: None,
+            },
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use veedor_core::{CentreCode, TableNumber, Timestamp};
@@ -480,5 +637,116 @@ mod tests {
             "published_sha256: -\nlocation: page 1\n",
         );
         assert!(LogEntry::parse(mixed.as_bytes()).is_err());
+    }
+
+    fn decision_entry() -> DecisionEntry {
+        DecisionEntry {
+            election: "ve-2024-presidential".to_owned(),
+            decision: Decision {
+                table: TableId::new(CentreCode::new(201_301_006), TableNumber::new(1)),
+                keep: EvidenceRef {
+                    file_sha256: Sha256::from_bytes([0xab; 32]),
+                    location: Location::Page(2),
+                },
+                overruled: vec![
+                    EvidenceRef {
+                        file_sha256: Sha256::from_bytes([0x01; 32]),
+                        location: Location::Line(3),
+                    },
+                    EvidenceRef {
+                        file_sha256: Sha256::from_bytes([0x02; 32]),
+                        location: Location::Page(1),
+                    },
+                ],
+                coordinator: Pseudonym::new("chief-1").unwrap_or_else(|e| panic!("{e}")),
+                reason: Reason::new("the scan matches the paper, é")
+                    .unwrap_or_else(|e| panic!("{e}")),
+                decided_at: Timestamp::UNIX_EPOCH,
+                log_index: None,
+            },
+        }
+    }
+
+    #[test]
+    fn decision_entries_round_trip_and_read_as_documented() {
+        let entry = decision_entry();
+        let bytes = entry.encode(9);
+        let text = String::from_utf8(bytes.clone()).unwrap_or_default();
+        assert_eq!(
+            text,
+            format!(
+                "veedor/decision/1\nelection: ve-2024-presidential\ntable: 201301006.01\n\
+                 keep: {} page 2\noverruled: {} line 3,{} page 1\ncoordinator: chief-1\n\
+                 reason: the scan matches the paper, é\ndecided_at: 1970-01-01T00:00:00Z\n",
+                "ab".repeat(32),
+                "01".repeat(32),
+                "02".repeat(32)
+            )
+        );
+        assert!(DecisionEntry::is_one(&bytes));
+        assert!(LogEntry::parse(&bytes).is_err());
+        assert!(!DecisionEntry::is_one(b"veedor/acta-copy/2\n"));
+        assert_eq!(DecisionEntry::parse(&bytes, 9).as_ref(), Ok(&entry));
+        // No overruled copy is written `-`.
+        let mut none = decision_entry();
+        none.decision.overruled.clear();
+        let none_bytes = none.encode(9);
+        assert!(String::from_utf8_lossy(&none_bytes).contains("\noverruled: -\n"));
+        assert_eq!(DecisionEntry::parse(&none_bytes, 9), Ok(none));
+    }
+
+    #[test]
+    fn malformed_decision_entries_are_refused_with_what_was_expected() {
+        let good = String::from_utf8(decision_entry().encode(9)).unwrap_or_default();
+        let check = |text: &str, expected: &str| {
+            let error = DecisionEntry::parse(text.as_bytes(), 9)
+                .err()
+                .unwrap_or_default();
+            assert!(error.contains(expected), "{text:?}: {error}");
+        };
+        check(&good[..good.len() - 1], "a line break after the last field");
+        check(
+            &good.replace("veedor/decision/1", "veedor/decision/2"),
+            "the first line",
+        );
+        check(
+            &good.replace("keep: ", "kept: "),
+            "line 4: expected `keep: ...`",
+        );
+        check(&good.replace(" page 2\n", " sheet 2\n"), "`keep`:");
+        check(&good.replace("chief-1", "chief 1"), "`coordinator`:");
+        check(
+            &good.replace("reason: the scan matches the paper, é", "reason: "),
+            "`reason`:",
+        );
+        check(&good.replace("paper,", "paper,\r"), "control character");
+        check(
+            &good.replace("reason: the", "reason:  the"),
+            "spaces around it",
+        );
+        check(
+            &good.replace("1970-01-01T00:00:00Z", "yesterday"),
+            "`decided_at`:",
+        );
+        check(&good.replace("201301006.01", "2013.01.06"), "`table`:");
+        check(
+            &format!("{good}extra: 1\n"),
+            "expected the end of the entry",
+        );
+        check(
+            &good.replace("decided_at: 1970-01-01T00:00:00Z\n", ""),
+            "expected 7 fields",
+        );
+        let many = vec![format!("{} line 1", "01".repeat(32)); MAX_OVERRULED + 1].join(",");
+        let overruled_line = good
+            .lines()
+            .find(|line| line.starts_with("overruled: "))
+            .unwrap_or_default()
+            .to_owned();
+        check(
+            &good.replace(&overruled_line, &format!("overruled: {many}")),
+            "at most",
+        );
+        assert!(DecisionEntry::parse(&[0xff, 0xfe], 9).is_err());
     }
 }

@@ -61,8 +61,8 @@ use veedor_store::{BlobStore, Store, StoreError};
 pub use snapshot::{Contents, Snapshot};
 pub use steps::{
     accounts_and_audit, apply_results_once, blobs, corroborating_and_conflicting_copies,
-    create_store, import_table_lists, interrupted_batches, keep_checkpoints, queued_pages,
-    reopened_sees_everything, second_handle, swap_registry,
+    create_store, decide_conflicts, import_table_lists, interrupted_batches, keep_checkpoints,
+    queued_pages, reopened_sees_everything, second_handle, swap_registry,
 };
 pub use story::Story;
 
@@ -116,6 +116,7 @@ pub fn run_all(adapter: &dyn Adapter) -> Result<(), StoreError> {
     queued_pages(&mut story)?;
     blobs(&mut story)?;
     accounts_and_audit(&mut story)?;
+    decide_conflicts(&mut story)?;
     reopened_sees_everything(&story)
 }
 

@@ -919,3 +919,96 @@ pub fn accounts_and_audit(story: &mut Story<'_>) -> Result<(), StoreError> {
     );
     Ok(())
 }
+
+/// Coordinators decide the table whose copies disagree (from
+/// [`corroborating_and_conflicting_copies`]): each decision is stored with its log entry and
+/// audit event, comes back with the dataset in order with its log index, and a later decision is
+/// a new record beside the first; the copies are untouched.
+pub fn decide_conflicts(story: &mut Story<'_>) -> Result<(), StoreError> {
+    use veedor_core::{Decision, Reason, Results, TableStatus};
+    use veedor_formats::DecisionEntry;
+    use veedor_store::AuditEvent;
+
+    let contested = table(CAPITAL, 1);
+    let dataset = story.store.load_dataset()?;
+    let copies_before = dataset.copies.clone();
+    let results = Results::compute(dataset);
+    let Some(state) = results.table(contested) else {
+        panic!("the contested table is not in the results");
+    };
+    assert_eq!(
+        state.assessment.status,
+        TableStatus::Conflict,
+        "the table whose copies disagree"
+    );
+    let copies: Vec<_> = results.copies_of(state).collect();
+    let mut decided = Vec::new();
+    for (number, copy) in copies.iter().take(2).enumerate() {
+        let at = story.tick();
+        let reason = Reason::new(&format!("conformance decision {number}: the paper says so"));
+        let decision = match reason.and_then(|reason| {
+            Decision::new(
+                contested,
+                &copies,
+                results
+                    .table(contested)
+                    .map_or(TableStatus::Missing, |s| s.assessment.status),
+                copy.provenance.evidence_ref(),
+                pseudonym("jefa"),
+                reason,
+                at,
+                &story.election,
+            )
+        }) {
+            Ok(decision) => decision,
+            Err(error) => panic!("a decision on the contested table: {error}"),
+        };
+        let entry = DecisionEntry {
+            election: story.election.id.clone(),
+            decision: decision.clone(),
+        }
+        .encode(story.election.geography.centre_digits);
+        let audit = AuditEvent {
+            at,
+            actor: Some(pseudonym("jefa")),
+            action: "copy.decide".to_owned(),
+            object: decision.keep.describe(),
+            detail: decision.reason.to_string(),
+        };
+        story.store.record_decision(&decision, &entry, &audit)?;
+        story.committed("recording a decision")?;
+        let log_index = u64::try_from(story.expected.log.len()).unwrap_or(u64::MAX);
+        story.expected.log.push(entry);
+        story.expected.decisions.push(Decision {
+            log_index: Some(log_index),
+            ..decision
+        });
+        assert_eq!(
+            story.store.audit()?.last(),
+            Some(&audit),
+            "the decision's audit event"
+        );
+        story.check("recording a decision")?;
+        decided.push(copy.provenance.evidence_ref());
+    }
+    let dataset = story.store.load_dataset()?;
+    assert_eq!(
+        dataset.copies, copies_before,
+        "a decision leaves every copy as it was"
+    );
+    let results = Results::compute(dataset);
+    let state = results.table(contested);
+    assert_eq!(
+        state.map(|s| s.assessment.status),
+        Some(TableStatus::Decided),
+        "the contested table, decided"
+    );
+    assert_eq!(
+        state
+            .and_then(|s| s.assessment.decision.as_ref())
+            .map(|d| d.keep),
+        decided.last().copied(),
+        "the latest decision is the one in force"
+    );
+    Ok(())
+}

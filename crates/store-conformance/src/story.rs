@@ -49,6 +49,8 @@ pub(crate) struct Expected {
     pub(crate) queue: Vec<ExpectedQueued>,
     pub(crate) registry: Option<(RegistryInfo, Vec<(VoterId, TableKey)>)>,
     pub(crate) checkpoint: Option<StoredCheckpoint>,
+    /// Coordinators' decisions, in the order recorded, with their log indexes.
+    pub(crate) decisions: Vec<veedor_core::Decision>,
 }
 
 /// The story as told so far to one adapter: its store, and everything the store must hold.
@@ -381,6 +383,10 @@ impl<'a> Story<'a> {
         for (read, wanted) in copies.iter().zip(&expected.copies) {
             assert_eq!(read, wanted, "after {after}: copy read back");
         }
+        assert_eq!(
+            dataset.decisions, expected.decisions,
+            "after {after}: decisions read back, in order, with their log indexes"
+        );
     }
 
     /// Pages waiting for a person, oldest first.

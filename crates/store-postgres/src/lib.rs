@@ -26,6 +26,7 @@
 //! noise. Connections are unencrypted (`NoTls`): use a Unix socket or a trusted network.
 #![deny(missing_docs)]
 
+mod decisions;
 mod migrations;
 mod registry;
 mod volunteers;
@@ -481,8 +482,8 @@ fn insert_source(
     Ok(Ok(id))
 }
 
-/// Appends one entry to the log at the next index.
-fn append_log_entry(transaction: &mut Transaction<'_>, entry: &[u8]) -> Result<(), StoreError> {
+/// Appends one entry to the log at the next index; returns the index.
+fn append_log_entry(transaction: &mut Transaction<'_>, entry: &[u8]) -> Result<i64, StoreError> {
     let index = next_id(transaction, "log_entries", "idx")?;
     transaction
         .execute(
@@ -494,7 +495,7 @@ fn append_log_entry(transaction: &mut Transaction<'_>, entry: &[u8]) -> Result<(
             ],
         )
         .map_err(db_error)?;
-    Ok(())
+    Ok(index)
 }
 
 fn source_file(row: &Row, first: usize) -> Result<SourceFile, StoreError> {
@@ -1138,13 +1139,24 @@ impl ResultStore for PostgresStore {
             .iter()
             .map(|row| copy_from_row(row, &mut findings))
             .collect::<Result<_, _>>()?;
+        let decisions = decisions::read_decisions(&mut transaction)?;
         transaction.commit().map_err(db_error)?;
         Ok(Dataset {
             election: self.election.clone(),
             tables,
             area_names,
             copies,
+            decisions,
         })
+    }
+
+    fn record_decision(
+        &mut self,
+        decision: &veedor_core::Decision,
+        log_entry: &[u8],
+        audit: &veedor_store::AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.insert_decision(decision, log_entry, audit)
     }
 
     fn apply(&mut self, batch: &Batch) -> Result<BatchOutcome, StoreError> {

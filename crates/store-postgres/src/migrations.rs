@@ -220,6 +220,26 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER task_events_are_not_truncated BEFORE TRUNCATE ON task_events
         FOR EACH STATEMENT EXECUTE FUNCTION veedor_refuse_change();
     ",
+    // 2: coordinators' decisions on tables in conflict, append-only, each with its log entry.
+    // `keep` and `overruled` name copies by evidence (`<sha256> page N`, the latter separated
+    // by commas, empty for none).
+    r"
+    CREATE TABLE decisions (
+        id bigint PRIMARY KEY,
+        centre bigint NOT NULL,
+        number bigint NOT NULL,
+        keep text NOT NULL,
+        overruled text NOT NULL,
+        coordinator text NOT NULL,
+        reason text NOT NULL CHECK (length(reason) > 0),
+        decided_at text NOT NULL,
+        log_idx bigint NOT NULL UNIQUE REFERENCES log_entries (idx)
+    );
+    CREATE TRIGGER decisions_are_append_only BEFORE UPDATE OR DELETE ON decisions
+        FOR EACH ROW EXECUTE FUNCTION veedor_refuse_change();
+    CREATE TRIGGER decisions_are_not_truncated BEFORE TRUNCATE ON decisions
+        FOR EACH STATEMENT EXECUTE FUNCTION veedor_refuse_change();
+    ",
 ];
 
 /// The schema version this build writes.

@@ -30,7 +30,10 @@ fn account_from_row(row: &Row) -> Result<Account, StoreError> {
     })
 }
 
-fn insert_audit(transaction: &mut Transaction<'_>, event: &AuditEvent) -> Result<(), StoreError> {
+pub(crate) fn insert_audit(
+    transaction: &mut Transaction<'_>,
+    event: &AuditEvent,
+) -> Result<(), StoreError> {
     let id = next_id(transaction, "audit", "id")?;
     transaction
         .execute(
@@ -51,7 +54,7 @@ fn insert_audit(transaction: &mut Transaction<'_>, event: &AuditEvent) -> Result
 impl PostgresStore {
     /// Runs `write` in one write transaction that also records `audit`; `write` returning an
     /// error stores nothing.
-    fn audited(
+    pub(crate) fn audited(
         &self,
         audit: &AuditEvent,
         write: impl FnOnce(&mut Transaction<'_>) -> Result<(), StoreError>,

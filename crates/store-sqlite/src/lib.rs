@@ -6,6 +6,7 @@
 //! that this crate need not know the file format.
 #![deny(missing_docs)]
 
+mod decisions;
 mod files;
 mod migrations;
 mod registry_file;
@@ -17,13 +18,13 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use veedor_core::{
-    ActaCopy, ActaRecord, AreaCode, CentreCode, CopyId, Counts, Dataset, Election, EvidenceRef,
-    Finding, FindingCode, Location, PollingTable, Provenance, Pseudonym, Registry, Sha256,
-    SourceKind, TableId, TableKey, TableNumber, Timestamp, VoterId,
+    ActaCopy, ActaRecord, AreaCode, CentreCode, CopyId, Counts, Dataset, Decision, Election,
+    EvidenceRef, Finding, FindingCode, Location, PollingTable, Provenance, Pseudonym, Registry,
+    Sha256, SourceKind, TableId, TableKey, TableNumber, Timestamp, VoterId,
 };
 use veedor_store::{
-    Batch, BatchOutcome, FileKind, LogStore, QueueEntry, RegistryInfo, RegistryStore, Rejection,
-    ResultStore, SourceFile, StoreError, StoredCheckpoint, StoredSource,
+    AuditEvent, Batch, BatchOutcome, FileKind, LogStore, QueueEntry, RegistryInfo, RegistryStore,
+    Rejection, ResultStore, SourceFile, StoreError, StoredCheckpoint, StoredSource,
 };
 
 pub use files::{FsBlobStore, sha256};
@@ -440,13 +441,24 @@ impl ResultStore for SqliteStore {
                 copies.push(copy_from_row(row, &mut findings)?);
             }
         }
+        let decisions = decisions::read_decisions(&transaction)?;
         drop(transaction);
         Ok(Dataset {
             election: self.election.clone(),
             tables,
             area_names,
             copies,
+            decisions,
         })
+    }
+
+    fn record_decision(
+        &mut self,
+        decision: &Decision,
+        log_entry: &[u8],
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.insert_decision(decision, log_entry, audit)
     }
 
     fn apply(&mut self, batch: &Batch) -> Result<BatchOutcome, StoreError> {

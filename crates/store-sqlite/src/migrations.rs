@@ -169,6 +169,26 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER task_events_are_append_only_delete BEFORE DELETE ON task_events
         BEGIN SELECT RAISE(ABORT, 'task events are append-only'); END;
     ",
+    // 8: coordinators' decisions on tables in conflict, append-only, each with its log entry.
+    // `keep` and `overruled` name copies by evidence (`<sha256> page N`, the latter separated
+    // by commas, empty for none).
+    r"
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY,
+        centre INTEGER NOT NULL,
+        number INTEGER NOT NULL,
+        keep TEXT NOT NULL,
+        overruled TEXT NOT NULL,
+        coordinator TEXT NOT NULL,
+        reason TEXT NOT NULL CHECK (length(reason) > 0),
+        decided_at TEXT NOT NULL,
+        log_idx INTEGER NOT NULL UNIQUE REFERENCES log_entries (idx)
+    );
+    CREATE TRIGGER decisions_are_append_only_update BEFORE UPDATE ON decisions
+        BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+    CREATE TRIGGER decisions_are_append_only_delete BEFORE DELETE ON decisions
+        BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -52,7 +52,7 @@ fn insert_audit(
 impl SqliteStore {
     /// Runs `write` in one immediate transaction that also records `audit` and bumps the data
     /// version; `write` returning an error stores nothing.
-    fn audited(
+    pub(crate) fn audited(
         &mut self,
         audit: &AuditEvent,
         write: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), StoreError>,

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use veedor_core::entry::Recorded;
 use veedor_core::{
-    AreaCode, Dataset, Election, PollingTable, Pseudonym, Registry, Sha256, TableKey, Timestamp,
-    VoterId,
+    AreaCode, Dataset, Decision, Election, PollingTable, Pseudonym, Registry, Sha256, TableKey,
+    Timestamp, VoterId,
 };
 use veedor_store::{
     Account, AuditEvent, Batch, BatchOutcome, BlobStore, FileKind, LogStore, QueueEntry,
@@ -106,6 +106,35 @@ fn sqlite_passes_the_conformance_suite() -> Result<(), StoreError> {
     run_all(&Sqlite::new(None)?)
 }
 
+/// Decisions are append-only in the database itself: an update or a delete by any writer, even
+/// one that bypasses the store, is refused.
+#[test]
+fn sqlite_refuses_to_edit_or_delete_a_decision() -> Result<(), StoreError> {
+    let sqlite = Sqlite::new(None)?;
+    run_all(&sqlite)?;
+    let connection = sqlite.connection()?;
+    let count = |connection: &rusqlite::Connection| -> i64 {
+        connection
+            .query_row("SELECT count(*) FROM decisions", [], |row| row.get(0))
+            .unwrap_or(-1)
+    };
+    assert_eq!(count(&connection), 2, "the suite's two decisions");
+    for sql in [
+        "UPDATE decisions SET reason = 'changed'",
+        "DELETE FROM decisions",
+    ] {
+        let error = connection.execute(sql, []).err().map(|e| e.to_string());
+        assert!(
+            error
+                .as_deref()
+                .is_some_and(|e| e.contains("decisions are append-only")),
+            "{sql}: {error:?}"
+        );
+    }
+    assert_eq!(count(&connection), 2);
+    Ok(())
+}
+
 /// Until a PostgreSQL adapter exists, asking for it must fail rather than pass having tested
 /// nothing. When `crates/store-postgres` exists, its own conformance test runs the suite on the
 /// URL, and this check moves there.
@@ -143,6 +172,14 @@ enum Fault {
     ReplacesCheckpoints,
     /// The audit log drops events recorded on their own.
     DropsAudit,
+    /// The dataset gives only the first decision on a table (a later one does not supersede).
+    KeepsFirstDecision,
+}
+
+#[test]
+#[should_panic(expected = "decisions read back")]
+fn the_suite_catches_a_decision_that_does_not_supersede() {
+    let _ = run_all(&Sqlite::new(Some(Fault::KeepsFirstDecision)).unwrap());
 }
 
 #[test]
@@ -207,7 +244,22 @@ impl ResultStore for Faulty {
                 copy.provenance.volunteer = None;
             }
         }
+        if let Fault::KeepsFirstDecision = self.fault {
+            let mut seen = std::collections::BTreeSet::new();
+            dataset
+                .decisions
+                .retain(|decision| seen.insert(decision.table));
+        }
         Ok(dataset)
+    }
+
+    fn record_decision(
+        &mut self,
+        decision: &Decision,
+        log_entry: &[u8],
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.inner.record_decision(decision, log_entry, audit)
     }
 
     fn apply(&mut self, batch: &Batch) -> Result<BatchOutcome, StoreError> {

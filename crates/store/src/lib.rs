@@ -19,14 +19,17 @@
 //!   registered voters.)
 //! - A blob is on durable storage before any row that names it commits.
 //! - [`ResultStore::data_version`] changes with every commit, by any writer.
+//! - A coordinator's decision ([`ResultStore::record_decision`]) is only ever inserted, with its
+//!   log entry and audit event in one transaction; [`ResultStore::load_dataset`] gives every
+//!   decision back, oldest first, with its log index.
 #![deny(missing_docs)]
 
 use std::collections::BTreeMap;
 
 use veedor_core::entry::{Recorded, Role};
 use veedor_core::{
-    ActaRecord, AreaCode, Dataset, Election, Finding, PollingTable, Provenance, Pseudonym,
-    Registry, Sha256, TableKey, Timestamp, VoterId,
+    ActaRecord, AreaCode, Dataset, Decision, Election, Finding, PollingTable, Provenance,
+    Pseudonym, Registry, Sha256, TableKey, Timestamp, VoterId,
 };
 
 /// What kind of file was imported.
@@ -269,8 +272,19 @@ pub trait ResultStore: Send {
     /// The names of areas, by code.
     fn area_names(&self) -> Result<BTreeMap<AreaCode, String>, StoreError>;
 
-    /// Everything, to compute results from, as of one moment.
+    /// Everything, to compute results from, as of one moment: the copies and the decisions
+    /// (in the order they were recorded, each with its log index).
     fn load_dataset(&self) -> Result<Dataset, StoreError>;
+
+    /// Records a coordinator's decision on a table in conflict (checked above: `veedor-app`),
+    /// appends `log_entry` (`veedor_formats::DecisionEntry`) to the transparency log and
+    /// records `audit`, in one transaction. Decisions are only ever inserted.
+    fn record_decision(
+        &mut self,
+        decision: &Decision,
+        log_entry: &[u8],
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
 
     /// Applies a batch in one transaction, unless its source was applied before.
     fn apply(&mut self, batch: &Batch) -> Result<BatchOutcome, StoreError>;

@@ -5,8 +5,8 @@
 
 use serde::Serialize;
 use veedor_core::{
-    ActaCopy, AreaCode, Bulletin, Comparison, Counts, Election, Location, Results, Sha256, TableId,
-    TableState, TableStatus, Totals, VoterId, compare, percent,
+    ActaCopy, AreaCode, Bulletin, Comparison, Counts, Decision, Election, Location, Results,
+    Sha256, TableId, TableState, TableStatus, Totals, VoterId, compare, percent,
 };
 
 /// The schema of the tally document.
@@ -91,7 +91,7 @@ pub struct Coverage {
     /// Where `tables_expected` comes from: `table_list`, `declared`, `declared_and_table_list`
     /// or `unknown`.
     pub tables_expected_from: &'static str,
-    /// Tables whose acta is counted (accepted or corroborated).
+    /// Tables whose acta is counted (accepted, corroborated or decided).
     pub tables_counted: u64,
     /// `tables_counted / tables_expected` in percent; `null` when the expected are unknown.
     pub tables_percent: Option<f64>,
@@ -114,6 +114,8 @@ pub struct StatusCounts {
     pub accepted: u64,
     /// Several agreeing copies, counted.
     pub corroborated: u64,
+    /// Copies that disagree and a coordinator's decision that one counts: counted.
+    pub decided: u64,
     /// Copies that disagree: contested, not counted until a person decides.
     pub conflict: u64,
     /// Copies with an error finding.
@@ -256,6 +258,7 @@ impl AreaTally {
             tables_by_status: StatusCounts {
                 accepted: status(TableStatus::Accepted),
                 corroborated: status(TableStatus::Corroborated),
+                decided: status(TableStatus::Decided),
                 conflict: status(TableStatus::Conflict),
                 awaiting_person: status(TableStatus::AwaitingPerson),
                 missing: status(TableStatus::Missing),
@@ -500,13 +503,14 @@ pub struct TableView {
     pub registered: Option<u32>,
     /// Whether it is in the election's table list.
     pub listed: bool,
-    /// `accepted`, `corroborated`, `conflict`, `awaiting_person` or `missing`.
+    /// `accepted`, `corroborated`, `decided`, `conflict`, `awaiting_person` or `missing`.
     pub status: &'static str,
     /// Whether its result is counted.
     pub counted: bool,
     /// Its areas, widest first (state to centre).
     pub areas: Vec<AreaRef>,
-    /// The agreed result (absent when missing or in conflict).
+    /// The agreed result, or for a decided table the kept copy's (absent when missing or in
+    /// conflict).
     pub result: Option<TableResultView>,
     /// How many independent pieces of evidence its copies are (copies of one origin, or of one
     /// image, are one).
@@ -516,6 +520,65 @@ pub struct TableView {
     pub contested_votes: u64,
     /// Every copy, oldest first.
     pub copies: Vec<CopyView>,
+    /// For a table whose copies disagree, the latest coordinator's decision that keeps one of
+    /// them (in force when `status` is `decided`); `null` otherwise.
+    pub decision: Option<DecisionView>,
+}
+
+/// A coordinator's decision on a table whose copies disagree.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct DecisionView {
+    /// The kept copy's file, by SHA-256.
+    pub keep_file_sha256: String,
+    /// Where in the file (`page 1`, `line 3`).
+    pub keep_location: String,
+    /// The ids of the table's copies that are the kept one (one, unless a file holds it twice).
+    pub kept_copies: Vec<i64>,
+    /// The copies it overruled, as `<file sha256>:<location>`.
+    pub overruled: Vec<String>,
+    /// The coordinator, by pseudonym.
+    pub coordinator: String,
+    /// Why.
+    pub reason: String,
+    /// When (RFC 3339).
+    pub decided_at: String,
+    /// Its entry in the transparency log.
+    pub log_index: Option<u64>,
+    /// Whether it covers the table's copies now: false when a copy received since disagrees with
+    /// the kept one (the table is then in conflict again).
+    pub in_force: bool,
+}
+
+impl DecisionView {
+    /// From a decision and the table's status.
+    #[must_use]
+    pub fn new(results: &Results, state: &TableState, decision: &Decision) -> Self {
+        Self {
+            keep_file_sha256: decision.keep.file_sha256.to_hex(),
+            keep_location: decision.keep.location.describe(),
+            kept_copies: results
+                .copies_of(state)
+                .filter(|copy| copy.provenance.evidence_ref() == decision.keep)
+                .map(|copy| copy.id.get())
+                .collect(),
+            overruled: decision
+                .overruled
+                .iter()
+                .map(|evidence| {
+                    format!(
+                        "{}:{}",
+                        evidence.file_sha256.to_hex(),
+                        evidence.location.describe()
+                    )
+                })
+                .collect(),
+            coordinator: decision.coordinator.as_str().to_owned(),
+            reason: decision.reason.as_str().to_owned(),
+            decided_at: decision.decided_at.to_string(),
+            log_index: decision.log_index,
+            in_force: state.assessment.status != TableStatus::Conflict,
+        }
+    }
 }
 
 impl TableView {
@@ -562,6 +625,11 @@ impl TableView {
                 .copies_of(state)
                 .map(|copy| CopyView::new(copy, election))
                 .collect(),
+            decision: state
+                .assessment
+                .decision
+                .as_ref()
+                .map(|decision| DecisionView::new(results, state, decision)),
         }
     }
 }

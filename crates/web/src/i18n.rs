@@ -243,6 +243,12 @@ texts! {
     StatusAccepted => "aceptada", "accepted";
     StatusCorroborated => "corroborada", "corroborated";
     StatusConflict => "impugnada: copias distintas", "contested: copies differ";
+    StatusDecided => "decidida: copias distintas, un coordinador eligió una", "decided: copies differ, a coordinator chose one";
+    DecidedTable => "Sus copias dicen números distintos; un coordinador decidió cuál vale, y la mesa se cuenta con sus números.", "Its copies give different numbers; a coordinator decided which stands, and the table is counted with its numbers.";
+    DecisionKept => "Se cuenta", "Counted";
+    DecisionBy => "decisión de", "decision by";
+    DecisionReason => "Motivo", "Reason";
+    DecisionOutdated => "Una decisión anterior eligió una copia, pero una copia recibida después dice otros números: la decisión ya no la cubre y la mesa vuelve a estar impugnada.", "An earlier decision chose a copy, but a copy received since gives other numbers: the decision no longer covers it, and the table is contested again.";
     ContestedVotes => "Votos en disputa (mesas impugnadas, no contados hasta que una persona decida)", "Votes at stake (contested tables, not counted until a person decides)";
     ContestedTable => "Sus copias dicen números distintos: la mesa está impugnada y no se cuenta hasta que una persona decida cuál vale. Están en juego hasta", "Its copies give different numbers: the table is contested and not counted until a person decides which stands. At stake: up to";
     VotesWord => "votos", "votes";

@@ -269,7 +269,7 @@ pub fn document() -> Value {
             ]),
             "TableDocument": object("`veedor.table/1`: one table.", &[
                 ("schema", "`veedor.table/1`"), ("election", "id, title, date"),
-                ("table", "TableView: id, centre_code, number, registered, listed, status, counted, areas, result, copies"),
+                ("table", "TableView: id, centre_code, number, registered, listed, status (accepted, corroborated, decided, conflict, awaiting_person, missing), counted, areas, result, evidence, contested_votes, copies, decision (for copies that disagree, the latest coordinator's decision: keep_file_sha256, keep_location, kept_copies, overruled, coordinator, reason, decided_at, log_index, in_force; or null)"),
             ]),
             "ActaDocument": object("`veedor.acta/1`: one acta copy.", &[
                 ("schema", "`veedor.acta/1`"), ("election", "id, title, date"), ("table", "the table id"),

@@ -5,7 +5,10 @@
 //!   provenance and its index in the transparency log (a superset of what Mexico's PREP
 //!   publishes per acta);
 //! - `tables`: one row per known table, with the result its copies agree on;
-//! - `tally-<level>`: one row per area of a level (and `tally-national`).
+//! - `tally-<level>`: one row per area of a level (and `tally-national`);
+//! - `decisions`: one row per coordinator's decision on a table in conflict, in log order
+//!   (written only when there is one, so that a mirror of a log without decisions stays as it
+//!   was).
 //!
 //! Rows are in a fixed order (log index, table id, area code) and nothing depends on the time of
 //! export, so the same store always gives byte-identical files. A CSV text cell that a
@@ -407,6 +410,69 @@ pub fn tables(results: &Results) -> Table {
     }
 }
 
+/// One row per coordinator's decision, in log order (decisions not yet logged last): the table,
+/// the copy kept and those overruled (by file SHA-256 and place), who decided (by pseudonym),
+/// why and when, and whether it is the decision in force on its table now.
+#[must_use]
+pub fn decisions(results: &Results) -> Table {
+    let digits = results.election().geography.centre_digits;
+    let columns = [
+        "log_index",
+        "table_id",
+        "keep_file_sha256",
+        "keep_location",
+        "overruled",
+        "coordinator",
+        "reason",
+        "decided_at",
+        "in_force",
+        "table_status",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let mut decisions: Vec<_> = results.dataset.decisions.iter().collect();
+    decisions.sort_by_key(|decision| (decision.log_index.is_none(), decision.log_index));
+    let rows = decisions
+        .into_iter()
+        .map(|decision| {
+            let state = results.table(decision.table);
+            let status = state.map_or(TableStatus::Missing, status_of);
+            let in_force = status == TableStatus::Decided
+                && state.and_then(|s| s.assessment.decision.as_ref()) == Some(decision);
+            vec![
+                optional(decision.log_index),
+                text(decision.table.display(digits)),
+                text(decision.keep.file_sha256.to_hex()),
+                text(decision.keep.location.describe()),
+                text(
+                    decision
+                        .overruled
+                        .iter()
+                        .map(|evidence| {
+                            format!(
+                                "{}:{}",
+                                evidence.file_sha256.to_hex(),
+                                evidence.location.describe()
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+                text(decision.coordinator.as_str()),
+                text(decision.reason.as_str()),
+                text(decision.decided_at.to_string()),
+                Cell::Bool(in_force),
+                text(status.as_str()),
+            ]
+        })
+        .collect();
+    Table {
+        name: "decisions".to_owned(),
+        columns,
+        rows,
+    }
+}
+
 /// One row per area of a level (`None`: the nation), with coverage.
 #[must_use]
 pub fn tally(results: &Results, level: Option<usize>) -> Table {
@@ -435,6 +501,7 @@ pub fn tally(results: &Results, level: Option<usize>) -> Table {
         "registered_percent",
         "accepted",
         "corroborated",
+        "decided",
         "conflict",
         "awaiting_person",
         "missing",
@@ -475,6 +542,7 @@ pub fn tally(results: &Results, level: Option<usize>) -> Table {
                 coverage.registered_percent.map_or(Cell::Null, Cell::Number),
                 Cell::Int(status.accepted),
                 Cell::Int(status.corroborated),
+                Cell::Int(status.decided),
                 Cell::Int(status.conflict),
                 Cell::Int(status.awaiting_person),
                 Cell::Int(status.missing),
@@ -709,11 +777,15 @@ pub fn forensics(results: &Results, analyzed: &Analyzed) -> Table {
     }
 }
 
-/// Every open-data table: actas, tables, the tally of the nation and of each level, and the
-/// analysis (areas, projection, forensic tests).
+/// Every open-data table: actas, tables, the decisions (when there is one), the tally of the
+/// nation and of each level, and the analysis (areas, projection, forensic tests).
 #[must_use]
 pub fn all(results: &Results) -> Vec<Table> {
-    let mut out = vec![actas(results), tables(results), tally(results, None)];
+    let mut out = vec![actas(results), tables(results)];
+    if !results.dataset.decisions.is_empty() {
+        out.push(decisions(results));
+    }
+    out.push(tally(results, None));
     out.extend(
         (0..results.election().geography.levels.len()).map(|level| tally(results, Some(level))),
     );

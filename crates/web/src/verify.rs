@@ -13,9 +13,11 @@
 //!    (`veedor_ledger::verify_mirror`);
 //! 3. with an older checkpoint: that this log extends it, so a rewritten history is caught (and
 //!    named before the rows it changed);
-//! 4. the log's first entry is the election; every other entry is an acta copy or a registry's
-//!    (`veedor/registry/1`, committing to the lookup's records);
-//! 5. every open-data file (`opendata`), rendered again from the log's copies and the table list
+//! 4. the log's first entry is the election; every other entry is an acta copy, a registry's
+//!    (`veedor/registry/1`, committing to the lookup's records) or a coordinator's decision
+//!    (`veedor/decision/1`, which must keep a copy of its table logged before it); a log
+//!    without decisions (written before they existed) verifies as before;
+//! 5. every open-data file (`opendata`), rendered again from the log's copies and decisions and the table list
 //!    of `data/tables.csv`, and compared cell by cell with the mirror's `.csv`; each `.json`
 //!    twin against its CSV; `data/README.txt` byte for byte;
 //! 6. every scan a logged copy names, against its SHA-256;
@@ -90,12 +92,12 @@ use std::num::NonZeroUsize;
 
 use sha2::{Digest as _, Sha256 as Hasher};
 use veedor_core::{
-    ActaCopy, ActaRecord, AreaCode, CopyId, Dataset, Election, PollingTable, Provenance, Results,
-    Sha256, TableId, TableKey, Timestamp,
+    ActaCopy, ActaRecord, AreaCode, CopyId, Dataset, Decision, Election, PollingTable, Provenance,
+    Results, Sha256, TableId, TableKey, Timestamp,
 };
-use veedor_formats::LogEntry;
 use veedor_formats::log_entry::parse_election_entry;
 use veedor_formats::lookup::RegistryEntry;
+use veedor_formats::{DecisionEntry, LogEntry};
 use veedor_ledger::{
     Checkpoint, MerkleLog, TILE_HEIGHT, TILE_WIDTH, TileKind, TilePath, VerifierKey,
     decode_entry_bundle, encode_entry_bundle, entry_bundle_paths, hash_tile_paths, leaf_hash,
@@ -223,8 +225,12 @@ pub struct Summary {
     pub hash_tiles: usize,
     /// Entry bundles checked against the tiles.
     pub entry_bundles: usize,
-    /// Log entries that are acta copies (all but the election).
+    /// Log entries that are acta copies.
     pub copies: usize,
+    /// Log entries that are coordinators' decisions.
+    pub decisions: usize,
+    /// Rows of `data/decisions.csv` compared with the rendering.
+    pub decision_rows: usize,
     /// Rows of `data/actas.csv`.
     pub acta_rows: usize,
     /// Rows of `data/tables.csv` compared with the rendering.
@@ -336,6 +342,8 @@ struct Run<'files> {
     /// How the site was exported, from its `site.json` (the full profile for a mirror of the
     /// open data).
     manifest: Manifest,
+    /// The coordinators' decisions the log holds, in log order, each with its index.
+    decisions: Vec<Decision>,
 }
 
 /// What the store holds that the log holds otherwise or not at all, read from the mirror's
@@ -360,6 +368,7 @@ impl<'files> Run<'files> {
             problem_count: 0,
             expected: BTreeSet::new(),
             manifest: Manifest::full(),
+            decisions: Vec::new(),
             summary: Summary {
                 key_name: key.name().to_owned(),
                 key_id: key.key_id(),
@@ -428,6 +437,7 @@ impl<'files> Run<'files> {
         };
         let copies = self.copies(&entries, &election, checkpoint.size);
         self.summary.copies = copies.len();
+        self.summary.decisions = self.decisions.len();
         let commitment = match self::lookup::latest_commitment(&entries) {
             Some((index, Ok(entry))) => {
                 self.summary.registry_entry = Some(index);
@@ -737,6 +747,18 @@ impl<'files> Run<'files> {
                 }
                 continue;
             }
+            if DecisionEntry::is_one(bytes) {
+                match logged_decision(bytes, index, election, &copies) {
+                    Ok(decision) => self.decisions.push(decision),
+                    Err(error) => self.add(
+                        bundle_of(index, size),
+                        None,
+                        ProblemKind::Altered,
+                        format!("entry {index}: {error}"),
+                    ),
+                }
+                continue;
+            }
             let parsed = LogEntry::parse(bytes)
                 .and_then(|entry| entry.to_copy(election.geography.centre_digits));
             match parsed {
@@ -778,7 +800,7 @@ impl<'files> Run<'files> {
         };
         let trusted = Trusted::read(election, tables_file.as_ref(), actas_file.as_ref(), copies);
         let tables = table_list.as_deref().unwrap_or_default();
-        let results = results(election, tables, copies, &trusted);
+        let results = results(election, tables, copies, &self.decisions, &trusted);
         for expected in opendata::all(&results) {
             let kind = DataFile::of(&expected.name);
             let name = format!("data/{}.csv", expected.name);
@@ -786,6 +808,7 @@ impl<'files> Run<'files> {
                 DataFile::Actas => actas_file.take(),
                 DataFile::Tables => tables_file.take(),
                 DataFile::Tally
+                | DataFile::Decisions
                 | DataFile::Analysis
                 | DataFile::Projection
                 | DataFile::Forensics => self.csv(&name)?,
@@ -809,7 +832,7 @@ impl<'files> Run<'files> {
             // Without the table list, only what the log alone gives can be compared: the acta
             // rows' own columns.
             if table_list.is_none() {
-                if kind != DataFile::Actas {
+                if kind != DataFile::Actas && kind != DataFile::Decisions {
                     continue;
                 }
                 skip.extend(TABLE_LIST_COLUMNS.map(str::to_owned));
@@ -819,6 +842,7 @@ impl<'files> Run<'files> {
                 DataFile::Actas => self.summary.acta_rows = file.rows.len(),
                 DataFile::Tables => self.summary.table_rows += checked,
                 DataFile::Tally => self.summary.tally_rows += checked,
+                DataFile::Decisions => self.summary.decision_rows += checked,
                 DataFile::Analysis | DataFile::Projection | DataFile::Forensics => {
                     self.summary.analysis_rows += checked;
                 }
@@ -1192,6 +1216,8 @@ const LOGGED_TEXT: [&str; 3] = ["file_name", "device", "format_fields"];
 enum DataFile {
     Actas,
     Tables,
+    /// The coordinators' decisions, keyed by log index.
+    Decisions,
     /// The tallies, keyed by area code.
     Tally,
     /// The analysis of areas, keyed by area code.
@@ -1207,6 +1233,7 @@ impl DataFile {
         match name {
             "actas" => Self::Actas,
             "tables" => Self::Tables,
+            "decisions" => Self::Decisions,
             "analysis" => Self::Analysis,
             "projection" => Self::Projection,
             "forensics" => Self::Forensics,
@@ -1216,7 +1243,7 @@ impl DataFile {
 
     fn key_column(self) -> &'static str {
         match self {
-            Self::Actas => "log_index",
+            Self::Actas | Self::Decisions => "log_index",
             Self::Tables => "table_id",
             Self::Tally | Self::Analysis => "code",
             Self::Projection => "candidate",
@@ -1227,7 +1254,7 @@ impl DataFile {
     /// What a row is of.
     fn what(self, key: &str) -> String {
         match self {
-            Self::Actas => format!("log entry {key}"),
+            Self::Actas | Self::Decisions => format!("log entry {key}"),
             Self::Tables => format!("table {key}"),
             Self::Tally | Self::Analysis => format!("area `{key}`"),
             Self::Projection => format!("candidate `{key}`"),
@@ -1239,6 +1266,7 @@ impl DataFile {
     fn unknown(self, key: &str) -> String {
         match self {
             Self::Actas => format!("log index {key} is not an acta entry of the log"),
+            Self::Decisions => format!("log index {key} is not a decision entry of the log"),
             Self::Tables => format!("table `{key}` is not a table id as the export writes it"),
             Self::Tally => format!("area `{key}` holds no table of the log"),
             Self::Analysis => format!("area `{key}` is not one the analysis covers"),
@@ -1253,8 +1281,8 @@ impl DataFile {
             Self::Actas if TABLE_LIST_COLUMNS.contains(&column) => {
                 format!("log entry {key} and data/tables.csv give")
             }
-            Self::Actas => format!("log entry {key} gives"),
-            Self::Tables => "the log's copies give".to_owned(),
+            Self::Actas | Self::Decisions => format!("log entry {key} gives"),
+            Self::Tables => "the log's copies and decisions give".to_owned(),
             Self::Tally => "the log's entries add up to".to_owned(),
             Self::Analysis | Self::Projection | Self::Forensics => {
                 "the analysis of the log's entries gives".to_owned()
@@ -1337,6 +1365,7 @@ fn results(
     election: &Election,
     tables: &[PollingTable],
     copies: &[LoggedCopy],
+    decisions: &[Decision],
     trusted: &Trusted,
 ) -> Results {
     let mut stored: Vec<ActaCopy> = copies
@@ -1367,6 +1396,42 @@ fn results(
             .collect(),
         area_names: trusted.area_names.clone(),
         copies: stored,
+        decisions: decisions.to_vec(),
+    })
+}
+
+/// A decision's entry at `index`, checked against the log: of the log's election, keeping a copy
+/// of its table that the log holds before it.
+fn logged_decision(
+    bytes: &[u8],
+    index: u64,
+    election: &Election,
+    copies: &[LoggedCopy],
+) -> Result<Decision, String> {
+    let digits = election.geography.centre_digits;
+    let entry = DecisionEntry::parse(bytes, digits)?;
+    if entry.election != election.id {
+        return Err(format!(
+            "a decision of election `{}`, the log's is `{}`",
+            entry.election, election.id
+        ));
+    }
+    let decision = entry.decision;
+    let kept = copies.iter().any(|copy| {
+        copy.index < index
+            && copy.record.table == decision.table
+            && copy.provenance.evidence_ref() == decision.keep
+    });
+    if !kept {
+        return Err(format!(
+            "a decision on table {} keeping {}, which no earlier entry of the log is a copy of",
+            decision.table.display(digits),
+            decision.keep.describe()
+        ));
+    }
+    Ok(Decision {
+        log_index: Some(index),
+        ..decision
     })
 }
 
@@ -1613,6 +1678,58 @@ mod tests {
         (entries, stored)
     }
 
+    /// A decision's entry is accepted when it keeps a copy of its table that the log holds
+    /// before it, and named otherwise (a copy logged later, of another table, another election).
+    #[test]
+    fn a_logged_decision_must_keep_an_earlier_copy_of_its_table() {
+        let election = veedor_formats::parse_election(ELECTION).unwrap();
+        let (_, stored) = log_and_copies(&election, 5);
+        let logged: Vec<LoggedCopy> = stored
+            .iter()
+            .map(|copy| LoggedCopy {
+                index: copy.log_index.unwrap(),
+                record: copy.record.clone(),
+                provenance: copy.provenance.clone(),
+            })
+            .collect();
+        let decision = |keep: &ActaCopy, table: TableId, election_id: &str| {
+            DecisionEntry {
+                election: election_id.to_owned(),
+                decision: Decision {
+                    table,
+                    keep: keep.provenance.evidence_ref(),
+                    overruled: Vec::new(),
+                    coordinator: veedor_core::Pseudonym::new("chief").unwrap(),
+                    reason: veedor_core::Reason::new("the paper says so").unwrap(),
+                    decided_at: Timestamp::from_second(1_722_300_000).unwrap(),
+                    log_index: None,
+                },
+            }
+            .encode(9)
+        };
+        let first = &stored[0];
+        let good = decision(first, first.record.table, &election.id);
+        let read = logged_decision(&good, 5, &election, &logged).unwrap();
+        assert_eq!(read.log_index, Some(5));
+        assert_eq!(read.keep, first.provenance.evidence_ref());
+        // Before the copy it keeps was logged: no such copy yet.
+        let early = logged_decision(&good, 1, &election, &logged).unwrap_err();
+        assert!(
+            early.contains("no earlier entry of the log is a copy of"),
+            "{early}"
+        );
+        // A copy of another table.
+        let other = decision(&stored[1], first.record.table, &election.id);
+        assert!(logged_decision(&other, 5, &election, &logged).is_err());
+        let foreign = decision(first, first.record.table, "another-election");
+        let error = logged_decision(&foreign, 5, &election, &logged).unwrap_err();
+        assert!(
+            error.contains("a decision of election `another-election`"),
+            "{error}"
+        );
+        assert!(logged_decision(b"veedor/decision/1\n", 5, &election, &logged).is_err());
+    }
+
     /// A checkpoint of the log's first `size` entries, signed with the key.
     fn checkpoint(size: usize) -> Checkpoint {
         let election = veedor_formats::parse_election(ELECTION).unwrap();
@@ -1649,6 +1766,7 @@ mod tests {
             election,
             area_names,
             copies,
+            decisions: Vec::new(),
         });
         let log = PublishedLog {
             tree,

@@ -196,6 +196,7 @@ fn result_section(election: &Election, area: &AreaTally, lang: Lang) -> Markup {
                 @for (name, count) in [
                     ("accepted", status.accepted),
                     ("corroborated", status.corroborated),
+                    ("decided", status.decided),
                     ("conflict", status.conflict),
                     ("awaiting_person", status.awaiting_person),
                     ("missing", status.missing),

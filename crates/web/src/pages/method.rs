@@ -71,9 +71,10 @@ const METHOD_ES: &str = "<h1>Método y verificación</h1>\
 <ul><li><strong>Aceptada</strong>: una copia del acta, sin errores.</li>\
 <li><strong>Corroborada</strong>: dos o más copias con los mismos números.</li>\
 <li><strong>En conflicto</strong>: copias con números distintos; no se cuenta hasta que una persona lo resuelva.</li>\
+<li><strong>Decidida</strong>: copias con números distintos y la decisión de un coordinador, publicada con su seudónimo y su motivo, de cuál vale; se cuenta esa copia. Una copia posterior con otros números la devuelve al conflicto.</li>\
 <li><strong>Espera revisión</strong>: una copia con un error (más votos que electores, sumas que no cuadran); no se cuenta hasta que una persona la mire.</li>\
 <li><strong>Sin acta</strong>: no ha llegado ninguna copia.</li></ul>\
-<p>Solo se suman las mesas aceptadas y corroboradas. Nada se sobrescribe: cada copia queda guardada con su procedencia.</p>\
+<p>Solo se suman las mesas aceptadas, corroboradas y decididas. Nada se sobrescribe: cada copia queda guardada con su procedencia.</p>\
 <h2>Cobertura</h2>\
 <p>Un resultado solo vale por las actas en que se basa. Por eso cada resultado dice cuántas mesas cuenta, de cuántas, y cuántos electores inscritos reúnen; y ningún porcentaje aparece sin el número de mesas detrás.</p>\
 <h2>Cómo verificar</h2>\
@@ -93,9 +94,10 @@ const METHOD_EN: &str = "<h1>Method and verification</h1>\
 <ul><li><strong>Accepted</strong>: one copy of the acta, without errors.</li>\
 <li><strong>Corroborated</strong>: two or more copies with the same numbers.</li>\
 <li><strong>In conflict</strong>: copies with different numbers; not counted until a person resolves it.</li>\
+<li><strong>Decided</strong>: copies with different numbers and a coordinator's decision, published with their pseudonym and reason, of which one stands; that copy is counted. A later copy with other numbers puts the table back in conflict.</li>\
 <li><strong>Awaiting a person</strong>: a copy with an error (more votes than voters, sums that do not add up); not counted until a person looks.</li>\
 <li><strong>Missing</strong>: no copy has arrived.</li></ul>\
-<p>Only accepted and corroborated tables are added up. Nothing is overwritten: every copy is kept with its provenance.</p>\
+<p>Only accepted, corroborated and decided tables are added up. Nothing is overwritten: every copy is kept with its provenance.</p>\
 <h2>Coverage</h2>\
 <p>A result is only as good as the actas behind it. So every result says how many tables it counts, out of how many, and how many registered voters they hold; and no percentage appears without the number of tables behind it.</p>\
 <h2>How to verify</h2>\

@@ -54,6 +54,7 @@ fn status_name(status: &str, lang: Lang) -> &'static str {
         "accepted" => lang.t(Text::StatusAccepted),
         "corroborated" => lang.t(Text::StatusCorroborated),
         "conflict" => lang.t(Text::StatusConflict),
+        "decided" => lang.t(Text::StatusDecided),
         "awaiting_person" => lang.t(Text::StatusAwaiting),
         _ => lang.t(Text::StatusMissing),
     }

@@ -5,7 +5,7 @@ use veedor_core::AreaCode;
 
 use super::layout::{breadcrumb, layout};
 use super::{Here, data, source_name, status_name};
-use crate::api::{AreaRef, TableView};
+use crate::api::{AreaRef, DecisionView, TableView};
 use crate::i18n::{Lang, Text};
 use crate::snapshot::Snapshot;
 
@@ -77,11 +77,18 @@ pub(super) fn table_block(
                         (data("contested-votes", table.contested_votes, lang)) " "
                         (lang.t(Text::VotesWord)) "."
                     }
+                    @if let Some(decision) = &table.decision {
+                        (decision_block(table, decision, lang, here))
+                    }
                     (versions(snapshot, table, lang))
                 }
                 None => {
                     p class="note" { (lang.t(Text::ResultNone)) }
                 }
+            }
+            @if let (Some(decision), Some(_)) = (&table.decision, &table.result) {
+                (decision_block(table, decision, lang, here))
+                (versions(snapshot, table, lang))
             }
             @if table.copies.len() > 1 {
                 p class="small" {
@@ -116,6 +123,35 @@ pub(super) fn table_block(
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// A coordinator's decision: which copy counts, who decided (by pseudonym), when and why; or,
+/// when a later copy disagrees, that it no longer covers the table.
+fn decision_block(table: &TableView, decision: &DecisionView, lang: Lang, here: &Here) -> Markup {
+    html! {
+        div class="decision" {
+            p class="note" {
+                @if decision.in_force {
+                    (lang.t(Text::DecidedTable))
+                } @else {
+                    (lang.t(Text::DecisionOutdated))
+                }
+            }
+            p class="small" {
+                (lang.t(Text::DecisionKept)) ": "
+                @for (index, id) in decision.kept_copies.iter().enumerate() {
+                    @if index > 0 { ", " }
+                    a href=(here.acta(*id, &table.id)) { (lang.t(Text::CopyWord)) " #" (id) }
+                }
+                " (" code class="hash" { (decision.keep_file_sha256) } " " (decision.keep_location) "); "
+                (lang.t(Text::DecisionBy)) " " span class="pseudonym" { (decision.coordinator) }
+                ", " time datetime=(decision.decided_at) { (decision.decided_at) } "."
+            }
+            p class="small" {
+                (lang.t(Text::DecisionReason)) ": " q class="reason" { (decision.reason) }
             }
         }
     }
