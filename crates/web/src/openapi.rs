@@ -160,6 +160,15 @@ fn desk_paths() -> Value {
             ],
             "responses": { "200": { "description": "events: at, actor, action, object, detail." }, "401": error("No live session."), "403": error("Not a coordinator.") },
         }},
+        "/api/v1/volunteer/conflicts": { "get": desk_read(
+            "Every table whose copies disagree, decided or not (coordinators, observers): its copies side by side (id, name to keep it by, source, file, place, votes, scan) and the decision in force.",
+            "tables: table, status, copies, decision.",
+        )},
+        "/api/v1/volunteer/conflicts/{table}/decide": { "post": desk_write(
+            "A coordinator keeps one copy of a table in conflict, with a reason: a new record in the transparency log and on the table's public page; no copy is changed.",
+            &[("keep", "the copy, as the list names it (`<sha256>:page N`, or `#ID`)"), ("reason", "1 to 500 characters, published")],
+            &[("200", "table, keep, reason."), ("409", "Refused: no conflict, not a copy of that table, a copy with errors.")],
+        )},
         "/api/v1/volunteer/upload": { "post": {
             "summary": "Send photos or scans of actas (uploaders), as multipart/form-data: `file` (repeated), an optional `table`. Each goes through the same intake as `veedor ingest`; the answer says what became of each.",
             "security": [{ "session": [] }],

@@ -16,7 +16,7 @@ use veedor_sim::sheet::{Condition, FileFormat, Sheet, Ve2024Place, encode, rende
 use veedor_web::{AppState, Desk, DeskOptions, ServeOptions, app};
 
 use crate::handlers::Response;
-use crate::support::{Fixture, fixture, scan_png};
+use crate::support::{CONFLICT_TABLE, Fixture, fixture, scan_png};
 
 /// Random bytes for the tests: distinct, not secret.
 pub fn test_random(bytes: &mut [u8]) -> Result<(), String> {
@@ -341,6 +341,8 @@ async fn every_volunteer_route_refuses_without_a_session_another_role_or_the_csr
         (format!("/api/v1/volunteer/tasks/{task}"), vec![C, T, O]),
         ("/api/v1/volunteer/users".into(), vec![C]),
         ("/api/v1/volunteer/audit".into(), vec![C]),
+        ("/volunteer/conflicts".into(), vec![C, O]),
+        ("/api/v1/volunteer/conflicts".into(), vec![C, O]),
     ];
     for (uri, allowed) in &gets {
         let anonymous = send(&h.app, Method::GET, uri, &[], vec![]).await;
@@ -409,6 +411,11 @@ async fn every_volunteer_route_refuses_without_a_session_another_role_or_the_csr
             "/api/v1/volunteer/users/owl-7/suspend".into(),
             vec![C],
             serde_json::json!({ "reason": "x" }),
+        ),
+        (
+            format!("/api/v1/volunteer/conflicts/{CONFLICT_TABLE}/decide"),
+            vec![C],
+            serde_json::json!({ "keep": "#1", "reason": "x" }),
         ),
     ];
     let audit_before = h.fixture.writer_audit_len();
@@ -1181,6 +1188,8 @@ async fn the_openapi_document_names_every_volunteer_route_when_the_desk_is_open(
         ("post", "/api/v1/volunteer/users/{pseudonym}/suspend"),
         ("get", "/api/v1/volunteer/audit"),
         ("post", "/api/v1/volunteer/upload"),
+        ("get", "/api/v1/volunteer/conflicts"),
+        ("post", "/api/v1/volunteer/conflicts/{table}/decide"),
     ];
     for (method, path) in routes {
         assert!(
@@ -1188,7 +1197,10 @@ async fn the_openapi_document_names_every_volunteer_route_when_the_desk_is_open(
             "{method} {path} is not in the OpenAPI document"
         );
         // Every route answers (not 404/405) when asked without a session.
-        let uri = path.replace("{id}", "1").replace("{pseudonym}", "owl-7");
+        let uri = path
+            .replace("{id}", "1")
+            .replace("{pseudonym}", "owl-7")
+            .replace("{table}", "201301006.02");
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let response = send(
             &h.app,
@@ -1211,7 +1223,7 @@ async fn the_openapi_document_names_every_volunteer_route_when_the_desk_is_open(
         .filter(|path| path.contains("/volunteer/"))
         .count();
     assert_eq!(
-        desk_paths, 12,
+        desk_paths, 14,
         "no route documented that the router does not serve"
     );
     // Without the desk the document does not name them.
@@ -1318,6 +1330,18 @@ async fn every_desk_page_passes_axe_at_phone_width_without_javascript() {
         ),
         ("users", "/volunteer/users".into(), Some(&coordinator), 200),
         ("audit", "/volunteer/audit".into(), Some(&coordinator), 200),
+        (
+            "conflicts",
+            "/volunteer/conflicts".into(),
+            Some(&coordinator),
+            200,
+        ),
+        (
+            "conflicts-observer",
+            "/volunteer/conflicts".into(),
+            Some(&observer),
+            200,
+        ),
         ("upload", "/volunteer/upload".into(), Some(&uploader), 200),
         (
             "forbidden",
@@ -1347,4 +1371,81 @@ async fn every_desk_page_passes_axe_at_phone_width_without_javascript() {
     // No desk page loads a script: each was checked once, without JavaScript.
     assert_eq!(report["pages"].as_array().unwrap().len(), count);
     let _ = stop.send(());
+}
+
+#[tokio::test]
+async fn a_coordinator_decides_a_conflict_at_the_desk_and_the_public_page_shows_it() {
+    let mut h = harness(roomy());
+    let coordinator = volunteer(&mut h, "chief", Role::Coordinator).await;
+    let listed = coordinator
+        .get(&h.app, "/api/v1/volunteer/conflicts")
+        .await
+        .json();
+    let table = listed["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|table| table["table"] == CONFLICT_TABLE)
+        .unwrap_or_else(|| panic!("{listed}"))
+        .clone();
+    assert_eq!(table["status"], "conflict");
+    let copies = table["copies"].as_array().unwrap();
+    assert_eq!(copies.len(), 2, "{table}");
+    let csv = copies.iter().find(|copy| copy["source"] == "csv").unwrap();
+    let page = coordinator
+        .get(&h.app, "/volunteer/conflicts?lang=en")
+        .await
+        .text();
+    assert!(page.contains("name=\"keep\"") && page.contains(CONFLICT_TABLE));
+    // A reason is required; a copy of another table is refused; nothing is stored by either.
+    let uri = format!("/volunteer/conflicts/{CONFLICT_TABLE}/decide?lang=en");
+    let keep = csv["name"].as_str().unwrap();
+    let no_reason = coordinator
+        .post_form(&h.app, &uri, &[("keep", keep), ("reason", " ")])
+        .await;
+    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    let wrong = coordinator
+        .post_form(&h.app, &uri, &[("keep", "#999999"), ("reason", "x")])
+        .await;
+    assert_eq!(wrong.status, StatusCode::CONFLICT, "{}", wrong.text());
+    let decided = coordinator
+        .post_form(
+            &h.app,
+            &uri,
+            &[
+                ("keep", keep),
+                ("reason", "the result file matches the witnesses' copy"),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.text());
+    settled_public(&h.state).await;
+    let public = send(
+        &h.app,
+        Method::GET,
+        &format!("/table/{CONFLICT_TABLE}?lang=en"),
+        &[],
+        vec![],
+    )
+    .await
+    .text();
+    assert!(
+        public.contains("the result file matches the witnesses") && public.contains("chief"),
+        "{public}"
+    );
+    let json = send(
+        &h.app,
+        Method::GET,
+        &format!("/api/v1/table/{CONFLICT_TABLE}"),
+        &[],
+        vec![],
+    )
+    .await
+    .json();
+    assert_eq!(json["table"]["status"], "decided", "{json}");
+    let audit = coordinator
+        .get(&h.app, "/api/v1/volunteer/audit?action=copy.decide")
+        .await
+        .json();
+    assert_eq!(audit["events"].as_array().unwrap().len(), 1, "{audit}");
 }

@@ -26,6 +26,7 @@ struct Sheet {
     number: String,
     cells: Vec<u32>,
     null_votes: u32,
+    payload: String,
     photo: Vec<u8>,
 }
 
@@ -64,6 +65,7 @@ fn torn_sheet(election: &veedor_core::Election, index: usize, seed: u64) -> Shee
         cells,
         null_votes,
         photo: torn_photo(&payload, seed),
+        payload,
     }
 }
 
@@ -97,6 +99,19 @@ async fn submit(client: &Client, css: &str) {
 
 async fn page_text(client: &Client) -> String {
     text_of(client, "main").await
+}
+
+/// Signs in through the form.
+async fn sign_in(client: &Client, base: &str, name: &str) {
+    client
+        .goto(&format!("{base}/volunteer/?lang=en"))
+        .await
+        .unwrap();
+    fill(client, "#pseudonym", name).await;
+    fill(client, "#passphrase", PASSPHRASE).await;
+    submit(client, "form button[type=submit]").await;
+    let footer = text_of(client, "footer").await;
+    assert!(footer.contains(&format!("Signed in as {name}")), "{footer}");
 }
 
 /// Chooses a passphrase with the one-time code and signs in, through the forms.
@@ -321,9 +336,12 @@ async fn election_night_at_the_desk_in_a_phone_browser_without_javascript() {
     // The public pages show both results, each naming the typists who agreed; the log grew.
     for (sheet, typists) in [(&first, "ana, beto"), (&second, "ana, caro")] {
         let mut found = false;
-        for _ in 0..50 {
+        for attempt in 0..50 {
             client
-                .goto(&format!("{base}/table/{}?lang=en", sheet.table))
+                .goto(&format!(
+                    "{base}/table/{}?lang=en&look={attempt}",
+                    sheet.table
+                ))
                 .await
                 .unwrap();
             if client.find(Locator::Css("a[href*='/acta/']")).await.is_ok()
@@ -357,10 +375,157 @@ async fn election_night_at_the_desk_in_a_phone_browser_without_javascript() {
         assert!(named, "no acta page of {} names {typists}", sheet.table);
     }
     screenshot(&client, "desk-public-acta").await;
+
+    // Two scans of one table disagree: the coordinator keeps the one the sheet supports.
+    let disputed = torn_sheet(&election, 2, 73);
+    let right = sheet_photo(&disputed.payload);
+    let mut cells = disputed.cells.clone();
+    cells[0] += 5;
+    let wrong_payload = format!(
+        "{}.1.0001!{}!{}!0",
+        disputed.table,
+        cells
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+        disputed.null_votes
+    );
+    let wrong = sheet_photo(&wrong_payload);
+    client.delete_all_cookies().await.unwrap();
+    sign_in(&client, &base, "witness-1").await;
+    for (name, bytes) in [("IMG_1.jpg", &right), ("IMG_2.jpg", &wrong)] {
+        client
+            .goto(&format!("{base}/volunteer/upload?lang=en"))
+            .await
+            .unwrap();
+        element(&client, "#file")
+            .await
+            .send_keys(&write(name, bytes))
+            .await
+            .unwrap();
+        submit(&client, "form.vform button[type=submit]").await;
+        let said = text_of(&client, "[role=status]").await;
+        assert!(said.contains(&disputed.table), "{said}");
+    }
+    client.delete_all_cookies().await.unwrap();
+    sign_in(&client, &base, "chief").await;
+    let keep = upload_name(&right);
+    let mut listed = false;
+    for _ in 0..50 {
+        client
+            .goto(&format!("{base}/volunteer/conflicts?lang=en"))
+            .await
+            .unwrap();
+        if page_text(&client).await.contains(&keep) {
+            listed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(listed, "the conflict is not listed");
+    screenshot(&client, "desk-conflicts").await;
+    // The radio button of the copy read from the right photo: its row names the file.
+    let form = format!(
+        "form[action^='/volunteer/conflicts/{}/decide']",
+        disputed.table
+    );
+    let mut choices = Vec::new();
+    for radio in client
+        .find_all(Locator::Css(&format!("{form} input[type=radio]")))
+        .await
+        .unwrap()
+    {
+        let id = radio.attr("id").await.unwrap().unwrap();
+        let label = text_of(&client, &format!("label[for='{id}']")).await;
+        let number = label
+            .trim_start_matches('#')
+            .split(' ')
+            .next()
+            .unwrap()
+            .to_owned();
+        choices.push((id, number));
+    }
+    let mut right_choice = None;
+    for (id, number) in choices {
+        client
+            .goto(&format!("{base}/acta/{number}?lang=en"))
+            .await
+            .unwrap();
+        if page_text(&client).await.contains(&keep) {
+            right_choice = Some(id);
+        }
+    }
+    let chosen = right_choice.is_some();
+    if let Some(id) = right_choice {
+        client
+            .goto(&format!("{base}/volunteer/conflicts?lang=en"))
+            .await
+            .unwrap();
+        element(&client, &format!("[id='{id}']"))
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+    assert!(chosen, "no copy of the right photo to keep");
+    fill(
+        &client,
+        &format!("{form} input[name=reason]"),
+        "the sheet's own photo shows these numbers",
+    )
+    .await;
+    submit(&client, &format!("{form} button[type=submit]")).await;
+    let answer = page_text(&client).await;
+    let mut shown = false;
+    // Public pages may be cached for 30 s: each look asks anew.
+    for attempt in 0..50 {
+        client
+            .goto(&format!(
+                "{base}/table/{}?lang=en&look={attempt}",
+                disputed.table
+            ))
+            .await
+            .unwrap();
+        let text = page_text(&client).await;
+        if text.contains("the sheet's own photo shows these numbers") && text.contains("chief") {
+            shown = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let last = page_text(&client).await;
+    let audit: Vec<String> = fixture
+        .writer
+        .audit()
+        .unwrap()
+        .iter()
+        .rev()
+        .take(4)
+        .map(|event| format!("{} {} {}", event.action, event.object, event.detail))
+        .chain(std::iter::once(format!(
+            "log {} checkpoint {:?} decisions {:?}",
+            fixture.writer.log_size().unwrap(),
+            fixture.writer.latest_checkpoint().unwrap().map(|c| c.size),
+            fixture
+                .writer
+                .load_dataset()
+                .unwrap()
+                .decisions
+                .iter()
+                .map(|d| d.log_index)
+                .collect::<Vec<_>>()
+        )))
+        .collect();
+    assert!(
+        shown,
+        "the public table page does not show the decision and its reason; the desk answered: {answer}\n\nthe page: {last}\n\naudit: {audit:?}"
+    );
+    screenshot(&client, "desk-public-decision").await;
     let log_after = checkpoint_size(address).await;
     assert!(
-        log_after == log_before + 3,
-        "the photo's copy and the two typed copies are logged and checkpointed (a page waiting for people is not a copy): {log_before} -> {log_after}"
+        log_after == log_before + 6,
+        "the first photo's copy, the two typed copies, two more photos and the decision are logged and checkpointed (a page waiting for people is not a copy): {log_before} -> {log_after}"
     );
     // No script ran: the browser had none to run, and the desk's pages carry none.
     let html = client.source().await.unwrap();

@@ -16,6 +16,7 @@
 
 mod access;
 mod common;
+mod conflicts;
 mod pages;
 mod people;
 mod session;
@@ -195,7 +196,7 @@ impl Desk {
 /// The volunteers' routes, pages and JSON, each with its own body limit (the public site's is
 /// a few kilobytes; an upload is many megabytes).
 pub(crate) fn router(state: &AppState, desk: &Desk) -> Router {
-    use {access as a, people as p, upload as u, work as w};
+    use {access as a, conflicts as c, people as p, upload as u, work as w};
     let forms = Router::new()
         .route("/volunteer/", get(a::home))
         .route("/volunteer/sign-in", post(a::sign_in))
@@ -214,6 +215,13 @@ pub(crate) fn router(state: &AppState, desk: &Desk) -> Router {
         .route("/volunteer/users", get(p::users).post(p::add_user))
         .route("/volunteer/users/{pseudonym}/suspend", post(p::suspend))
         .route("/volunteer/audit", get(p::audit))
+        .route("/volunteer/conflicts", get(c::conflicts))
+        .route("/volunteer/conflicts/{table}/decide", post(c::decide))
+        .route("/api/v1/volunteer/conflicts", get(c::conflicts))
+        .route(
+            "/api/v1/volunteer/conflicts/{table}/decide",
+            post(c::decide),
+        )
         .route("/volunteer/upload", get(u::upload_form))
         .route(
             "/api/v1/volunteer/session",

@@ -244,6 +244,9 @@ fn layout(lang: Lang, who: Option<&Signed>, title: &str, body: &Markup) -> Strin
                         @if who.role() == Role::Uploader {
                             a href=(href("/volunteer/upload", lang)) { (lang.pick("Enviar actas", "Upload")) } " "
                         }
+                        @if matches!(who.role(), Role::Coordinator | Role::Observer) {
+                            a href=(href("/volunteer/conflicts", lang)) { (lang.pick("Conflictos", "Conflicts")) } " "
+                        }
                         @if who.role() == Role::Coordinator {
                             a href=(href("/volunteer/users", lang)) { (lang.pick("Voluntarios", "Volunteers")) } " "
                             a href=(href("/volunteer/audit", lang)) { (lang.pick("Registro", "Audit")) } " "
@@ -376,6 +379,7 @@ pub(super) fn home(lang: Lang, who: &Signed) -> String {
                     }
                     Role::Coordinator => {
                         li { a href=(href("/volunteer/tasks", lang)) { (lang.pick("Tareas y desacuerdos", "Tasks and disagreements")) } }
+                    li { a href=(href("/volunteer/conflicts", lang)) { (lang.pick("Mesas cuyas copias no coinciden", "Tables whose copies disagree")) } }
                         li { a href=(href("/volunteer/users", lang)) { (lang.pick("Voluntarios", "Volunteers")) } }
                         li { a href=(href("/volunteer/audit", lang)) { (lang.pick("Registro de acciones", "Audit log")) } }
                     }
@@ -790,4 +794,72 @@ fn upload_line(line: &UploadLine, lang: Lang) -> Markup {
             }
         }
     }
+}
+
+/// The tables whose copies disagree: the copies side by side with their scans, and, for a
+/// coordinator, the form to keep one.
+pub(super) fn conflicts(
+    lang: Lang,
+    who: &Signed,
+    election: &Election,
+    tables: &[veedor_app::decisions::TableInConflict],
+) -> String {
+    let digits = election.geography.centre_digits;
+    let names: Vec<&str> = election.candidates.iter().map(|c| c.id.as_str()).collect();
+    layout(
+        lang,
+        Some(who),
+        lang.pick("Conflictos entre copias", "Conflicts between copies"),
+        &html! {
+            p { (lang.int(tables.len() as u64)) " "
+                (lang.pick("mesas cuyas copias no coinciden. Una decisión es un registro nuevo, con su razón: ninguna copia se cambia ni se borra.",
+                           "tables whose copies disagree. A decision is a new record, with its reason: no copy is changed or deleted.")) }
+            @for conflict in tables {
+                @let id = conflict.table.display(digits);
+                section class="mesa" {
+                    h2 { a href=(href(&format!("/table/{id}"), lang)) { (lang.pick("Mesa ", "Table ")) (id) } " "
+                         span class="badge" { (conflict.status.as_str()) } }
+                    @if let Some(decision) = &conflict.decision {
+                        p { (lang.pick("Decidió ", "Decided by ")) strong { (decision.coordinator) } ": " (decision.reason.as_str()) }
+                    }
+                    div class="wide" tabindex="0" role="region" aria-label=(format!("{} {id}", lang.pick("Copias de la mesa", "Copies of table"))) { table {
+                        caption { (lang.pick("Copias", "Copies")) }
+                        thead { tr {
+                            th scope="col" { (lang.pick("Copia", "Copy")) }
+                            th scope="col" { (lang.pick("Votos", "Votes")) }
+                            th scope="col" { (lang.pick("Imagen", "Scan")) }
+                        } }
+                        tbody { @for copy in &conflict.copies { tr {
+                            td { a href=(href(&format!("/acta/{}", copy.id.get()), lang)) { "#" (copy.id.get()) } " "
+                                 (copy.provenance.source.as_str()) br; small { (copy.provenance.file_name) ", " (copy.provenance.location.describe()) } }
+                            td { (copy.record.candidate_votes(election).iter().zip(&names).map(|(v, n)| format!("{n} {v}")).collect::<Vec<_>>().join(", ")) }
+                            td { @if let Some(hash) = copy.provenance.published_sha256 {
+                                a href=(format!("/scans/{}", hash.to_hex())) { (lang.pick("ver", "view")) }
+                            } @else { "–" } }
+                        } } }
+                    } }
+                    @if who.role() == Role::Coordinator {
+                        form class="vform" method="post" action=(href(&format!("/volunteer/conflicts/{id}/decide"), lang)) {
+                            (csrf(who))
+                            fieldset {
+                                legend { (lang.pick("La copia que cuenta", "The copy that counts")) }
+                                @for (index, copy) in conflict.copies.iter().enumerate() {
+                                    p class="field" {
+                                        input type="radio" name="keep" id=(format!("keep-{id}-{index}")) value=(veedor_app::decisions::copy_name(copy)) required;
+                                        " "
+                                        label class="radio" for=(format!("keep-{id}-{index}")) { "#" (copy.id.get()) " " (copy.provenance.source.as_str()) }
+                                    }
+                                }
+                            }
+                            p class="field" {
+                                label for=(format!("reason-{id}")) { (lang.pick("Razón (pública)", "Reason (published)")) }
+                                input id=(format!("reason-{id}")) name="reason" type="text" required maxlength="500";
+                            }
+                            button type="submit" { (lang.pick("Decidir", "Decide")) }
+                        }
+                    }
+                }
+            }
+        },
+    )
 }
