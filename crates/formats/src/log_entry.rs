@@ -457,26 +457,15 @@ impl DecisionEntry {
 
     /// Parses an entry's bytes; the error names the line or field and what was expected.
     pub fn parse(bytes: &[u8], centre_digits: u8) -> Result<Self, String> {
-        let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_owned())?;
-        let mut lines = text.split_terminator('\n');
-        if lines.next() != Some(DECISION_HEADER) {
-            return Err(format!("expected the first line `{DECISION_HEADER}`"));
-        }
-        let mut values = Vec::with_capacity(DECISION_KEYS.len());
-        for (index, line) in lines.enumerate() {
-            let expected = DECISION_KEYS
-                .get(index)
-                .ok_or_else(|| format!("line {}: expected the end of the entry", index + 2))?;
-            let value = line
-                .strip_prefix(expected)
-                .and_then(|rest| rest.strip_prefix(": "))
-                .ok_or_else(|| format!("line {}: expected `{expected}: ...`", index + 2))?;
-            if value.contains(char::is_control) {
-                return Err(format!(
-                    "`{expected}`: a control character, which no entry holds"
-                ));
-            }
-            values.push(value);
+        let (text, values) = crate::text::keyed_lines(bytes, DECISION_HEADER, &DECISION_KEYS)?;
+        if let Some((key, _)) = DECISION_KEYS
+            .iter()
+            .zip(values)
+            .find(|(_, value)| value.contains(char::is_control))
+        {
+            return Err(format!(
+                "`{key}`: a control character, which no entry holds"
+            ));
         }
         let [
             election,
@@ -486,14 +475,7 @@ impl DecisionEntry {
             coordinator,
             reason,
             decided_at,
-        ] = values.as_slice()
-        else {
-            return Err(format!(
-                "expected {} fields, found {}",
-                DECISION_KEYS.len(),
-                values.len()
-            ));
-        };
+        ] = &values;
         if !text.ends_with('\n') {
             return Err("expected a line break after the last field".to_owned());
         }

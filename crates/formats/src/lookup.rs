@@ -344,22 +344,7 @@ impl RegistryEntry {
 
     /// Parses an entry's bytes; the error names the line and what was expected.
     pub fn parse(bytes: &[u8]) -> Result<Self, String> {
-        let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_owned())?;
-        let mut lines = text.split_terminator('\n');
-        if lines.next() != Some(REGISTRY_HEADER) {
-            return Err(format!("expected the first line `{REGISTRY_HEADER}`"));
-        }
-        let mut values = Vec::with_capacity(REGISTRY_KEYS.len());
-        for (index, line) in lines.enumerate() {
-            let expected = REGISTRY_KEYS
-                .get(index)
-                .ok_or_else(|| format!("line {}: expected the end of the entry", index + 2))?;
-            let value = line
-                .strip_prefix(expected)
-                .and_then(|rest| rest.strip_prefix(": "))
-                .ok_or_else(|| format!("line {}: expected `{expected}: ...`", index + 2))?;
-            values.push(value);
-        }
+        let (text, values) = crate::text::keyed_lines(bytes, REGISTRY_HEADER, &REGISTRY_KEYS)?;
         let [
             election,
             kdf,
@@ -371,14 +356,7 @@ impl RegistryEntry {
             records,
             bucket_bits,
             buckets,
-        ] = values.as_slice()
-        else {
-            return Err(format!(
-                "expected {} fields, found {}",
-                REGISTRY_KEYS.len(),
-                values.len()
-            ));
-        };
+        ] = &values;
         if !text.ends_with('\n') {
             return Err("expected a line break after the last field".to_owned());
         }

@@ -104,6 +104,37 @@ pub fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A log entry's text: its first line `header`, then one `key: value` line for each of `keys`
+/// in order. Returns the whole text and the values; the error names the line and what was
+/// expected (the caller checks what the values say, and how the text ends).
+pub(crate) fn keyed_lines<'a, const N: usize>(
+    bytes: &'a [u8],
+    header: &str,
+    keys: &[&str; N],
+) -> Result<(&'a str, [&'a str; N]), String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_owned())?;
+    let mut lines = text.split_terminator('\n');
+    if lines.next() != Some(header) {
+        return Err(format!("expected the first line `{header}`"));
+    }
+    let mut values = Vec::with_capacity(N);
+    for (index, line) in lines.enumerate() {
+        let expected = keys
+            .get(index)
+            .ok_or_else(|| format!("line {}: expected the end of the entry", index + 2))?;
+        let value = line
+            .strip_prefix(expected)
+            .and_then(|rest| rest.strip_prefix(": "))
+            .ok_or_else(|| format!("line {}: expected `{expected}: ...`", index + 2))?;
+        values.push(value);
+    }
+    let found = values.len();
+    let values: [&str; N] = values
+        .try_into()
+        .map_err(|_| format!("expected {N} fields, found {found}"))?;
+    Ok((text, values))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
