@@ -178,6 +178,8 @@ struct Inner {
     documents: precompress::Cache,
     /// The volunteers' desk, when `--volunteers` opened one.
     desk: std::sync::OnceLock<Arc<volunteer::Desk>>,
+    /// A reload asked for and not yet started ([`AppState::request_refresh`]).
+    refresh_pending: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -212,6 +214,7 @@ impl AppState {
                 bundles: log::BundleCache::default(),
                 documents: precompress::Cache::default(),
                 desk: std::sync::OnceLock::new(),
+                refresh_pending: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -225,6 +228,24 @@ impl AppState {
     /// Loads again if the store changed. Blocking. Returns whether it did.
     pub fn refresh(&self) -> Result<bool, StoreError> {
         self.inner.current.refresh(&self.inner.source)
+    }
+
+    /// Asks for a reload on a blocking thread, now rather than at the next poll (after a
+    /// volunteer's write). Requests coalesce: while one waits to start, more add nothing, so a
+    /// burst of writes costs at most the reload running and one more, never one each.
+    pub fn request_refresh(&self) {
+        use std::sync::atomic::Ordering;
+        if self.inner.refresh_pending.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            // Cleared before loading: a write during this load asks for the next one.
+            state.inner.refresh_pending.store(false, Ordering::Release);
+            if let Err(error) = state.refresh() {
+                tracing::error!(%error, "could not reload after a write");
+            }
+        });
     }
 
     /// Opens the volunteers' desk: the routes under `/volunteer/` and `/api/v1/volunteer/`

@@ -1449,3 +1449,56 @@ async fn a_coordinator_decides_a_conflict_at_the_desk_and_the_public_page_shows_
         .json();
     assert_eq!(audit["events"].as_array().unwrap().len(), 1, "{audit}");
 }
+
+#[tokio::test]
+async fn an_upload_larger_than_the_route_takes_is_refused_whole() {
+    let mut h = harness(DeskOptions {
+        max_file_bytes: 1 << 20,
+        max_files_per_upload: 2,
+        ..roomy()
+    });
+    let uploader = volunteer(&mut h, "witness-1", Role::Uploader).await;
+    let sources = {
+        use veedor_store::prelude::*;
+        h.fixture.writer.sources().unwrap().len()
+    };
+    // Three files of a megabyte (more than two files' worth in one request), and a body far
+    // over the limit: refused with 413 before anything is read as a scan.
+    let response = upload(
+        &h.app,
+        &uploader,
+        None,
+        &[
+            vec![0xFF; 1 << 20],
+            vec![0xFE; 1 << 20],
+            vec![0xFD; 1 << 20],
+        ],
+    )
+    .await;
+    assert_eq!(
+        response.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        response.text()
+    );
+    assert_eq!(response.json()["error"]["reference"], "too_large");
+    // A malformed body: no boundary where one is announced.
+    let broken = send(
+        &h.app,
+        Method::POST,
+        "/api/v1/volunteer/upload",
+        &[
+            ("cookie", &uploader.cookie),
+            ("content-type", "multipart/form-data; boundary=nope"),
+        ],
+        b"--other\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nxx".to_vec(),
+    )
+    .await;
+    assert!(broken.status.is_client_error(), "{}", broken.status);
+    use veedor_store::prelude::*;
+    assert_eq!(
+        h.fixture.writer.sources().unwrap().len(),
+        sources,
+        "nothing stored"
+    );
+}

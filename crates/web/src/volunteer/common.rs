@@ -69,6 +69,8 @@ pub(super) enum DeskError {
     RateLimited(u64),
     /// The request is malformed; what was expected.
     Invalid(String),
+    /// The request is larger than the route takes.
+    TooLarge(String),
     /// No such thing.
     NotFound(String),
     /// The rules refuse it (a state-machine refusal, a taken pseudonym, a conflict).
@@ -84,6 +86,7 @@ impl DeskError {
             Self::Forbidden(_) | Self::Csrf => StatusCode::FORBIDDEN,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Invalid(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Refused(_) => StatusCode::CONFLICT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -97,6 +100,7 @@ impl DeskError {
             Self::Csrf => "csrf",
             Self::RateLimited(_) => "rate_limited",
             Self::Invalid(_) => "invalid_input",
+            Self::TooLarge(_) => "too_large",
             Self::NotFound(_) => "not_found",
             Self::Refused(_) => "refused",
             Self::Internal(_) => "internal",
@@ -128,9 +132,10 @@ impl DeskError {
                     "Too many attempts: try again in"
                 )
             ),
-            Self::Invalid(message) | Self::NotFound(message) | Self::Refused(message) => {
-                message.clone()
-            }
+            Self::Invalid(message)
+            | Self::TooLarge(message)
+            | Self::NotFound(message)
+            | Self::Refused(message) => message.clone(),
             Self::Internal(_) => lang
                 .pick(
                     "Algo falló de nuestro lado; nada se perdió. Inténtelo de nuevo.",
@@ -409,12 +414,7 @@ pub(super) fn now(state: &AppState) -> Timestamp {
 
 /// After a write that changes results: the public snapshot reloads now, not at the next poll.
 pub(super) fn reload(state: &AppState) {
-    let state = state.clone();
-    tokio::task::spawn_blocking(move || {
-        if let Err(error) = state.refresh() {
-            tracing::error!(%error, "could not reload after a volunteer's write");
-        }
-    });
+    state.request_refresh();
 }
 
 pub(super) fn pseudonym(text: &str) -> Result<Pseudonym, DeskError> {

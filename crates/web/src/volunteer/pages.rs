@@ -290,6 +290,7 @@ pub(super) fn message(
         403 => lang.pick("No permitido", "Not allowed"),
         404 => lang.pick("No encontrado", "Not found"),
         429 => lang.pick("Demasiados intentos", "Too many attempts"),
+        413 => lang.pick("Demasiado grande", "Too large"),
         409 => lang.pick("No se pudo hacer", "Could not be done"),
         400 | 422 => lang.pick("Revise lo enviado", "Check what was sent"),
         _ => lang.pick("Error", "Error"),

@@ -154,6 +154,14 @@ impl Sessions {
     }
 }
 
+/// The longest name a failure is recorded under: a pseudonym has at most 40 characters, and a
+/// longer name (which is no account) must not make the record grow with what a client sends.
+const MAX_RECORDED_NAME: usize = 41;
+
+fn record_key(account: &str) -> String {
+    account.chars().take(MAX_RECORDED_NAME).collect()
+}
+
 /// Failed sign-ins per account: after `max` failures within `window`, that account's attempts
 /// wait until the window that began with the first of them is over.
 #[derive(Debug)]
@@ -178,7 +186,7 @@ impl Failures {
             .map
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match map.get(account) {
+        match map.get(&record_key(account)) {
             Some((count, since)) if *count >= self.max => {
                 let elapsed = now.saturating_duration_since(*since);
                 if elapsed < self.window {
@@ -200,10 +208,11 @@ impl Failures {
         if map.len() >= MAX_FAILURE_RECORDS {
             map.retain(|_, (_, since)| now.saturating_duration_since(*since) < self.window);
         }
-        if map.len() >= MAX_FAILURE_RECORDS && !map.contains_key(account) {
+        let key = record_key(account);
+        if map.len() >= MAX_FAILURE_RECORDS && !map.contains_key(&key) {
             return;
         }
-        let entry = map.entry(account.to_owned()).or_insert((0, now));
+        let entry = map.entry(key).or_insert((0, now));
         if now.saturating_duration_since(entry.1) >= self.window {
             *entry = (0, now);
         }
@@ -215,7 +224,7 @@ impl Failures {
         self.map
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(account);
+            .remove(&record_key(account));
     }
 }
 
@@ -317,6 +326,22 @@ mod tests {
         );
         failures.clear("owl-7");
         assert!(failures.check("owl-7", now).is_ok());
+    }
+
+    #[test]
+    fn a_long_name_is_recorded_by_its_first_characters_only() {
+        let failures = Failures::new(&options());
+        let now = Instant::now();
+        let long = "x".repeat(30_000);
+        for _ in 0..3 {
+            failures.fail(&long, now);
+        }
+        let map = failures.map.lock().unwrap();
+        assert_eq!(map.len(), 1);
+        assert!(map.keys().all(|key| key.len() <= MAX_RECORDED_NAME));
+        drop(map);
+        // Held back all the same, whatever follows the first characters.
+        assert!(failures.check(&format!("{long}y"), now).is_err());
     }
 
     #[test]

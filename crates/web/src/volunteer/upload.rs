@@ -134,7 +134,7 @@ pub(super) async fn upload(
     while let Some(field) = multipart
         .next_field()
         .await
-        .map_err(|error| fail(DeskError::Invalid(format!("the upload: {error}"))))?
+        .map_err(|error| fail(multipart_error(&error)))?
     {
         match field.name().unwrap_or_default() {
             "csrf" => {
@@ -163,7 +163,7 @@ pub(super) async fn upload(
                 let bytes = field
                     .bytes()
                     .await
-                    .map_err(|error| fail(DeskError::Invalid(format!("the upload: {error}"))))?;
+                    .map_err(|error| fail(multipart_error(&error)))?;
                 if bytes.is_empty() {
                     continue;
                 }
@@ -405,4 +405,13 @@ fn store_read(
         })?;
         Ok(Ok(report))
     })
+}
+
+/// A multipart body that could not be read: too large (413), or malformed (400).
+fn multipart_error(error: &axum::extract::multipart::MultipartError) -> DeskError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        DeskError::TooLarge(format!("the upload: {}", error.body_text()))
+    } else {
+        DeskError::Invalid(format!("the upload: {}", error.body_text()))
+    }
 }
