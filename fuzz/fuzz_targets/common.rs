@@ -10,3 +10,15 @@ pub fn election() -> &'static Election {
             .expect("the shipped election parses")
     })
 }
+
+/// The made-up country of elections/examples: declared counts, its own rules and a centre code
+/// made of three columns.
+pub fn ruritania() -> &'static Election {
+    static ELECTION: OnceLock<Election> = OnceLock::new();
+    ELECTION.get_or_init(|| {
+        veedor_formats::parse_election(include_str!(
+            "../../elections/examples/ruritania-2025-legislative.toml"
+        ))
+        .expect("the example election parses")
+    })
+}

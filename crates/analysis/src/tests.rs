@@ -46,6 +46,7 @@ fn election() -> Election {
         voter_id_prefixes: vec![],
         declared: DeclaredTotals::default(),
         bulletins: vec![],
+        sheet: veedor_core::SheetModel::standard(),
     })
     .unwrap_or_else(|error| panic!("test election: {error}"))
 }
@@ -75,6 +76,7 @@ fn copy(index: usize, table: TableId, votes: [u32; 3]) -> ActaCopy {
             stated_valid_votes: None,
             stated_registered: None,
             format_fields: vec![],
+            declared_counts: Vec::new(),
         },
         provenance: Provenance {
             source: SourceKind::CsvImport,

@@ -508,6 +508,7 @@ mod tests {
                 stated_valid_votes: None,
                 stated_registered: registered,
                 format_fields: Vec::new(),
+                declared_counts: Vec::new(),
             },
             area_names: vec![(0, "DTTO. CAPITAL".to_owned())],
             published_sha256: None,

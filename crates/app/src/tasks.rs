@@ -187,6 +187,7 @@ pub fn settle(
             stated_valid_votes: entry.stated_valid_votes,
             stated_registered: entry.stated_registered,
             format_fields: Vec::new(),
+            declared_counts: entry.declared_counts.clone(),
         },
         area_names: Vec::new(),
         published_sha256: published,

@@ -112,6 +112,7 @@ fn a_table_list_then_results_once_then_a_scan_all_logged_and_signed() {
         stated_valid_votes: None,
         stated_registered: Some(400),
         format_fields: Vec::new(),
+        declared_counts: Vec::new(),
     };
     let results = source(FileKind::Results, "results.csv", b"results", 2);
     let row = CopyRow {
@@ -281,6 +282,7 @@ fn a_table_another_writer_added_meanwhile_is_learnt_and_the_scan_stored_once() {
             stated_valid_votes: None,
             stated_registered: Some(400),
             format_fields: Vec::new(),
+            declared_counts: Vec::new(),
         },
         area_names: Vec::new(),
         published_sha256: None,
@@ -383,6 +385,7 @@ fn what_is_published_is_the_dataset_as_of_the_checkpoint() {
             stated_valid_votes: None,
             stated_registered: Some(100),
             format_fields: Vec::new(),
+            declared_counts: Vec::new(),
         },
         area_names: Vec::new(),
         published_sha256: None,
@@ -611,6 +614,7 @@ fn two_typists_turn_an_unreadable_page_into_a_counted_manual_copy() {
         null_votes: Some(2),
         stated_valid_votes: None,
         stated_registered: None,
+        declared_counts: Vec::new(),
     };
     let mut enter = |who: &veedor_store::Account, page: i64, e: Entry, minute: i64| {
         tasks::act(&mut store, &blobs, who, page, Action::Claim, at(minute)).unwrap();
@@ -712,6 +716,7 @@ fn a_coordinator_decides_between_copies_that_disagree() {
             stated_valid_votes: None,
             stated_registered: None,
             format_fields: Vec::new(),
+            declared_counts: Vec::new(),
         },
         area_names: Vec::new(),
         published_sha256: None,

@@ -63,12 +63,21 @@ pub struct Data {
 
 impl Data {
     pub fn new() -> Self {
-        let data = Self {
-            dir: tempfile::tempdir().expect("temporary folder"),
-        };
-        data.run(&["init", "--election", "ve-2024-presidential"])
-            .expect_code(0);
+        Self::with_election("ve-2024-presidential")
+    }
+
+    /// A data folder for an election: a shipped one's name, or an election file's path.
+    pub fn with_election(election: &str) -> Self {
+        let data = Self::empty();
+        data.run(&["init", "--election", election]).expect_code(0);
         data
+    }
+
+    /// A temporary folder with no data folder in it yet.
+    pub fn empty() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temporary folder"),
+        }
     }
 
     pub fn path(&self) -> &Path {

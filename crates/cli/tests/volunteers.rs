@@ -158,6 +158,7 @@ fn a_coordinator_resolves_a_disputed_page_from_the_command_line() {
                 null_votes: Some(0),
                 stated_valid_votes: None,
                 stated_registered: None,
+                declared_counts: Vec::new(),
             };
             veedor_app::tasks::act(&mut store, &blobs, &account, task, Action::Claim, now).unwrap();
             veedor_app::tasks::act(

@@ -64,6 +64,9 @@ pub struct ActaRecord {
     /// The format's other fields, kept verbatim so the source can be written back exactly
     /// (for `ve2024-qr`: the id suffix and the fourth field).
     pub format_fields: Vec<(String, String)>,
+    /// The counts the election file declares for the sheet ([`crate::SheetModel::counts`]) that
+    /// the source gives, by id, in the model's order (ballots received, blank votes...).
+    pub declared_counts: Vec<(String, u32)>,
 }
 
 impl ActaRecord {
@@ -73,8 +76,17 @@ impl ActaRecord {
         self.counts.candidate_votes(election)
     }
 
+    /// A declared count, when the source gives it.
+    #[must_use]
+    pub fn declared_count(&self, id: &str) -> Option<u32> {
+        self.declared_counts
+            .iter()
+            .find(|(name, _)| name == id)
+            .map(|(_, value)| *value)
+    }
+
     /// Whether two records state the same result: equal per-candidate votes, equal null votes
-    /// where both give them, and equal cells where both carry cells. A QR copy and a CSV copy
+    /// and declared counts where both give them, and equal cells where both carry cells. A QR copy and a CSV copy
     /// of one table can thus corroborate each other.
     #[must_use]
     pub fn same_result(&self, other: &Self, election: &Election) -> bool {
@@ -83,6 +95,13 @@ impl ActaRecord {
         }
         if let (Some(a), Some(b)) = (self.null_votes, other.null_votes)
             && a != b
+        {
+            return false;
+        }
+        if self
+            .declared_counts
+            .iter()
+            .any(|(id, value)| other.declared_count(id).is_some_and(|v| v != *value))
         {
             return false;
         }
@@ -280,6 +299,7 @@ mod tests {
             stated_valid_votes: None,
             stated_registered: None,
             format_fields: vec![],
+            declared_counts: vec![],
         }
     }
 

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use jiff::civil::Date;
 
 use crate::id::CentreCode;
+use crate::sheet::SheetModel;
 use crate::{CoreError, TableId};
 
 /// A text in several languages, keyed by language tag (`es`, `en`).
@@ -338,6 +339,8 @@ pub struct Election {
     pub declared: DeclaredTotals,
     /// Official results, in order of announcement.
     pub bulletins: Vec<Bulletin>,
+    /// The tally sheet: its declared counts and consistency rules.
+    pub sheet: SheetModel,
 }
 
 impl Election {
@@ -424,6 +427,7 @@ impl Election {
                 "a declared total or bulletin names {named}, which is not an area of the geography's levels"
             ));
         }
+        election.sheet.check(&election)?;
         Ok(election)
     }
 
@@ -495,6 +499,7 @@ pub(crate) mod tests {
             voter_id_prefixes: vec!["V".to_owned()],
             declared: DeclaredTotals::default(),
             bulletins: vec![],
+            sheet: SheetModel::standard(),
         })
         .unwrap_or_else(|error| panic!("small election: {error}"))
     }

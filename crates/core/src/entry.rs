@@ -104,6 +104,9 @@ pub struct Entry {
     pub stated_valid_votes: Option<u32>,
     /// Registered voters as the sheet states them, when it does.
     pub stated_registered: Option<u32>,
+    /// The counts the election file declares for the sheet, as typed (by id, in the sheet's
+    /// order; a count left empty is absent). Two entries agree only if these agree too.
+    pub declared_counts: Vec<(String, u32)>,
 }
 
 /// Something that happened to a task.
@@ -509,6 +512,7 @@ mod tests {
             null_votes: Some(0),
             stated_valid_votes: None,
             stated_registered: None,
+            declared_counts: Vec::new(),
         }
     }
 

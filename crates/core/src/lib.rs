@@ -14,6 +14,7 @@ mod evidence;
 mod id;
 mod registry;
 mod results;
+mod sheet;
 mod status;
 mod tally;
 mod validate;
@@ -30,9 +31,10 @@ pub use id::{CentreCode, CopyId, Pseudonym, Sha256, TableId, TableKey, TableNumb
 pub use jiff::{Timestamp, civil::Date};
 pub use registry::{Registry, RegistryBuilder, VoterIds};
 pub use results::{Dataset, PollingTable, Results, TableState};
+pub use sheet::{BUILT_IN, CountField, Operand, Relation, ResultColumns, Rule, SheetModel, Term};
 pub use status::{Assessment, TableResult, TableStatus, assess};
 pub use tally::{Tally, Totals, percent};
-pub use validate::{Finding, FindingCode, Place, validate};
+pub use validate::{DeclaredCode, Finding, FindingCode, Place, validate};
 
 /// What can go wrong in the domain: malformed identifiers, an inconsistent election, a corrupt
 /// registry.

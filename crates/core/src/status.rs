@@ -234,6 +234,7 @@ mod tests {
                 stated_valid_votes: None,
                 stated_registered: None,
                 format_fields: vec![],
+                declared_counts: Vec::new(),
             },
             provenance: Provenance {
                 source: SourceKind::Qr,

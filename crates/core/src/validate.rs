@@ -28,6 +28,74 @@ pub enum FindingCode {
     RegisteredVotersDiffer,
     /// W202: the acta has no votes at all.
     NoVotes,
+    /// A rule the election file declares for its sheet (`F301`, `W512`): see
+    /// [`crate::SheetModel`]. F102 and F103 are declared rules too (of every sheet that declares
+    /// none, [`crate::SheetModel::standard`]), under their own variants.
+    Declared(DeclaredCode),
+}
+
+/// The code of a declared rule: `F` (an error) or `W` (a warning) and a number from 300 to 999.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DeclaredCode {
+    error: bool,
+    number: u16,
+}
+
+impl DeclaredCode {
+    /// The lowest number a declared code may have.
+    pub const FIRST: u16 = 300;
+    /// The highest.
+    pub const LAST: u16 = 999;
+
+    /// A declared code, when `number` is from [`Self::FIRST`] to [`Self::LAST`].
+    #[must_use]
+    pub const fn new(error: bool, number: u16) -> Option<Self> {
+        if number >= Self::FIRST && number <= Self::LAST {
+            Some(Self { error, number })
+        } else {
+            None
+        }
+    }
+
+    fn text(self) -> &'static str {
+        let index = usize::from(self.number - Self::FIRST) + if self.error { 0 } else { SPAN };
+        DECLARED_CODES
+            .get(index)
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
+            .unwrap_or("")
+    }
+}
+
+/// How many numbers a declared code may have.
+const SPAN: usize = 700;
+
+/// Every declared code's text, `F300` to `F999` then `W300` to `W999`, so that a code is a
+/// `&'static str` like the built-in ones.
+static DECLARED_CODES: [[u8; 4]; 2 * SPAN] = declared_codes();
+
+const fn declared_codes() -> [[u8; 4]; 2 * SPAN] {
+    let mut out = [[0u8; 4]; 2 * SPAN];
+    let mut index = 0;
+    let letters = [b'F', b'W'];
+    let mut letter = 0;
+    while letter < 2 {
+        let mut hundreds = 3u8;
+        while hundreds <= 9 {
+            let mut tens = 0u8;
+            while tens <= 9 {
+                let mut units = 0u8;
+                while units <= 9 {
+                    out[index] = [letters[letter], b'0' + hundreds, b'0' + tens, b'0' + units];
+                    index += 1;
+                    units += 1;
+                }
+                tens += 1;
+            }
+            hundreds += 1;
+        }
+        letter += 1;
+    }
+    out
 }
 
 impl FindingCode {
@@ -44,8 +112,9 @@ impl FindingCode {
 
     /// The published code (`F101`).
     #[must_use]
-    pub const fn code(self) -> &'static str {
+    pub fn code(self) -> &'static str {
         match self {
+            Self::Declared(code) => code.text(),
             Self::UnknownTable => "F101",
             Self::MoreVotesThanRegistered => "F102",
             Self::ValidVotesMismatch => "F103",
@@ -67,19 +136,33 @@ impl FindingCode {
             Self::UnknownArea => "unknown_area",
             Self::RegisteredVotersDiffer => "registered_voters_differ",
             Self::NoVotes => "no_votes",
+            Self::Declared(_) => "declared_rule",
         }
     }
 
-    /// Parses a published code.
+    /// Parses a published code: a built-in one, or a declared rule's (`F300` to `F999`, `W300`
+    /// to `W999`).
     #[must_use]
     pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.code() == code)
+        if let Some(found) = Self::ALL.into_iter().find(|c| c.code() == code) {
+            return Some(found);
+        }
+        let (error, digits) = match code.as_bytes() {
+            [b'F', rest @ ..] => (true, rest),
+            [b'W', rest @ ..] => (false, rest),
+            _ => return None,
+        };
+        if digits.len() != 3 || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let number = std::str::from_utf8(digits).ok()?.parse().ok()?;
+        DeclaredCode::new(error, number).map(Self::Declared)
     }
 
     /// Whether the finding is an error (keeps the copy out of the count until a person looks).
     #[must_use]
-    pub const fn is_error(self) -> bool {
-        self.code().as_bytes()[0] == b'F'
+    pub fn is_error(self) -> bool {
+        self.code().starts_with('F')
     }
 }
 
@@ -195,32 +278,10 @@ pub fn validate(record: &ActaRecord, election: &Election, place: Place<'_>) -> V
             ),
         });
     }
-    let valid: u64 = record.candidate_votes(election).iter().sum();
+    let votes = record.candidate_votes(election);
+    findings.extend(election.sheet.check_record(record, &votes, table, election));
+    let valid: u64 = votes.iter().sum();
     let null = u64::from(record.null_votes.unwrap_or(0));
-    if let Some(stated) = record.stated_valid_votes
-        && u64::from(stated) != valid
-    {
-        findings.push(Finding {
-            code: FindingCode::ValidVotesMismatch,
-            detail: format!(
-                "the candidates' votes add up to {valid}, the acta states {stated} valid votes"
-            ),
-        });
-    }
-    let registered = table
-        .and_then(|t| t.registered)
-        .or(record.stated_registered);
-    if let Some(registered) = registered
-        && valid + null > u64::from(registered)
-    {
-        findings.push(Finding {
-            code: FindingCode::MoreVotesThanRegistered,
-            detail: format!(
-                "{} votes ({valid} valid, {null} null) but {registered} registered voters",
-                valid + null
-            ),
-        });
-    }
     if let (Some(listed), Some(stated)) =
         (table.and_then(|t| t.registered), record.stated_registered)
         && listed != stated
@@ -263,6 +324,7 @@ mod tests {
             stated_valid_votes: stated_valid,
             stated_registered: None,
             format_fields: vec![],
+            declared_counts: vec![],
         }
     }
 

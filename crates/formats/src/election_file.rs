@@ -9,6 +9,7 @@ use veedor_core::{
 };
 
 use crate::limits::ELECTION_FILE_BYTES;
+use crate::sheet_file::SheetFile;
 use crate::text::check_name;
 use crate::{ActaFormat, FormatError};
 
@@ -28,6 +29,8 @@ struct File {
     declared: DeclaredFile,
     #[serde(default)]
     bulletins: Vec<BulletinFile>,
+    #[serde(default)]
+    sheet: SheetFile,
 }
 
 #[derive(Deserialize)]
@@ -189,6 +192,7 @@ fn check_texts(file: &File) -> Result<(), FormatError> {
             texts.push((format!("{field}.code"), &area.code));
         }
     }
+    texts.extend(file.sheet.texts());
     for (field, text) in texts {
         check_name(text).map_err(|problem| invalid(&field, problem))?;
     }
@@ -367,26 +371,29 @@ pub fn parse_election(text: &str) -> Result<Election, FormatError> {
         centres: file.declared.centres,
         areas: declared_areas(&file.declared.areas, &geography)?,
     };
+    let candidates: Vec<Candidate> = file
+        .candidates
+        .into_iter()
+        .map(|c| Candidate {
+            id: c.id,
+            name: c.name,
+            columns: c.columns,
+            colour: c.colour,
+        })
+        .collect();
+    let sheet = file.sheet.to_model(&candidates)?;
     let election = Election::new(Election {
         id: file.id,
         title: LocalText(file.title),
         date: date(&file.date, "date")?,
-        candidates: file
-            .candidates
-            .into_iter()
-            .map(|c| Candidate {
-                id: c.id,
-                name: c.name,
-                columns: c.columns,
-                colour: c.colour,
-            })
-            .collect(),
+        candidates,
         cards,
         acta_format: file.acta_format,
         geography,
         voter_id_prefixes: file.voter_id_prefixes,
         declared,
         bulletins,
+        sheet,
     })
     .map_err(|error| invalid("election", error.to_string()))?;
     let format = ActaFormat::from_id(&election.acta_format)?;

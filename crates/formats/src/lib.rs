@@ -17,6 +17,7 @@ pub mod lookup;
 mod payload_lines;
 mod registry_csv;
 mod results_csv;
+mod sheet_file;
 mod tables_csv;
 pub mod text;
 pub mod ve2024;
@@ -155,17 +156,21 @@ pub enum FormatError {
 pub enum ActaFormat {
     /// The QR code of the 2024 Venezuelan acta.
     Ve2024Qr,
+    /// Sheets with no code veedor reads: copies come from result files and from volunteers
+    /// typing the sheet (its counts and rules declared in the election file's `[sheet]`).
+    None,
 }
 
 impl ActaFormat {
     /// Every format.
-    pub const ALL: [Self; 1] = [Self::Ve2024Qr];
+    pub const ALL: [Self; 2] = [Self::Ve2024Qr, Self::None];
 
     /// The id used in election files.
     #[must_use]
     pub const fn id(self) -> &'static str {
         match self {
             Self::Ve2024Qr => "ve2024-qr",
+            Self::None => "none",
         }
     }
 
@@ -197,6 +202,7 @@ impl ActaFormat {
                 }
                 Ok(())
             }
+            Self::None => Ok(()),
         }
     }
 
@@ -204,6 +210,13 @@ impl ActaFormat {
     pub fn parse_payload(self, payload: &str) -> Result<ActaRecord, PayloadError> {
         match self {
             Self::Ve2024Qr => Ve2024Payload::parse(payload).map(|p| p.to_record()),
+            Self::None => Err(PayloadError {
+                field: ve2024::PayloadField::Whole,
+                problem:
+                    "this election's sheets carry no code veedor reads (acta_format = \"none\"): \
+                          expected its results as a result file, or typed by volunteers"
+                        .to_owned(),
+            }),
         }
     }
 
@@ -212,6 +225,7 @@ impl ActaFormat {
     pub fn encode(self, record: &ActaRecord) -> Option<String> {
         match self {
             Self::Ve2024Qr => Ve2024Payload::from_record(record).map(|p| p.to_string()),
+            Self::None => None,
         }
     }
 }

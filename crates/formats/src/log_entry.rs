@@ -57,6 +57,12 @@ use veedor_core::{
 /// The first line of an acta copy's entry, as written now.
 pub const ENTRY_HEADER: &str = "veedor/acta-copy/2";
 
+/// The first line of an acta copy's entry of version 3: version 2 and a `declared_counts` line
+/// after `format_fields` (`blank=4 ballots_received=300`), the counts the election file declares
+/// for its sheet. Written for a copy that gives any; a copy that gives none is written as
+/// version 2, so the log of a sheet that declares no counts is what it was.
+pub const ENTRY_HEADER_V3: &str = "veedor/acta-copy/3";
+
 /// The first line of an acta copy's entry of version 1 (read, never written).
 pub const ENTRY_HEADER_V1: &str = "veedor/acta-copy/1";
 
@@ -114,10 +120,35 @@ const KEYS: [&str; 18] = [
 /// The keys version 2 added; version 1 has the others, in the same order.
 const ADDED_IN_V2: [&str; 3] = ["published_sha256", "same_image_as", "entered_by"];
 
+/// The key version 3 added, and the key it follows.
+const ADDED_IN_V3: (&str, &str) = ("declared_counts", "format_fields");
+
+/// The keys of an entry of `version`, in order.
+fn keys_of(version: u8) -> Vec<&'static str> {
+    match version {
+        1 => KEYS
+            .into_iter()
+            .filter(|key| !ADDED_IN_V2.contains(key))
+            .collect(),
+        2 => KEYS.to_vec(),
+        _ => {
+            let mut keys = KEYS.to_vec();
+            let (added, after) = ADDED_IN_V3;
+            let at = keys
+                .iter()
+                .position(|k| *k == after)
+                .map_or(keys.len(), |i| i + 1);
+            keys.insert(at, added);
+            keys
+        }
+    }
+}
+
 /// An entry's fields as text, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogEntry {
-    /// The entry format's version: 2 for every entry written now, 1 for older ones.
+    /// The entry format's version: 3 for a copy with declared counts, 2 for every other entry
+    /// written now, 1 for older ones.
     pub version: u8,
     /// (key, value) in the fixed order.
     pub fields: Vec<(String, String)>,
@@ -214,24 +245,38 @@ impl LogEntry {
                 findings
             },
         ];
-        Self {
-            version: 2,
-            fields: KEYS
+        let mut fields: Vec<(String, String)> = KEYS
+            .iter()
+            .zip(values)
+            .map(|(k, v)| ((*k).to_owned(), v))
+            .collect();
+        let mut version = 2;
+        if !record.declared_counts.is_empty() {
+            version = 3;
+            let (added, after) = ADDED_IN_V3;
+            let at = fields
                 .iter()
-                .zip(values)
-                .map(|(k, v)| ((*k).to_owned(), v))
-                .collect(),
+                .position(|(k, _)| k == after)
+                .map_or(fields.len(), |i| i + 1);
+            let text = record
+                .declared_counts
+                .iter()
+                .map(|(id, value)| format!("{}={value}", clean(id)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            fields.insert(at, (added.to_owned(), text));
         }
+        Self { version, fields }
     }
 
     /// The entry's bytes.
     #[must_use]
     pub fn encode(&self) -> Vec<u8> {
         let mut text = String::with_capacity(512);
-        text.push_str(if self.version == 1 {
-            ENTRY_HEADER_V1
-        } else {
-            ENTRY_HEADER
+        text.push_str(match self.version {
+            1 => ENTRY_HEADER_V1,
+            2 => ENTRY_HEADER,
+            _ => ENTRY_HEADER_V3,
         });
         text.push('\n');
         for (key, value) in &self.fields {
@@ -244,20 +289,18 @@ impl LogEntry {
     pub fn parse(bytes: &[u8]) -> Result<Self, String> {
         let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_owned())?;
         let mut lines = text.split_terminator('\n');
-        let (version, keys): (u8, Vec<&str>) = match lines.next() {
-            Some(ENTRY_HEADER) => (2, KEYS.to_vec()),
-            Some(ENTRY_HEADER_V1) => (
-                1,
-                KEYS.into_iter()
-                    .filter(|key| !ADDED_IN_V2.contains(key))
-                    .collect(),
-            ),
+        let version: u8 = match lines.next() {
+            Some(ENTRY_HEADER) => 2,
+            Some(ENTRY_HEADER_V3) => 3,
+            Some(ENTRY_HEADER_V1) => 1,
             _ => {
                 return Err(format!(
-                    "expected the first line `{ENTRY_HEADER}` (or `{ENTRY_HEADER_V1}`)"
+                    "expected the first line `{ENTRY_HEADER}` (or `{ENTRY_HEADER_V3}`, \
+                     `{ENTRY_HEADER_V1}`)"
                 ));
             }
         };
+        let keys = keys_of(version);
         let mut fields = Vec::with_capacity(keys.len());
         for (index, line) in lines.enumerate() {
             let expected = keys
@@ -338,6 +381,20 @@ impl LogEntry {
                 })
                 .collect::<Result<_, _>>()?,
         };
+        let declared_counts = match self.get(ADDED_IN_V3.0).unwrap_or("-") {
+            "-" | "" => Vec::new(),
+            text => text
+                .split(' ')
+                .map(|pair| {
+                    let parsed = pair
+                        .split_once('=')
+                        .and_then(|(k, v)| Some((k.to_owned(), v.parse::<u32>().ok()?)));
+                    parsed.ok_or_else(|| {
+                        format!("`declared_counts`: `{pair}`, expected `<count id>=<whole number>`")
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
         let optional_text = |key: &str| -> Result<Option<String>, String> {
             Ok(match field(key)? {
                 "-" => None,
@@ -351,6 +408,7 @@ impl LogEntry {
             stated_valid_votes: number("stated_valid_votes")?,
             stated_registered: number("stated_registered")?,
             format_fields,
+            declared_counts,
         };
         let provenance = Provenance {
             source: SourceKind::parse(field("source")?).ok_or("`source`: unknown")?,
@@ -534,6 +592,7 @@ mod tests {
             stated_valid_votes: Some(358),
             stated_registered: Some(673),
             format_fields: vec![("suffix".to_owned(), "1.0001".to_owned())],
+            declared_counts: vec![("blank".to_owned(), 4), ("spoiled".to_owned(), 0)],
         };
         let provenance = Provenance {
             source: SourceKind::CsvImport,
@@ -561,8 +620,11 @@ mod tests {
         let bytes = entry.encode();
         let text = String::from_utf8(bytes.clone()).unwrap_or_default();
         assert!(text.starts_with(
-            "veedor/acta-copy/2\nelection: ve-2024-presidential\ntable: 010113042.02\n"
+            "veedor/acta-copy/3\nelection: ve-2024-presidential\ntable: 010113042.02\n"
         ));
+        assert!(
+            text.contains("\nformat_fields: suffix=1.0001\ndeclared_counts: blank=4 spoiled=0\n")
+        );
         assert!(
             text.contains(
                 "\ncounts: candidates 260,93,5\nnull_votes: -\nstated_valid_votes: 358\n"
@@ -588,6 +650,16 @@ mod tests {
         assert!(parse_election_entry(&bytes).is_err());
         assert!(LogEntry::parse(&bytes[..bytes.len() - 1]).is_err());
         assert!(LogEntry::parse(b"hello\n").is_err());
+        // A copy without declared counts is written as version 2, as before they existed.
+        let plain = ActaRecord {
+            declared_counts: Vec::new(),
+            ..record
+        };
+        let entry = LogEntry::of_copy("e", 9, &plain, &provenance, &[]);
+        let bytes = entry.encode();
+        assert!(bytes.starts_with(b"veedor/acta-copy/2\n"));
+        assert!(!String::from_utf8_lossy(&bytes).contains("declared_counts"));
+        assert_eq!(entry.to_copy(9).map(|(back, _, _)| back), Ok(plain));
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! shapes such files circulate in: columns found by header name in any order, UTF-8 with or
 //! without BOM or Latin-1, comma or semicolon separated, centre codes that lost leading zeros.
 
+use std::fmt::Write as _;
+
 use csv::StringRecord;
 use veedor_core::{ActaRecord, CentreCode, Counts, Election, TableId, TableNumber};
 
@@ -38,13 +40,37 @@ pub struct ResultsFile {
 }
 
 struct Layout {
-    centre: usize,
+    centre: Centre,
     table: usize,
     registered: Option<usize>,
     valid: Option<usize>,
     null: Option<usize>,
     candidates: Vec<usize>,
+    /// The declared counts the file has: (index in the sheet model, column).
+    counts: Vec<(usize, usize)>,
     names: Vec<(usize, usize)>,
+}
+
+/// Where the centre code is: one column, or several (each zero-padded to its digits).
+enum Centre {
+    Column(usize),
+    Parts(Vec<(usize, u8)>),
+}
+
+impl Centre {
+    fn columns(&self) -> Vec<usize> {
+        match self {
+            Self::Column(column) => vec![*column],
+            Self::Parts(parts) => parts.iter().map(|(column, _)| *column).collect(),
+        }
+    }
+}
+
+/// Header names: veedor's own for a column, and the election file's (`[sheet.columns]`).
+fn wanted(what: &str, built_in: &[&str], declared: &[String]) -> Wanted {
+    let mut names: Vec<&str> = built_in.to_vec();
+    names.extend(declared.iter().map(String::as_str));
+    Wanted::new(what, &names)
 }
 
 /// Reads a result file. Fails as a whole only when the file cannot be used at all (larger than
@@ -60,12 +86,16 @@ pub fn parse_results(bytes: &[u8], election: &Election) -> Result<ResultsFile, F
         mut problems,
     } = read_csv(bytes, RESULTS_FILE_BYTES)?;
     let layout = find_layout(&header, election)?;
-    let mut used: Vec<usize> = [layout.centre, layout.table]
+    let mut used: Vec<usize> = layout
+        .centre
+        .columns()
         .into_iter()
+        .chain([layout.table])
         .chain(layout.registered)
         .chain(layout.valid)
         .chain(layout.null)
         .chain(layout.candidates.iter().copied())
+        .chain(layout.counts.iter().map(|(_, column)| *column))
         .chain(layout.names.iter().map(|(_, column)| *column))
         .collect();
     used.sort_unstable();
@@ -104,7 +134,8 @@ pub fn parse_results(bytes: &[u8], election: &Election) -> Result<ResultsFile, F
 }
 
 fn find_layout(header: &StringRecord, election: &Election) -> Result<Layout, FormatError> {
-    let centre = Wanted::new(
+    let declared = &election.sheet.columns;
+    let centre = wanted(
         "the centre code",
         &[
             "CENTRO",
@@ -113,19 +144,27 @@ fn find_layout(header: &StringRecord, election: &Election) -> Result<Layout, For
             "COD_CENTRO",
             "CODIGO_CENTRO",
         ],
+        &declared.centre,
     );
-    let table = Wanted::new(
+    let table = wanted(
         "the table number",
         &["MESA", "table", "table_number", "NUM_MESA"],
+        &declared.table,
     );
-    let registered = Wanted::new(
+    let registered = wanted(
         "registered voters",
         &["RE", "registered", "ELECTORES", "INSCRITOS"],
+        &declared.registered,
     );
-    let valid = Wanted::new("valid votes", &["VOTOS_VALIDOS", "valid", "valid_votes"]);
-    let null = Wanted::new(
+    let valid = wanted(
+        "valid votes",
+        &["VOTOS_VALIDOS", "valid", "valid_votes"],
+        &declared.valid,
+    );
+    let null = wanted(
         "null votes",
         &["VOTOS_NULOS", "null", "null_votes", "NULOS"],
+        &declared.null,
     );
     let mut missing = Vec::new();
     let mut required = |wanted: &Wanted| {
@@ -135,7 +174,20 @@ fn find_layout(header: &StringRecord, election: &Election) -> Result<Layout, For
         }
         found.unwrap_or(0)
     };
-    let centre_column = required(&centre);
+    let centre_column = if declared.centre_parts.is_empty() {
+        Centre::Column(required(&centre))
+    } else {
+        Centre::Parts(
+            declared
+                .centre_parts
+                .iter()
+                .map(|(name, digits)| {
+                    let part = Wanted::new("a part of the centre code", &[name.as_str()]);
+                    (required(&part), *digits)
+                })
+                .collect(),
+        )
+    };
     let table_column = required(&table);
     let candidates: Vec<usize> = election
         .candidates
@@ -174,6 +226,19 @@ fn find_layout(header: &StringRecord, election: &Election) -> Result<Layout, For
         valid: valid.find(header),
         null: null.find(header),
         candidates,
+        counts: election
+            .sheet
+            .counts
+            .iter()
+            .enumerate()
+            .filter_map(|(index, count)| {
+                let mut names = vec![count.id.as_str()];
+                names.extend(count.columns.iter().map(String::as_str));
+                Wanted::new(&count.id, &names)
+                    .find(header)
+                    .map(|column| (index, column))
+            })
+            .collect(),
         names,
     })
 }
@@ -193,8 +258,29 @@ fn read_row(
             .trim_start_matches('\u{feff}')
     };
     let digits = election.geography.centre_digits;
-    let centre = CentreCode::parse(cell(layout.centre), digits)
-        .map_err(|error| format!("column {}: {error}", name(layout.centre)))?;
+    let centre = match &layout.centre {
+        Centre::Column(column) => CentreCode::parse(cell(*column), digits)
+            .map_err(|error| format!("column {}: {error}", name(*column)))?,
+        Centre::Parts(parts) => {
+            let mut code = String::with_capacity(usize::from(digits));
+            for &(column, width) in parts {
+                let text = cell(column).trim();
+                if text.is_empty()
+                    || text.len() > usize::from(width)
+                    || !text.bytes().all(|b| b.is_ascii_digit())
+                {
+                    let shown: String = text.chars().take(24).collect();
+                    return Err(format!(
+                        "column {}: `{shown}`, expected 1 to {width} digits (a part of the \
+                         centre code)",
+                        name(column)
+                    ));
+                }
+                let _ = write!(code, "{text:0>width$}", width = usize::from(width));
+            }
+            CentreCode::parse(&code, digits).map_err(|error| error.to_string())?
+        }
+    };
     let number = TableNumber::parse(cell(layout.table))
         .map_err(|error| format!("column {}: {error}", name(layout.table)))?;
     let optional = |column: Option<usize>| match column {
@@ -206,6 +292,15 @@ fn read_row(
         .iter()
         .map(|&index| count(cell(index), name(index)))
         .collect::<Result<Vec<u32>, String>>()?;
+    let declared_counts = layout
+        .counts
+        .iter()
+        .filter_map(|&(index, column)| {
+            let id = &election.sheet.counts.get(index)?.id;
+            Some(optional_count(cell(column), name(column)).map(|v| v.map(|v| (id.clone(), v))))
+        })
+        .filter_map(Result::transpose)
+        .collect::<Result<Vec<_>, String>>()?;
     let mut area_names = Vec::with_capacity(layout.names.len());
     for &(level, index) in &layout.names {
         let text = cell(index).trim();
@@ -222,6 +317,7 @@ fn read_row(
             stated_valid_votes: optional(layout.valid)?,
             stated_registered: optional(layout.registered)?,
             format_fields: Vec::new(),
+            declared_counts,
         },
         area_names,
     ))

@@ -176,6 +176,7 @@ impl Ve2024Payload {
                 ("suffix".to_owned(), self.suffix.clone()),
                 ("field4".to_owned(), self.field4.to_string()),
             ],
+            declared_counts: Vec::new(),
         }
     }
 

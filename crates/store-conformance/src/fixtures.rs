@@ -82,6 +82,7 @@ pub(crate) fn candidates_record(
         stated_valid_votes: Some(votes.iter().sum()),
         stated_registered,
         format_fields: Vec::new(),
+        declared_counts: Vec::new(),
     }
 }
 
@@ -107,6 +108,10 @@ pub(crate) fn cells_record(
             ("suffix".to_owned(), "1.0001".to_owned()),
             ("campo4".to_owned(), "0".to_owned()),
             ("nota".to_owned(), "año=2024, ñ".to_owned()),
+        ],
+        declared_counts: vec![
+            ("blank".to_owned(), 3),
+            ("ballots_received".to_owned(), 310),
         ],
     }
 }

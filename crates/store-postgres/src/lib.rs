@@ -558,7 +558,7 @@ fn read_area_names(
 const COPY_COLUMNS: &str = "c.id, c.centre, c.number, c.counts_kind, c.counts, c.null_votes,
     c.stated_valid, c.stated_registered, c.format_fields, c.source_kind, c.file_name,
     c.file_sha256, c.location_kind, c.location, c.received_at, c.device, c.volunteer, l.idx,
-    c.published_sha256, c.same_image_as, c.entered_by";
+    c.published_sha256, c.same_image_as, c.entered_by, c.declared_counts";
 
 fn copy_from_row(
     row: &Row,
@@ -583,6 +583,7 @@ fn copy_from_row(
         _ => Location::Line(u64::try_from(location).map_err(|_| corrupt("line"))?),
     };
     let entered_by: Vec<String> = row.get(20);
+    let declared_counts = volunteers::declared_pairs(&row.get::<_, Vec<String>>(21))?;
     Ok(ActaCopy {
         id: CopyId::new(id),
         record: ActaRecord {
@@ -592,6 +593,7 @@ fn copy_from_row(
             stated_valid_votes: optional_u32(row.get(6), "valid votes")?,
             stated_registered: optional_u32(row.get(7), "registered voters")?,
             format_fields,
+            declared_counts,
         },
         provenance: Provenance {
             source: SourceKind::parse(&source_kind)
@@ -641,6 +643,7 @@ struct CopyRow {
     volunteer: Option<String>,
     same_image_as: Option<String>,
     entered_by: Vec<String>,
+    declared_counts: Vec<String>,
 }
 
 impl CopyRow {
@@ -674,6 +677,11 @@ impl CopyRow {
                 .entered_by
                 .iter()
                 .map(|p| p.as_str().to_owned())
+                .collect(),
+            declared_counts: record
+                .declared_counts
+                .iter()
+                .flat_map(|(id, value)| [id.clone(), value.to_string()])
                 .collect(),
         }
     }
@@ -929,6 +937,7 @@ fn insert_copies(
             ("published_sha256", Type::BYTEA),
             ("same_image_as", Type::TEXT),
             ("entered_by", Type::TEXT_ARRAY),
+            ("declared_counts", Type::TEXT_ARRAY),
         ],
         rows.iter()
             .zip(&hashes)
@@ -955,6 +964,7 @@ fn insert_copies(
                     published_sha256,
                     &row.same_image_as,
                     &row.entered_by,
+                    &row.declared_counts,
                 ]
             }),
     )?;

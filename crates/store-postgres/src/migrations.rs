@@ -240,6 +240,13 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER decisions_are_not_truncated BEFORE TRUNCATE ON decisions
         FOR EACH STATEMENT EXECUTE FUNCTION veedor_refuse_change();
     ",
+    // 3: the counts the election file declares for its sheet (blank votes, ballots received...),
+    // as [id, count, id, count...], of copies and of typists' entries; rows stored before have
+    // none.
+    r"
+    ALTER TABLE copies ADD COLUMN declared_counts text[] NOT NULL DEFAULT '{}';
+    ALTER TABLE task_events ADD COLUMN entry_declared_counts text[];
+    ",
 ];
 
 /// The schema version this build writes.

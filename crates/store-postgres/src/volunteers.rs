@@ -195,7 +195,7 @@ impl VolunteerStore for PostgresStore {
             }
             let columns = EventColumns::of(&event.event);
             let at = event.at.to_string();
-            let values: [&(dyn ToSql + Sync); 15] = [
+            let values: [&(dyn ToSql + Sync); 16] = [
                 &queue_id,
                 &count,
                 &at,
@@ -211,13 +211,15 @@ impl VolunteerStore for PostgresStore {
                 &columns.null_votes,
                 &columns.stated_valid,
                 &columns.stated_registered,
+                &columns.declared_counts,
             ];
             transaction
                 .execute(
                     "INSERT INTO task_events (queue_id, seq, at, kind, actor, typist, until, reason,
                          entry_centre, entry_number, entry_counts_kind, entry_counts,
-                         entry_null_votes, entry_stated_valid, entry_stated_registered)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                         entry_null_votes, entry_stated_valid, entry_stated_registered,
+                         entry_declared_counts)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
                     &values,
                 )
                 .map_err(db_error)?;
@@ -230,7 +232,7 @@ impl VolunteerStore for PostgresStore {
             .query(
                 "SELECT at, kind, actor, typist, until, reason, entry_centre, entry_number,
                      entry_counts_kind, entry_counts, entry_null_votes, entry_stated_valid,
-                     entry_stated_registered
+                     entry_stated_registered, entry_declared_counts
                  FROM task_events WHERE queue_id = $1 ORDER BY seq",
                 &[&queue_id],
             )
@@ -256,6 +258,7 @@ struct EventColumns {
     null_votes: Option<i64>,
     stated_valid: Option<i64>,
     stated_registered: Option<i64>,
+    declared_counts: Option<Vec<String>>,
 }
 
 impl EventColumns {
@@ -279,6 +282,13 @@ impl EventColumns {
                     null_votes: entry.null_votes.map(i64::from),
                     stated_valid: entry.stated_valid_votes.map(i64::from),
                     stated_registered: entry.stated_registered.map(i64::from),
+                    declared_counts: Some(
+                        entry
+                            .declared_counts
+                            .iter()
+                            .flat_map(|(id, value)| [id.clone(), value.to_string()])
+                            .collect(),
+                    ),
                     ..Self::default()
                 }
             }
@@ -367,6 +377,24 @@ fn entry_from_row(row: &Row) -> Option<Result<Entry, StoreError>> {
             null_votes: optional_u32(row.get(10), "null votes")?,
             stated_valid_votes: optional_u32(row.get(11), "valid votes")?,
             stated_registered: optional_u32(row.get(12), "registered voters")?,
+            declared_counts: declared_pairs(
+                &row.get::<_, Option<Vec<String>>>(13).unwrap_or_default(),
+            )?,
         })
     })())
+}
+
+/// `[id, count, id, count...]` as (id, count) pairs.
+pub(crate) fn declared_pairs(flat: &[String]) -> Result<Vec<(String, u32)>, StoreError> {
+    if !flat.len().is_multiple_of(2) {
+        return Err(corrupt("declared counts of an odd length"));
+    }
+    flat.chunks_exact(2)
+        .map(|pair| {
+            pair[1]
+                .parse::<u32>()
+                .map(|value| (pair[0].clone(), value))
+                .map_err(|_| corrupt("a declared count that is not one"))
+        })
+        .collect()
 }

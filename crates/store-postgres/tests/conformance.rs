@@ -361,6 +361,7 @@ fn copies_batch(seed: u8, copies: u32) -> Batch {
                     stated_valid_votes: None,
                     stated_registered: None,
                     format_fields: Vec::new(),
+                    declared_counts: Vec::new(),
                 },
                 provenance: Provenance {
                     source: SourceKind::CsvImport,

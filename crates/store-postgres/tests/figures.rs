@@ -80,6 +80,7 @@ fn results_batch() -> Batch {
                     stated_valid_votes: None,
                     stated_registered: Some(700),
                     format_fields: Vec::new(),
+                    declared_counts: Vec::new(),
                 },
                 provenance: Provenance {
                     source: SourceKind::CsvImport,

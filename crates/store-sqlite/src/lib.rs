@@ -432,7 +432,7 @@ impl ResultStore for SqliteStore {
                     "SELECT id, centre, number, counts_kind, counts, null_votes, stated_valid,
                             stated_registered, format_fields, source_kind, file_name, file_sha256,
                             location_kind, location, received_at, device, volunteer, l.idx,
-                            published_sha256, same_image_as, entered_by
+                            published_sha256, same_image_as, entered_by, declared_counts
                      FROM copies LEFT JOIN log_entries l ON l.copy_id = copies.id ORDER BY copies.id",
                 )
                 .map_err(db_error)?;
@@ -542,9 +542,9 @@ impl ResultStore for SqliteStore {
                     "INSERT INTO copies (centre, number, counts_kind, counts, null_votes, stated_valid,
                         stated_registered, format_fields, source_kind, source_id, file_name, file_sha256,
                         location_kind, location, received_at, device, volunteer, published_sha256,
-                        same_image_as, entered_by)
+                        same_image_as, entered_by, declared_counts)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                        ?18, ?19, ?20) ON CONFLICT DO NOTHING",
+                        ?18, ?19, ?20, ?21) ON CONFLICT DO NOTHING",
                 )
                 .map_err(db_error)?;
             let mut insert_finding = transaction
@@ -559,6 +559,8 @@ impl ResultStore for SqliteStore {
                 };
                 let (location_kind, location) = location_columns(provenance.location);
                 let fields = serde_json::to_string(&record.format_fields)
+                    .map_err(|error| corrupt(error.to_string()))?;
+                let declared = serde_json::to_string(&record.declared_counts)
                     .map_err(|error| corrupt(error.to_string()))?;
                 let inserted = insert
                     .execute(params![
@@ -582,6 +584,7 @@ impl ResultStore for SqliteStore {
                         provenance.published_sha256.map(|sha| sha.to_hex()),
                         provenance.same_image_as.map(|earlier| earlier.describe()),
                         pseudonyms_text(&provenance.entered_by),
+                        declared,
                     ])
                     .map_err(db_error)?;
                 if inserted == 1 {
@@ -1005,6 +1008,9 @@ fn copy_from_row(
     let fields: String = row.get(8).map_err(get_error)?;
     let format_fields: Vec<(String, String)> = serde_json::from_str(&fields)
         .map_err(|error| corrupt(format!("format fields: {error}")))?;
+    let declared: String = row.get(21).map_err(get_error)?;
+    let declared_counts: Vec<(String, u32)> = serde_json::from_str(&declared)
+        .map_err(|error| corrupt(format!("declared counts: {error}")))?;
     let source_kind: String = row.get(9).map_err(get_error)?;
     let location_kind: String = row.get(12).map_err(get_error)?;
     let location: i64 = row.get(13).map_err(get_error)?;
@@ -1025,6 +1031,7 @@ fn copy_from_row(
             stated_valid_votes: optional_u32(6)?,
             stated_registered: optional_u32(7)?,
             format_fields,
+            declared_counts,
         },
         provenance: Provenance {
             source: SourceKind::parse(&source_kind)

@@ -189,6 +189,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER decisions_are_append_only_delete BEFORE DELETE ON decisions
         BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
     ",
+    // 9: the counts the election file declares for its sheet (blank votes, ballots received...),
+    // as a JSON array of [id, count] pairs; copies stored before have none.
+    r"
+    ALTER TABLE copies ADD COLUMN declared_counts TEXT NOT NULL DEFAULT '[]';
+    ",
 ];
 
 /// The schema version this build writes.

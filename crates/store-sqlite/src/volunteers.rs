@@ -197,8 +197,20 @@ fn entry_text(entry: &Entry) -> String {
         Counts::Candidates(values) => ("candidates", values),
     };
     let optional = |value: Option<u32>| value.map_or_else(|| "-".to_owned(), |v| v.to_string());
+    // The declared counts are a seventh part, only when there are any: an entry without them
+    // reads as entries stored before they existed.
+    let declared = if entry.declared_counts.is_empty() {
+        String::new()
+    } else {
+        let pairs: Vec<String> = entry
+            .declared_counts
+            .iter()
+            .map(|(id, value)| format!("{id}={value}"))
+            .collect();
+        format!("|{}", pairs.join(","))
+    };
     format!(
-        "{}.{}|{kind}|{}|{}|{}|{}",
+        "{}.{}|{kind}|{}|{}|{}|{}{declared}",
         entry.table.centre.get(),
         entry.table.number.get(),
         values
@@ -215,8 +227,25 @@ fn entry_text(entry: &Entry) -> String {
 fn parse_entry(text: &str) -> Result<Entry, StoreError> {
     let bad = || corrupt(format!("task entry `{text}`"));
     let parts: Vec<&str> = text.split('|').collect();
-    let [table, kind, counts, null, valid, registered] = parts[..] else {
-        return Err(bad());
+    let (table, kind, counts, null, valid, registered, declared) = match parts[..] {
+        [table, kind, counts, null, valid, registered] => {
+            (table, kind, counts, null, valid, registered, "")
+        }
+        [table, kind, counts, null, valid, registered, declared] => {
+            (table, kind, counts, null, valid, registered, declared)
+        }
+        _ => return Err(bad()),
+    };
+    let declared_counts = if declared.is_empty() {
+        Vec::new()
+    } else {
+        declared
+            .split(',')
+            .map(|pair| {
+                let (id, value) = pair.split_once('=').ok_or_else(bad)?;
+                Ok((id.to_owned(), value.parse::<u32>().map_err(|_| bad())?))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?
     };
     let (centre, number) = table.split_once('.').ok_or_else(bad)?;
     let values = if counts.is_empty() {
@@ -246,6 +275,7 @@ fn parse_entry(text: &str) -> Result<Entry, StoreError> {
         null_votes: optional(null)?,
         stated_valid_votes: optional(valid)?,
         stated_registered: optional(registered)?,
+        declared_counts,
     })
 }
 
@@ -406,5 +436,36 @@ impl SqliteStore {
             events.push(event_from_row(row)?);
         }
         Ok(events)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_read_back_with_and_without_declared_counts() {
+        let mut entry = Entry {
+            table: TableId::new(CentreCode::new(1_001_001), TableNumber::new(2)),
+            counts: Counts::Cells(vec![3, 0, 7]),
+            null_votes: Some(1),
+            stated_valid_votes: None,
+            stated_registered: Some(300),
+            declared_counts: Vec::new(),
+        };
+        let text = entry_text(&entry);
+        assert_eq!(text, "1001001.2|cells|3,0,7|1|-|300");
+        assert_eq!(parse_entry(&text).ok(), Some(entry.clone()));
+        entry.declared_counts = vec![
+            ("ballots_received".to_owned(), 300),
+            ("blank".to_owned(), 0),
+        ];
+        let text = entry_text(&entry);
+        assert_eq!(
+            text,
+            "1001001.2|cells|3,0,7|1|-|300|ballots_received=300,blank=0"
+        );
+        assert_eq!(parse_entry(&text).ok(), Some(entry));
+        assert!(parse_entry("1001001.2|cells|3|1|-|300|blank").is_err());
     }
 }

@@ -401,6 +401,15 @@ pub struct ProvenanceView {
     pub entered_by: Vec<String>,
 }
 
+/// A count the election file declares for the sheet, as one copy gives it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct CountView {
+    /// The count's id (`blank`).
+    pub id: String,
+    /// Its value.
+    pub value: u32,
+}
+
 /// One acta copy.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct CopyView {
@@ -418,6 +427,10 @@ pub struct CopyView {
     pub stated_valid_votes: Option<u32>,
     /// Registered voters as the source stated them.
     pub stated_registered: Option<u32>,
+    /// The counts the election file declares for the sheet that the source gives (absent when
+    /// it gives none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub declared_counts: Vec<CountView>,
     /// Findings.
     pub findings: Vec<FindingView>,
     /// Provenance.
@@ -447,6 +460,15 @@ impl CopyView {
             null_votes: copy.record.null_votes,
             stated_valid_votes: copy.record.stated_valid_votes,
             stated_registered: copy.record.stated_registered,
+            declared_counts: copy
+                .record
+                .declared_counts
+                .iter()
+                .map(|(id, value)| CountView {
+                    id: id.clone(),
+                    value: *value,
+                })
+                .collect(),
             findings: copy
                 .findings
                 .iter()

@@ -132,7 +132,7 @@ fn desk_paths() -> Value {
         "/api/v1/volunteer/tasks/{id}/claim": { "post": desk_write("Claim this page for 15 minutes (a typist).", &[], &[("200", "claimed_until."), ("409", "Refused by the entry rules: claimed by another, entered already, settled.")]) },
         "/api/v1/volunteer/tasks/{id}/entry": { "post": desk_write(
             "Enter what the page says (the typist holding the claim). Errors found by validation refuse it with 422 unless `confirm` is true.",
-            &[("table", "`centre.number`"), ("counts", "one number per ballot card (or candidate), in the ballot's order"), ("null_votes", "optional"), ("stated_valid_votes", "optional"), ("stated_registered", "optional"), ("confirm", "true: the sheet says so, errors and all")],
+            &[("table", "`centre.number`"), ("counts", "one number per ballot card (or candidate), in the ballot's order"), ("null_votes", "optional"), ("stated_valid_votes", "optional"), ("stated_registered", "optional"), ("declared_counts", "optional: the sheet's declared counts by id, {\"blank\": 4}"), ("confirm", "true: the sheet says so, errors and all")],
             &[("200", "entered, findings, settled."), ("400", "Malformed entry."), ("409", "Refused by the entry rules."), ("422", "Validation errors, not confirmed: findings.")],
         )},
         "/api/v1/volunteer/tasks/{id}/resolve": { "post": desk_write(
@@ -283,7 +283,7 @@ pub fn document() -> Value {
             "ActaDocument": object("`veedor.acta/1`: one acta copy.", &[
                 ("schema", "`veedor.acta/1`"), ("election", "id, title, date"), ("table", "the table id"),
                 ("table_status", "the table's status from all its copies"), ("areas", "the table's areas"),
-                ("copy", "CopyView: id, counts_kind, counts, candidate_votes, null_votes, findings, provenance (source, file_name, file_sha256, location_kind, location, received_at, device, volunteer)"),
+                ("copy", "CopyView: id, counts_kind, counts, candidate_votes, null_votes, declared_counts (the sheet's declared counts the source gives: id, value; absent when none), findings, provenance (source, file_name, file_sha256, location_kind, location, received_at, device, volunteer)"),
                 ("cards", "counts per ballot card (cell, party, candidate, votes)"),
                 ("scan", "sha256, url, small_url of the scan, or null"),
             ]),

@@ -207,6 +207,18 @@ pub fn actas(results: &Results) -> Table {
             "total_votes",
             "stated_valid_votes",
             "stated_registered",
+        ]
+        .map(str::to_owned),
+    );
+    columns.extend(
+        election
+            .sheet
+            .counts
+            .iter()
+            .map(|count| format!("count_{}", count.id)),
+    );
+    columns.extend(
+        [
             "format_fields",
             "findings",
             "file_name",
@@ -269,6 +281,15 @@ pub fn actas(results: &Results) -> Table {
                 Cell::Int(valid + u64::from(copy.record.null_votes.unwrap_or(0))),
                 optional(copy.record.stated_valid_votes),
                 optional(copy.record.stated_registered),
+            ]);
+            row.extend(
+                election
+                    .sheet
+                    .counts
+                    .iter()
+                    .map(|count| optional(copy.record.declared_count(&count.id))),
+            );
+            row.extend([
                 text(
                     copy.record
                         .format_fields

@@ -1660,6 +1660,7 @@ mod tests {
                 stated_valid_votes: None,
                 stated_registered: None,
                 format_fields: Vec::new(),
+                declared_counts: Vec::new(),
             };
             let findings = validate(&record, election, Place::among(id, election, &tables));
             entries

@@ -202,6 +202,19 @@ fn acta_body(
                                 }
                             }
                         }
+                        @for count in &election.sheet.counts {
+                            tr {
+                                th scope="row" colspan=(if by_card { 2 } else { 1 }) {
+                                    (count.label(lang.tag()))
+                                }
+                                td {
+                                    @match view.declared_counts.iter().find(|c| c.id == count.id) {
+                                        Some(found) => (data(&format!("count-{}", count.id), u64::from(found.value), lang)),
+                                        None => (lang.t(Text::Unknown)),
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
                 @if !view.findings.is_empty() {

@@ -192,6 +192,19 @@ fn versions(snapshot: &Snapshot, table: &TableView, lang: Lang) -> Markup {
                         }
                     }
                 }
+                @for count in &election.sheet.counts {
+                    tr {
+                        th scope="row" { (count.label(lang.tag())) }
+                        @for copy in &table.copies {
+                            td {
+                                @match copy.declared_counts.iter().find(|c| c.id == count.id) {
+                                    Some(found) => (data("count", u64::from(found.value), lang)),
+                                    None => (lang.t(Text::Unknown)),
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }

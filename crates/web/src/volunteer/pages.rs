@@ -65,6 +65,8 @@ pub(super) struct EntryForm {
     pub null_votes: String,
     pub stated_valid_votes: String,
     pub stated_registered: String,
+    /// The election file's declared counts, in the sheet's order (`d0`...`dN`).
+    pub declared_counts: Vec<String>,
     /// The typist has seen the findings once.
     pub reviewed: bool,
     /// The typist confirms that the sheet says what was typed, errors and all.
@@ -91,6 +93,7 @@ impl EntryForm {
     pub fn blank(election: &Election) -> Self {
         Self {
             counts: vec![String::new(); count_labels(election).len()],
+            declared_counts: vec![String::new(); election.sheet.counts.len()],
             ..Self::default()
         }
     }
@@ -116,6 +119,16 @@ impl EntryForm {
             null_votes: self::number(&self.null_votes, "null votes")?,
             stated_valid_votes: self::number(&self.stated_valid_votes, "valid votes")?,
             stated_registered: self::number(&self.stated_registered, "registered voters")?,
+            declared_counts: election
+                .sheet
+                .counts
+                .iter()
+                .zip(&self.declared_counts)
+                .map(|(count, value)| {
+                    Ok(self::number(value, &count.id)?.map(|value| (count.id.clone(), value)))
+                })
+                .filter_map(Result::transpose)
+                .collect::<Result<_, String>>()?,
         })
     }
 }
@@ -501,6 +514,9 @@ fn entry_form(
                 (number_field("null_votes", lang.pick("Votos nulos", "Null votes"), &form.null_votes, false))
                 (number_field("stated_valid_votes", lang.pick("Votos válidos", "Valid votes"), &form.stated_valid_votes, false))
                 (number_field("stated_registered", lang.pick("Electores inscritos", "Registered voters"), &form.stated_registered, false))
+                @for (index, count) in election.sheet.counts.iter().enumerate() {
+                    (number_field(&format!("d{index}"), count.label(lang.tag()), form.declared_counts.get(index).map_or("", String::as_str), false))
+                }
             }
             @if form.reviewed {
                 input type="hidden" name="reviewed" value="1";
@@ -571,7 +587,10 @@ pub(super) fn task(
                             td { (typist) }
                             td { (entry.table.display(digits)) }
                             td { (entry.counts.values().iter().map(u32::to_string).collect::<Vec<_>>().join(" ")) }
-                            td { (opt(entry.null_votes)) " / " (opt(entry.stated_valid_votes)) " / " (opt(entry.stated_registered)) }
+                            td {
+                                (opt(entry.null_votes)) " / " (opt(entry.stated_valid_votes)) " / " (opt(entry.stated_registered))
+                                @for (id, value) in &entry.declared_counts { " · " (id) " " (value) }
+                            }
                         } } }
                     } }
                 }

@@ -314,6 +314,11 @@ pub(super) fn entry_json(
         "null_votes": entry.null_votes,
         "stated_valid_votes": entry.stated_valid_votes,
         "stated_registered": entry.stated_registered,
+        "declared_counts": entry
+            .declared_counts
+            .iter()
+            .map(|(id, value)| json!({ "id": id, "value": value }))
+            .collect::<Vec<_>>(),
     })
 }
 
@@ -323,6 +328,12 @@ pub(super) fn form_json(election: &veedor_core::Election) -> Value {
         "table": { "centre_digits": election.geography.centre_digits },
         "counts": pages::count_labels(election),
         "optional": ["null_votes", "stated_valid_votes", "stated_registered"],
+        "declared_counts": election
+            .sheet
+            .counts
+            .iter()
+            .map(|count| json!({ "id": count.id, "name": count.name.0 }))
+            .collect::<Vec<_>>(),
     })
 }
 
@@ -396,6 +407,8 @@ pub(super) struct EntryBody {
     null_votes: Option<u32>,
     stated_valid_votes: Option<u32>,
     stated_registered: Option<u32>,
+    /// The counts the election file declares for the sheet, by id (`{"blank": 4}`).
+    declared_counts: Option<BTreeMap<String, u32>>,
     /// The typist saw the findings and sends it anyway.
     confirm: Option<bool>,
 }
@@ -420,6 +433,9 @@ pub(super) fn entry_from_form(
     form.null_votes = get("null_votes");
     form.stated_valid_votes = get("stated_valid_votes");
     form.stated_registered = get("stated_registered");
+    for (index, value) in form.declared_counts.iter_mut().enumerate() {
+        *value = get(&format!("d{index}"));
+    }
     form.reviewed = fields.contains_key("reviewed");
     form.confirm = fields
         .get("confirm")
@@ -449,6 +465,23 @@ pub(super) fn entry_from_json(
             counts.len()
         ));
     }
+    let typed = body.declared_counts.clone().unwrap_or_default();
+    if let Some(unknown) = typed
+        .keys()
+        .find(|id| election.sheet.count_index(id).is_none())
+    {
+        return Err(format!(
+            "`declared_counts`: `{}` is not a count of this election's sheet; expected one of: {}",
+            unknown.chars().take(40).collect::<String>(),
+            election
+                .sheet
+                .counts
+                .iter()
+                .map(|count| count.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     Ok(Entry {
         table,
         counts: if election.cards.is_empty() {
@@ -459,6 +492,12 @@ pub(super) fn entry_from_json(
         null_votes: body.null_votes,
         stated_valid_votes: body.stated_valid_votes,
         stated_registered: body.stated_registered,
+        declared_counts: election
+            .sheet
+            .counts
+            .iter()
+            .filter_map(|count| typed.get(&count.id).map(|value| (count.id.clone(), *value)))
+            .collect(),
     })
 }
 
@@ -472,6 +511,7 @@ pub(super) fn findings_of(entry: &Entry, snapshot: &Snapshot) -> Vec<Finding> {
         stated_valid_votes: entry.stated_valid_votes,
         stated_registered: entry.stated_registered,
         format_fields: Vec::new(),
+        declared_counts: entry.declared_counts.clone(),
     };
     let place = match snapshot
         .results

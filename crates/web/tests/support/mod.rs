@@ -266,6 +266,7 @@ pub fn fixture(rows: usize) -> Fixture {
                     stated_valid_votes: None,
                     stated_registered: None,
                     format_fields: vec![],
+                    declared_counts: Vec::new(),
                 },
                 Provenance {
                     source: SourceKind::PayloadImport,
