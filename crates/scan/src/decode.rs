@@ -133,9 +133,11 @@ fn climb(prepared: &mut Prepared<'_>, strategies: &[Strategy]) -> PageResult {
 pub(crate) struct Found {
     /// Every distinct code read, in the order found, at most [`MAX_CODES`].
     pub(crate) texts: Vec<String>,
-    /// The reader located a code (three finder patterns that make a plausible symbol) none of
-    /// whose patterns belongs to a code it read: a code is there that it could not read. On a
-    /// page of one code that is read this stays false, so the ladder stops where it always did.
+    /// The reader located a code it could not read: three finder patterns that make a
+    /// plausible symbol, none of them a read code's, or two stray patterns the size of a read
+    /// code's (a code whose third pattern a stamp hid). On the acta pages of the benchmark,
+    /// one code each, this stays false once the code is read, so the ladder stops where it
+    /// always did.
     pub(crate) unread: bool,
 }
 
