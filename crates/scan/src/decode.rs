@@ -1,13 +1,16 @@
 //! Page image -> QR payloads: a ladder of strategies, cheapest first, stopping at the first
-//! that reads a code.
+//! that reads a code and sees no other code it could not read.
 
 use std::collections::HashSet;
 
 use image::{DynamicImage, GrayImage};
-use rxing::common::GlobalHistogramBinarizer;
-use rxing::multi::MultipleBarcodeReader;
+use rxing::common::cpp_essentials::ConcentricPattern;
+use rxing::common::{DetectorRXingResult, GlobalHistogramBinarizer};
 use rxing::qrcode::QRCodeReader;
-use rxing::qrcode::cpp_port::QrReader;
+use rxing::qrcode::cpp_port::decoder::Decode;
+use rxing::qrcode::cpp_port::detector::{
+    FindFinderPatterns, FinderPatternSet, GenerateFinderPatternSets, SampleQR,
+};
 use rxing::{BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8Source, Reader};
 
 use crate::Page;
@@ -59,11 +62,14 @@ impl Strategy {
 #[must_use]
 pub struct PageResult {
     /// The QR payloads read, each once; empty when none could be read (the page then goes to a
-    /// person). The ladder stops at the first strategy that reads a code, and that strategy
-    /// gives every code it finds on the page (at most four): an acta has one, and a page with
-    /// two different ones goes to a person.
+    /// person), in the order found, at most 16. Every code on the page: an acta has one (a
+    /// page with two different ones goes to a person), a Brazilian boletim de urna several.
+    /// The ladder stops at the first strategy that reads a code, unless that strategy also
+    /// located a code it could not read (a set of finder patterns, or two patterns the size of
+    /// a read code's, belonging to no code read): then the next ones go on, and the codes of
+    /// all are given, until one reads a code and leaves none unread.
     pub payloads: Vec<String>,
-    /// The strategy that read them, `None` when nothing was read.
+    /// The last strategy that read a code not read before, `None` when nothing was read.
     pub strategy: Option<Strategy>,
     /// How many strategies were tried.
     pub attempts: u32,
@@ -96,23 +102,62 @@ pub(crate) fn decode_grey(
     (result, prepared.colour.flatten())
 }
 
+/// Climbs until a strategy reads a code and sees no other code left unread (see [`Found`]). On a
+/// page of several codes where one rung read some and saw another it could not read, the next
+/// rungs go on, and the page gives every code any of them read.
 fn climb(prepared: &mut Prepared<'_>, strategies: &[Strategy]) -> PageResult {
     let mut attempts = 0;
-    for strategy in strategies {
+    let mut found = Found::default();
+    let mut strategy = None;
+    for next in strategies {
         attempts += 1;
-        let payloads = run(*strategy, prepared);
-        if !payloads.is_empty() {
-            return PageResult {
-                payloads,
-                strategy: Some(*strategy),
-                attempts,
-            };
+        let this = run(*next, prepared);
+        let read_here = !this.texts.is_empty();
+        let unread = this.unread;
+        if found.merge(this) {
+            strategy = Some(*next);
+        }
+        if read_here && !unread {
+            break;
         }
     }
     PageResult {
-        payloads: Vec::new(),
-        strategy: None,
+        payloads: found.texts,
+        strategy,
         attempts,
+    }
+}
+
+/// What one reading, or several of one page, found.
+#[derive(Debug, Default)]
+pub(crate) struct Found {
+    /// Every distinct code read, in the order found, at most [`MAX_CODES`].
+    pub(crate) texts: Vec<String>,
+    /// The reader located a code it could not read: three finder patterns that make a
+    /// plausible symbol, none of them a read code's, or two stray patterns the size of a read
+    /// code's (a code whose third pattern a stamp hid). On the acta pages of the benchmark,
+    /// one code each, this stays false once the code is read, so the ladder stops where it
+    /// always did.
+    pub(crate) unread: bool,
+}
+
+impl Found {
+    /// Adds `other`'s codes; true when one was new. The result has an unread code when the
+    /// latest reading had one.
+    fn merge(&mut self, other: Found) -> bool {
+        let before = self.texts.len();
+        for text in other.texts {
+            if self.texts.len() < MAX_CODES && !self.texts.contains(&text) {
+                self.texts.push(text);
+            }
+        }
+        self.unread = other.unread;
+        self.texts.len() > before
+    }
+
+    /// Whether a reading of several (levels, regions) may stop here.
+    fn done(&self) -> bool {
+        !self.texts.is_empty() && !self.unread
     }
 }
 
@@ -194,51 +239,53 @@ pub(crate) fn reduction(long_side: u32) -> u32 {
     (long_side / 1_100).max(1)
 }
 
-fn run(strategy: Strategy, prepared: &mut Prepared<'_>) -> Vec<String> {
+fn run(strategy: Strategy, prepared: &mut Prepared<'_>) -> Found {
     match strategy {
         Strategy::Reduced => match prepared.reduced() {
-            Some(reduced) => read(reduced, Reading::Quick),
-            None => Vec::new(),
+            Some(reduced) => read_found(reduced, Reading::Quick),
+            None => Found::default(),
         },
         Strategy::Fast => {
             // Up to 300 dpi the page is read as it is; larger pages are halved first.
             let grey = prepared.grey();
             if grey.width().max(grey.height()) > 3600 {
-                read(&shrink(grey, 2), Reading::Quick)
+                read_found(&shrink(grey, 2), Reading::Quick)
             } else {
-                read(grey, Reading::Quick)
+                read_found(grey, Reading::Quick)
             }
         }
-        Strategy::FullTryHarder => read(prepared.grey(), Reading::Thorough),
+        Strategy::FullTryHarder => read_found(prepared.grey(), Reading::Thorough),
         Strategy::ColourDropout => match prepared.colour() {
-            None => Vec::new(),
-            Some(colour) => read(&colour_dropout(colour), Reading::Thorough),
+            None => Found::default(),
+            Some(colour) => read_found(&colour_dropout(colour), Reading::Thorough),
         },
         Strategy::Corners => {
             let grey = prepared.grey();
+            let mut found = Found::default();
             for region in corner_regions(grey.width(), grey.height()) {
                 let crop = image::imageops::crop_imm(grey, region.0, region.1, region.2, region.3)
                     .to_image();
                 let enlarged = enlarge_small_modules(&crop, grey);
-                let payloads = read(&enlarged, Reading::Crop);
-                if !payloads.is_empty() {
-                    return payloads;
+                found.merge(read_found(&enlarged, Reading::Crop));
+                if found.done() {
+                    break;
                 }
             }
-            Vec::new()
+            found
         }
         Strategy::InkThreshold => {
             let flat = prepared.flat();
+            let mut found = Found::default();
             for level in [90, 120, 60] {
                 let binary = threshold_global(flat, level);
-                let payloads = read(&binary, Reading::Binary);
-                if !payloads.is_empty() {
-                    return payloads;
+                found.merge(read_found(&binary, Reading::Binary));
+                if found.done() {
+                    break;
                 }
             }
-            Vec::new()
+            found
         }
-        Strategy::FlattenedLight => read(prepared.flat(), Reading::Thorough),
+        Strategy::FlattenedLight => read_found(prepared.flat(), Reading::Thorough),
     }
 }
 
@@ -264,20 +311,26 @@ fn hints(try_harder: bool) -> DecodeHints {
 }
 
 /// One decode of a grey image: every distinct code it finds, in the order found; empty when
-/// none was read.
+/// none was read. Only `timing` (the hand-written pieces' benchmark) still wants just that.
+#[cfg(feature = "bench-internals")]
 pub(crate) fn read(grey: &GrayImage, reading: Reading) -> Vec<String> {
+    read_found(grey, reading).texts
+}
+
+/// One decode of a grey image: the codes read, and whether a code was seen and not read.
+pub(crate) fn read_found(grey: &GrayImage, reading: Reading) -> Found {
     let (width, height) = grey.dimensions();
     if width < 21 || height < 21 {
-        return Vec::new();
+        return Found::default();
     }
     // A view of the pixels, not a copy: a 300 dpi page is 8 MB.
     let source = || Luma8Source::new_with_slice(grey.as_raw(), width, height).ok();
-    let first = |found: Option<Vec<String>>| found.unwrap_or_default();
+    let first = |found: Option<Found>| found.unwrap_or_default();
     match reading {
         Reading::Quick => first(source().map(|s| attempt(LocalThreshold::new(s), false, false))),
         Reading::Thorough => {
             let found = first(source().map(|s| attempt(LocalThreshold::new(s), true, true)));
-            if found.is_empty() {
+            if found.texts.is_empty() {
                 first(source().map(|s| attempt(GlobalHistogramBinarizer::new(s), true, true)))
             } else {
                 found
@@ -290,7 +343,7 @@ pub(crate) fn read(grey: &GrayImage, reading: Reading) -> Vec<String> {
     }
 }
 
-fn attempt<B: Binarizer>(binarizer: B, try_harder: bool, both_readers: bool) -> Vec<String> {
+fn attempt<B: Binarizer>(binarizer: B, try_harder: bool, both_readers: bool) -> Found {
     // The decoder is a large port with internal assertions; a panic on one odd image must not
     // take the caller down, it only means this attempt read nothing.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -299,32 +352,67 @@ fn attempt<B: Binarizer>(binarizer: B, try_harder: bool, both_readers: bool) -> 
     .unwrap_or_default()
 }
 
-/// The most codes looked for on one page: an acta has one, and two different ones already send
-/// the page to a person.
-const MAX_CODES: usize = 4;
+/// The most codes returned from one page: an acta has one, and two different ones already send
+/// the page to a person; a Brazilian boletim de urna prints up to a few (its texts are cut at
+/// 1,100 characters), and `veedor_sim::sheet::BuSheet` puts at most this many on a page.
+const MAX_CODES: usize = 16;
 
-fn attempt_inner<B: Binarizer>(binarizer: B, try_harder: bool, both_readers: bool) -> Vec<String> {
+fn attempt_inner<B: Binarizer>(binarizer: B, try_harder: bool, both_readers: bool) -> Found {
     let hints = hints(try_harder);
     let mut bitmap = BinaryBitmap::new(binarizer);
     // Every code on the page, not only the first: a page carrying two different actas must go
-    // to a person, never be read as whichever code the detector met first. The C++-port reader
-    // goes on through the finder-pattern sets it found anyway, so asking for all costs little.
-    let mut texts: Vec<String> = Vec::new();
-    if let Ok(results) = QrReader.decode_multiple_with_hints(&mut bitmap, &hints) {
-        for result in results {
-            let text = result.getText();
-            if texts.len() < MAX_CODES && !texts.iter().any(|known| known == text) {
-                texts.push(text.to_owned());
+    // to a person, never be read as whichever code the detector met first, and a boletim de
+    // urna prints several. This is the C++-port reader's own loop (`QrReader`'s
+    // `decode_multiple`, QR codes only), which also tells whether a symbol it located was left
+    // unread.
+    let mut found = Found::default();
+    let matrix = bitmap.get_black_matrix();
+    let mut patterns = FindFinderPatterns(matrix, try_harder, 0);
+    let mut used: Vec<ConcentricPattern> = Vec::new();
+    let mut missed: Vec<FinderPatternSet> = Vec::new();
+    for set in GenerateFinderPatternSets(&mut patterns) {
+        let in_use = |pattern: &ConcentricPattern| used.contains(pattern);
+        if in_use(&set.bl) || in_use(&set.tl) || in_use(&set.tr) {
+            continue;
+        }
+        let Ok(sampled) = SampleQR(matrix, &set) else {
+            continue;
+        };
+        match Decode(sampled.getBits()) {
+            Ok(decoded) if decoded.isValid() => {
+                used.extend([set.bl, set.tl, set.tr]);
+                let text = decoded.text();
+                if found.texts.len() < MAX_CODES && !found.texts.contains(&text) {
+                    found.texts.push(text);
+                }
             }
+            _ => missed.push(set),
         }
     }
-    if texts.is_empty()
+    let located = missed.iter().any(|set| {
+        ![set.bl, set.tl, set.tr]
+            .iter()
+            .any(|pattern| used.contains(pattern))
+    });
+    // Two finder patterns the size of a read code's, in no code read: a code whose third
+    // pattern a stamp or a shadow hid.
+    let stray = patterns
+        .iter()
+        .filter(|pattern| {
+            !used.contains(pattern)
+                && used.iter().any(|known| {
+                    pattern.size * 3 >= known.size * 2 && pattern.size * 2 <= known.size * 3
+                })
+        })
+        .count();
+    found.unread = located || stray >= 2;
+    if found.texts.is_empty()
         && both_readers
         && let Ok(result) = QRCodeReader.decode_with_hints(&mut bitmap, &hints)
     {
-        texts.push(result.getText().to_owned());
+        found.texts.push(result.getText().to_owned());
     }
-    texts
+    found
 }
 
 /// The page `factor` times smaller each way, each output pixel the mean of a `factor` x

@@ -34,7 +34,9 @@
 //! The QR decoder is rxing (a Rust port of ZXing, including its C++ port's QR reader), chosen by
 //! measurement (bench/scan/RESULTS.md), with ZXing's hybrid binarizer reimplemented here for
 //! speed (same bits). It runs as a ladder, cheapest first, stopping at the first strategy that
-//! reads a code: [`Strategy::LADDER`]. Nearly every page is read by the first rung (one quick
+//! reads a code: [`Strategy::LADDER`]. On a page of several codes (a Brazilian boletim de urna)
+//! a strategy that read some and located one it could not read hands on to the next, and the
+//! page gives every code read ([`PageResult::payloads`]). Nearly every page is read by the first rung (one quick
 //! pass of the C++-port reader over the grey page shrunk to 100-200 dpi) or the second (the
 //! same at full resolution); the later rungs (try-harder with two binarizers, a low "ink"
 //! threshold after flattening the light, colour dropout, enlarged corner crops, flattened

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
 
 mod bad_inputs;
+mod br_bu;
 mod conditions;
 mod containers;
 mod mutations;

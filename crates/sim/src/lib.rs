@@ -6,7 +6,8 @@
 //!   them: a letter-size page with the header, the ballot's cards, signatures and the QR code
 //!   printed by the voting machine, then degraded (resolution, rotation, skew, JPEG noise, a
 //!   fold, a stamp, colour or grey, perspective and uneven light) deterministically from a seed,
-//!   and encoded as JPEG, PNG, TIFF or PDF files. Callers fill a plain [`sheet::Sheet`].
+//!   and encoded as JPEG, PNG, TIFF or PDF files. Callers fill a plain [`sheet::Sheet`], or a
+//!   [`sheet::BuSheet`] for a Brazilian boletim de urna and all its QR codes.
 
 #![deny(missing_docs)]
 

@@ -271,7 +271,8 @@ pub const CRATES: &[CrateRule] = &[
             feature: "bench-internals",
             why: "bench/scan/hand_written.rs renders its pages; the feature is off in every other build",
         }],
-        dev_dependencies: &["veedor-sim"],
+        // formats: tests/br_bu.rs assembles the texts read from printed BU sheets.
+        dev_dependencies: &["veedor-sim", "veedor-formats"],
         pure: Some(Pure {
             external_dependencies: None,
             exception: Some(Exception {

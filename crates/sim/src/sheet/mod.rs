@@ -7,7 +7,13 @@
 //!   gives the 38 card counts and [`ve2024_payload`] the payload.
 //! - [`Degradation`]: how the paper was printed, handled and digitised; [`Condition`] names the
 //!   cases tests and benches iterate over, and [`Condition::degradation`] draws one from a seed.
-//! - [`render`]: sheet + degradation -> the image a scanner or phone would produce.
+//! - [`BuSheet`]: a Brazilian boletim de urna (BU) as a page: a header (state, municipality,
+//!   zone and section read from the texts, the caller's caption) and every QR code of the
+//!   report, one text each, byte for byte. [`BuSheet::new`] gives one page or
+//!   [`SheetError::DoesNotFit`] saying how many codes fit; [`BuSheet::pages`] spreads them over
+//!   as many pages as needed.
+//! - [`render`] and [`render_clean`]: a [`Printable`] page (a [`Sheet`] or a [`BuSheet`]) +
+//!   degradation -> the image a scanner or phone would produce.
 //! - [`encode`]: images -> file bytes (JPEG, PNG, TIFF with one page or several, PDF with one
 //!   JPEG image per page as scanners write them).
 //!
@@ -16,7 +22,14 @@
 //! M is the common default of receipt and kiosk printers' QR firmware, and a realistic middle:
 //! at L a fold through the code would be unreadable far more often, at H the code grows beyond
 //! what the machine printed in its corner.
+//!
+//! A BU page is A4 (8.27 x 11.69 in). Its codes are at level M too, every module 0.85 mm, the
+//! acta code's (a 41-module code 3.5 cm wide), so that they are read at the acta's resolutions:
+//! a text of 1,100 characters (TSE's longest) makes a 109-module code 9.3 cm wide, and four of
+//! them fit on a page, two by two, four modules apart. A degradation's stamp and fold touch the
+//! first code.
 
+mod br_bu;
 mod degrade;
 mod draw;
 mod encode_files;
@@ -25,10 +38,11 @@ mod raster;
 mod render_page;
 mod ve2024;
 
+pub use br_bu::BuSheet;
 pub use degrade::{Condition, Degradation, Fold, Phone, Rotation, Stamp};
 pub use encode_files::{FileFormat, encode};
 pub use layout::{Card, Sheet};
-pub use render_page::{render, render_clean, render_without_code};
+pub use render_page::{Printable, render, render_clean, render_without_code};
 pub use ve2024::{
     BALLOT_CARDS, CANDIDATES, Ve2024Place, counts_from_candidate_totals, ve2024_payload,
 };
@@ -40,6 +54,14 @@ pub enum SheetError {
     /// The payload does not fit in a QR code.
     #[error("the payload does not fit in a qr code: {0}")]
     QrTooLong(String),
+    /// A page's QR codes do not fit on it: `fit` of them do, and the rest go on another page.
+    #[error("{codes} qr codes do not fit on one page: {fit} do, put the rest on another page")]
+    DoesNotFit {
+        /// The codes asked for.
+        codes: usize,
+        /// How many fit on the page.
+        fit: usize,
+    },
     /// A ve2024 payload could not be read.
     #[error("not a ve2024 acta payload: {0}")]
     NotVe2024(String),

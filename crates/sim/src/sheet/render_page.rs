@@ -14,36 +14,72 @@ use super::layout::Sheet;
 /// Page width and height in inches (US letter).
 pub(crate) const PAGE_INCHES: (f32, f32) = (8.5, 11.0);
 
-const BLACK: [u8; 3] = [20, 20, 20];
-const GREY_TEXT: [u8; 3] = [70, 70, 70];
+pub(crate) const BLACK: [u8; 3] = [20, 20, 20];
+pub(crate) const GREY_TEXT: [u8; 3] = [70, 70, 70];
 /// Blue ball-point ink.
 pub(crate) const PEN_INK: [u8; 3] = [30, 45, 120];
 
-/// Where the QR code landed on the clean page, in pixels (quiet zone excluded).
+/// Where a QR code landed on the clean page, in pixels (quiet zone excluded).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct QrBox {
+pub struct QrBox {
+    /// The code's left edge.
     pub(crate) left: f32,
+    /// The code's top edge.
     pub(crate) top: f32,
+    /// The code's side.
     pub(crate) size: f32,
 }
 
-/// The sheet as printed, before any handling or capture: an RGB page at `dpi`, and where its
-/// QR code is. Signatures are drawn from `seed`.
+/// A page this module prints: an acta [`Sheet`] or a Brazilian [`super::BuSheet`]. Sealed:
+/// [`render`] and [`render_clean`] take any of them, and only this crate adds one.
+pub trait Printable: sealed::Print {}
+
+pub(crate) mod sealed {
+    use image::RgbImage;
+    use rand_chacha::ChaCha8Rng;
+
+    use super::QrBox;
+    use crate::sheet::SheetError;
+
+    /// How a printable page is drawn; not nameable outside the crate.
+    pub trait Print {
+        /// The clean page at `dpi`, and where the code that stamps and folds touch is.
+        ///
+        /// # Errors
+        /// When a code cannot be made or the codes do not fit on the page.
+        fn print(&self, dpi: u32, rng: &mut ChaCha8Rng) -> Result<(RgbImage, QrBox), SheetError>;
+    }
+}
+
+impl sealed::Print for Sheet {
+    fn print(&self, dpi: u32, rng: &mut ChaCha8Rng) -> Result<(RgbImage, QrBox), SheetError> {
+        render_page(self, dpi, rng)
+    }
+}
+
+impl Printable for Sheet {}
+
+/// The sheet as printed, before any handling or capture: an RGB page at `dpi`. Signatures are
+/// drawn from `seed`.
 ///
 /// # Errors
-/// [`SheetError::QrTooLong`] when the payload does not fit in a QR code.
-pub fn render_clean(sheet: &Sheet, dpi: u32, seed: u64) -> Result<RgbImage, SheetError> {
+/// [`SheetError::QrTooLong`] when a payload does not fit in a QR code;
+/// [`SheetError::DoesNotFit`] when a [`super::BuSheet`]'s codes do not fit on one page.
+pub fn render_clean(sheet: &impl Printable, dpi: u32, seed: u64) -> Result<RgbImage, SheetError> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    render_page(sheet, dpi, &mut rng).map(|(page, _)| page)
+    sheet.print(dpi, &mut rng).map(|(page, _)| page)
 }
 
 /// The sheet as a scanner or phone delivers it under `degradation`: RGB, or grey when
-/// `degradation.colour` is false. Deterministic for a given sheet and degradation.
+/// `degradation.colour` is false. Deterministic for a given sheet and degradation. On a page
+/// with several codes (a [`super::BuSheet`]), the stamp and the fold touch the first code.
 ///
 /// # Errors
-/// [`SheetError::QrTooLong`] when the payload does not fit in a QR code;
-/// [`SheetError::Invalid`] for a resolution outside 50..=1200 dpi.
-pub fn render(sheet: &Sheet, degradation: &Degradation) -> Result<DynamicImage, SheetError> {
+/// As [`render_clean`], and [`SheetError::Invalid`] for a resolution outside 50..=1200 dpi.
+pub fn render(
+    sheet: &impl Printable,
+    degradation: &Degradation,
+) -> Result<DynamicImage, SheetError> {
     if !(50..=1200).contains(&degradation.dpi) {
         return Err(SheetError::Invalid(format!(
             "resolution {} dpi is outside 50..=1200",
@@ -51,7 +87,7 @@ pub fn render(sheet: &Sheet, degradation: &Degradation) -> Result<DynamicImage, 
         )));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(degradation.seed);
-    let (page, qr) = render_page(sheet, degradation.dpi, &mut rng)?;
+    let (page, qr) = sheet.print(degradation.dpi, &mut rng)?;
     Ok(degrade::apply(page, qr, degradation, &mut rng))
 }
 
@@ -88,7 +124,7 @@ pub fn render_without_code(
     Ok(degrade::apply(page, qr, degradation, &mut rng))
 }
 
-fn pixels(inches: f32, dpi: u32) -> f32 {
+pub(crate) fn pixels(inches: f32, dpi: u32) -> f32 {
     inches * dpi as f32
 }
 
@@ -381,22 +417,13 @@ fn render_page(
     let code =
         qrcode::QrCode::with_error_correction_level(sheet.payload.as_bytes(), qrcode::EcLevel::M)
             .map_err(|error| SheetError::QrTooLong(error.to_string()))?;
-    let modules = code.width();
-    let colours = code.to_colors();
     let qr_size = inch(sheet.qr_size_cm / 2.54);
     let qr = QrBox {
         left: inch(0.75),
         top: inch(9.0),
         size: qr_size,
     };
-    let module = qr_size / modules as f32;
-    for (index, colour) in colours.iter().enumerate() {
-        if *colour == qrcode::Color::Dark {
-            let x = qr.left + (index % modules) as f32 * module;
-            let y = qr.top + (index / modules) as f32 * module;
-            fill_rect(&mut page, [x, y, x + module, y + module], [0, 0, 0], 1.0);
-        }
-    }
+    draw_code(&mut page, &code, qr);
     text.draw(
         &mut page,
         &sheet.acta_id,
@@ -417,6 +444,19 @@ fn render_page(
         );
     }
     Ok((page, qr))
+}
+
+/// Prints `code`'s dark modules in black, filling `qr` (quiet zone excluded).
+pub(crate) fn draw_code(page: &mut RgbImage, code: &qrcode::QrCode, qr: QrBox) {
+    let modules = code.width();
+    let module = qr.size / modules as f32;
+    for (index, colour) in code.to_colors().iter().enumerate() {
+        if *colour == qrcode::Color::Dark {
+            let x = qr.left + (index % modules) as f32 * module;
+            let y = qr.top + (index / modules) as f32 * module;
+            fill_rect(page, [x, y, x + module, y + module], [0, 0, 0], 1.0);
+        }
+    }
 }
 
 /// A hand signature: a smooth random curve with loops, in ball-point ink.
