@@ -39,6 +39,20 @@ fn findings_by_table(actas_csv: &str) -> Vec<(String, String)> {
     rows
 }
 
+/// Every file under a folder.
+fn files(folder: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
 #[test]
 fn a_country_declared_only_in_its_election_file_imports_and_checks_its_own_rules() {
     let data = Data::with_election(ELECTION);
@@ -116,9 +130,9 @@ fn a_country_declared_only_in_its_election_file_imports_and_checks_its_own_rules
     data.run(&["verify", &site, "--key", &key]).expect_code(0);
 
     // The log carries the declared counts, and the mirror verifies against them.
-    let entry = std::fs::read_dir(export.join("log/tile/entries"))
-        .unwrap()
-        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+    let entry = files(&export.join("log/tile/entries"))
+        .into_iter()
+        .map(|path| std::fs::read(path).unwrap())
         .find(|bytes| bytes.windows(18).any(|w| w == b"veedor/acta-copy/3"));
     let entry = String::from_utf8_lossy(&entry.expect("a version 3 entry")).into_owned();
     assert!(
