@@ -42,7 +42,7 @@ pub const LONG_FUNCTIONS: &[LongFunction] = &[
     LongFunction {
         file: "crates/store-sqlite/src/lib.rs",
         function: "SqliteStore::apply",
-        lines: 174,
+        lines: 175,
         why: "a Batch in one transaction: source, tables, area names, copies, findings, log entries, queued \
               pages; each insert loop can take the transaction in a function",
     },

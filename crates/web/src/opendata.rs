@@ -174,11 +174,9 @@ fn status_of(state: &TableState) -> TableStatus {
     state.assessment.status
 }
 
-/// One row per acta copy, in log order (copies not yet logged last, by id).
-#[must_use]
-pub fn actas(results: &Results) -> Table {
-    let election = results.election();
-    let digits = election.geography.centre_digits;
+/// The columns of [`actas`]: the copy, its table and areas, its counts (the candidates', the
+/// sheet's declared ones), its findings and its provenance.
+fn actas_columns(election: &Election) -> Vec<String> {
     let mut columns: Vec<String> = ["log_index", "copy_id", "table_id", "table_number"]
         .map(str::to_owned)
         .to_vec();
@@ -235,6 +233,15 @@ pub fn actas(results: &Results) -> Table {
         ]
         .map(str::to_owned),
     );
+    columns
+}
+
+/// One row per acta copy, in log order (copies not yet logged last, by id).
+#[must_use]
+pub fn actas(results: &Results) -> Table {
+    let election = results.election();
+    let digits = election.geography.centre_digits;
+    let columns = actas_columns(election);
     let mut copies: Vec<_> = results.dataset.copies.iter().collect();
     copies.sort_by_key(|copy| (copy.log_index.is_none(), copy.log_index, copy.id));
     let rows = copies

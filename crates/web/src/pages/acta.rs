@@ -2,7 +2,7 @@
 //! provenance and its place in the transparency log.
 
 use maud::{Markup, html};
-use veedor_core::{ActaCopy, AreaCode};
+use veedor_core::{ActaCopy, AreaCode, Election};
 
 use super::layout::{breadcrumb, layout};
 use super::{Here, data, source_name, status_name};
@@ -191,30 +191,7 @@ fn acta_body(
                                 }
                             }
                         }
-                        tr {
-                            th scope="row" colspan=(if by_card { 2 } else { 1 }) {
-                                (lang.t(Text::NullVotes))
-                            }
-                            td {
-                                @match view.null_votes {
-                                    Some(votes) => (data("null-votes", u64::from(votes), lang)),
-                                    None => (lang.t(Text::Unknown)),
-                                }
-                            }
-                        }
-                        @for count in &election.sheet.counts {
-                            tr {
-                                th scope="row" colspan=(if by_card { 2 } else { 1 }) {
-                                    (count.label(lang.tag()))
-                                }
-                                td {
-                                    @match view.declared_counts.iter().find(|c| c.id == count.id) {
-                                        Some(found) => (data(&format!("count-{}", count.id), u64::from(found.value), lang)),
-                                        None => (lang.t(Text::Unknown)),
-                                    }
-                                }
-                            }
-                        }
+                        (sheet_totals(view, election, by_card, lang))
                     }
                 }
                 @if !view.findings.is_empty() {
@@ -352,6 +329,33 @@ fn log_section(document: &ActaDocument, lang: Lang, here: &Here, ids: &Ids) -> M
                         }
                         None => (lang.t(Text::LogNone)),
                     }
+                }
+            }
+        }
+    }
+}
+
+/// The rows under the votes: the null votes and the counts the election file declares for the
+/// sheet, each as the copy gives it or "unknown".
+fn sheet_totals(view: &CopyView, election: &Election, by_card: bool, lang: Lang) -> Markup {
+    let span = if by_card { 2 } else { 1 };
+    let known = |id: &str, value: Option<u32>| match value {
+        Some(value) => data(id, u64::from(value), lang),
+        None => html! { (lang.t(Text::Unknown)) },
+    };
+    html! {
+        tr {
+            th scope="row" colspan=(span) { (lang.t(Text::NullVotes)) }
+            td { (known("null-votes", view.null_votes)) }
+        }
+        @for count in &election.sheet.counts {
+            tr {
+                th scope="row" colspan=(span) { (count.label(lang.tag())) }
+                td {
+                    (known(
+                        &format!("count-{}", count.id),
+                        view.declared_counts.iter().find(|c| c.id == count.id).map(|c| c.value),
+                    ))
                 }
             }
         }
