@@ -22,3 +22,14 @@ pub fn ruritania() -> &'static Election {
         .expect("the example election parses")
     })
 }
+
+/// Brazil's example election (`br-bu`): QR texts assembled into reports, chain and signature
+/// checked with its key.
+#[allow(dead_code)]
+pub fn brazil() -> &'static Election {
+    static ELECTION: OnceLock<Election> = OnceLock::new();
+    ELECTION.get_or_init(|| {
+        veedor_formats::parse_election(include_str!("../../elections/br-2024-ac-example.toml"))
+            .expect("the Brazilian example parses")
+    })
+}

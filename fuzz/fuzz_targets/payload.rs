@@ -1,4 +1,4 @@
-//! The QR payload codec: never panics; whatever parses writes back byte for byte. A payload file
+//! The QR payload codecs (Venezuela's, and Brazil's reports through a payload file): never panic; whatever parses writes back byte for byte. A payload file
 //! is accepted only when its last line ends with a line break.
 #![no_main]
 
@@ -12,8 +12,10 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(Ve2024Payload::from_record(&payload.to_record()), Some(payload));
         }
     }
-    if veedor_formats::parse_payload_lines(data, common::election()).is_ok() {
-        assert!(matches!(data.last(), Some(b'\n' | b'\r')), "accepted without a final line end");
+    for election in [common::election(), common::brazil()] {
+        if veedor_formats::parse_payload_lines(data, election).is_ok() {
+            assert!(matches!(data.last(), Some(b'\n' | b'\r')), "accepted without a final line end");
+        }
     }
 });
 

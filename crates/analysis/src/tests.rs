@@ -47,6 +47,7 @@ fn election() -> Election {
         declared: DeclaredTotals::default(),
         bulletins: vec![],
         sheet: veedor_core::SheetModel::standard(),
+        acta_format_options: Vec::new(),
     })
     .unwrap_or_else(|error| panic!("test election: {error}"))
 }

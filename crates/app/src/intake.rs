@@ -38,16 +38,18 @@ pub enum PageOutcome {
     Queued(String),
 }
 
-/// What a page's QR payloads amount to, in the election's acta format.
+/// What a page's QR payloads amount to, in the election's acta format (for `br-bu`, the parts
+/// of a report on the page are assembled together).
 #[must_use]
-pub fn classify(payloads: &[String], format: ActaFormat) -> PageOutcome {
+pub fn classify(payloads: &[String], format: &ActaFormat) -> PageOutcome {
     if payloads.is_empty() {
         return PageOutcome::Queued("no QR code could be read".to_owned());
     }
+    let texts: Vec<&str> = payloads.iter().map(String::as_str).collect();
     let mut actas = Vec::new();
     let mut errors = Vec::new();
-    for payload in payloads {
-        match format.parse_payload(payload) {
+    for (_, read) in format.parse_group(&texts) {
+        match read {
             Ok(record) if !actas.contains(&record) => actas.push(record),
             Ok(_) => {}
             Err(error) => errors.push(error.to_string()),
@@ -87,11 +89,16 @@ pub struct ReadPages {
 /// computation on the bytes.
 pub fn read_pages(
     bytes: &[u8],
-    format: ActaFormat,
+    format: &ActaFormat,
     limits: &Limits,
 ) -> Result<ReadPages, ScanError> {
     let outcome = veedor_scan::scan(bytes, limits)?;
-    let pages = outcome
+    let payloads: Vec<Vec<String>> = outcome
+        .pages
+        .iter()
+        .map(|page| page.result.payloads.clone())
+        .collect();
+    let mut pages: Vec<ReadPage> = outcome
         .pages
         .into_iter()
         .map(|page| ReadPage {
@@ -99,8 +106,48 @@ pub fn read_pages(
             thumbnail: Thumbnail::of(&page.page.image),
         })
         .collect();
+    if matches!(format, ActaFormat::BrBu(_)) {
+        join_pages(&mut pages, &payloads, format);
+    }
     let published = veedor_scan::strip_metadata(bytes, limits).map_err(|error| error.to_string());
     Ok(ReadPages { pages, published })
+}
+
+/// A report printed over several pages of one file: the codes of the pages that make no report
+/// alone are read together, and each report found becomes the outcome of every page that holds
+/// one of its codes. The first such page gives the copy; the others repeat it (one file is one
+/// piece of evidence), as [`ScanReport::repeated`] records.
+fn join_pages(pages: &mut [ReadPage], payloads: &[Vec<String>], format: &ActaFormat) {
+    let waiting: Vec<usize> = pages
+        .iter()
+        .enumerate()
+        .filter(|(index, page)| {
+            matches!(page.outcome, PageOutcome::Queued(_))
+                && payloads.get(*index).is_some_and(|codes| !codes.is_empty())
+        })
+        .map(|(index, _)| index)
+        .collect();
+    if waiting.len() < 2 {
+        return;
+    }
+    let mut texts: Vec<&str> = Vec::new();
+    let mut page_of: Vec<usize> = Vec::new();
+    for &index in &waiting {
+        for text in &payloads[index] {
+            texts.push(text);
+            page_of.push(index);
+        }
+    }
+    for (positions, read) in format.parse_group(&texts) {
+        let Ok(record) = read else { continue };
+        for position in positions {
+            if let Some(&index) = page_of.get(position.wrapping_sub(1))
+                && let Some(page) = pages.get_mut(index)
+            {
+                page.outcome = PageOutcome::Acta(record.clone());
+            }
+        }
+    }
 }
 
 /// A scanned file, read, ready to store.
@@ -170,7 +217,7 @@ impl ScanIntake {
     /// Ready to store scans of `origin` into `store`, read within `limits`.
     pub fn new(store: &dyn Store, origin: Origin, limits: Limits) -> Result<Self, AppError> {
         let election = store.election()?;
-        let format = ActaFormat::from_id(&election.acta_format)?;
+        let format = ActaFormat::of(&election)?;
         let mut scans: HashMap<TableId, Vec<StoredScan>> = HashMap::new();
         for copy in store.load_dataset()?.copies {
             if copy.provenance.source == SourceKind::Qr {
@@ -198,8 +245,8 @@ impl ScanIntake {
 
     /// The election's acta format, to read pages with.
     #[must_use]
-    pub fn format(&self) -> ActaFormat {
-        self.format
+    pub fn format(&self) -> &ActaFormat {
+        &self.format
     }
 
     /// Stores one read scan: its bytes in `blobs` (durable before any row names them), then its
@@ -428,13 +475,13 @@ mod tests {
     #[test]
     fn a_page_without_a_code_waits_for_a_person() {
         assert!(
-            matches!(classify(&[], format()), PageOutcome::Queued(reason) if reason.contains("no QR code"))
+            matches!(classify(&[], &format()), PageOutcome::Queued(reason) if reason.contains("no QR code"))
         );
     }
 
     #[test]
     fn a_code_that_is_not_an_acta_waits_for_a_person() {
-        let outcome = classify(&["https://example.org".to_owned()], format());
+        let outcome = classify(&["https://example.org".to_owned()], &format());
         assert!(
             matches!(&outcome, PageOutcome::Queued(reason) if reason.contains("not a ve2024-qr acta")),
             "{outcome:?}"

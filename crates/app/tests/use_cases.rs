@@ -181,8 +181,8 @@ fn a_table_list_then_results_once_then_a_scan_all_logged_and_signed() {
         sha256: Sha256::from_bytes(veedor_scan::sha256(&bytes)),
         bytes: bytes.clone(),
         read: read(vec![
-            classify(&[PAYLOAD.to_owned()], format),
-            classify(&[], format),
+            classify(&[PAYLOAD.to_owned()], &format),
+            classify(&[], &format),
         ]),
     };
     let mut intake = ScanIntake::new(
@@ -239,7 +239,7 @@ fn a_scan_page_that_is_not_an_acta_is_kept_for_a_person() {
     } = fixture();
     let format = ActaFormat::from_id("ve2024-qr").unwrap();
     let bytes = b"a phone photo".to_vec();
-    let page = classify(&["https://example.org/not-an-acta".to_owned()], format);
+    let page = classify(&["https://example.org/not-an-acta".to_owned()], &format);
     assert!(matches!(page, PageOutcome::Queued(_)));
     let mut intake =
         ScanIntake::new(&store, Origin::of(SourceKind::Qr), Limits::default()).unwrap();
@@ -311,7 +311,7 @@ fn a_table_another_writer_added_meanwhile_is_learnt_and_the_scan_stored_once() {
                 file_name: "scan.jpg".to_owned(),
                 sha256: Sha256::from_bytes(veedor_scan::sha256(&bytes)),
                 bytes,
-                read: read(vec![classify(&[PAYLOAD.to_owned()], format)]),
+                read: read(vec![classify(&[PAYLOAD.to_owned()], &format)]),
             },
             at(2),
         )
@@ -341,7 +341,7 @@ fn one_file_repeating_a_sheet_is_one_piece_of_evidence() {
     batch::import_tables(&mut store, &key, &list, &rows).unwrap();
     let format = ActaFormat::from_id("ve2024-qr").unwrap();
     let bytes = b"a PDF of one sheet, its page repeated".to_vec();
-    let page = classify(&[PAYLOAD.to_owned()], format);
+    let page = classify(&[PAYLOAD.to_owned()], &format);
     let mut intake =
         ScanIntake::new(&store, Origin::of(SourceKind::Qr), Limits::default()).unwrap();
     let report = intake
@@ -588,7 +588,7 @@ fn two_typists_turn_an_unreadable_page_into_a_counted_manual_copy() {
                 file_name: "torn.pdf".to_owned(),
                 sha256: Sha256::from_bytes(veedor_scan::sha256(&bytes)),
                 bytes,
-                read: read(vec![classify(&[], format), classify(&[], format)]),
+                read: read(vec![classify(&[], &format), classify(&[], &format)]),
             },
             at(1),
         )

@@ -12,10 +12,16 @@ use crate::exit;
 use crate::open::{Location, Opened};
 
 /// Elections shipped with veedor, by name.
-pub const SHIPPED_ELECTIONS: &[(&str, &str)] = &[(
-    "ve-2024-presidential",
-    include_str!("../../../elections/ve-2024-presidential.toml"),
-)];
+pub const SHIPPED_ELECTIONS: &[(&str, &str)] = &[
+    (
+        "ve-2024-presidential",
+        include_str!("../../../elections/ve-2024-presidential.toml"),
+    ),
+    (
+        "br-2024-ac-example",
+        include_str!("../../../elections/br-2024-ac-example.toml"),
+    ),
+];
 
 /// What every command needs: where the data is.
 #[derive(Debug, Clone)]

@@ -67,7 +67,7 @@ pub struct DemoOptions {
     pub serve: Option<SocketAddr>,
 }
 
-fn prepare(dir: &Path) -> anyhow::Result<()> {
+pub(crate) fn prepare(dir: &Path) -> anyhow::Result<()> {
     if dir.exists() {
         let is_demo = dir.join(MARKER).exists();
         let is_empty = fs::read_dir(dir)
@@ -371,7 +371,7 @@ fn import_results(opened: &mut Opened, file: veedor_formats::ResultsFile) -> any
 
 /// Generates and stores a synthetic registry on the store's tables, with the checks of
 /// `veedor import registry`; returns a few voters of scanned tables to try.
-fn synthetic_registry(
+pub(crate) fn synthetic_registry(
     opened: &mut Opened,
     scanned: &HashSet<TableId>,
 ) -> anyhow::Result<Vec<(VoterId, TableId)>> {
@@ -414,7 +414,7 @@ fn synthetic_registry(
 }
 
 /// The national tally beside every bulletin.
-fn print_tally(store: &dyn veedor_store::Store) -> anyhow::Result<()> {
+pub(crate) fn print_tally(store: &dyn veedor_store::Store) -> anyhow::Result<()> {
     let results = load_results(store)?;
     let Some(document) = api::tally_document(&results, TallyScope::National, "en") else {
         return Ok(());

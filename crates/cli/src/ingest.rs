@@ -116,7 +116,7 @@ enum Unread {
 /// thread.
 fn decode(
     path: &Path,
-    format: ActaFormat,
+    format: &ActaFormat,
     limits: &Limits,
     stored: &HashSet<Sha256>,
     phases: &Phases,
@@ -488,7 +488,7 @@ fn stored_scans(store: &dyn Store) -> anyhow::Result<HashSet<Sha256>> {
 pub fn run(context: &Context, paths: &[PathBuf], options: &Options) -> anyhow::Result<u8> {
     let mut opened = context.open()?;
     let election = opened.store.election()?;
-    let format = ActaFormat::from_id(&election.acta_format)?;
+    let format = ActaFormat::of(&election)?;
     let Walk { files, problems } = files_under(paths);
     let stop = StopFlag::install();
     let started = Instant::now();
@@ -508,7 +508,7 @@ pub fn run(context: &Context, paths: &[PathBuf], options: &Options) -> anyhow::R
             if decode_stop.load(Ordering::SeqCst) {
                 return;
             }
-            let _ = sender.send(decode(path, format, &limits, &stored, &decode_phases));
+            let _ = sender.send(decode(path, &format, &limits, &stored, &decode_phases));
         });
     });
     let mut failure = None;
@@ -702,7 +702,7 @@ fn take_ready(
     writer: &mut Writer<'_>,
     watched: &mut Watched,
     ready: Vec<Seen>,
-    format: ActaFormat,
+    format: &ActaFormat,
     bar: &ProgressBar,
 ) -> anyhow::Result<()> {
     let limits = Limits::default();
@@ -742,7 +742,7 @@ pub fn watch(context: &Context, dir: &Path, options: &Options) -> anyhow::Result
     }
     let mut opened = context.open()?;
     let election = opened.store.election()?;
-    let format = ActaFormat::from_id(&election.acta_format)?;
+    let format = ActaFormat::of(&election)?;
     let stop = StopFlag::install();
     let bar = progress(None);
     bar.set_message(format!("watching {}", dir.display()));
@@ -755,7 +755,7 @@ pub fn watch(context: &Context, dir: &Path, options: &Options) -> anyhow::Result
         for (path, reason) in &problems {
             bar.suspend(|| eprintln!("rejected {}: {reason}", path.display()));
         }
-        let taken = take_ready(&mut writer, &mut watched, ready, format, &bar).and_then(|()| {
+        let taken = take_ready(&mut writer, &mut watched, ready, &format, &bar).and_then(|()| {
             if writer.last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
                 writer.checkpoint()?;
             }

@@ -9,6 +9,7 @@ mod archive;
 mod context;
 mod decide;
 mod demo;
+mod demo_br;
 mod export;
 mod export_site;
 mod generate;
@@ -192,6 +193,11 @@ enum Command {
         /// End after setting up, without serving the site.
         #[arg(long)]
         no_serve: bool,
+        /// The shipped election to set up: `ve-2024-presidential` (the default: real results,
+        /// rendered acta sheets, volunteers) or `br-2024-ac-example` (Brazil's signed boletins
+        /// de urna, TSE's examples).
+        #[arg(long, default_value = "ve-2024-presidential")]
+        election: String,
     },
 }
 
@@ -477,13 +483,22 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             sheets,
             listen,
             no_serve,
-        } => demo::run(
-            &demo_folder(cli.data, dir)?,
-            &demo::DemoOptions {
+            election,
+        } => {
+            let folder = demo_folder(cli.data, dir)?;
+            let options = demo::DemoOptions {
                 sheets,
                 serve: (!no_serve).then_some(listen),
-            },
-        ),
+            };
+            match election.as_str() {
+                "ve-2024-presidential" => demo::run(&folder, &options),
+                demo_br::ELECTION => demo_br::run(&folder, &options),
+                other => anyhow::bail!(
+                    "--election {other}: the demo sets up `ve-2024-presidential` or `{}`",
+                    demo_br::ELECTION
+                ),
+            }
+        }
         Command::Serve(args) => serve::run(&context, &args),
     }
 }

@@ -3,7 +3,7 @@
 //! imports; its own rules find what breaks them; what breaks an error rule is not counted; its
 //! declared counts reach the open data and the log, and the mirror verifies.
 
-use crate::support::Data;
+use crate::support::{Data, findings_by_table};
 
 const ELECTION: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -22,22 +22,6 @@ PROVINCIA_ID;PROVINCIA;DISTRITO_ID;SECCION_ID;URNA;LISTA_NOMINAL;BOLETAS_RECIBID
 2;Sur;14;7;3;400;350;25;150;100;50;20;5;325
 2;Sur;1234;7;4;400;350;25;150;100;50;20;5;325
 ";
-
-fn findings_by_table(actas_csv: &str) -> Vec<(String, String)> {
-    let mut reader = csv::Reader::from_reader(actas_csv.as_bytes());
-    let headers = reader.headers().unwrap().clone();
-    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
-    let (table, findings) = (column("table_id"), column("findings"));
-    let mut rows: Vec<(String, String)> = reader
-        .records()
-        .map(|record| {
-            let record = record.unwrap();
-            (record[table].to_owned(), record[findings].to_owned())
-        })
-        .collect();
-    rows.sort();
-    rows
-}
 
 /// Every file under a folder.
 fn files(folder: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -118,6 +118,18 @@ impl Data {
         store.dump().expect("dumping the store")
     }
 
+    /// Imports a registry file with the unprotected lookup cost (tests only), expecting success.
+    pub fn import_registry(&self, path: &Path) -> Run {
+        self.run(&[
+            "import",
+            "registry",
+            "--lookup-cost",
+            "unprotected",
+            path.to_str().expect("a UTF-8 path"),
+        ])
+        .expect_code(0)
+    }
+
     pub fn tally(&self, args: &[&str]) -> serde_json::Value {
         let mut all = vec!["tally", "--format", "json"];
         all.extend_from_slice(args);
@@ -144,4 +156,21 @@ pub fn votes(area: &serde_json::Value) -> Vec<(String, u64)> {
             )
         })
         .collect()
+}
+
+/// Each acta copy's table and findings in an open-data `actas.csv`, sorted.
+pub fn findings_by_table(actas_csv: &str) -> Vec<(String, String)> {
+    let mut reader = csv::Reader::from_reader(actas_csv.as_bytes());
+    let headers = reader.headers().expect("a header").clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).expect("the column");
+    let (table, findings) = (column("table_id"), column("findings"));
+    let mut rows: Vec<(String, String)> = reader
+        .records()
+        .map(|record| {
+            let record = record.expect("a row");
+            (record[table].to_owned(), record[findings].to_owned())
+        })
+        .collect();
+    rows.sort();
+    rows
 }

@@ -7,6 +7,7 @@
 
 mod analyze;
 mod attacks;
+mod brazil;
 // The accessibility check of crates/web's a11y test (axe-core through tests/a11y/axe.mjs).
 #[path = "../../web/tests/support/axe.rs"]
 mod axe;

@@ -69,7 +69,40 @@ pub struct ActaRecord {
     pub declared_counts: Vec<(String, u32)>,
 }
 
+/// The format field that carries a sealed sheet's verdict ([`Seal`]), written by the format that
+/// checked the seal: `verified:<key>`, `broken:<finding>` or `unchecked:<finding>`, no spaces.
+pub const SEAL_FIELD: &str = "seal";
+
+/// What a sealed sheet's own checks (a hash chain, a signature by the electoral authority) came
+/// to, as its format found when it read the sheet. Validation turns it into a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Seal<'a> {
+    /// The sheet carries no seal (or its format has none).
+    Unsealed,
+    /// The seal holds, with the key named.
+    Verified(&'a str),
+    /// The seal does not hold: why.
+    Broken(&'a str),
+    /// The seal could not be checked: why.
+    Unchecked(&'a str),
+}
+
 impl ActaRecord {
+    /// The sheet's seal, from its [`SEAL_FIELD`] format field. A value of another shape is taken
+    /// as broken: a seal that cannot be read does not hold.
+    #[must_use]
+    pub fn seal(&self) -> Seal<'_> {
+        let Some((_, value)) = self.format_fields.iter().find(|(key, _)| key == SEAL_FIELD) else {
+            return Seal::Unsealed;
+        };
+        match value.split_once(':') {
+            Some(("verified", key)) => Seal::Verified(key),
+            Some(("unchecked", why)) => Seal::Unchecked(why),
+            Some(("broken", why)) => Seal::Broken(why),
+            _ => Seal::Broken(value),
+        }
+    }
+
     /// Per-candidate totals.
     #[must_use]
     pub fn candidate_votes(&self, election: &Election) -> Vec<u64> {

@@ -331,6 +331,10 @@ pub struct Election {
     pub cards: Vec<Card>,
     /// The id of the acta format (`ve2024-qr`), resolved by `veedor-formats`.
     pub acta_format: String,
+    /// The acta format's settings from the election file's `[acta_format_options]`, as dotted
+    /// keys and text values in key order (for `br-bu`: the office counted and the
+    /// electoral authority's public keys). Read by `veedor-formats`; core does not interpret them.
+    pub acta_format_options: Vec<(String, String)>,
     /// The geography.
     pub geography: Geography,
     /// Letters that may be typed before a voter's number and are not part of it (`V`).
@@ -500,6 +504,7 @@ pub(crate) mod tests {
             declared: DeclaredTotals::default(),
             bulletins: vec![],
             sheet: SheetModel::standard(),
+            acta_format_options: Vec::new(),
         })
         .unwrap_or_else(|error| panic!("small election: {error}"))
     }

@@ -19,7 +19,9 @@ mod status;
 mod tally;
 mod validate;
 
-pub use acta::{ActaCopy, ActaRecord, Counts, EvidenceRef, Location, Provenance, SourceKind};
+pub use acta::{
+    ActaCopy, ActaRecord, Counts, EvidenceRef, Location, Provenance, SEAL_FIELD, Seal, SourceKind,
+};
 pub use compare::{Comparison, ComparisonRow, compare};
 pub use decision::{Decision, DecisionError, MAX_OVERRULED, MAX_REASON_CHARS, Reason};
 pub use election::{

@@ -23,9 +23,15 @@
 //! (`decision.rs`, [`crate::Decision`]) keeps one copy of a table in conflict: the table is then
 //! `Decided` and counts that copy's numbers, until a copy arrives that disagrees with them and
 //! that the decision did not overrule.
+//!
+//! A copy whose seal is broken ([`crate::Seal::Broken`]: a sheet the electoral authority signs,
+//! whose hash chain or signature fails, F106) is provably not the sheet the authority printed.
+//! It is kept and shown, but when the table has other copies it is left out of the table's
+//! status: a forger cannot put a table in conflict, and so out of the count, with a sheet whose
+//! seal does not hold. A table whose only copies have a broken seal waits for a person.
 
 use crate::Election;
-use crate::acta::ActaCopy;
+use crate::acta::{ActaCopy, Seal};
 use crate::decision::{Decision, copies_disagree};
 use crate::evidence::evidence_count;
 
@@ -142,6 +148,14 @@ pub fn assess(copies: &[&ActaCopy], decisions: &[&Decision], election: &Election
     let Some(first) = copies.first() else {
         return Assessment::missing();
     };
+    let sound: Vec<&ActaCopy> = copies
+        .iter()
+        .copied()
+        .filter(|copy| !matches!(copy.record.seal(), Seal::Broken(_)))
+        .collect();
+    if !sound.is_empty() && sound.len() < copies.len() {
+        return assess(&sound, decisions, election);
+    }
     let evidence = evidence_count(copies);
     if copies_disagree(copies, election) {
         let table = first.record.table;
@@ -300,5 +314,35 @@ mod tests {
         let votes = |c: &ActaCopy| c.record.candidate_votes(&election).iter().sum::<u64>();
         assert_eq!(assessment.contested_votes, votes(&a).max(votes(&forged)));
         assert!(assessment.contested_votes > votes(&a));
+    }
+
+    /// A sealed sheet whose seal is broken does not put a table in conflict: the sound copy
+    /// counts, and the broken one alone waits for a person.
+    #[test]
+    fn a_copy_with_a_broken_seal_cannot_take_a_table_out_of_the_count() {
+        let sealed = |cells: Vec<u32>, seal: &str, device: &str| {
+            let mut copy = copy(cells, seal.starts_with("broken"), device);
+            copy.record
+                .format_fields
+                .push((crate::SEAL_FIELD.to_owned(), seal.to_owned()));
+            copy
+        };
+        let good = sealed(vec![1, 2, 3, 4, 5], "verified:sacqrcode.pub", "scanner-1");
+        let forged = sealed(vec![1, 2, 3, 4, 60], "broken:br-bu.chain-broken", "phone");
+        let unchecked = sealed(
+            vec![1, 2, 3, 4, 6],
+            "unchecked:br-bu.key-unknown",
+            "phone-2",
+        );
+        assert_eq!(
+            status(&[good.clone(), forged.clone()]),
+            TableStatus::Accepted
+        );
+        assert_eq!(
+            status(std::slice::from_ref(&forged)),
+            TableStatus::AwaitingPerson
+        );
+        // A copy whose seal could not be checked is not set aside: it disagrees, a person looks.
+        assert_eq!(status(&[good, forged, unchecked]), TableStatus::Conflict);
     }
 }

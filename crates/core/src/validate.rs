@@ -3,7 +3,7 @@
 //! copy with one is not counted until a person has looked at it. Codes starting with `W` are
 //! warnings: the copy counts, and the warning is shown beside it.
 
-use crate::acta::{ActaRecord, Counts};
+use crate::acta::{ActaRecord, Counts, Seal};
 use crate::{Election, PollingTable, TableId};
 
 /// The stable code of a finding. Never renumber: codes are published.
@@ -28,6 +28,14 @@ pub enum FindingCode {
     RegisteredVotersDiffer,
     /// W202: the acta has no votes at all.
     NoVotes,
+    /// F106: the sheet is sealed (a hash chain and a signature by the electoral authority, as
+    /// Brazil's boletim de urna) and the seal does not hold: altered, forged or mixed. Never
+    /// counted until a person looks; the format's finding is in the detail.
+    SealBroken,
+    /// W203: the sheet is sealed but its signature could not be checked here (no key was given
+    /// for its state and phase, or it is signed by a key veedor cannot check). Counted like an
+    /// unsigned sheet, with this said beside it.
+    SealUnchecked,
     /// A rule the election file declares for its sheet (`F301`, `W512`): see
     /// [`crate::SheetModel`]. F102 and F103 are declared rules too (of every sheet that declares
     /// none, [`crate::SheetModel::standard`]), under their own variants.
@@ -100,14 +108,16 @@ const fn declared_codes() -> [[u8; 4]; 2 * SPAN] {
 
 impl FindingCode {
     /// Every code, in order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 9] = [
         Self::UnknownTable,
         Self::MoreVotesThanRegistered,
         Self::ValidVotesMismatch,
         Self::WrongNumberOfCounts,
         Self::UnknownArea,
+        Self::SealBroken,
         Self::RegisteredVotersDiffer,
         Self::NoVotes,
+        Self::SealUnchecked,
     ];
 
     /// The published code (`F101`).
@@ -120,8 +130,10 @@ impl FindingCode {
             Self::ValidVotesMismatch => "F103",
             Self::WrongNumberOfCounts => "F104",
             Self::UnknownArea => "F105",
+            Self::SealBroken => "F106",
             Self::RegisteredVotersDiffer => "W201",
             Self::NoVotes => "W202",
+            Self::SealUnchecked => "W203",
         }
     }
 
@@ -136,6 +148,8 @@ impl FindingCode {
             Self::UnknownArea => "unknown_area",
             Self::RegisteredVotersDiffer => "registered_voters_differ",
             Self::NoVotes => "no_votes",
+            Self::SealBroken => "seal_broken",
+            Self::SealUnchecked => "seal_unchecked",
             Self::Declared(_) => "declared_rule",
         }
     }
@@ -278,6 +292,22 @@ pub fn validate(record: &ActaRecord, election: &Election, place: Place<'_>) -> V
             ),
         });
     }
+    match record.seal() {
+        Seal::Unsealed | Seal::Verified(_) => {}
+        Seal::Broken(why) => findings.push(Finding {
+            code: FindingCode::SealBroken,
+            detail: format!(
+                "the sheet's seal does not hold ({why}): its figures may have been altered or \
+                 forged; not counted until a person looks"
+            ),
+        }),
+        Seal::Unchecked(why) => findings.push(Finding {
+            code: FindingCode::SealUnchecked,
+            detail: format!(
+                "the sheet's signature could not be checked ({why}): counted like an unsigned sheet"
+            ),
+        }),
+    }
     let votes = record.candidate_votes(election);
     findings.extend(election.sheet.check_record(record, &votes, table, election));
     let valid: u64 = votes.iter().sum();
@@ -376,5 +406,28 @@ mod tests {
             assert_eq!(FindingCode::parse(code.code()), Some(code));
             assert_eq!(code.is_error(), code.code().starts_with('F'));
         }
+    }
+
+    #[test]
+    fn a_broken_seal_is_an_error_and_an_unchecked_one_a_warning() {
+        let election = small_election();
+        let place = table(Some(500));
+        let codes = |seal: &str| {
+            let mut record = record(vec![1, 2, 3, 4, 5], Some(15));
+            record
+                .format_fields
+                .push((crate::SEAL_FIELD.to_owned(), seal.to_owned()));
+            validate(&record, &election, Place::Table(&place))
+                .into_iter()
+                .map(|f| f.code.code())
+                .collect::<Vec<_>>()
+        };
+        assert!(codes("verified:sacqrcode.pub").is_empty());
+        assert_eq!(codes("broken:br-bu.signature-invalid"), ["F106"]);
+        assert_eq!(codes("unchecked:br-bu.key-unknown"), ["W203"]);
+        // A seal that cannot be read does not hold.
+        assert_eq!(codes("whatever"), ["F106"]);
+        assert!(FindingCode::SealBroken.is_error());
+        assert!(!FindingCode::SealUnchecked.is_error());
     }
 }

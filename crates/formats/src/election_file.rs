@@ -21,6 +21,8 @@ struct File {
     date: String,
     acta_format: String,
     #[serde(default)]
+    acta_format_options: toml::Table,
+    #[serde(default)]
     voter_id_prefixes: Vec<String>,
     geography: GeographyFile,
     candidates: Vec<CandidateFile>,
@@ -389,6 +391,7 @@ pub fn parse_election(text: &str) -> Result<Election, FormatError> {
         candidates,
         cards,
         acta_format: file.acta_format,
+        acta_format_options: format_options(&file.acta_format_options)?,
         geography,
         voter_id_prefixes: file.voter_id_prefixes,
         declared,
@@ -396,9 +399,53 @@ pub fn parse_election(text: &str) -> Result<Election, FormatError> {
         sheet,
     })
     .map_err(|error| invalid("election", error.to_string()))?;
-    let format = ActaFormat::from_id(&election.acta_format)?;
-    format.check_election(&election)?;
+    ActaFormat::of(&election)?.check_election(&election)?;
     Ok(election)
+}
+
+/// The most settings an acta format may have.
+const MAX_FORMAT_OPTIONS: usize = 256;
+
+/// `[acta_format_options]` as dotted keys with text values (a number is written as text), in key
+/// order; a nested table's keys are joined with dots (`keys."sacqrcode.pub"` is
+/// `keys.sacqrcode.pub`).
+fn format_options(table: &toml::Table) -> Result<Vec<(String, String)>, FormatError> {
+    fn walk(
+        table: &toml::Table,
+        prefix: &str,
+        out: &mut Vec<(String, String)>,
+    ) -> Result<(), FormatError> {
+        for (key, value) in table {
+            let key = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            match value {
+                toml::Value::String(text) => out.push((key, text.clone())),
+                toml::Value::Integer(number) => out.push((key, number.to_string())),
+                toml::Value::Boolean(flag) => out.push((key, flag.to_string())),
+                toml::Value::Table(inner) => walk(inner, &key, out)?,
+                _ => {
+                    return Err(invalid(
+                        &format!("acta_format_options.{key}"),
+                        "expected text, a whole number, true or false, or a table of them"
+                            .to_owned(),
+                    ));
+                }
+            }
+            if out.len() > MAX_FORMAT_OPTIONS {
+                return Err(invalid(
+                    "acta_format_options",
+                    format!("more than {MAX_FORMAT_OPTIONS} settings"),
+                ));
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(table, "", &mut out)?;
+    Ok(out)
 }
 
 #[cfg(test)]

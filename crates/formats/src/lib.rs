@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod br_bu;
+pub mod bu_acta;
 mod columns;
 mod election_file;
 pub mod limits;
@@ -23,6 +24,7 @@ pub mod text;
 pub mod ve2024;
 
 use std::fmt;
+use std::sync::Arc;
 
 pub use election_file::parse_election;
 pub use log_entry::{DecisionEntry, LogEntry};
@@ -150,43 +152,60 @@ pub enum FormatError {
     Domain(#[from] CoreError),
 }
 
-/// The acta formats veedor can read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The acta formats veedor can read, with what the election file sets for them.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ActaFormat {
     /// The QR code of the 2024 Venezuelan acta.
     Ve2024Qr,
+    /// Brazil's boletim de urna: several QR codes per report, hash-chained and signed, read for
+    /// the office and with the keys the election file gives ([`bu_acta`]).
+    BrBu(Arc<bu_acta::BuSettings>),
     /// Sheets with no code veedor reads: copies come from result files and from volunteers
     /// typing the sheet (its counts and rules declared in the election file's `[sheet]`).
     None,
 }
 
-impl ActaFormat {
-    /// Every format.
-    pub const ALL: [Self; 2] = [Self::Ve2024Qr, Self::None];
+/// The ids of the acta formats, as election files name them.
+pub const ACTA_FORMAT_IDS: [&str; 3] = ["ve2024-qr", "br-bu", "none"];
 
+impl ActaFormat {
     /// The id used in election files.
     #[must_use]
-    pub const fn id(self) -> &'static str {
+    pub const fn id(&self) -> &'static str {
         match self {
-            Self::Ve2024Qr => "ve2024-qr",
-            Self::None => "none",
+            Self::Ve2024Qr => ACTA_FORMAT_IDS[0],
+            Self::BrBu(_) => ACTA_FORMAT_IDS[1],
+            Self::None => ACTA_FORMAT_IDS[2],
         }
     }
 
-    /// The format with this id.
+    /// The format of a checked election, with its settings.
+    pub fn of(election: &Election) -> Result<Self, FormatError> {
+        match election.acta_format.as_str() {
+            "br-bu" => Ok(Self::BrBu(Arc::new(bu_acta::BuSettings::of(election)?))),
+            id => Self::from_id(id),
+        }
+    }
+
+    /// A format that needs no settings, by its id (`br-bu` needs an election: [`Self::of`]).
     pub fn from_id(id: &str) -> Result<Self, FormatError> {
-        Self::ALL
-            .into_iter()
-            .find(|format| format.id() == id)
-            .ok_or_else(|| FormatError::UnknownActaFormat {
+        match id {
+            "ve2024-qr" => Ok(Self::Ve2024Qr),
+            "none" => Ok(Self::None),
+            "br-bu" => Err(FormatError::Election {
+                location: "acta_format_options".to_owned(),
+                problem: "br-bu is read with the election's settings".to_owned(),
+            }),
+            _ => Err(FormatError::UnknownActaFormat {
                 id: id.to_owned(),
-                known: Self::ALL.map(Self::id).join(", "),
-            })
+                known: ACTA_FORMAT_IDS.join(", "),
+            }),
+        }
     }
 
     /// Checks that the election's ballot fits the format.
-    pub fn check_election(self, election: &Election) -> Result<(), FormatError> {
+    pub fn check_election(&self, election: &Election) -> Result<(), FormatError> {
         match self {
             Self::Ve2024Qr => {
                 if election.cards.len() != ve2024::CELLS || election.geography.centre_digits != 9 {
@@ -202,14 +221,29 @@ impl ActaFormat {
                 }
                 Ok(())
             }
+            Self::BrBu(_) => bu_acta::BuSettings::check_election(election),
             Self::None => Ok(()),
         }
     }
 
-    /// Parses a payload into an acta record.
-    pub fn parse_payload(self, payload: &str) -> Result<ActaRecord, PayloadError> {
+    /// Parses a payload into an acta record. For `br-bu` the payload is a whole report: its QR
+    /// texts, one a line, in any order.
+    pub fn parse_payload(&self, payload: &str) -> Result<ActaRecord, PayloadError> {
         match self {
             Self::Ve2024Qr => Ve2024Payload::parse(payload).map(|p| p.to_record()),
+            Self::BrBu(settings) => {
+                let texts: Vec<&str> = payload.lines().collect();
+                let mut read = bu_acta::read_reports(&texts, settings);
+                match read.len() {
+                    1 => read.remove(0).1,
+                    n => Err(PayloadError {
+                        field: ve2024::PayloadField::Whole,
+                        problem: format!(
+                            "{n} reports or sets of refused texts: expected one whole report"
+                        ),
+                    }),
+                }
+            }
             Self::None => Err(PayloadError {
                 field: ve2024::PayloadField::Whole,
                 problem:
@@ -220,12 +254,27 @@ impl ActaFormat {
         }
     }
 
+    /// Reads the QR texts of one page, or of one file, into records: each text alone, or, for
+    /// `br-bu`, the parts of each report together. Each result comes with the positions (from
+    /// 1) of the texts it was read from, in the order of their first text.
+    #[must_use]
+    pub fn parse_group(&self, texts: &[&str]) -> bu_acta::ReadReports {
+        match self {
+            Self::BrBu(settings) => bu_acta::read_reports(texts, settings),
+            Self::Ve2024Qr | Self::None => texts
+                .iter()
+                .enumerate()
+                .map(|(index, text)| (vec![index + 1], self.parse_payload(text)))
+                .collect(),
+        }
+    }
+
     /// Writes a record back as a payload, when it came from one.
     #[must_use]
-    pub fn encode(self, record: &ActaRecord) -> Option<String> {
+    pub fn encode(&self, record: &ActaRecord) -> Option<String> {
         match self {
             Self::Ve2024Qr => Ve2024Payload::from_record(record).map(|p| p.to_string()),
-            Self::None => None,
+            Self::BrBu(_) | Self::None => None,
         }
     }
 }

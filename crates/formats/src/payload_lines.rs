@@ -1,5 +1,6 @@
 //! A text file of acta payloads, one per line, as decoded elsewhere (the 2024 volunteers
-//! published the decoded QR texts beside the images). Blank lines and lines starting with `#`
+//! published the decoded QR texts beside the images). For Brazil's boletim de urna, a line is one
+//! QR text and the parts of a report may stand in any order ([`crate::bu_acta`]). Blank lines and lines starting with `#`
 //! are skipped. At most [`PAYLOADS_FILE_BYTES`], lines of at most [`LINE_BYTES`], and every
 //! line, the last too, ends with a line break: a file cut off is refused whole.
 
@@ -29,7 +30,7 @@ pub struct PayloadsFile {
 
 /// Reads a payload file in the election's acta format.
 pub fn parse_payload_lines(bytes: &[u8], election: &Election) -> Result<PayloadsFile, FormatError> {
-    let format = ActaFormat::from_id(&election.acta_format)?;
+    let format = ActaFormat::of(election)?;
     check_size(bytes, PAYLOADS_FILE_BYTES, LINE_BYTES)?;
     if !ends_with_line_end(bytes) {
         return Err(FormatError::NoLineEnd {
@@ -37,23 +38,41 @@ pub fn parse_payload_lines(bytes: &[u8], election: &Election) -> Result<Payloads
         });
     }
     let (text, _) = decode(bytes);
-    let mut rows = Vec::new();
-    let mut problems = Vec::new();
+    let mut lines = Vec::new();
+    let mut texts = Vec::new();
     for (index, line) in text.lines().enumerate() {
-        let line_number = u64::try_from(index + 1).unwrap_or(u64::MAX);
         let payload = line.trim_end_matches('\r').trim();
         if payload.is_empty() || payload.starts_with('#') {
             continue;
         }
-        match format.parse_payload(payload) {
-            Ok(record) => rows.push(PayloadRow {
-                line: line_number,
-                record,
-            }),
-            Err(error) => problems.push(RowProblem {
-                line: line_number,
-                message: error.to_string(),
-            }),
+        lines.push(u64::try_from(index + 1).unwrap_or(u64::MAX));
+        texts.push(payload);
+    }
+    let line_of = |position: usize| {
+        lines
+            .get(position.wrapping_sub(1))
+            .copied()
+            .unwrap_or_default()
+    };
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for (positions, read) in format.parse_group(&texts) {
+        let line = positions.iter().copied().min().map_or(0, line_of);
+        match read {
+            Ok(record) => rows.push(PayloadRow { line, record }),
+            Err(error) => {
+                let others = positions
+                    .iter()
+                    .skip(1)
+                    .map(|&p| line_of(p).to_string())
+                    .collect::<Vec<_>>();
+                let message = if others.is_empty() {
+                    error.to_string()
+                } else {
+                    format!("{error} (with line(s) {})", others.join(", "))
+                };
+                problems.push(RowProblem { line, message });
+            }
         }
     }
     if rows.is_empty() && problems.is_empty() {

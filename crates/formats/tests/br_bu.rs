@@ -1033,3 +1033,52 @@ fn keys_are_read_from_hex_and_checked_against_tses_list() {
     assert!(digests.iter().all(|(_, digest)| *digest != digest_2024));
     assert!(parse_key_digests("abc  sacqrcode.pub\n").is_err());
 }
+
+/// The `br-bu` acta format of the shipped Brazilian example: a text with any one character
+/// changed, in any part of the example's reports, is refused (not a part, a part missing) or read
+/// with a broken seal, which validation makes F106; it is read as verified only when the change
+/// is in the unsigned header (`VRQR`, `VRCH`) and the record is exactly the original's.
+#[test]
+fn no_altered_character_gives_a_verified_acta() {
+    let election =
+        veedor_formats::parse_election(include_str!("../../../elections/br-2024-ac-example.toml"))
+            .unwrap();
+    let format = veedor_formats::ActaFormat::of(&election).unwrap();
+    let seal_of = |record: &veedor_core::ActaRecord| match record.seal() {
+        veedor_core::Seal::Verified(key) => format!("verified:{key}"),
+        other => format!("{other:?}"),
+    };
+    let vectors = vectors();
+    let mut checked = 0;
+    for vector in vectors.iter().take(4) {
+        let parts: Vec<&str> = vector.parts.iter().map(String::as_str).collect();
+        let read = format.parse_group(&parts);
+        assert_eq!(read.len(), 1, "set {}", vector.number);
+        let record = read[0].1.as_ref().unwrap();
+        assert_eq!(seal_of(record), "verified:sacqrcode.pub");
+        for (index, part) in vector.parts.iter().enumerate() {
+            for at in (0..part.len()).step_by(7) {
+                let byte = part.as_bytes()[at];
+                let other = if byte == b'1' { '2' } else { '1' };
+                let mut altered = part.clone();
+                altered.replace_range(at..=at, &other.to_string());
+                let mut texts = parts.clone();
+                texts[index] = &altered;
+                for (_, outcome) in format.parse_group(&texts) {
+                    if let Ok(altered_record) = outcome
+                        && seal_of(&altered_record).starts_with("verified")
+                    {
+                        assert_eq!(
+                            &altered_record, record,
+                            "set {} part {index} character {at}: {altered}",
+                            vector.number
+                        );
+                        assert!(at < part.find(" ORIG:").unwrap_or(0).max(32), "{altered}");
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 500, "{checked}");
+}

@@ -431,6 +431,10 @@ pub struct CopyView {
     /// it gives none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub declared_counts: Vec<CountView>,
+    /// A sealed sheet's verdict (`verified:<key>`, `broken:<finding>`, `unchecked:<finding>`),
+    /// absent for a sheet without a seal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seal: Option<String>,
     /// Findings.
     pub findings: Vec<FindingView>,
     /// Provenance.
@@ -469,6 +473,12 @@ impl CopyView {
                     value: *value,
                 })
                 .collect(),
+            seal: copy
+                .record
+                .format_fields
+                .iter()
+                .find(|(key, _)| key == veedor_core::SEAL_FIELD)
+                .map(|(_, value)| value.clone()),
             findings: copy
                 .findings
                 .iter()

@@ -238,6 +238,10 @@ texts! {
     Share => "Porcentaje", "Share";
     ValidVotes => "Votos válidos", "Valid votes";
     NullVotes => "Votos nulos", "Null votes";
+    Seal => "Firma de la autoridad electoral", "The electoral authority's signature";
+    SealVerified => "verificada con la clave", "verified with the key";
+    SealBroken => "no se sostiene:", "does not hold:";
+    SealUnchecked => "no se pudo comprobar:", "could not be checked:";
     ChartLabel => "Porcentaje de votos válidos por candidato según las actas contadas", "Share of the valid votes per candidate in the counted actas";
     TableStatuses => "Estado de las mesas", "Tables by status";
     StatusAccepted => "aceptada", "accepted";

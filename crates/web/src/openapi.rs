@@ -283,7 +283,7 @@ pub fn document() -> Value {
             "ActaDocument": object("`veedor.acta/1`: one acta copy.", &[
                 ("schema", "`veedor.acta/1`"), ("election", "id, title, date"), ("table", "the table id"),
                 ("table_status", "the table's status from all its copies"), ("areas", "the table's areas"),
-                ("copy", "CopyView: id, counts_kind, counts, candidate_votes, null_votes, declared_counts (the sheet's declared counts the source gives: id, value; absent when none), findings, provenance (source, file_name, file_sha256, location_kind, location, received_at, device, volunteer)"),
+                ("copy", "CopyView: id, counts_kind, counts, candidate_votes, null_votes, declared_counts (the sheet's declared counts the source gives: id, value; absent when none), seal (a sealed sheet's verdict: verified:<key>, broken:<finding>, unchecked:<finding>; absent when unsealed), findings, provenance (source, file_name, file_sha256, location_kind, location, received_at, device, volunteer)"),
                 ("cards", "counts per ballot card (cell, party, candidate, votes)"),
                 ("scan", "sha256, url, small_url of the scan, or null"),
             ]),

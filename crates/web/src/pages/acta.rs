@@ -335,8 +335,8 @@ fn log_section(document: &ActaDocument, lang: Lang, here: &Here, ids: &Ids) -> M
     }
 }
 
-/// The rows under the votes: the null votes and the counts the election file declares for the
-/// sheet, each as the copy gives it or "unknown".
+/// The rows under the votes: the null votes, a sealed sheet's signature, and the counts the
+/// election file declares for the sheet, each as the copy gives it or "unknown".
 fn sheet_totals(view: &CopyView, election: &Election, by_card: bool, lang: Lang) -> Markup {
     let span = if by_card { 2 } else { 1 };
     let known = |id: &str, value: Option<u32>| match value {
@@ -347,6 +347,19 @@ fn sheet_totals(view: &CopyView, election: &Election, by_card: bool, lang: Lang)
         tr {
             th scope="row" colspan=(span) { (lang.t(Text::NullVotes)) }
             td { (known("null-votes", view.null_votes)) }
+        }
+        @if let Some(seal) = &view.seal {
+            tr {
+                th scope="row" colspan=(span) { (lang.t(Text::Seal)) }
+                td {
+                    @match seal.split_once(':') {
+                        Some(("verified", key)) => { (lang.t(Text::SealVerified)) " " code { (key) } }
+                        Some(("unchecked", why)) => { (lang.t(Text::SealUnchecked)) " " code { (why) } }
+                        Some((_, why)) => { (lang.t(Text::SealBroken)) " " code { (why) } }
+                        None => { (lang.t(Text::SealBroken)) " " code { (seal) } }
+                    }
+                }
+            }
         }
         @for count in &election.sheet.counts {
             tr {

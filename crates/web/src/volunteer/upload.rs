@@ -192,8 +192,8 @@ pub(super) async fn upload(
     if files.is_empty() {
         return Err(fail(DeskError::Invalid("no file was sent".to_owned())));
     }
-    let format = ActaFormat::from_id(&election.acta_format)
-        .map_err(|error| fail(DeskError::Internal(error.to_string())))?;
+    let format =
+        ActaFormat::of(&election).map_err(|error| fail(DeskError::Internal(error.to_string())))?;
     let at = now(&state);
     let uploading = Uploading {
         desk: Arc::clone(&desk),
@@ -257,7 +257,7 @@ pub(super) async fn upload_one(upload: &Uploading, file: Received) -> Result<Upl
         at,
         via,
     } = upload;
-    let (format, hint, at, via) = (*format, *hint, *at, *via);
+    let (format, hint, at, via) = (format.clone(), *hint, *at, *via);
     let sha256 = Sha256::from_bytes(Hasher::digest(&file.bytes).into());
     let name = upload_name(&file.bytes, &sha256);
     let mut line = UploadLine::new(name.clone(), sha256);
@@ -293,9 +293,11 @@ pub(super) async fn upload_one(upload: &Uploading, file: Received) -> Result<Upl
     let bytes = file.bytes;
     let read = {
         let bytes = bytes.clone();
-        tokio::task::spawn_blocking(move || veedor_app::intake::read_pages(&bytes, format, &limits))
-            .await
-            .map_err(|error| Failed(DeskError::Internal(error.to_string()), via))?
+        tokio::task::spawn_blocking(move || {
+            veedor_app::intake::read_pages(&bytes, &format, &limits)
+        })
+        .await
+        .map_err(|error| Failed(DeskError::Internal(error.to_string()), via))?
     };
     drop(permit);
     let read = match read {

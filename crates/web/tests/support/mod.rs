@@ -203,7 +203,7 @@ pub fn fixture(rows: usize) -> Fixture {
     let png = scan_png();
     let blobs = store.blobs();
     let scan = blobs.put(&png).unwrap();
-    let format = ActaFormat::from_id(&election.acta_format).unwrap();
+    let format = ActaFormat::of(&election).unwrap();
     let record = format.parse_payload(PAYLOAD).unwrap();
     let scan_source = source(FileKind::Scan, "408106_387187_0096Acta0096.png", &png);
     assert_eq!(scan_source.sha256, scan);
