@@ -167,7 +167,7 @@ pub fn create_store(
         Some(origin) => origin.to_owned(),
         None => crate::ledger::default_origin(&opened.store.election()?.id)?,
     };
-    crate::ledger::create_key(location.folder()?, &origin)?;
+    crate::ledger::create_key(location.folder(), &origin)?;
     veedor_app::sign_checkpoint(&mut *opened.store, &*opened.signer, now())?;
     Ok(opened)
 }

@@ -3,16 +3,19 @@
 //! serves them.
 //!
 //! A location is a folder (the embedded SQLite store: `veedor.db`, `blobs/`, `registry/` and the
-//! log's key in `keys/log.key`) or, later, a `postgres://` URL (the PostgreSQL adapter).
+//! log's key in `keys/log.key`) or a `postgres://` URL (the PostgreSQL adapter), whose scans and
+//! log key stay in a local folder beside it: `VEEDOR_FILES`, default `./veedor-files` (`blobs/`,
+//! `keys/log.key`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use veedor_app::Signer;
 use veedor_core::{Election, Timestamp};
 use veedor_store::{BlobStore, Store};
-use veedor_store_sqlite::SqliteStore;
+use veedor_store_postgres::PostgresStore;
+use veedor_store_sqlite::{FsBlobStore, SqliteStore};
 
 use crate::ledger::KeyFile;
 
@@ -21,16 +24,31 @@ use crate::ledger::KeyFile;
 pub enum Location {
     /// A data folder: the embedded store.
     Folder(PathBuf),
-    /// A PostgreSQL database.
-    Postgres(String),
+    /// A PostgreSQL database, with the local folder that holds its scans and the log's key.
+    Postgres {
+        /// The database's URL.
+        url: String,
+        /// `blobs/` and `keys/log.key`.
+        files: PathBuf,
+    },
 }
+
+/// The environment variable naming a PostgreSQL location's local folder.
+pub const FILES_VARIABLE: &str = "VEEDOR_FILES";
+/// Its default.
+pub const DEFAULT_FILES: &str = "veedor-files";
 
 impl Location {
     /// Reads `--data`: a `postgres://` or `postgresql://` URL, else a folder.
     pub fn parse(text: &Path) -> Self {
         let as_text = text.to_string_lossy();
         if as_text.starts_with("postgres://") || as_text.starts_with("postgresql://") {
-            Self::Postgres(as_text.into_owned())
+            Self::Postgres {
+                url: as_text.into_owned(),
+                files: std::env::var_os(FILES_VARIABLE)
+                    .filter(|folder| !folder.is_empty())
+                    .map_or_else(|| PathBuf::from(DEFAULT_FILES), PathBuf::from),
+            }
         } else {
             Self::Folder(text.to_owned())
         }
@@ -40,7 +58,7 @@ impl Location {
     pub fn display(&self) -> String {
         match self {
             Self::Folder(folder) => folder.display().to_string(),
-            Self::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+            Self::Postgres { url, .. } => match (url.find("://"), url.rfind('@')) {
                 (Some(scheme), Some(at)) if at > scheme => {
                     format!("{}://…@{}", &url[..scheme], &url[at + 1..])
                 }
@@ -49,17 +67,21 @@ impl Location {
         }
     }
 
-    /// The folder, for the commands that only work on a data folder.
-    pub fn folder(&self) -> anyhow::Result<&Path> {
+    /// The local folder of files: the data folder itself, or a PostgreSQL location's folder of
+    /// scans and key.
+    pub fn folder(&self) -> &Path {
         match self {
-            Self::Folder(folder) => Ok(folder),
-            Self::Postgres(_) => bail!(postgres_not_yet()),
+            Self::Folder(folder) | Self::Postgres { files: folder, .. } => folder,
         }
     }
 }
 
-fn postgres_not_yet() -> &'static str {
-    "PostgreSQL data locations are not supported by this veedor yet; use a data folder"
+fn local_files(files: &Path, store: Box<dyn Store>) -> Opened {
+    Opened {
+        store,
+        blobs: Arc::new(FsBlobStore::new(files.join("blobs"))),
+        signer: Box::new(KeyFile::of_folder(files)),
+    }
 }
 
 /// An opened data location.
@@ -95,7 +117,11 @@ pub fn open(location: &Location) -> anyhow::Result<Opened> {
                 signer: Box::new(KeyFile::of_folder(folder)),
             })
         }
-        Location::Postgres(_) => bail!(postgres_not_yet()),
+        Location::Postgres { url, files } => {
+            let store = PostgresStore::open(url, &parse_election)
+                .with_context(|| format!("opening the database {}", location.display()))?;
+            Ok(local_files(files, Box::new(store)))
+        }
     }
 }
 
@@ -113,7 +139,12 @@ pub fn create(location: &Location, definition: &str, now: Timestamp) -> anyhow::
                 signer: Box::new(KeyFile::of_folder(folder)),
             })
         }
-        Location::Postgres(_) => bail!(postgres_not_yet()),
+        Location::Postgres { url, files } => {
+            let first_entry = veedor_formats::log_entry::election_entry(definition);
+            let store = PostgresStore::create(url, definition, &first_entry, &parse_election, now)
+                .with_context(|| format!("creating the store in {}", location.display()))?;
+            Ok(local_files(files, Box::new(store)))
+        }
     }
 }
 

@@ -27,6 +27,10 @@ mod lookup;
 mod mirror;
 mod new_country;
 mod output;
+// The throwaway PostgreSQL server of crates/store-postgres' tests, shared rather than copied.
+#[path = "../../store-postgres/tests/support/mod.rs"]
+mod pg_server;
+mod postgres;
 mod profile;
 mod real_results;
 mod registry_log;

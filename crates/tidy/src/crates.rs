@@ -162,7 +162,7 @@ pub const CRATES: &[CrateRule] = &[
             "veedor-core",
         ],
         optional_dependencies: &[],
-        dev_dependencies: &["veedor-sim"],
+        dev_dependencies: &["veedor-sim", "veedor-store-conformance"],
         pure: NOT_PURE,
         must_not_name: &[],
     },
