@@ -122,7 +122,9 @@ fn join_pages(pages: &mut [ReadPage], payloads: &[Vec<String>], format: &ActaFor
         .iter()
         .enumerate()
         .filter(|(index, page)| {
-            matches!(page.outcome, PageOutcome::Queued(_))
+            // Only pages whose codes are parts of a report missing a part: a page with two
+            // reports, or with codes that are not parts, keeps its own outcome.
+            matches!(&page.outcome, PageOutcome::Queued(why) if why.contains(PART_MISSING))
                 && payloads.get(*index).is_some_and(|codes| !codes.is_empty())
         })
         .map(|(index, _)| index)
@@ -138,17 +140,33 @@ fn join_pages(pages: &mut [ReadPage], payloads: &[Vec<String>], format: &ActaFor
             page_of.push(index);
         }
     }
+    let mut found: Vec<Vec<ActaRecord>> = vec![Vec::new(); pages.len()];
     for (positions, read) in format.parse_group(&texts) {
         let Ok(record) = read else { continue };
         for position in positions {
             if let Some(&index) = page_of.get(position.wrapping_sub(1))
-                && let Some(page) = pages.get_mut(index)
+                && let Some(records) = found.get_mut(index)
+                && !records.contains(&record)
             {
-                page.outcome = PageOutcome::Acta(record.clone());
+                records.push(record.clone());
+            }
+        }
+    }
+    for (page, mut records) in pages.iter_mut().zip(found) {
+        match records.len() {
+            0 => {}
+            1 => page.outcome = PageOutcome::Acta(records.remove(0)),
+            n => {
+                page.outcome = PageOutcome::Queued(format!(
+                    "{n} different reports have codes on this page and the file's other pages"
+                ));
             }
         }
     }
 }
+
+/// How a page whose codes are a part of a longer report is refused alone.
+const PART_MISSING: &str = veedor_formats::br_bu::FindingCode::PartMissing.code();
 
 /// A scanned file, read, ready to store.
 #[derive(Clone, Debug)]

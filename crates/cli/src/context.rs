@@ -162,6 +162,16 @@ pub fn create_store(
     definition: &str,
     origin: Option<&str>,
 ) -> anyhow::Result<Opened> {
+    // A PostgreSQL store's key is in a folder apart: one left by another store must not be
+    // taken over, nor found only after the database was made.
+    let key = crate::ledger::key_path(location.folder());
+    if matches!(location, Location::Postgres { .. }) && key.exists() {
+        anyhow::bail!(
+            "{} exists: the log's key of another store; give this one its own folder ({} for a PostgreSQL store)",
+            key.display(),
+            crate::open::FILES_VARIABLE
+        );
+    }
     let mut opened = crate::open::create(location, definition, now())?;
     let origin = match origin {
         Some(origin) => origin.to_owned(),

@@ -48,7 +48,8 @@ pub mod exit {
 #[command(name = "veedor", version, about, long_about = None)]
 struct Cli {
     /// The data folder (veedor.db, blobs/, registry/, keys/); default `veedor-data`, or
-    /// `veedor-demo` for `veedor demo`.
+    /// `veedor-demo` for `veedor demo`. Or a `postgres://` URL: the PostgreSQL store, with its
+    /// scans and log key in `VEEDOR_FILES` (default `veedor-files`).
     #[arg(long, global = true, env = "VEEDOR_DATA")]
     data: Option<PathBuf>,
 
@@ -484,22 +485,35 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             listen,
             no_serve,
             election,
-        } => {
-            let folder = demo_folder(cli.data, dir)?;
-            let options = demo::DemoOptions {
+        } => run_demo(
+            demo_folder(cli.data, dir)?,
+            demo::DemoOptions {
                 sheets,
                 serve: (!no_serve).then_some(listen),
-            };
-            match election.as_str() {
-                "ve-2024-presidential" => demo::run(&folder, &options),
-                demo_br::ELECTION => demo_br::run(&folder, &options),
-                other => anyhow::bail!(
-                    "--election {other}: the demo sets up `ve-2024-presidential` or `{}`",
-                    demo_br::ELECTION
-                ),
-            }
-        }
+            },
+            &election,
+        ),
         Command::Serve(args) => serve::run(&context, &args),
+    }
+}
+
+/// `veedor demo`: the shipped election asked for, in a folder (never a database).
+fn run_demo(folder: PathBuf, options: demo::DemoOptions, election: &str) -> anyhow::Result<u8> {
+    if matches!(
+        open::Location::parse(&folder),
+        open::Location::Postgres { .. }
+    ) {
+        anyhow::bail!(
+            "the demo makes a data folder of its own: give --data a folder, not a database URL"
+        );
+    }
+    match election {
+        "ve-2024-presidential" => demo::run(&folder, &options),
+        demo_br::ELECTION => demo_br::run(&folder, &options),
+        other => anyhow::bail!(
+            "--election {other}: the demo sets up `ve-2024-presidential` or `{}`",
+            demo_br::ELECTION
+        ),
     }
 }
 

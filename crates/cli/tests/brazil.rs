@@ -270,8 +270,10 @@ fn payload_lines_say_which_reports_cannot_be_checked_and_which_fail() {
     let the_key = "3c8dd2914fc8b20bd80b09744867684c051145e3f8b887d28af3d23a17a843dd";
     assert!(text.contains(the_key));
 
-    // No key for Acre's simulated phase: Minas Gerais' slot holds it instead.
-    let unkeyed = with_tables(&text.replace("\"sacqrcode.pub\"", "\"smgqrcode.pub\""));
+    // No key at all: nothing can be checked, and the reports count as unsigned sheets, W203.
+    let key_line = format!("\"sacqrcode.pub\" = \"{the_key}\"\n");
+    assert!(text.contains(&key_line));
+    let unkeyed = with_tables(&text.replace(&key_line, ""));
     let file = unkeyed.file("payloads.txt", &payloads);
     let run = unkeyed.run(&["import", "payloads", &file]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
@@ -281,6 +283,46 @@ fn payload_lines_say_which_reports_cannot_be_checked_and_which_fail() {
         unkeyed.tally(&[])["areas"][0]["coverage"]["tables_counted"],
         3
     );
+
+    // With the key given, a forger cannot escape the check by claiming a layout the key does
+    // not cover (VRQR 6.0, signed by the urna's own key): the same forgery as above, rehashed.
+    let data = with_tables(&text);
+    let first = payloads
+        .lines()
+        .find(|line| line.contains("SECA:2 ") && line.contains("ORIG:VOTA"))
+        .unwrap();
+    let forged = |text: &str| {
+        rehashed(
+            text,
+            "92:1 APTA:144 APTS:144 APTT:0 NOMI:1 BRAN:0 NULO:1",
+            "92:2 APTA:144 APTS:144 APTT:0 NOMI:2 BRAN:0 NULO:0",
+        )
+    };
+    let layout = forged(&first.replacen("VRQR:1.5", "VRQR:6.0", 1));
+    // Nor by claiming the official phase, for which the file gives no key: the file says which
+    // phase it counts, and the report is refused by its field.
+    let official = forged(&first.replacen("FASE:S", "FASE:O", 1));
+    // A genuine report of another round (TURN changed, rehashed: what a report of round 2 looks
+    // like) is refused by its field too.
+    let other_round = rehashed(first, "TURN:1", "TURN:2");
+    let file = data.file(
+        "forged.txt",
+        format!("{layout}\n{official}\n{other_round}\n"),
+    );
+    let run = data.run(&["import", "payloads", &file]);
+    assert!(run.stdout.contains("1 acta copies added"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("flagged F106 (seal broken): 1"),
+        "{}",
+        run.stdout
+    );
+    for refusal in [
+        "FASE official (O): this election's reports carry FASE simulated (S)",
+        "TURN 2: this election's reports carry TURN 1",
+    ] {
+        assert!(run.stderr.contains(refusal), "{refusal}\n{}", run.stderr);
+    }
+    assert_eq!(data.tally(&[])["areas"][0]["coverage"]["tables_counted"], 0);
 
     // Another key where Acre's should be: the 2016 manual's (sets 5 to 8 of shared/data/br-bu).
     let vectors: serde_json::Value = serde_json::from_str(

@@ -28,7 +28,10 @@
 //! whose hash chain or signature fails, F106) is provably not the sheet the authority printed.
 //! It is kept and shown, but when the table has other copies it is left out of the table's
 //! status: a forger cannot put a table in conflict, and so out of the count, with a sheet whose
-//! seal does not hold. A table whose only copies have a broken seal waits for a person.
+//! seal does not hold. A table whose only copies have a broken seal waits for a person. And a
+//! copy whose seal verifies is the authority's own sheet: a copy without a seal (typed, from a
+//! result file) that disagrees with it is left out too; two verified copies that disagree (two
+//! reports of one section) are a conflict for a person.
 
 use crate::Election;
 use crate::acta::{ActaCopy, Seal};
@@ -153,8 +156,32 @@ pub fn assess(copies: &[&ActaCopy], decisions: &[&Decision], election: &Election
         .copied()
         .filter(|copy| !matches!(copy.record.seal(), Seal::Broken(_)))
         .collect();
-    if !sound.is_empty() && sound.len() < copies.len() {
+    if sound.is_empty() {
+        // Only sheets whose seal does not hold: nothing to count, nothing at stake.
+        let mut assessment = agreed(&copies[..1], evidence_count(copies), election);
+        assessment.status = TableStatus::AwaitingPerson;
+        return assessment;
+    }
+    if sound.len() < copies.len() {
         return assess(&sound, decisions, election);
+    }
+    // A sheet whose seal verifies is the authority's own: copies without one (typed, published,
+    // unsealed) that disagree with it are left out, as broken ones are.
+    if let Some(sealed) = copies
+        .iter()
+        .find(|copy| matches!(copy.record.seal(), Seal::Verified(_)))
+    {
+        let kept: Vec<&ActaCopy> = copies
+            .iter()
+            .copied()
+            .filter(|copy| {
+                matches!(copy.record.seal(), Seal::Verified(_))
+                    || copy.record.same_result(&sealed.record, election)
+            })
+            .collect();
+        if kept.len() < copies.len() {
+            return assess(&kept, decisions, election);
+        }
     }
     let evidence = evidence_count(copies);
     if copies_disagree(copies, election) {
@@ -342,7 +369,24 @@ mod tests {
             status(std::slice::from_ref(&forged)),
             TableStatus::AwaitingPerson
         );
-        // A copy whose seal could not be checked is not set aside: it disagrees, a person looks.
-        assert_eq!(status(&[good, forged, unchecked]), TableStatus::Conflict);
+        // Beside a verified sheet, a copy that is not verified and disagrees is set aside too.
+        assert_eq!(
+            status(&[good, forged.clone(), unchecked.clone()]),
+            TableStatus::Accepted
+        );
+        // Without a verified sheet, an unchecked one that disagrees with another is a conflict.
+        let typed = copy(vec![1, 2, 3, 4, 5], false, "typist");
+        assert_eq!(status(&[typed, unchecked]), TableStatus::Conflict);
+        // Two broken sheets that disagree: nothing at stake, a person looks.
+        let other_forgery = sealed(
+            vec![9, 2, 3, 4, 5],
+            "broken:br-bu.signature-invalid",
+            "phone-3",
+        );
+        let copies = [&forged, &other_forgery];
+        let assessment = assess(&copies, &[], &small_election());
+        assert_eq!(assessment.status, TableStatus::AwaitingPerson);
+        assert_eq!(assessment.contested_votes, 0);
+        assert!(!assessment.status.is_counted());
     }
 }

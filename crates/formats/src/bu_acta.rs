@@ -17,17 +17,23 @@
 //! is the state's IBGE number (2 digits, `ZZ` abroad 90), TSE's municipality code (5) and the zone
 //! (4), 11 digits; a counting-system report (`SA`) prints no polling place, so the zone is the
 //! centre. Candidates are named by their ballot number (`id = "13"`); a party's list votes go to
-//! a candidate whose id is the party's number, when the file has one. The declared counts of the
+//! the candidate whose id is the party's number (a report giving list votes to a party the file
+//! does not list is refused). The declared counts of the
 //! election file's `[sheet]` name the report's fields in `columns` (`BRAN`, `TOTC`, `COMP`...): the
 //! office's own first, then the report's.
 //!
 //! The seal: the report's chain and signature verdict is written in the record's
 //! [`veedor_core::SEAL_FIELD`], so validation gives F106 (broken: never counted until a person
-//! looks) or W203 (not checkable: no key for its state and phase, or the urna's own key).
+//! looks) or W203 (not checkable). When the election file gives any key, a report its keys cannot
+//! check (another state or phase, the 2026 layout, an unknown layout) is broken: a forger must
+//! not escape the check by claiming one. `pleito`, `round` and `phase`, when given, refuse a
+//! genuine report of another election.
 
 use veedor_core::{ActaRecord, CentreCode, Counts, Election, SEAL_FIELD, TableId, TableNumber};
 
-use crate::br_bu::{self, Assembled, BuOffice, BuReport, KeyId, KeyRing, PublicKey, Verdict};
+use crate::br_bu::{
+    self, Assembled, BuOffice, BuReport, KeyId, KeyRing, Phase, PublicKey, Verdict,
+};
 use crate::ve2024::PayloadField;
 use crate::{FormatError, PayloadError};
 
@@ -41,6 +47,13 @@ pub struct BuSettings {
     pub office: u32,
     /// `IDEL`: the election, when given.
     pub election: Option<u32>,
+    /// `PLEI`, `TURN` and `FASE` the reports must carry, when given: a genuine report of
+    /// another pleito, round or phase is refused, not counted.
+    pub pleito: Option<u32>,
+    /// `TURN`.
+    pub round: Option<u32>,
+    /// `FASE`.
+    pub phase: Option<Phase>,
     /// The keys, by state and phase.
     pub keys: KeyRing,
     /// The election's candidates' numbers, in its order (`None`: not a number, which
@@ -62,6 +75,7 @@ impl BuSettings {
     pub fn of(election: &Election) -> Result<Self, FormatError> {
         let mut office = None;
         let mut chosen = None;
+        let (mut pleito, mut round, mut phase) = (None, None, None);
         let mut keys = KeyRing::new();
         for (key, value) in &election.acta_format_options {
             let number = || {
@@ -73,6 +87,21 @@ impl BuSettings {
                 office = Some(number()?);
             } else if key == "election" {
                 chosen = Some(number()?);
+            } else if key == "pleito" {
+                pleito = Some(number()?);
+            } else if key == "round" {
+                round = Some(number()?);
+            } else if key == "phase" {
+                phase = Some(match value.as_str() {
+                    "official" | "O" | "o" => Phase::Official,
+                    "simulated" | "S" | "s" => Phase::Simulated,
+                    other => {
+                        return Err(option_error(
+                            key,
+                            format!("`{other}`: expected `official` or `simulated`"),
+                        ));
+                    }
+                });
             } else if let Some(file) = key.strip_prefix("keys.") {
                 let id = KeyId::from_file_name(file).map_err(|error| {
                     option_error(
@@ -86,11 +115,17 @@ impl BuSettings {
                         format!("{error}: expected the key's 32 bytes as 64 hexadecimal digits"),
                     )
                 })?;
+                if keys.get(id).is_some() {
+                    return Err(option_error(
+                        key,
+                        format!("a second key for {id}: expected one key per state and phase"),
+                    ));
+                }
                 keys.insert(id, public);
             } else {
                 return Err(option_error(
                     key,
-                    "not a br-bu setting: expected `office`, `election` or `keys.<key file name>`",
+                    "not a br-bu setting: expected `office`, `election`, `pleito`, `round`, `phase` or `keys.<key file name>`",
                 ));
             }
         }
@@ -103,6 +138,9 @@ impl BuSettings {
         Ok(Self {
             office,
             election: chosen,
+            pleito,
+            round,
+            phase,
             keys,
             candidates: election
                 .candidates
@@ -222,24 +260,32 @@ pub fn table_of(report: &BuReport) -> Result<TableId, PayloadError> {
     ))
 }
 
-/// The office counted, from the report.
+/// The office counted, from the report: refused when absent, or when several elections of the
+/// report carry it and the election file does not say which (`election`).
 fn office<'a>(report: &'a BuReport, settings: &BuSettings) -> Result<&'a BuOffice, PayloadError> {
-    report
+    let mut found = report
         .elections
         .iter()
         .filter(|election| settings.election.is_none_or(|id| id == election.id))
         .flat_map(|election| election.offices.iter())
-        .find(|office| office.office == settings.office)
-        .ok_or_else(|| {
-            whole(format!(
-                "the report carries no office CARG {}{}: expected the office this election counts",
-                settings.office,
-                settings
-                    .election
-                    .map(|id| format!(" in election IDEL {id}"))
-                    .unwrap_or_default()
-            ))
-        })
+        .filter(|office| office.office == settings.office);
+    let first = found.next().ok_or_else(|| {
+        whole(format!(
+            "the report carries no office CARG {}{}: expected the office this election counts",
+            settings.office,
+            settings
+                .election
+                .map(|id| format!(" in election IDEL {id}"))
+                .unwrap_or_default()
+        ))
+    })?;
+    if found.next().is_some() {
+        return Err(whole(format!(
+            "the report carries office CARG {} more than once: name the election (IDEL) in acta_format_options.election",
+            settings.office
+        )));
+    }
+    Ok(first)
 }
 
 /// The value of a report field for a declared count: the office's own first, then the report's.
@@ -286,8 +332,33 @@ fn seal(report: &BuReport, settings: &BuSettings) -> String {
             .file_name()
         ),
         Verdict::Failed => format!("broken:{}", first(br_bu::Severity::Failure)),
+        // The election's reports are signed with the keys it gives: a report that claims a
+        // state, phase or layout none of them checks is what a forger would print to escape
+        // the check. Without any key, nothing is checked, and it counts as an unsigned sheet.
+        Verdict::NotCheckable if !settings.keys.is_empty() => {
+            format!("broken:{}", first(br_bu::Severity::NotCheckable))
+        }
         Verdict::NotCheckable => format!("unchecked:{}", first(br_bu::Severity::NotCheckable)),
     }
+}
+
+/// Refuses a report of another pleito, round or phase than the election file states.
+fn check_belongs(report: &BuReport, settings: &BuSettings) -> Result<(), PayloadError> {
+    let mismatch = |field: &str, found: String, expected: String| {
+        Err(whole(format!(
+            "{field} {found}: this election's reports carry {field} {expected} (acta_format_options)"
+        )))
+    };
+    if let Some(pleito) = settings.pleito.filter(|p| *p != report.pleito) {
+        return mismatch("PLEI", report.pleito.to_string(), pleito.to_string());
+    }
+    if let Some(round) = settings.round.filter(|r| *r != report.round) {
+        return mismatch("TURN", report.round.to_string(), round.to_string());
+    }
+    if let Some(phase) = settings.phase.filter(|p| *p != report.phase) {
+        return mismatch("FASE", report.phase.to_string(), phase.to_string());
+    }
+    Ok(())
 }
 
 /// One assembled report as an acta record of `election`.
@@ -296,6 +367,7 @@ fn seal(report: &BuReport, settings: &BuSettings) -> String {
 /// The report does not name a table that fits, carries no office counted, or gives votes to a
 /// number that is not among the election's candidates.
 pub fn record_of(report: &BuReport, settings: &BuSettings) -> Result<ActaRecord, PayloadError> {
+    check_belongs(report, settings)?;
     let table = table_of(report)?;
     let office = office(report, settings)?;
     let mut votes = vec![0u32; settings.candidates.len()];
@@ -365,10 +437,13 @@ pub fn record_of(report: &BuReport, settings: &BuSettings) -> Result<ActaRecord,
 /// positions (from 1, as given) and the record or why there is none.
 pub type ReadReports = Vec<(Vec<usize>, Result<ActaRecord, PayloadError>)>;
 
-/// Reads QR texts (in any order, repeated or not, parts of several reports) into records of
-/// `election`. A text that is not a well-formed BU part is refused alone; the others are
-/// assembled in groups of at most [`br_bu::MAX_PAYLOADS`] consecutive texts, so the parts of a
-/// report longer than one code must stand within that many texts of each other.
+/// Reads QR texts (in any order, repeated or not, parts of several reports) into records. A text
+/// that is not a well-formed BU part is refused alone. The others are assembled from a pool of at
+/// most [`br_bu::MAX_PAYLOADS`] texts filled in order: a report is read as soon as its parts are
+/// all in the pool, a part whose report is not yet whole waits there for the texts after it, and
+/// when the pool is full of parts that make nothing whole, the oldest half is refused (part
+/// missing). So the parts of a report may stand anywhere in a file as long as fewer than 256
+/// incomplete parts stand between them.
 pub fn read_reports(texts: &[&str], settings: &BuSettings) -> ReadReports {
     let mut out: ReadReports = Vec::new();
     let mut good: Vec<(usize, &str)> = Vec::new();
@@ -378,30 +453,70 @@ pub fn read_reports(texts: &[&str], settings: &BuSettings) -> ReadReports {
             Err(error) => out.push((vec![index + 1], Err(whole(error.to_string())))),
         }
     }
-    for chunk in good.chunks(br_bu::MAX_PAYLOADS) {
-        let chunk_texts: Vec<&str> = chunk.iter().map(|(_, text)| *text).collect();
-        let position = |within: usize| chunk.get(within.wrapping_sub(1)).map_or(0, |(at, _)| *at);
-        match br_bu::assemble(&chunk_texts) {
-            Ok(found) => {
-                for assembled in found {
-                    match assembled {
-                        Assembled::Report(report) => {
-                            let positions = report.positions.iter().map(|&p| position(p)).collect();
-                            out.push((positions, record_of(&report, settings)));
-                        }
-                        Assembled::Refused(refusal) => {
-                            let positions =
-                                refusal.positions.iter().map(|&p| position(p)).collect();
-                            out.push((positions, Err(whole(refusal.finding.to_string()))));
-                        }
-                    }
+    let mut pool: Vec<(usize, &str)> = Vec::new();
+    let mut next = good.into_iter().peekable();
+    loop {
+        while pool.len() < br_bu::MAX_PAYLOADS {
+            match next.next() {
+                Some(text) => pool.push(text),
+                None => break,
+            }
+        }
+        let last_round = next.peek().is_none();
+        let pool_texts: Vec<&str> = pool.iter().map(|(_, text)| *text).collect();
+        let position = |within: usize| pool.get(within.wrapping_sub(1)).map_or(0, |(at, _)| *at);
+        let assembled = match br_bu::assemble(&pool_texts) {
+            Ok(assembled) => assembled,
+            Err(error) => {
+                out.push((
+                    pool.iter().map(|(at, _)| *at).collect(),
+                    Err(whole(error.to_string())),
+                ));
+                pool.clear();
+                if last_round {
+                    break;
+                }
+                continue;
+            }
+        };
+        let mut waiting: Vec<usize> = Vec::new();
+        for item in assembled {
+            match item {
+                Assembled::Report(report) => {
+                    let positions = report.positions.iter().map(|&p| position(p)).collect();
+                    out.push((positions, record_of(&report, settings)));
+                }
+                Assembled::Refused(refusal)
+                    if !last_round && refusal.finding.code == br_bu::FindingCode::PartMissing =>
+                {
+                    waiting.extend(refusal.positions.iter().copied());
+                }
+                Assembled::Refused(refusal) => {
+                    let positions = refusal.positions.iter().map(|&p| position(p)).collect();
+                    out.push((positions, Err(whole(refusal.finding.to_string()))));
                 }
             }
-            Err(error) => out.push((
-                chunk.iter().map(|(at, _)| *at).collect(),
-                Err(whole(error.to_string())),
-            )),
         }
+        if last_round {
+            break;
+        }
+        waiting.sort_unstable();
+        let mut kept: Vec<(usize, &str)> = waiting
+            .iter()
+            .filter_map(|&within| pool.get(within.wrapping_sub(1)).copied())
+            .collect();
+        if kept.len() >= br_bu::MAX_PAYLOADS / 2 {
+            let refused: Vec<(usize, &str)> = kept.drain(..kept.len() / 2).collect();
+            out.push((
+                refused.iter().map(|(at, _)| *at).collect(),
+                Err(whole(format!(
+                    "{}: more than {} parts of incomplete reports stand between them and the rest of their report",
+                    br_bu::FindingCode::PartMissing,
+                    br_bu::MAX_PAYLOADS / 2
+                ))),
+            ));
+        }
+        pool = kept;
     }
     out.sort_by_key(|(positions, _)| positions.iter().copied().min().unwrap_or(0));
     out

@@ -56,8 +56,9 @@ pub fn parse_payload_lines(bytes: &[u8], election: &Election) -> Result<Payloads
     };
     let mut rows = Vec::new();
     let mut problems = Vec::new();
-    for (positions, read) in format.parse_group(&texts) {
-        let line = positions.iter().copied().min().map_or(0, line_of);
+    for (mut positions, read) in format.parse_group(&texts) {
+        positions.sort_unstable();
+        let line = positions.first().copied().map_or(0, line_of);
         match read {
             Ok(record) => rows.push(PayloadRow { line, record }),
             Err(error) => {

@@ -1035,9 +1035,10 @@ fn keys_are_read_from_hex_and_checked_against_tses_list() {
 }
 
 /// The `br-bu` acta format of the shipped Brazilian example: a text with any one character
-/// changed, in any part of the example's reports, is refused (not a part, a part missing) or read
-/// with a broken seal, which validation makes F106; it is read as verified only when the change
-/// is in the unsigned header (`VRQR`, `VRCH`) and the record is exactly the original's.
+/// changed, in any part of the example's reports, is refused (not a part, a part missing, another
+/// round) or read with a broken seal, which validation makes F106 (never "unchecked": the file
+/// gives a key, so a changed layout or phase cannot escape the check); it is read as verified only
+/// when the change is in the unsigned header (`VRCH`) and the record is exactly the original's.
 #[test]
 fn no_altered_character_gives_a_verified_acta() {
     let election =
@@ -1065,9 +1066,15 @@ fn no_altered_character_gives_a_verified_acta() {
                 let mut texts = parts.clone();
                 texts[index] = &altered;
                 for (_, outcome) in format.parse_group(&texts) {
-                    if let Ok(altered_record) = outcome
-                        && seal_of(&altered_record).starts_with("verified")
-                    {
+                    let Ok(altered_record) = outcome else {
+                        continue;
+                    };
+                    assert!(
+                        !matches!(altered_record.seal(), veedor_core::Seal::Unchecked(_)),
+                        "set {} part {index} character {at}: {altered}",
+                        vector.number
+                    );
+                    if seal_of(&altered_record).starts_with("verified") {
                         assert_eq!(
                             &altered_record, record,
                             "set {} part {index} character {at}: {altered}",
@@ -1081,4 +1088,50 @@ fn no_altered_character_gives_a_verified_acta() {
         }
     }
     assert!(checked > 500, "{checked}");
+}
+
+/// A payload file whose four-part report stands across the 256th text, among hundreds of other
+/// reports: the parts are still put together (the pool keeps a waiting part for the texts after
+/// it), and every line is accounted for.
+#[test]
+fn a_long_payload_file_keeps_a_report_across_its_256th_text() {
+    let election =
+        veedor_formats::parse_election(include_str!("../../../elections/br-2024-ac-example.toml"))
+            .unwrap();
+    let vectors = vectors();
+    let single = &vectors[0].parts[0];
+    let long = &vectors[3].parts;
+    assert_eq!(long.len(), 4);
+    // 400 distinct one-part reports: set 1's, each with another urna number and its chain
+    // computed again (the chain holds, the old signature fails).
+    assert!(single.contains("IDUE:2031032 "));
+    let filler: Vec<String> = (0..400)
+        .map(|n| {
+            rechained(std::slice::from_ref(single), |_, data| {
+                data.replacen("IDUE:2031032 ", &format!("IDUE:{} ", 3_000_000 + n), 1)
+            })
+            .remove(0)
+        })
+        .collect();
+    let mut lines: Vec<String> = filler.clone();
+    for (part, at) in long.iter().zip([250, 254, 258, 300]) {
+        lines.insert(at, part.clone());
+    }
+    let file: String = lines.iter().map(|line| format!("{line}\n")).collect();
+    let read = veedor_formats::parse_payload_lines(file.as_bytes(), &election).unwrap();
+    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    assert_eq!(read.rows.len(), 401);
+    let verified: Vec<&veedor_formats::PayloadRow> = read
+        .rows
+        .iter()
+        .filter(|row| matches!(row.record.seal(), veedor_core::Seal::Verified(_)))
+        .collect();
+    assert_eq!(
+        verified.len(),
+        1,
+        "the long report: {:?}",
+        verified.first().map(|r| r.line)
+    );
+    assert_eq!(verified[0].line, 251);
+    assert_eq!(verified[0].record.table.number.get(), 22);
 }
