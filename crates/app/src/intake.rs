@@ -93,11 +93,16 @@ pub fn read_pages(
     limits: &Limits,
 ) -> Result<ReadPages, ScanError> {
     let outcome = veedor_scan::scan(bytes, limits)?;
-    let payloads: Vec<Vec<String>> = outcome
-        .pages
-        .iter()
-        .map(|page| page.result.payloads.clone())
-        .collect();
+    // Only a format whose reports span several codes may join pages: only it keeps their codes.
+    let payloads: Vec<Vec<String>> = if matches!(format, ActaFormat::BrBu(_)) {
+        outcome
+            .pages
+            .iter()
+            .map(|page| page.result.payloads.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut pages: Vec<ReadPage> = outcome
         .pages
         .into_iter()

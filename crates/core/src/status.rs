@@ -151,18 +151,21 @@ pub fn assess(copies: &[&ActaCopy], decisions: &[&Decision], election: &Election
     let Some(first) = copies.first() else {
         return Assessment::missing();
     };
-    let sound: Vec<&ActaCopy> = copies
+    if copies
         .iter()
-        .copied()
-        .filter(|copy| !matches!(copy.record.seal(), Seal::Broken(_)))
-        .collect();
-    if sound.is_empty() {
-        // Only sheets whose seal does not hold: nothing to count, nothing at stake.
-        let mut assessment = agreed(&copies[..1], evidence_count(copies), election);
-        assessment.status = TableStatus::AwaitingPerson;
-        return assessment;
-    }
-    if sound.len() < copies.len() {
+        .any(|copy| matches!(copy.record.seal(), Seal::Broken(_)))
+    {
+        let sound: Vec<&ActaCopy> = copies
+            .iter()
+            .copied()
+            .filter(|copy| !matches!(copy.record.seal(), Seal::Broken(_)))
+            .collect();
+        if sound.is_empty() {
+            // Only sheets whose seal does not hold: nothing to count, nothing at stake.
+            let mut assessment = agreed(&copies[..1], evidence_count(copies), election);
+            assessment.status = TableStatus::AwaitingPerson;
+            return assessment;
+        }
         return assess(&sound, decisions, election);
     }
     // A sheet whose seal verifies is the authority's own: copies without one (typed, published,

@@ -455,6 +455,16 @@ mod tests {
     pub(crate) const VE2024: &str = include_str!("../../../elections/ve-2024-presidential.toml");
 
     #[test]
+    fn a_setting_for_a_format_that_takes_none_is_refused_by_name() {
+        let text = format!("{VE2024}\n[acta_format_options]\noffice = 11\n");
+        let error = parse_election(&text).unwrap_err().to_string();
+        assert!(
+            error.contains("acta_format_options.office: ve2024-qr takes no settings"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn the_shipped_venezuelan_election_loads() -> Result<(), FormatError> {
         let election = parse_election(VE2024)?;
         assert_eq!(election.candidates.len(), 10);

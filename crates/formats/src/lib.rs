@@ -223,6 +223,14 @@ impl ActaFormat {
             }
             Self::BrBu(_) => bu_acta::BuSettings::check_election(election),
             Self::None => Ok(()),
+        }?;
+        // A setting for a format that takes none is a mistake, not something to ignore.
+        match (self, election.acta_format_options.first()) {
+            (Self::Ve2024Qr | Self::None, Some((key, _))) => Err(FormatError::Election {
+                location: format!("acta_format_options.{key}"),
+                problem: format!("{} takes no settings", self.id()),
+            }),
+            _ => Ok(()),
         }
     }
 

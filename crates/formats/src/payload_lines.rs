@@ -1,8 +1,9 @@
 //! A text file of acta payloads, one per line, as decoded elsewhere (the 2024 volunteers
 //! published the decoded QR texts beside the images). For Brazil's boletim de urna, a line is one
-//! QR text and the parts of a report may stand in any order ([`crate::bu_acta`]). Blank lines and lines starting with `#`
-//! are skipped. At most [`PAYLOADS_FILE_BYTES`], lines of at most [`LINE_BYTES`], and every
-//! line, the last too, ends with a line break: a file cut off is refused whole.
+//! QR text and the parts of a report may stand in any order ([`crate::bu_acta`]). Blank lines
+//! and lines starting with `#` are skipped. At most [`PAYLOADS_FILE_BYTES`], lines of at most
+//! [`LINE_BYTES`], and every line, the last too, ends with a line break: a file cut off is
+//! refused whole.
 
 use veedor_core::{ActaRecord, Election};
 
