@@ -36,8 +36,22 @@ pub fn load_log(store: &dyn Store) -> Result<MerkleLog, AppError> {
 
 /// Signs a checkpoint of the log as it now is, unless the latest one already covers it.
 /// Called after every batch: if a crash ever came between a batch and its checkpoint, the next
-/// batch's checkpoint covers both.
+/// batch's checkpoint covers both. In the store's signing turn: several servers on one
+/// database sign one at a time, each seeing the checkpoint the one before stored.
 pub fn sign_checkpoint(
+    store: &mut dyn Store,
+    signer: &dyn Signer,
+    now: Timestamp,
+) -> Result<Option<Checkpoint>, AppError> {
+    store.begin_signing_turn()?;
+    let signed = sign_in_turn(store, signer, now);
+    let ended = store.end_signing_turn();
+    let signed = signed?;
+    ended?;
+    Ok(signed)
+}
+
+fn sign_in_turn(
     store: &mut dyn Store,
     signer: &dyn Signer,
     now: Timestamp,

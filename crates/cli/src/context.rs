@@ -28,18 +28,28 @@ pub const SHIPPED_ELECTIONS: &[(&str, &str)] = &[
 pub struct Context {
     /// The data location: a folder, or a database's URL.
     pub data: Location,
+    /// Where the scans are when not in the local folder: `s3://bucket/prefix`.
+    pub blobs: Option<String>,
 }
 
 impl Context {
+    /// The data at `data`, scans beside it.
     pub fn new(data: &Path) -> Self {
         Self {
             data: Location::parse(data),
+            blobs: None,
         }
+    }
+
+    /// With the scans in object storage (`--blobs`).
+    #[must_use]
+    pub fn with_blobs(self, blobs: Option<String>) -> Self {
+        Self { blobs, ..self }
     }
 
     /// Opens the store of the data location.
     pub fn open(&self) -> anyhow::Result<Opened> {
-        crate::open::open(&self.data)
+        crate::open::open(&self.data, self.blobs.as_deref())
     }
 }
 
@@ -158,10 +168,11 @@ pub fn election_definition(election: &str) -> anyhow::Result<String> {
 
 /// Creates a store and its log key, and signs the first checkpoint.
 pub fn create_store(
-    location: &Location,
+    context: &Context,
     definition: &str,
     origin: Option<&str>,
 ) -> anyhow::Result<Opened> {
+    let location = &context.data;
     // A PostgreSQL store's key is in a folder apart: one left by another store must not be
     // taken over, nor found only after the database was made.
     let key = crate::ledger::key_path(location.folder());
@@ -172,7 +183,7 @@ pub fn create_store(
             crate::open::FILES_VARIABLE
         );
     }
-    let mut opened = crate::open::create(location, definition, now())?;
+    let mut opened = crate::open::create(location, context.blobs.as_deref(), definition, now())?;
     let origin = match origin {
         Some(origin) => origin.to_owned(),
         None => crate::ledger::default_origin(&opened.store.election()?.id)?,
@@ -194,7 +205,7 @@ pub fn init(context: &Context, election: &str, origin: Option<&str>) -> anyhow::
     let definition = election_definition(election)?;
     let parsed = veedor_formats::parse_election(&definition)
         .with_context(|| format!("election {election}"))?;
-    create_store(&context.data, &definition, origin)?;
+    create_store(context, &definition, origin)?;
     outln!(
         "Created {} for {} ({}): {} candidates, {} ballot cards, levels {}.",
         context.data.display(),

@@ -32,7 +32,7 @@ use crate::context::{Context, SHIPPED_ELECTIONS, now};
 use crate::exit;
 use crate::generate::{SheetPlan, render_sheet, scanner_file_name, sheet_plan};
 use crate::import;
-use crate::open::{Location, Opened, sha256};
+use crate::open::{Opened, sha256};
 use crate::show::{load_results, render_area, thousands};
 
 /// The real per-acta results published in 2024 (see data/ve2024/README.md).
@@ -121,7 +121,7 @@ pub fn run(dir: &Path, options: &DemoOptions) -> anyhow::Result<u8> {
     let started = Instant::now();
     prepare(dir)?;
     let (_, definition) = SHIPPED_ELECTIONS[0];
-    let location = Location::Folder(dir.to_owned());
+    let location = Context::new(dir);
     let mut opened = crate::context::create_store(&location, definition, None)?;
     let election = opened.store.election()?;
     outln!("veedor demo: {}", election.title.get("en"));

@@ -24,7 +24,6 @@ use veedor_sim::sheet::{BuSheet, Condition, FileFormat, encode, render};
 use crate::context::{Context, SHIPPED_ELECTIONS};
 use crate::demo::{DemoOptions, prepare, print_tally, synthetic_registry};
 use crate::exit;
-use crate::open::Location;
 
 /// The election's id among the shipped ones.
 pub const ELECTION: &str = "br-2024-ac-example";
@@ -97,13 +96,12 @@ pub fn run(dir: &Path, options: &DemoOptions) -> anyhow::Result<u8> {
         .find(|(id, _)| *id == ELECTION)
         .map(|(_, text)| *text)
         .context("the Brazilian example is shipped")?;
-    let location = Location::Folder(dir.to_owned());
-    let opened = crate::context::create_store(&location, definition, None)?;
+    let context = Context::new(dir);
+    let opened = crate::context::create_store(&context, definition, None)?;
     let election = opened.store.election()?;
     drop(opened);
     outln!("veedor demo: {}", election.title.get("en"));
     outln!("  data folder: {}", dir.display());
-    let context = Context::new(dir);
     let tables = dir.join("tables.csv");
     fs::write(&tables, TABLES_CSV).with_context(|| format!("writing {}", tables.display()))?;
     crate::import::tables(&context, &tables)?;
@@ -157,7 +155,7 @@ pub fn run(dir: &Path, options: &DemoOptions) -> anyhow::Result<u8> {
     drop(opened);
     if let Some(listen) = options.serve {
         outln!();
-        crate::serve::serve_blocking(&location, listen, veedor_web::ServeOptions::default(), None)?;
+        crate::serve::serve_blocking(&context, listen, veedor_web::ServeOptions::default(), None)?;
     }
     Ok(exit::OK)
 }

@@ -50,8 +50,15 @@ struct Cli {
     /// The data folder (veedor.db, blobs/, registry/, keys/); default `veedor-data`, or
     /// `veedor-demo` for `veedor demo`. Or a `postgres://` URL: the PostgreSQL store, with its
     /// scans and log key in `VEEDOR_FILES` (default `veedor-files`).
-    #[arg(long, global = true, env = "VEEDOR_DATA")]
+    #[arg(long, global = true, env = "VEEDOR_DATA", hide_env_values = true)]
     data: Option<PathBuf>,
+
+    /// Where the scans are kept, when not in the data folder (or `VEEDOR_FILES`): object
+    /// storage, `s3://bucket/prefix`, with credentials and endpoint from the usual environment
+    /// variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT_URL`,
+    /// `AWS_ALLOW_HTTP=true` for a plain-HTTP endpoint). Give it to every command on this data.
+    #[arg(long, global = true, env = "VEEDOR_BLOBS", value_name = "S3_URL")]
+    blobs: Option<String>,
 
     #[command(subcommand)]
     command: Command,
@@ -393,7 +400,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         cli.data
             .as_deref()
             .unwrap_or_else(|| std::path::Path::new(DEFAULT_DATA)),
-    );
+    )
+    .with_blobs(cli.blobs.clone());
     match cli.command {
         Command::Init { election, origin } => context::init(&context, &election, origin.as_deref()),
         Command::Key => context::key(&context),
@@ -486,7 +494,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             no_serve,
             election,
         } => run_demo(
-            demo_folder(cli.data, dir)?,
+            demo_folder(cli.data, dir, cli.blobs.as_deref())?,
             demo::DemoOptions {
                 sheets,
                 serve: (!no_serve).then_some(listen),
@@ -519,7 +527,16 @@ fn run_demo(folder: PathBuf, options: demo::DemoOptions, election: &str) -> anyh
 
 /// The demo's folder: `--data` (or `VEEDOR_DATA`), or `--dir`, or the default; refused when
 /// both name different folders.
-fn demo_folder(data: Option<PathBuf>, dir: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+fn demo_folder(
+    data: Option<PathBuf>,
+    dir: Option<PathBuf>,
+    blobs: Option<&str>,
+) -> anyhow::Result<PathBuf> {
+    if let Some(blobs) = blobs {
+        anyhow::bail!(
+            "--blobs {blobs}: the demo keeps its scans in its own data folder; leave --blobs out"
+        );
+    }
     match (data, dir) {
         (Some(data), Some(dir)) if data != dir => anyhow::bail!(
             "--data {} and --dir {} name two folders for the demo: give one",

@@ -5,13 +5,15 @@
 //! A location is a folder (the embedded SQLite store: `veedor.db`, `blobs/`, `registry/` and the
 //! log's key in `keys/log.key`) or a `postgres://` URL (the PostgreSQL adapter), whose scans and
 //! log key stay in a local folder beside it: `VEEDOR_FILES`, default `./veedor-files` (`blobs/`,
-//! `keys/log.key`).
+//! `keys/log.key`). Either way, `--blobs s3://bucket/prefix` puts the scans in object storage
+//! instead (`veedor-blobs-s3`), where several servers reach them.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use veedor_app::Signer;
+use veedor_blobs_s3::S3BlobStore;
 use veedor_core::{Election, Timestamp};
 use veedor_store::{BlobStore, Store};
 use veedor_store_postgres::PostgresStore;
@@ -54,16 +56,20 @@ impl Location {
         }
     }
 
-    /// For messages: the folder, or the URL without its password.
+    /// For messages: the folder, or the URL without its user, password or parameters (a
+    /// password may be given as `?password=`).
     pub fn display(&self) -> String {
         match self {
             Self::Folder(folder) => folder.display().to_string(),
-            Self::Postgres { url, .. } => match (url.find("://"), url.rfind('@')) {
-                (Some(scheme), Some(at)) if at > scheme => {
-                    format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+            Self::Postgres { url, .. } => {
+                let url = url.split_once('?').map_or(url.as_str(), |(url, _)| url);
+                match (url.find("://"), url.rfind('@')) {
+                    (Some(scheme), Some(at)) if at > scheme => {
+                        format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+                    }
+                    _ => url.to_owned(),
                 }
-                _ => url.clone(),
-            },
+            }
         }
     }
 
@@ -76,12 +82,34 @@ impl Location {
     }
 }
 
-fn local_files(files: &Path, store: Box<dyn Store>) -> Opened {
-    Opened {
+/// The scans: in object storage when `blobs` names it, else in `default`.
+fn blob_store(
+    blobs: Option<&str>,
+    default: impl FnOnce() -> Arc<dyn BlobStore>,
+) -> anyhow::Result<Arc<dyn BlobStore>> {
+    Ok(match blobs {
+        Some(location) => {
+            Arc::new(S3BlobStore::open(location).with_context(|| format!("--blobs {location}"))?)
+        }
+        None => default(),
+    })
+}
+
+fn local_files(files: &Path, store: Box<dyn Store>, blobs: Option<&str>) -> anyhow::Result<Opened> {
+    Ok(Opened {
         store,
-        blobs: Arc::new(FsBlobStore::new(files.join("blobs"))),
+        blobs: blob_store(blobs, || Arc::new(FsBlobStore::new(files.join("blobs"))))?,
         signer: Box::new(KeyFile::of_folder(files)),
-    }
+    })
+}
+
+/// The embedded store's parts.
+fn folder_parts(folder: &Path, store: SqliteStore, blobs: Option<&str>) -> anyhow::Result<Opened> {
+    Ok(Opened {
+        blobs: blob_store(blobs, || Arc::new(store.blobs()))?,
+        store: Box::new(store),
+        signer: Box::new(KeyFile::of_folder(folder)),
+    })
 }
 
 /// An opened data location.
@@ -105,45 +133,42 @@ pub fn parse_election(text: &str) -> Result<Election, String> {
     veedor_formats::parse_election(text).map_err(|error| error.to_string())
 }
 
-/// Opens the store at `location`, migrating it if it is older.
-pub fn open(location: &Location) -> anyhow::Result<Opened> {
+/// Opens the store at `location`, migrating it if it is older; the scans in `blobs` when given
+/// (`s3://bucket/prefix`).
+pub fn open(location: &Location, blobs: Option<&str>) -> anyhow::Result<Opened> {
     match location {
         Location::Folder(folder) => {
             let store = SqliteStore::open(folder, &parse_election)
                 .with_context(|| format!("opening the data folder {}", folder.display()))?;
-            Ok(Opened {
-                blobs: Arc::new(store.blobs()),
-                store: Box::new(store),
-                signer: Box::new(KeyFile::of_folder(folder)),
-            })
+            folder_parts(folder, store, blobs)
         }
         Location::Postgres { url, files } => {
             let store = PostgresStore::open(url, &parse_election)
                 .with_context(|| format!("opening the database {}", location.display()))?;
-            Ok(local_files(files, Box::new(store)))
+            local_files(files, Box::new(store), blobs)
         }
     }
 }
 
 /// Creates a store at `location` for an election, with the log's first entry; the caller makes
 /// the key.
-pub fn create(location: &Location, definition: &str, now: Timestamp) -> anyhow::Result<Opened> {
+pub fn create(
+    location: &Location,
+    blobs: Option<&str>,
+    definition: &str,
+    now: Timestamp,
+) -> anyhow::Result<Opened> {
+    let first_entry = veedor_formats::log_entry::election_entry(definition);
     match location {
         Location::Folder(folder) => {
-            let first_entry = veedor_formats::log_entry::election_entry(definition);
             let store = SqliteStore::create(folder, definition, &first_entry, &parse_election, now)
                 .with_context(|| format!("creating the data folder {}", folder.display()))?;
-            Ok(Opened {
-                blobs: Arc::new(store.blobs()),
-                store: Box::new(store),
-                signer: Box::new(KeyFile::of_folder(folder)),
-            })
+            folder_parts(folder, store, blobs)
         }
         Location::Postgres { url, files } => {
-            let first_entry = veedor_formats::log_entry::election_entry(definition);
             let store = PostgresStore::create(url, definition, &first_entry, &parse_election, now)
                 .with_context(|| format!("creating the store in {}", location.display()))?;
-            Ok(local_files(files, Box::new(store)))
+            local_files(files, Box::new(store), blobs)
         }
     }
 }

@@ -8,11 +8,11 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+use veedor_ledger::VerifierKey;
 use veedor_web::{AppState, Desk, DeskOptions, IpNet, ServeOptions, ServerLimits, TrustedProxy};
 
 use crate::context::{Context, now};
 use crate::exit;
-use crate::open::Location;
 
 /// Where `veedor serve` listens unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -20,7 +20,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Loads the data folder and serves it on `listen` until Ctrl-C or SIGTERM. Prints the address
 /// (the real port, when `listen` asks for port 0) and a voter id to try, then blocks.
 pub fn serve_blocking(
-    data: &Location,
+    context: &Context,
     listen: SocketAddr,
     options: ServeOptions,
     volunteers: Option<DeskOptions>,
@@ -32,7 +32,8 @@ pub fn serve_blocking(
     options.limits.max_connections = files.connections(wanted_connections);
     // The server gets a store of its own: a connection is used by one thread at a time, and
     // the server only reads.
-    let opened = crate::open::open(data)?;
+    let opened = context.open()?;
+    let data = &context.data;
     let limit = options.lookup_limit_per_minute;
     let (options_network, options_global) = (
         options.lookup_limit_per_network_per_minute,
@@ -55,7 +56,7 @@ pub fn serve_blocking(
     let desk_banner = match volunteers {
         Some(desk_options) => {
             // The desk writes through a store handle of its own.
-            let writer = crate::open::open(data)?;
+            let writer = context.open()?;
             let banner = format!(
                 "volunteers: sign in at /volunteer/ (sessions end after {} min idle; cookies {})",
                 desk_options.session_idle.as_secs() / 60,
@@ -160,11 +161,25 @@ pub struct ServeArgs {
     /// The volunteers' desk.
     #[command(flatten)]
     volunteers: VolunteerArgs,
+    /// The log's public key, as `veedor key` prints it on the signing machine: a server whose
+    /// folder holds no signing key (as a web server's should not) publishes the log with it.
+    /// Default: the key of the signing key in the folder, if there is one.
+    #[arg(long, env = "VEEDOR_LOG_KEY", value_name = "VERIFIER_KEY")]
+    log_key: Option<String>,
 }
 
 /// `veedor serve`.
 pub fn run(context: &Context, args: &ServeArgs) -> anyhow::Result<u8> {
+    let log_key = args
+        .log_key
+        .as_deref()
+        .map(|key| {
+            VerifierKey::parse(key.trim())
+                .context("--log-key: not a verifier key (`<name>+<hex id>+<base64 key>`)")
+        })
+        .transpose()?;
     let options = ServeOptions {
+        log_key,
         lookup_limit_per_minute: args.lookup_limit,
         lookup_limit_per_network_per_minute: args.lookup_limit_network,
         lookup_limit_global_per_minute: args.lookup_limit_global,
@@ -174,7 +189,7 @@ pub fn run(context: &Context, args: &ServeArgs) -> anyhow::Result<u8> {
         ..ServeOptions::default()
     };
     serve_blocking(
-        &context.data,
+        context,
         args.listen,
         options,
         args.volunteers.desk_options(),

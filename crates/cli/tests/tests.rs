@@ -34,6 +34,8 @@ mod postgres;
 mod profile;
 mod real_results;
 mod registry_log;
+#[path = "../../blobs-s3/tests/support/mod.rs"]
+mod s3_server;
 mod same_results;
 mod server_limits;
 mod site;

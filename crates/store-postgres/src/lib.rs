@@ -1262,7 +1262,24 @@ impl ResultStore for PostgresStore {
     }
 }
 
+/// The advisory lock a signer holds (any fixed number, apart from the migrations').
+const SIGNING_LOCK: i64 = 0x7665_6564_6f73;
+
 impl LogStore for PostgresStore {
+    fn begin_signing_turn(&mut self) -> Result<(), StoreError> {
+        self.client()
+            .execute("SELECT pg_advisory_lock($1)", &[&SIGNING_LOCK])
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    fn end_signing_turn(&mut self) -> Result<(), StoreError> {
+        self.client()
+            .execute("SELECT pg_advisory_unlock($1)", &[&SIGNING_LOCK])
+            .map_err(db_error)?;
+        Ok(())
+    }
+
     fn log_size(&self) -> Result<u64, StoreError> {
         // Indexes have no gaps (a primary key given out under the writers' lock): the size is
         // the last index plus one, read from the index rather than counting every row.

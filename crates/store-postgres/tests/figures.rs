@@ -6,6 +6,10 @@
 //! cargo test --release -p veedor-store-postgres --test figures -- --ignored --nocapture
 //! ```
 
+#[expect(
+    dead_code,
+    reason = "the crash and restart of the server are for the crash tests"
+)]
 mod support;
 
 use std::time::Instant;

@@ -334,6 +334,19 @@ pub trait LogStore: Send {
     /// Entries in the transparency log.
     fn log_size(&self) -> Result<u64, StoreError>;
 
+    /// Waits for the signer's turn: until [`Self::end_signing_turn`], no other process that
+    /// asks for the turn on this store gets it, so checkpoints are signed one at a time
+    /// (PostgreSQL: an advisory lock held by the connection, released if the process dies).
+    /// A store written by one process at a time needs nothing: the default does nothing.
+    fn begin_signing_turn(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Ends the turn [`Self::begin_signing_turn`] began.
+    fn end_signing_turn(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// The leaf hashes of the log's entries, in order (RFC 6962: SHA-256 of 0x00 and the entry).
     fn log_leaf_hashes(&self) -> Result<Vec<[u8; 32]>, StoreError>;
 

@@ -153,6 +153,7 @@ pub const CRATES: &[CrateRule] = &[
             "veedor-app",
             "veedor-store-sqlite",
             "veedor-store-postgres",
+            "veedor-blobs-s3",
             "veedor-store",
             "veedor-ledger",
             "veedor-scan",
@@ -189,6 +190,8 @@ pub const CRATES: &[CrateRule] = &[
             "SqliteStore",
             "store_postgres",
             "PostgresStore",
+            "blobs_s3",
+            "S3BlobStore",
         ],
     },
     CrateRule {
@@ -213,6 +216,8 @@ pub const CRATES: &[CrateRule] = &[
             "store_sqlite",
             "PostgresStore",
             "store_postgres",
+            "S3BlobStore",
+            "blobs_s3",
         ],
     },
     CrateRule {
@@ -238,6 +243,17 @@ pub const CRATES: &[CrateRule] = &[
             "veedor-store-conformance",
             "veedor-store-sqlite",
         ],
+        pure: NOT_PURE,
+        must_not_name: &[],
+    },
+    CrateRule {
+        package: "veedor-blobs-s3",
+        folder: "crates/blobs-s3",
+        layer: Layer::Adapter,
+        // The blob port and the digest type; scans only, never records.
+        dependencies: &["veedor-store", "veedor-core"],
+        optional_dependencies: &[],
+        dev_dependencies: &[],
         pure: NOT_PURE,
         must_not_name: &[],
     },

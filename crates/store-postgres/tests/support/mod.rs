@@ -48,6 +48,7 @@ pub struct LocalServer {
     url: String,
     bin: PathBuf,
     user: Option<(String, String)>,
+    durable: bool,
 }
 
 /// The folder of PostgreSQL's programs: where `initdb` is on the `PATH`, else the newest
@@ -140,6 +141,12 @@ fn run(mut command: Command, what: &str) -> Result<(), String> {
 const PORT: u16 = 5432;
 
 impl LocalServer {
+    /// The URL of its database.
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// `initdb`, start, wait until it accepts connections, create the database `veedor`.
     pub fn start(durable: bool) -> Result<Self, String> {
         let bin = bin_folder()?;
@@ -170,32 +177,7 @@ impl LocalServer {
             .args(["--locale=C", "--no-sync", "--no-instructions"])
             .current_dir(folder.path());
         run(initdb, "initdb")?;
-        let log = std::fs::File::create(folder.path().join("server.log"))
-            .map_err(|error| format!("the server's log: {error}"))?;
-        let log_err = log
-            .try_clone()
-            .map_err(|error| format!("the server's log: {error}"))?;
-        let mut postgres = program(&bin, "postgres", user.as_ref());
-        postgres
-            .arg("-D")
-            .arg(&data)
-            .arg("-k")
-            .arg(folder.path())
-            .args(["-p", &PORT.to_string()])
-            // Unix socket only.
-            .args(["-c", "listen_addresses="])
-            .current_dir(folder.path())
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log_err);
-        if !durable {
-            // Durability is not what the tests check: a crash of a throwaway server loses nothing.
-            postgres.args(["-c", "fsync=off", "-c", "synchronous_commit=off"]);
-            postgres.args(["-c", "full_page_writes=off"]);
-        }
-        let child = postgres
-            .spawn()
-            .map_err(|error| format!("starting postgres: {error}"))?;
+        let child = spawn(&bin, folder.path(), user.as_ref(), durable)?;
         let socket_folder: String = folder
             .path()
             .to_string_lossy()
@@ -214,6 +196,7 @@ impl LocalServer {
             child,
             bin,
             user,
+            durable,
         };
         server.wait_until_ready()?;
         let mut client = postgres::Client::connect(&server.url, postgres::NoTls)
@@ -242,6 +225,74 @@ impl LocalServer {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+}
+
+/// Starts `postgres` on the cluster in `folder`/data, its log appended to `folder`/server.log.
+fn spawn(
+    bin: &Path,
+    folder: &Path,
+    user: Option<&(String, String)>,
+    durable: bool,
+) -> Result<Child, String> {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(folder.join("server.log"))
+        .map_err(|error| format!("the server's log: {error}"))?;
+    let log_err = log
+        .try_clone()
+        .map_err(|error| format!("the server's log: {error}"))?;
+    let mut postgres = program(bin, "postgres", user);
+    postgres
+        .arg("-D")
+        .arg(folder.join("data"))
+        .arg("-k")
+        .arg(folder)
+        .args(["-p", &PORT.to_string()])
+        // Unix socket only.
+        .args(["-c", "listen_addresses="])
+        .current_dir(folder)
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log_err);
+    if !durable {
+        // Not synced to the disk: a commit is written to the operating system, not forced to
+        // the device, so only a crash of the machine would lose it; a crash of the server
+        // (`crash`) loses nothing acknowledged. (`synchronous_commit=off` would: commits are
+        // acknowledged before their WAL is written, which the crash test caught.)
+        postgres.args(["-c", "fsync=off", "-c", "full_page_writes=off"]);
+    }
+    postgres
+        .spawn()
+        .map_err(|error| format!("starting postgres: {error}"))
+}
+
+impl LocalServer {
+    /// Stops the server as a crash would: an immediate shutdown, every connection cut, no
+    /// checkpoint written (the next start recovers from the write-ahead log).
+    pub fn crash(&mut self) -> Result<(), String> {
+        let mut stop = program(&self.bin, "pg_ctl", self.user.as_ref());
+        stop.arg("stop")
+            .arg("--pgdata")
+            .arg(self.folder.path().join("data"))
+            .args(["--mode=immediate", "--wait", "--timeout=20", "--silent"]);
+        run(stop, "pg_ctl stop --mode=immediate")?;
+        self.child
+            .wait()
+            .map_err(|error| format!("postgres: {error}"))?;
+        Ok(())
+    }
+
+    /// Starts the server again on the same data and waits until it accepts connections.
+    pub fn restart(&mut self) -> Result<(), String> {
+        self.child = spawn(
+            &self.bin,
+            self.folder.path(),
+            self.user.as_ref(),
+            self.durable,
+        )?;
+        self.wait_until_ready()
     }
 }
 
