@@ -102,7 +102,7 @@ impl Coverage {
         let totals = results.tally.get(area);
         let tables_known = totals.map_or(0, |t| t.tables);
         let registered_known = totals.map_or(0, |t| t.registered);
-        let table_list = results.dataset.has_table_list();
+        let table_list = results.has_table_list();
         let declared = results.election().declared.area(area);
         Self {
             tables_expected: Expected::from_sources(

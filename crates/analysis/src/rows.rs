@@ -23,7 +23,7 @@ pub(crate) struct Rows {
 impl Rows {
     /// The counted tables of `results`.
     pub(crate) fn counted(results: &Results) -> Self {
-        let table_list = results.dataset.has_table_list();
+        let table_list = results.has_table_list();
         let candidates = results.election().candidates.len();
         let mut rows = Self {
             candidates,

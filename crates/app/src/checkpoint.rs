@@ -44,9 +44,13 @@ pub fn sign_checkpoint(
     now: Timestamp,
 ) -> Result<Option<Checkpoint>, AppError> {
     store.begin_signing_turn()?;
-    let signed = sign_in_turn(store, signer, now);
+    // The turn ends even if signing panics: a server that goes on after a panicked request
+    // must not keep every other signer waiting.
+    let signed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        sign_in_turn(&mut *store, signer, now)
+    }));
     let ended = store.end_signing_turn();
-    let signed = signed?;
+    let signed = signed.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
     ended?;
     Ok(signed)
 }

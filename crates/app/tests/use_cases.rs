@@ -329,7 +329,7 @@ fn one_file_repeating_a_sheet_is_one_piece_of_evidence() {
         mut store,
         blobs,
         key,
-        ..
+        _folder,
     } = fixture();
     let list = source(FileKind::Tables, "tables.csv", b"list", 0);
     let rows = [TableRow {
@@ -374,7 +374,12 @@ fn one_file_repeating_a_sheet_is_one_piece_of_evidence() {
 
 #[test]
 fn what_is_published_is_the_dataset_as_of_the_checkpoint() {
-    let Fixture { mut store, key, .. } = fixture();
+    let Fixture {
+        mut store,
+        key,
+        _folder,
+        ..
+    } = fixture();
     let origin = Origin::of(SourceKind::CsvImport);
     let row = |number: u16| CopyRow {
         location: Location::Line(u64::from(number) + 1),
@@ -432,7 +437,9 @@ fn what_is_published_is_the_dataset_as_of_the_checkpoint() {
 fn a_volunteer_signs_in_with_a_passphrase_set_by_their_one_time_code() {
     use veedor_app::volunteers::{self, AccountError};
     use veedor_core::entry::Role;
-    let Fixture { mut store, .. } = fixture();
+    let Fixture {
+        mut store, _folder, ..
+    } = fixture();
     let ana = veedor_core::Pseudonym::new("ana-7").unwrap();
     let chief = veedor_core::Pseudonym::new("chief").unwrap();
     let code = volunteers::add_volunteer(
@@ -562,7 +569,7 @@ fn two_typists_turn_an_unreadable_page_into_a_counted_manual_copy() {
         mut store,
         blobs,
         key,
-        ..
+        _folder,
     } = fixture();
     let list = source(FileKind::Tables, "tables.csv", b"list", 0);
     let rows: Vec<TableRow> = [1u16, 2]
@@ -695,7 +702,12 @@ fn a_coordinator_decides_between_copies_that_disagree() {
     use veedor_app::volunteers;
     use veedor_core::entry::Role;
     use veedor_core::{DecisionError, Results, TableStatus};
-    let Fixture { mut store, key, .. } = fixture();
+    let Fixture {
+        mut store,
+        key,
+        _folder,
+        ..
+    } = fixture();
     let rows: Vec<TableRow> = [(1, 400), (2, 380)]
         .into_iter()
         .map(|(number, registered)| TableRow {

@@ -26,7 +26,9 @@ use std::time::Duration;
 
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload, RetryConfig};
+use object_store::{
+    ClientOptions, ObjectStore, ObjectStoreExt as _, PutPayload, RetryConfig, WriteMultipart,
+};
 use sha2::{Digest as _, Sha256 as Hasher};
 use veedor_core::Sha256;
 use veedor_store::{BlobStore, StoreError};
@@ -34,9 +36,20 @@ use veedor_store::{BlobStore, StoreError};
 /// The scheme of a blob location in object storage.
 pub const SCHEME: &str = "s3://";
 
-/// How long one request may take, retries included, before the call fails. Long enough to ride
-/// out a server's restart; short enough that an ingest reports a lost server rather than hang.
+/// How long requests are retried before the call fails: long enough to ride out a server's
+/// restart, short enough that an ingest reports a lost server rather than hang.
 const RETRY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long one attempt may take: a part of a large blob or a scan over a slow link.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Blobs larger than this go up in parts of this size (S3's single `PUT` stops at 5 GB; the
+/// registry's lookup records are 16 bytes a voter, 3.3 GB for 204 million).
+const PART_BYTES: usize = 64 * 1024 * 1024;
+
+/// The largest object read back: the registry's lookup records of a billion voters. A larger
+/// object under a blob's name (someone else wrote the bucket) is refused before it is read.
+const MAX_BLOB_BYTES: u64 = 16 * 1024 * 1024 * 1024;
 
 /// Scans in an S3 bucket, under a prefix.
 pub struct S3BlobStore {
@@ -79,8 +92,9 @@ fn split_location(location: &str) -> Result<(&str, &str), StoreError> {
 }
 
 impl S3BlobStore {
-    /// Opens `s3://bucket/prefix` with the credentials and endpoint of the environment. Nothing
-    /// is sent yet: a wrong bucket or key shows at the first `put` or `get`.
+    /// Opens `s3://bucket/prefix` with the credentials and endpoint of the environment, and
+    /// lists the prefix once: a bucket that is not there, or credentials that do not open it,
+    /// are an error now (a missing object and a missing bucket look alike afterwards).
     pub fn open(location: &str) -> Result<Self, StoreError> {
         Self::open_with(location, &[])
     }
@@ -97,12 +111,24 @@ impl S3BlobStore {
         // reqwest is built with rustls and no crypto provider of its own: the process's default
         // is ring's (installing it again, or after another part did, changes nothing).
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = AmazonS3Builder::from_env()
+        // The client's options first: `with_client_options` replaces them whole, and the
+        // environment's `AWS_ALLOW_HTTP` is one of them. Then the environment, as
+        // `AmazonS3Builder::from_env` reads it.
+        let mut builder = AmazonS3Builder::new()
+            .with_client_options(ClientOptions::new().with_timeout(REQUEST_TIMEOUT))
             .with_bucket_name(bucket)
             .with_retry(RetryConfig {
                 retry_timeout: RETRY_TIMEOUT,
                 ..RetryConfig::default()
             });
+        for (key, value) in std::env::vars_os() {
+            if let (Some(key), Some(value)) = (key.to_str(), value.to_str())
+                && key.starts_with("AWS_")
+                && let Ok(key) = key.to_ascii_lowercase().parse()
+            {
+                builder = builder.with_config(key, value);
+            }
+        }
         if std::env::var_os("AWS_REGION").is_none()
             && std::env::var_os("AWS_DEFAULT_REGION").is_none()
         {
@@ -126,12 +152,20 @@ impl S3BlobStore {
                 path: location.to_owned(),
                 source,
             })?;
-        Ok(Self {
+        let opened = Self {
             store: Arc::new(store),
             prefix,
             location: location.to_owned(),
             runtime: Some(runtime),
-        })
+        };
+        let prefix = opened.prefix.clone();
+        opened
+            .wait(move |store| async move { store.list_with_delimiter(Some(&prefix)).await })?
+            .map_err(backend(
+                location,
+                "listing the prefix (is the bucket there?)",
+            ))?;
+        Ok(opened)
     }
 
     /// The object that holds the blob with this digest.
@@ -188,14 +222,29 @@ impl BlobStore for S3BlobStore {
     fn put(&self, bytes: &[u8]) -> Result<Sha256, StoreError> {
         let hash = Sha256::from_bytes(Hasher::digest(bytes).into());
         let path = self.path_of(&hash);
-        // Same name, same content: an object that is there needs no second upload.
+        // An object already under this name needs no second upload if it holds these bytes;
+        // one that does not (planted by someone who can write the bucket) is written over.
         if self.exists(&path)? {
-            return Ok(hash);
+            match self.get(&hash) {
+                Ok(Some(_)) => return Ok(hash),
+                Ok(None) | Err(StoreError::Corrupt(_)) => {
+                    tracing::warn!(object = %path, "an object under a blob's name held other bytes: written over");
+                }
+                Err(error) => return Err(error),
+            }
         }
-        let payload = PutPayload::from(bytes.to_vec());
+        let owned = bytes.to_vec();
         let at = path.clone();
-        self.wait(move |store| async move { store.put(&at, payload).await })?
-            .map_err(backend(&self.location, &format!("storing {path}")))?;
+        self.wait(move |store| async move {
+            if owned.len() <= PART_BYTES {
+                return store.put(&at, PutPayload::from(owned)).await.map(|_| ());
+            }
+            let upload = store.put_multipart(&at).await?;
+            let mut parts = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+            parts.write(&owned);
+            parts.finish().await.map(|_| ())
+        })?
+        .map_err(backend(&self.location, &format!("storing {path}")))?;
         Ok(hash)
     }
 
@@ -204,6 +253,16 @@ impl BlobStore for S3BlobStore {
         let at = path.clone();
         let answer = self.wait(move |store| async move {
             match store.get(&at).await {
+                Ok(found) if found.meta.size > MAX_BLOB_BYTES => {
+                    Err(object_store::Error::Generic {
+                        store: "S3",
+                        source: format!(
+                            "{} bytes, more than a blob may be ({MAX_BLOB_BYTES})",
+                            found.meta.size
+                        )
+                        .into(),
+                    })
+                }
                 Ok(found) => found.bytes().await.map(Some),
                 Err(object_store::Error::NotFound { .. }) => Ok(None),
                 Err(error) => Err(error),

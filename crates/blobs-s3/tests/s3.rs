@@ -78,7 +78,36 @@ fn the_store_answers_inside_an_async_server_and_reports_a_missing_bucket() {
         .iter()
         .map(|(key, value)| (key.as_str(), value.as_str()))
         .collect();
-    let wrong = S3BlobStore::open_with("s3://no-such-bucket/scans", &settings).unwrap();
-    let error = wrong.put(b"a scan").unwrap_err().to_string();
+    // A bucket that is not there is an error when opening, not scans that silently vanish.
+    let error = S3BlobStore::open_with("s3://no-such-bucket/scans", &settings)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("s3://no-such-bucket/scans"), "{error}");
+}
+
+#[test]
+fn a_planted_object_is_written_over_and_a_large_blob_goes_up_in_parts() {
+    let server = S3Server::start().unwrap_or_else(|error| panic!("{error}"));
+    let blobs = open(&server, "scans");
+    // Someone who can write the bucket puts other bytes under the name a real scan will have,
+    // before it is ingested: storing the scan writes them over, and the scan reads back.
+    let scan = b"the real acta".to_vec();
+    let hex = sha256(&scan).to_hex();
+    let path = format!("/{}/scans/{}/{hex}", server.bucket, &hex[..2]);
+    let port = server.endpoint.rsplit(':').next().unwrap().parse().unwrap();
+    assert_eq!(request(port, "PUT", &path, b"planted").unwrap(), 200);
+    assert_eq!(blobs.put(&scan).unwrap(), sha256(&scan));
+    assert_eq!(blobs.get(&sha256(&scan)).unwrap(), Some(scan));
+
+    // More than one part (64 MiB): the registry's lookup records of 4 million voters and more.
+    let large: Vec<u8> = (0..(64 * 1024 * 1024 + 4096))
+        .map(|index: usize| u8::try_from(index % 251).unwrap_or(0))
+        .collect();
+    let hash = blobs.put(&large).unwrap();
+    assert_eq!(hash, sha256(&large));
+    assert_eq!(
+        blobs.get(&hash).unwrap().map(|bytes| bytes == large),
+        Some(true)
+    );
 }

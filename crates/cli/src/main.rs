@@ -13,6 +13,7 @@ mod demo_br;
 mod export;
 mod export_site;
 mod generate;
+mod generate_country;
 mod import;
 mod ingest;
 mod ledger;
@@ -309,6 +310,23 @@ enum ExportCommand {
 
 #[derive(Debug, Subcommand)]
 enum GenerateCommand {
+    /// A synthetic country for scale runs: `election.toml` and `results.csv` (one row a table,
+    /// defining the tables) in a folder; made up, deterministic for a seed. The default is the
+    /// size of Indonesia's 2024 election.
+    Election {
+        /// Polling tables.
+        #[arg(long, default_value_t = 820_000)]
+        tables: u64,
+        /// Registered voters in all.
+        #[arg(long, default_value_t = 204_000_000)]
+        voters: u64,
+        /// Chooses sizes and votes.
+        #[arg(long, default_value_t = 2024)]
+        seed: u64,
+        /// The folder to write into.
+        #[arg(long, short)]
+        output: PathBuf,
+    },
     /// A synthetic registry (CSV) over the store's tables, in proportion to their registered
     /// voters.
     Registry {
@@ -453,6 +471,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         } => show::tally(&context, &level, code.as_deref(), format),
         Command::Analyze(args) => analyze::run(&context, &args),
         Command::Generate { what } => match what {
+            GenerateCommand::Election {
+                tables,
+                voters,
+                seed,
+                output,
+            } => generate_country::election(tables, voters, seed, &output),
             GenerateCommand::Registry {
                 voters,
                 seed,

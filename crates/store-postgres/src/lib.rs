@@ -1262,22 +1262,53 @@ impl ResultStore for PostgresStore {
     }
 }
 
-/// The advisory lock a signer holds (any fixed number, apart from the migrations').
-const SIGNING_LOCK: i64 = 0x7665_6564_6f73;
+/// The advisory lock a signer holds: this class (any fixed number), and the hash of the
+/// store's schema, so that elections in other schemas of one database do not wait on each other.
+const SIGNING_LOCK_CLASS: i32 = 0x7665_6564;
+
+/// How long a signer waits for the turn before giving up (a signature takes milliseconds; a
+/// turn held this long belongs to a process that is stuck, and its connection holds it).
+const SIGNING_TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl LogStore for PostgresStore {
     fn begin_signing_turn(&mut self) -> Result<(), StoreError> {
-        self.client()
-            .execute("SELECT pg_advisory_lock($1)", &[&SIGNING_LOCK])
-            .map_err(db_error)?;
-        Ok(())
+        let started = std::time::Instant::now();
+        loop {
+            let taken: bool = self
+                .client()
+                .query_one(
+                    "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))",
+                    &[&SIGNING_LOCK_CLASS],
+                )
+                .map_err(db_error)?
+                .get(0);
+            if taken {
+                return Ok(());
+            }
+            if started.elapsed() > SIGNING_TURN_WAIT {
+                return Err(StoreError::Conflict(format!(
+                    "another process has held the log's signing turn for over {} s",
+                    SIGNING_TURN_WAIT.as_secs()
+                )));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     fn end_signing_turn(&mut self) -> Result<(), StoreError> {
-        self.client()
-            .execute("SELECT pg_advisory_unlock($1)", &[&SIGNING_LOCK])
-            .map_err(db_error)?;
-        Ok(())
+        let released: bool = self
+            .client()
+            .query_one(
+                "SELECT pg_advisory_unlock($1, hashtext(current_schema()))",
+                &[&SIGNING_LOCK_CLASS],
+            )
+            .map_err(db_error)?
+            .get(0);
+        if released {
+            Ok(())
+        } else {
+            Err(corrupt("the log's signing turn ended without being held"))
+        }
     }
 
     fn log_size(&self) -> Result<u64, StoreError> {

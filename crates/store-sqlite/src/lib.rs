@@ -48,6 +48,8 @@ pub struct SqliteStore {
     connection: Connection,
     folder: PathBuf,
     election: Election,
+    /// The lock file held during the signing turn ([`LogStore::begin_signing_turn`]).
+    signing: Option<std::fs::File>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -115,6 +117,7 @@ impl SqliteStore {
         Ok(Self {
             connection,
             folder: folder.to_owned(),
+            signing: None,
             election,
         })
     }
@@ -141,6 +144,7 @@ impl SqliteStore {
         Ok(Self {
             connection,
             folder: folder.to_owned(),
+            signing: None,
             election,
         })
     }
@@ -866,7 +870,33 @@ impl RegistryStore for SqliteStore {
     }
 }
 
+/// The file whose lock is the signing turn: several processes on one data folder (a server's
+/// desk and an ingest) sign one at a time.
+const SIGNING_LOCK_FILE: &str = "signing.lock";
+
 impl LogStore for SqliteStore {
+    fn begin_signing_turn(&mut self) -> Result<(), StoreError> {
+        let path = self.folder.join(SIGNING_LOCK_FILE);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(files::io_error(&path))?;
+        // Blocks until no other process holds it; the system releases it if the holder dies.
+        file.lock().map_err(files::io_error(&path))?;
+        self.signing = Some(file);
+        Ok(())
+    }
+
+    fn end_signing_turn(&mut self) -> Result<(), StoreError> {
+        let path = self.folder.join(SIGNING_LOCK_FILE);
+        let file = self.signing.take().ok_or_else(|| {
+            StoreError::Corrupt("the log's signing turn ended without being held".into())
+        })?;
+        file.unlock().map_err(files::io_error(&path))
+    }
+
     fn log_size(&self) -> Result<u64, StoreError> {
         let size: i64 = self
             .connection

@@ -382,6 +382,14 @@ impl LogStore for Faulty {
         self.inner.log_size()
     }
 
+    fn begin_signing_turn(&mut self) -> Result<(), StoreError> {
+        self.inner.begin_signing_turn()
+    }
+
+    fn end_signing_turn(&mut self) -> Result<(), StoreError> {
+        self.inner.end_signing_turn()
+    }
+
     fn log_leaf_hashes(&self) -> Result<Vec<[u8; 32]>, StoreError> {
         self.inner.log_leaf_hashes()
     }

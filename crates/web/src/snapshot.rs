@@ -69,12 +69,29 @@ impl Snapshot {
         registry_source: Option<Sha256>,
         blobs: &dyn BlobStore,
     ) -> Self {
+        Self::build_after(results, registry, registry_source, blobs, None)
+    }
+
+    /// [`Self::build`], asking the blob store only about scans the `previous` snapshot did not
+    /// have: scans are never deleted, and with scans in object storage each question is a
+    /// request (a reload after every change would otherwise ask about every scan again).
+    #[must_use]
+    pub fn build_after(
+        results: Results,
+        registry: Arc<Registry>,
+        registry_source: Option<Sha256>,
+        blobs: &dyn BlobStore,
+        previous: Option<&Self>,
+    ) -> Self {
         let scans = results
             .dataset
             .copies
             .iter()
             .filter_map(|copy| copy.provenance.published_scan())
-            .filter(|hash| blobs.contains(hash).unwrap_or(false))
+            .filter(|hash| {
+                previous.is_some_and(|previous| previous.scans.contains(hash))
+                    || blobs.contains(hash).unwrap_or(false)
+            })
             .collect();
         let copies = results
             .dataset
@@ -324,10 +341,16 @@ impl DataSource {
         };
         drop(store);
         let results = Results::compute(dataset);
-        let snapshot = Snapshot::build(results, registry, registry_source, self.blobs.as_ref())
-            .with_log(log)
-            .with_open_data()
-            .with_loaded_at((self.clock)());
+        let snapshot = Snapshot::build_after(
+            results,
+            registry,
+            registry_source,
+            self.blobs.as_ref(),
+            previous,
+        )
+        .with_log(log)
+        .with_open_data()
+        .with_loaded_at((self.clock)());
         tracing::info!(
             copies = snapshot.results.dataset.copies.len(),
             voters = snapshot.registry.len(),

@@ -5,7 +5,7 @@
 
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -77,9 +77,22 @@ pub fn request(port: u16, method: &str, path: &str, body: &[u8]) -> Result<u16, 
 }
 
 impl S3Server {
-    /// Starts SeaweedFS, waits for its S3 gateway, and makes the bucket `veedor`.
+    /// Starts SeaweedFS, waits for its S3 gateway, and makes the bucket `veedor`. Ports are
+    /// picked free and then given to the server, so another process may take one meanwhile:
+    /// a server that exits at once is started again on other ports.
     pub fn start() -> Result<Self, String> {
         let weed = weed()?;
+        let mut last = String::new();
+        for _ in 0..3 {
+            match Self::start_once(&weed) {
+                Ok(server) => return Ok(server),
+                Err(error) => last = error,
+            }
+        }
+        Err(last)
+    }
+
+    fn start_once(weed: &Path) -> Result<Self, String> {
         let folder = tempfile::Builder::new()
             .prefix("veedor-s3-")
             .tempdir()
@@ -92,10 +105,13 @@ impl S3Server {
             .map_err(|error| format!("the server's log: {error}"))?;
         let data = folder.path().join("data");
         std::fs::create_dir(&data).map_err(|error| format!("{}: {error}", data.display()))?;
-        let child = Command::new(&weed)
+        let socket = |name: &str| format!("{}", folder.path().join(name).display());
+        let child = Command::new(weed)
             .arg("server")
             .arg(format!("-dir={}", data.display()))
             .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1"])
+            // No statistics sent anywhere from a test.
+            .arg("-master.telemetry=false")
             .arg(format!("-master.port={}", ports[0]))
             .arg(format!("-master.port.grpc={}", ports[1]))
             .arg(format!("-volume.port={}", ports[2]))
@@ -103,8 +119,10 @@ impl S3Server {
             .args(["-filer", "-s3"])
             .arg(format!("-filer.port={}", ports[4]))
             .arg(format!("-filer.port.grpc={}", ports[5]))
+            .arg(format!("-filer.localSocket={}", socket("filer.sock")))
             .arg(format!("-s3.port={}", ports[6]))
             .arg(format!("-s3.port.grpc={}", ports[7]))
+            .arg(format!("-s3.localSocket={}", socket("s3.sock")))
             .args(["-s3.port.iceberg=0", "-s3.port.lance=0"])
             .args(["-master.volumeSizeLimitMB=64", "-volume.max=8"])
             .current_dir(folder.path())
@@ -133,7 +151,8 @@ impl S3Server {
                 break;
             }
             match request(port, "PUT", &format!("/{}", self.bucket), b"") {
-                Ok(200) => return Ok(()),
+                // 409: made by an earlier try whose answer was lost.
+                Ok(200 | 409) => return Ok(()),
                 Ok(code) => last = format!("creating the bucket: HTTP {code}"),
                 Err(error) => last = error,
             }
