@@ -195,7 +195,7 @@ impl S3BlobStore {
         })
     }
 
-    /// The object's metadata, or `None` where there is none.
+    /// Whether an object is stored under `path`.
     fn exists(&self, path: &Path) -> Result<bool, StoreError> {
         let at = path.clone();
         match self.wait(move |store| async move { store.head(&at).await })? {

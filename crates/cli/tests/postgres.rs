@@ -44,6 +44,24 @@ impl PgData {
         command
     }
 
+    /// `init` of the 2024 election and the first `rows` rows of the real result file imported as
+    /// defining the tables; the work folder that holds the file.
+    fn init_with_results(&self, rows: usize) -> tempfile::TempDir {
+        let work = tempfile::tempdir().unwrap();
+        let results = work.path().join("results.csv");
+        std::fs::write(&results, head_of_real_file(rows)).unwrap();
+        self.run(&["init", "--election", "ve-2024-presidential"])
+            .expect_code(0);
+        self.run(&[
+            "import",
+            "results",
+            "--defines-tables",
+            results.to_str().unwrap(),
+        ])
+        .expect_code(0);
+        work
+    }
+
     fn run(&self, args: &[&str]) -> Run {
         Run::from(
             self.command(self.files.path(), args)
@@ -250,18 +268,7 @@ fn an_ingest_cut_by_a_database_crash_is_finished_by_running_it_again() {
         files: tempfile::tempdir().unwrap(),
         blobs: None,
     };
-    let work = tempfile::tempdir().unwrap();
-    let results = work.path().join("results.csv");
-    std::fs::write(&results, head_of_real_file(400)).unwrap();
-    pg.run(&["init", "--election", "ve-2024-presidential"])
-        .expect_code(0);
-    pg.run(&[
-        "import",
-        "results",
-        "--defines-tables",
-        results.to_str().unwrap(),
-    ])
-    .expect_code(0);
+    let work = pg.init_with_results(400);
     let (_, _, copies_before, log_before) = stored(&url);
     let sheets = work.path().join("sheets");
     let count = 40;
@@ -499,18 +506,7 @@ fn two_servers_on_one_database_share_writes_and_never_hand_out_a_page_twice() {
         files: tempfile::tempdir().unwrap(),
         blobs: Some((s3.location("scans"), s3.environment())),
     };
-    let work = tempfile::tempdir().unwrap();
-    let results = work.path().join("results.csv");
-    std::fs::write(&results, head_of_real_file(40)).unwrap();
-    pg.run(&["init", "--election", "ve-2024-presidential"])
-        .expect_code(0);
-    pg.run(&[
-        "import",
-        "results",
-        "--defines-tables",
-        results.to_str().unwrap(),
-    ])
-    .expect_code(0);
+    let work = pg.init_with_results(40);
     // Eight pages with no code to read: they wait for typists.
     let blanks = work.path().join("blanks");
     std::fs::create_dir_all(&blanks).unwrap();
