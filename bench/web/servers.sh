@@ -3,7 +3,9 @@
 # folder (SQLite), one on PostgreSQL, and two on the same PostgreSQL (each behind its own wrk,
 # half the connections each, their requests added up), in one run, on the real 2024 results and
 # a synthetic registry of every registered voter (21,392,464). wrk takes turns between the
-# setups ROUNDS times; the table shows each setup's median round.
+# setups ROUNDS times; the table shows each setup's median round. Before that, the same run times
+# the imports of the 2024 file and of the registry into SQLite and into PostgreSQL, taking turns
+# ROUNDS times (medians and their ratio).
 #
 #   bash bench/web/servers.sh     # ROUNDS=3 DURATION=10s CONNECTIONS=64 SAMPLE=20000
 #
@@ -27,15 +29,43 @@ cleanup_more() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; do
 start_postgres "$OUT/pg"
 export VEEDOR_FILES=$OUT/pg-files
 
-"$BIN" --data "$OUT/data" init --election ve-2024-presidential >/dev/null
-"$BIN" --data "$pg_url" init --election ve-2024-presidential >/dev/null
-for data in "$OUT/data" "$pg_url"; do
-  "$BIN" --data "$data" import results --defines-tables data/ve2024/RESULTADOS_2024_CSV_V1.csv >/dev/null || [ $? -eq 3 ]
+# The registry: every registered voter of 2024 (the result file covers 17.7 million of them; the
+# rest are spread over its tables), made from a store that holds the file's tables.
+"$BIN" --data "$OUT/gen" init --election ve-2024-presidential >/dev/null
+"$BIN" --data "$OUT/gen" import results --defines-tables data/ve2024/RESULTADOS_2024_CSV_V1.csv >/dev/null 2>&1 || [ $? -eq 3 ]
+"$BIN" --data "$OUT/gen" generate registry --voters 21392464 -o "$OUT/registry.csv"
+rm -rf "$OUT/gen"
+# The imports, timed (bench/run.py: wall time and peak memory), into a new SQLite folder and a new
+# PostgreSQL database each round, the two taking turns, ROUNDS times. Exit 3 is `import results`
+# that stored the file and reported findings (the 2024 file has some). The last round's stores are
+# the ones served below.
+imports=$OUT/imports.txt
+echo "load average before the imports: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$imports"
+for round in $(seq "$ROUNDS"); do
+  rm -rf "$OUT/data" "$VEEDOR_FILES"
+  "$pg_bin/psql" -h "$pg_dir" -U veedor -d postgres -q -c "DROP DATABASE IF EXISTS veedor" -c "CREATE DATABASE veedor"
+  for setup in "sqlite $OUT/data" "postgres $pg_url"; do
+    set -- $setup
+    "$BIN" --data "$2" init --election ve-2024-presidential >/dev/null
+    bench/run.py "$1: import results (2024 file)" "$BIN" --data "$2" import results --defines-tables data/ve2024/RESULTADOS_2024_CSV_V1.csv 2>/dev/null | tee -a "$imports" || true
+    bench/run.py "$1: import registry (21.4M)" "$BIN" --data "$2" import registry --lookup-cost unprotected "$OUT/registry.csv" 2>/dev/null | tee -a "$imports"
+  done
 done
-"$BIN" --data "$OUT/data" generate registry -o "$OUT/registry.csv"
-for data in "$OUT/data" "$pg_url"; do
-  "$BIN" --data "$data" import registry --lookup-cost unprotected "$OUT/registry.csv" >/dev/null 2>&1
-done
+python3 - "$imports" <<'PY' | tee -a "$imports"
+import re, sys
+times = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"(\w+): (.+?)\s+([0-9.]+) s .*\(exit (\d+)\)", line)
+    if m:
+        if m[4] not in ("0", "3"):
+            sys.exit(f"an import failed: {line.strip()}")
+        times.setdefault((m[1], m[2]), []).append(float(m[3]))
+median = {key: sorted(runs)[len(runs) // 2] for key, runs in times.items()}
+for (store, step), seconds in sorted(median.items()):
+    if store == "sqlite" and ("postgres", step) in median:
+        pg = median["postgres", step]
+        print(f"{step:<30} median of {len(times[store, step])}: sqlite {seconds:.2f} s, postgres {pg:.2f} s, postgres / sqlite {pg / seconds:.2f}")
+PY
 total=$(($(wc -l < "$OUT/registry.csv") - 1))
 step=$((total / SAMPLE)); [ "$step" -ge 1 ] || step=1
 tail -n +2 "$OUT/registry.csv" | awk -F, -v step="$step" -v n="$SAMPLE" 'NR % step == 0 && c < n { print $1; c++ }' > "$OUT/ids.txt"
@@ -51,7 +81,9 @@ serve "$pg_url" 18092
 serve "$pg_url" 18093
 first=$(head -1 "$IDS")
 for port in 18092 18093; do
-  cmp <(curl -s "http://127.0.0.1:18091/api/v1/lookup/$first") <(curl -s "http://127.0.0.1:$port/api/v1/lookup/$first") \
+  # The same answer, but for when each store received the file (the imports ran at different times).
+  cmp <(curl -s "http://127.0.0.1:18091/api/v1/lookup/$first" | sed -E 's/"received_at":"[^"]*"//g') \
+    <(curl -s "http://127.0.0.1:$port/api/v1/lookup/$first" | sed -E 's/"received_at":"[^"]*"//g') \
     || { echo "the servers answer differently" >&2; exit 1; }
 done
 

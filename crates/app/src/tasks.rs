@@ -60,17 +60,18 @@ fn suspended(store: &dyn Store) -> Result<BTreeSet<Pseudonym>, StoreError> {
 /// Every page waiting for people, with its task at `now`.
 pub fn tasks(store: &dyn Store, now: Timestamp) -> Result<Vec<TaskView>, StoreError> {
     let suspended = suspended(store)?;
-    store
+    let mut events = store.all_task_events()?;
+    Ok(store
         .queue()?
         .into_iter()
         .map(|page| {
-            let events = store.task_events(page.id)?;
-            Ok(TaskView {
+            let events = events.remove(&page.id).unwrap_or_default();
+            TaskView {
                 task: Task::derive(&events, &suspended, now),
                 page,
-            })
+            }
         })
-        .collect()
+        .collect())
 }
 
 /// What an action did.

@@ -956,6 +956,78 @@ pub fn accounts_and_audit(story: &mut Story<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The tasks of the pages queued by [`queued_pages`]: events appended only on the view they were
+/// decided on (a stale count is a conflict that stores nothing), read back page by page and all
+/// at once alike, by this handle and another.
+pub fn task_events(story: &mut Story<'_>) -> Result<(), StoreError> {
+    use veedor_core::entry::{Event, Recorded};
+    use veedor_store::AuditEvent;
+    let queue = story.store.queue()?;
+    assert!(queue.len() >= 3, "the queue of `queued_pages`: {queue:?}");
+    let (first, second, untouched) = (queue[0].id, queue[1].id, queue[2].id);
+    let claim = |story: &mut Story<'_>, by: &str| Recorded {
+        at: story.tick(),
+        event: Event::Claimed {
+            by: pseudonym(by),
+            until: fixtures::time(10_000),
+        },
+    };
+    let audit = |story: &mut Story<'_>, action: &str| AuditEvent {
+        at: story.tick(),
+        actor: None,
+        action: action.to_owned(),
+        object: "conformance page".to_owned(),
+        detail: String::new(),
+    };
+    let audit_before = story.store.audit()?.len();
+    let ana = claim(story, "ana-7");
+    let event = audit(story, "task.claim");
+    story.store.append_task_event(first, 0, &ana, &event)?;
+    story.committed("a claim")?;
+    // Decided on the view before that claim: refused, nothing stored.
+    let luis = claim(story, "luis");
+    let event = audit(story, "task.claim");
+    assert!(
+        matches!(
+            story.store.append_task_event(first, 0, &luis, &event),
+            Err(StoreError::Conflict(_))
+        ),
+        "an event decided on a stale view must be a conflict"
+    );
+    story.not_committed("a stale claim")?;
+    let discarded = Recorded {
+        at: story.tick(),
+        event: Event::Discarded {
+            by: pseudonym("jefa"),
+            reason: "página en blanco".to_owned(),
+        },
+    };
+    let event = audit(story, "task.discard");
+    story
+        .store
+        .append_task_event(first, 1, &discarded, &event)?;
+    story.committed("a second event")?;
+    let event = audit(story, "task.claim");
+    story.store.append_task_event(second, 0, &luis, &event)?;
+    story.committed("a claim of another page")?;
+
+    let expected =
+        std::collections::BTreeMap::from([(first, vec![ana, discarded]), (second, vec![luis])]);
+    for handle in [&*story.store, &*story.adapter.reopen()?] {
+        assert_eq!(handle.all_task_events()?, expected, "every task's events");
+        for (id, events) in &expected {
+            assert_eq!(&handle.task_events(*id)?, events, "page {id}'s events");
+        }
+        assert!(handle.task_events(untouched)?.is_empty());
+        assert_eq!(
+            handle.audit()?.len(),
+            audit_before + 3,
+            "one audit event each"
+        );
+    }
+    Ok(())
+}
+
 /// Coordinators decide the table whose copies disagree (from
 /// [`corroborating_and_conflicting_copies`]): each decision is stored with its log entry and
 /// audit event, comes back with the dataset in order with its log index, and a later decision is

@@ -263,8 +263,20 @@ impl PostgresStore {
         &self,
         work: impl FnOnce(&mut Transaction<'_>) -> Result<Written<T>, StoreError>,
     ) -> Result<T, StoreError> {
+        self.write_after(|_| Ok(()), work)
+    }
+
+    /// [`Self::write`], with `first` run in the transaction before the writers' turn is taken:
+    /// the row locks that must be taken before it (a task's, [`volunteers`]), so that a
+    /// process that waits for such a row does not hold up every writer meanwhile.
+    fn write_after<T>(
+        &self,
+        first: impl FnOnce(&mut Transaction<'_>) -> Result<(), StoreError>,
+        work: impl FnOnce(&mut Transaction<'_>) -> Result<Written<T>, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut client = self.client();
         let mut transaction = client.transaction().map_err(db_error)?;
+        first(&mut transaction)?;
         transaction
             .execute(
                 "SELECT version FROM data_version WHERE id = 1 FOR UPDATE",

@@ -2,7 +2,10 @@
 //! The audit and task-event tables refuse updates and deletes themselves (triggers), so that
 //! even a bug here cannot rewrite the record. An event is appended only on the view it was
 //! decided on: under the writers' lock the task's events are counted, and `(queue_id, seq)` is
-//! the primary key, so two servers can never both append the same step.
+//! the primary key, so two servers can never both append the same step. Before that, the page's
+//! row is locked, and a claim skips a page another process is acting on (`SKIP LOCKED`).
+
+use std::collections::BTreeMap;
 
 use postgres::types::ToSql;
 use postgres::{Row, Transaction};
@@ -59,7 +62,17 @@ impl PostgresStore {
         audit: &AuditEvent,
         write: impl FnOnce(&mut Transaction<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        self.write(|transaction| {
+        self.audited_after(|_| Ok(()), audit, write)
+    }
+
+    /// [`Self::audited`], with `first` run before the writers' turn ([`Self::write_after`]).
+    fn audited_after(
+        &self,
+        first: impl FnOnce(&mut Transaction<'_>) -> Result<(), StoreError>,
+        audit: &AuditEvent,
+        write: impl FnOnce(&mut Transaction<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.write_after(first, |transaction| {
             write(transaction)?;
             insert_audit(transaction, audit)?;
             Ok(Written::Stored(()))
@@ -180,7 +193,9 @@ impl VolunteerStore for PostgresStore {
         event: &Recorded,
         audit: &AuditEvent,
     ) -> Result<(), StoreError> {
-        self.audited(audit, |transaction| {
+        let claim = matches!(event.event, Event::Claimed { .. });
+        let lock = |transaction: &mut Transaction<'_>| lock_task(transaction, queue_id, claim);
+        self.audited_after(lock, audit, |transaction| {
             let count: i64 = transaction
                 .query_one(
                     "SELECT count(*) FROM task_events WHERE queue_id = $1",
@@ -241,6 +256,57 @@ impl VolunteerStore for PostgresStore {
             .map(event_from_row)
             .collect()
     }
+
+    fn all_task_events(&self) -> Result<BTreeMap<i64, Vec<Recorded>>, StoreError> {
+        let mut events: BTreeMap<i64, Vec<Recorded>> = BTreeMap::new();
+        for row in self
+            .client()
+            .query(
+                "SELECT at, kind, actor, typist, until, reason, entry_centre, entry_number,
+                     entry_counts_kind, entry_counts, entry_null_votes, entry_stated_valid,
+                     entry_stated_registered, entry_declared_counts, queue_id
+                 FROM task_events ORDER BY queue_id, seq",
+                &[],
+            )
+            .map_err(db_error)?
+        {
+            events
+                .entry(row.get(14))
+                .or_default()
+                .push(event_from_row(&row)?);
+        }
+        Ok(events)
+    }
+}
+
+/// Locks the row of queued page `queue_id` until the transaction ends, before the writers'
+/// turn. A claim skips a page that another process is acting on at this moment
+/// (`FOR NO KEY UPDATE SKIP LOCKED`) and is refused at once with a [`StoreError::Conflict`], so
+/// that a desk looking for the next page to hand out moves on to another page instead of
+/// waiting for this one, and two servers never hand out one page. Any other event (an entry, a
+/// decision) waits for the row. `NO KEY UPDATE` is the lock that does not block the foreign key
+/// check of the task event the same transaction then inserts.
+fn lock_task(
+    transaction: &mut Transaction<'_>,
+    queue_id: i64,
+    claim: bool,
+) -> Result<(), StoreError> {
+    let sql = if claim {
+        "SELECT id FROM queue WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED"
+    } else {
+        "SELECT id FROM queue WHERE id = $1 FOR NO KEY UPDATE"
+    };
+    let rows = transaction.query(sql, &[&queue_id]).map_err(db_error)?;
+    if rows.is_empty() {
+        return Err(StoreError::Conflict(if claim {
+            format!(
+                "page {queue_id} is missing or being claimed by another volunteer at this moment"
+            )
+        } else {
+            format!("no page {queue_id} in the queue")
+        }));
+    }
+    Ok(())
 }
 
 /// The columns of an event.

@@ -263,6 +263,77 @@ fn a_task_event_decided_on_a_stale_view_is_refused() -> Result<(), StoreError> {
     Ok(())
 }
 
+#[test]
+fn a_claim_skips_a_page_another_process_holds_and_other_events_wait_for_it()
+-> Result<(), StoreError> {
+    let server = server();
+    let adapter = Postgres::new(&server)?;
+    let mut store = created(&adapter)?;
+    let mut batch = scan_with_a_queued_page();
+    batch.queue.push(QueuedPage {
+        page: 3,
+        reason: "no code".to_owned(),
+    });
+    store.apply(&batch)?;
+    let queue = store.queue()?;
+    let (held, free) = (queue[0].id, queue[1].id);
+    // Another process is in the middle of acting on the first page: it holds the page's row.
+    let mut other = adapter.connection()?;
+    let mut holding = other.transaction().map_err(database)?;
+    let locked = holding
+        .query(
+            "SELECT id FROM queue WHERE id = $1 FOR NO KEY UPDATE",
+            &[&held],
+        )
+        .map_err(database)?;
+    assert_eq!(locked.len(), 1);
+    let version = store.data_version()?;
+    // A claim skips it at once and stores nothing. (Were it to wait for the row, it would wait
+    // until this test lets go of it: after 30 s the test fails instead.)
+    let mut claiming = PostgresStore::open(&adapter.url, &parse)?;
+    let (sender, answer) = std::sync::mpsc::channel();
+    let anas = claim("ana")?;
+    std::thread::spawn(move || {
+        let _ = sender.send(claiming.append_task_event(held, 0, &anas, &audit("claim")));
+    });
+    let claimed = answer
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the claim waited for the page another process holds");
+    assert!(
+        matches!(claimed, Err(StoreError::Conflict(_))),
+        "{claimed:?}"
+    );
+    assert_eq!(store.data_version()?, version);
+    assert!(store.task_events(held)?.is_empty());
+    assert!(store.audit()?.is_empty());
+    // The next page is free and claimed while the first is held.
+    store.append_task_event(free, 0, &claim("ana")?, &audit("claim"))?;
+    assert_eq!(store.task_events(free)?, vec![claim("ana")?]);
+    // Any other event waits for the row and is stored once it is let go.
+    let discarded = Recorded {
+        at: at(4),
+        event: Event::Discarded {
+            by: Pseudonym::new("rosa").map_err(database)?,
+            reason: "a blank page".to_owned(),
+        },
+    };
+    let mut waiting = PostgresStore::open(&adapter.url, &parse)?;
+    let event = discarded.clone();
+    let waiter =
+        std::thread::spawn(move || waiting.append_task_event(held, 0, &event, &audit("discard")));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        !waiter.is_finished(),
+        "a decision on a held page did not wait for it"
+    );
+    holding.rollback().map_err(database)?;
+    waiter
+        .join()
+        .map_err(|_| database("the waiting writer panicked"))??;
+    assert_eq!(store.task_events(held)?, vec![discarded]);
+    Ok(())
+}
+
 /// A registry of `voters` voters, ids spread out, on 100 tables.
 fn registry(voters: u64, stride: u64) -> Result<Registry, StoreError> {
     let mut builder = RegistryBuilder::with_capacity(usize::try_from(voters).unwrap_or(0));

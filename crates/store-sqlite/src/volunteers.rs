@@ -2,6 +2,8 @@
 //! audit table refuses updates and deletes itself (triggers), so that even a bug here cannot
 //! rewrite the record.
 
+use std::collections::BTreeMap;
+
 use rusqlite::{OptionalExtension as _, Row, TransactionBehavior, params};
 use veedor_core::entry::{Entry, Event, Recorded, Role};
 use veedor_core::{CentreCode, Counts, Pseudonym, Sha256, TableId, TableNumber};
@@ -164,6 +166,26 @@ impl VolunteerStore for SqliteStore {
 
     fn task_events(&self, queue_id: i64) -> Result<Vec<Recorded>, StoreError> {
         self.events(queue_id)
+    }
+
+    fn all_task_events(&self) -> Result<BTreeMap<i64, Vec<Recorded>>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT at, kind, actor, typist, until, reason, entry, queue_id FROM task_events
+                 ORDER BY queue_id, seq",
+            )
+            .map_err(db_error)?;
+        let mut rows = statement.query([]).map_err(db_error)?;
+        let mut events: BTreeMap<i64, Vec<Recorded>> = BTreeMap::new();
+        while let Some(row) = rows.next().map_err(db_error)? {
+            let queue_id: i64 = row.get(7).map_err(db_error)?;
+            events
+                .entry(queue_id)
+                .or_default()
+                .push(event_from_row(row)?);
+        }
+        Ok(events)
     }
 
     fn audit(&self) -> Result<Vec<AuditEvent>, StoreError> {

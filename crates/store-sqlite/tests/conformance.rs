@@ -331,6 +331,10 @@ impl RegistryStore for Faulty {
 }
 
 impl VolunteerStore for Faulty {
+    fn all_task_events(&self) -> Result<BTreeMap<i64, Vec<Recorded>>, StoreError> {
+        self.inner.all_task_events()
+    }
+
     fn add_account(&mut self, account: &Account, audit: &AuditEvent) -> Result<(), StoreError> {
         self.inner.add_account(account, audit)
     }

@@ -429,6 +429,11 @@ pub trait VolunteerStore: Send {
 
     /// The events of the task of queued page `queue_id`, oldest first.
     fn task_events(&self, queue_id: i64) -> Result<Vec<Recorded>, StoreError>;
+
+    /// The events of every page's task in one read, by queue id, each oldest first; a page no
+    /// one has acted on is not in it. What [`Self::task_events`] gives page by page, for the
+    /// desk's list of pages, which would otherwise ask once a page.
+    fn all_task_events(&self) -> Result<BTreeMap<i64, Vec<Recorded>>, StoreError>;
 }
 
 /// Everything a data location holds: what `veedor --data LOCATION` opens.

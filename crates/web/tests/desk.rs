@@ -287,7 +287,7 @@ pub fn torn_photo(payload: &str, seed: u64) -> Vec<u8> {
 }
 
 /// A torn sheet, uploaded: it waits for people. Returns its task id.
-async fn waiting_page(harness: &Harness, uploader: &Signed, variant: u8) -> i64 {
+pub async fn waiting_page(harness: &Harness, uploader: &Signed, variant: u8) -> i64 {
     let bytes = torn_photo(crate::support::PAYLOAD, u64::from(variant));
     let response = upload(&harness.app, uploader, None, &[bytes]).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());

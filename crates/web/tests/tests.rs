@@ -11,6 +11,8 @@ mod desk;
 #[cfg(test)]
 mod desk_browser;
 #[cfg(test)]
+mod desk_mutations;
+#[cfg(test)]
 mod handlers;
 #[cfg(test)]
 #[path = "support/http.rs"]
