@@ -51,15 +51,19 @@ for round in $(seq "$ROUNDS"); do
     bench/run.py "$1: import registry (21.4M)" "$BIN" --data "$2" import registry --lookup-cost unprotected "$OUT/registry.csv" 2>/dev/null | tee -a "$imports"
   done
 done
-python3 - "$imports" <<'PY' | tee -a "$imports"
+python3 - "$imports" "$ROUNDS" <<'PY' | tee -a "$imports"
 import re, sys
 times = {}
 for line in open(sys.argv[1]):
-    m = re.match(r"(\w+): (.+?)\s+([0-9.]+) s .*\(exit (\d+)\)", line)
+    m = re.match(r"(\w+): (.+?)\s+([0-9.]+) s .*\(exit (-?\d+)\)", line)
     if m:
         if m[4] not in ("0", "3"):
             sys.exit(f"an import failed: {line.strip()}")
         times.setdefault((m[1], m[2]), []).append(float(m[3]))
+rounds = int(sys.argv[2])
+for key, runs in times.items():
+    if len(runs) != rounds:
+        sys.exit(f"{key}: {len(runs)} of {rounds} rounds finished")
 median = {key: sorted(runs)[len(runs) // 2] for key, runs in times.items()}
 for (store, step), seconds in sorted(median.items()):
     if store == "sqlite" and ("postgres", step) in median:

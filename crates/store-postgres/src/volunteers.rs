@@ -284,8 +284,10 @@ impl VolunteerStore for PostgresStore {
 /// (`FOR NO KEY UPDATE SKIP LOCKED`) and is refused at once with a [`StoreError::Conflict`], so
 /// that a desk looking for the next page to hand out moves on to another page instead of
 /// waiting for this one, and two servers never hand out one page. Any other event (an entry, a
-/// decision) waits for the row. `NO KEY UPDATE` is the lock that does not block the foreign key
-/// check of the task event the same transaction then inserts.
+/// decision) waits for the row. `NO KEY UPDATE` is the weakest row lock that two claimers cannot
+/// both hold; unlike `UPDATE`, it leaves the foreign-key checks of other rows that name the page
+/// (`KEY SHARE`) free. Nothing that holds the writers' turn ever waits for a queue row (the queue
+/// is only inserted into), so taking the row first cannot deadlock with them.
 fn lock_task(
     transaction: &mut Transaction<'_>,
     queue_id: i64,

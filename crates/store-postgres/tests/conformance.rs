@@ -321,11 +321,31 @@ fn a_claim_skips_a_page_another_process_holds_and_other_events_wait_for_it()
     let event = discarded.clone();
     let waiter =
         std::thread::spawn(move || waiting.append_task_event(held, 0, &event, &audit("discard")));
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // It waits: PostgreSQL shows a session of this schema waiting for a lock (for up to 30 s),
+    // and the event is not stored while the row is held.
+    let mut watcher = adapter.connection()?;
+    let mut waits = false;
+    for _ in 0..300 {
+        let waiting: i64 = watcher
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE wait_event_type = 'Lock' AND datname = current_database()
+                     AND query LIKE '%FROM queue WHERE id = $1 FOR NO KEY UPDATE%'",
+                &[],
+            )
+            .map_err(database)?
+            .get(0);
+        if waiting > 0 || waiter.is_finished() {
+            waits = waiting > 0;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     assert!(
-        !waiter.is_finished(),
+        waits && !waiter.is_finished(),
         "a decision on a held page did not wait for it"
     );
+    assert!(store.task_events(held)?.is_empty());
     holding.rollback().map_err(database)?;
     waiter
         .join()

@@ -29,7 +29,7 @@ pub fn test_random(bytes: &mut [u8]) -> Result<(), String> {
     Ok(())
 }
 
-const PASSPHRASE: &str = "correct horse battery staple";
+pub const PASSPHRASE: &str = "correct horse battery staple";
 
 pub struct Harness {
     pub fixture: Fixture,

@@ -5,9 +5,10 @@
 //! that break parsers (bad percent escapes, numbers past `u32` and `u64`, negative and
 //! non-ASCII digits, NUL, repeated and unknown fields, JSON and multipart syntax). Every body is
 //! sent by a signed-in volunteer of the route's role, with the CSRF header, so that it reaches
-//! the parsers behind the access checks. None may panic or answer with a server error; every
-//! refusal says what is wrong; a refused request leaves the store as it was (its data version,
-//! audit log, queue and log); and the desk still works afterwards.
+//! the parsers behind the access checks. Each valid body is taken as it is; no mutation may
+//! panic or get a server error; every refusal says what is wrong; a refused request leaves the
+//! store as it was (its data version, audit log, queue and log; a failed sign-in adds its one
+//! audit event, by design); and the desk still works afterwards.
 //!
 //! libFuzzer (`fuzz/`) cannot reach these parsers without the whole server and its store, so
 //! this generator runs in every test run instead, on the real router and a real SQLite store.
@@ -16,7 +17,9 @@ use axum::http::{Method, StatusCode};
 use veedor_core::entry::Role;
 use veedor_store::prelude::*;
 
-use crate::desk::{Signed, harness, multipart, roomy, send, volunteer, waiting_page};
+use crate::desk::{
+    Harness, PASSPHRASE, Signed, harness, multipart, roomy, send, volunteer, waiting_page,
+};
 use crate::support::CONFLICT_TABLE;
 use veedor_web::DeskOptions;
 
@@ -106,7 +109,8 @@ impl Mutator {
                 3 => body.truncate(at),
                 4 => {
                     // A long field: past any name or number a parser should keep.
-                    let long = vec![b'9'; 1 + self.below(70_000)];
+                    // Mostly within the desk's 32 KiB body limit, some past it.
+                    let long = vec![b'9'; 1 + self.below(36_000)];
                     insert(&mut body, at, &long);
                 }
                 _ => {
@@ -141,6 +145,11 @@ struct Seed<'a> {
     uri: String,
     content_type: String,
     body: Vec<u8>,
+    /// The body as is, then `rounds - 1` mutations.
+    rounds: usize,
+    /// A refusal is recorded on the audit log by design (a failed sign-in): it may add that one
+    /// audit event, and nothing else.
+    audited: bool,
 }
 
 fn form(csrf: &str, fields: &[(&str, &str)]) -> Vec<u8> {
@@ -152,6 +161,41 @@ fn form(csrf: &str, fields: &[(&str, &str)]) -> Vec<u8> {
 const FORM: &str = "application/x-www-form-urlencoded";
 const JSON: &str = "application/json";
 
+/// Two typists enter different numbers for `task`: a page a coordinator may decide.
+async fn disputed(h: &Harness, typists: [&Signed; 2], task: i64) {
+    for (typist, first) in typists.into_iter().zip([140, 104]) {
+        let claimed = typist
+            .post_json(
+                &h.app,
+                &format!("/api/v1/volunteer/tasks/{task}/claim"),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(claimed.status, StatusCode::OK, "{}", claimed.text());
+        let mut counts = vec![0u32; 38];
+        counts[0] = first;
+        let entered = typist
+            .post_json(
+                &h.app,
+                &format!("/api/v1/volunteer/tasks/{task}/entry"),
+                serde_json::json!({ "table": "201301006.01", "counts": counts, "null_votes": 0, "confirm": true }),
+            )
+            .await;
+        assert_eq!(entered.status, StatusCode::OK, "{}", entered.text());
+    }
+}
+
+async fn claimed(h: &Harness, typist: &Signed, task: i64) {
+    let claimed = typist
+        .post_json(
+            &h.app,
+            &format!("/api/v1/volunteer/tasks/{task}/claim"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(claimed.status, StatusCode::OK, "{}", claimed.text());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broken_bodies_on_every_desk_write_route_are_refused_clearly_and_change_nothing() {
     let mut h = harness(DeskOptions {
@@ -161,23 +205,37 @@ async fn broken_bodies_on_every_desk_write_route_are_refused_clearly_and_change_
         ..roomy()
     });
     let coordinator = volunteer(&mut h, "chief", Role::Coordinator).await;
-    let typist = volunteer(&mut h, "ana", Role::Typist).await;
+    let ana = volunteer(&mut h, "ana", Role::Typist).await;
+    let beto = volunteer(&mut h, "beto", Role::Typist).await;
     let uploader = volunteer(&mut h, "witness-1", Role::Uploader).await;
-    let task = waiting_page(&h, &uploader, 3).await;
-    let claimed = typist
-        .post_json(
-            &h.app,
-            &format!("/api/v1/volunteer/tasks/{task}/claim"),
-            serde_json::json!({}),
-        )
-        .await;
-    assert_eq!(claimed.status, StatusCode::OK, "{}", claimed.text());
+    let mut tasks = Vec::new();
+    for variant in 3..7 {
+        tasks.push(waiting_page(&h, &uploader, variant).await);
+    }
+    // Two pages a coordinator may decide; one page each typist holds, to enter.
+    disputed(&h, [&ana, &beto], tasks[0]).await;
+    disputed(&h, [&ana, &beto], tasks[1]).await;
+    claimed(&h, &ana, tasks[2]).await;
+    claimed(&h, &beto, tasks[3]).await;
+    let conflicts = coordinator
+        .get(&h.app, "/api/v1/volunteer/conflicts")
+        .await
+        .json();
+    let keep = conflicts["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|table| table["table"] == CONFLICT_TABLE)
+        .and_then(|table| table["copies"][0]["name"].as_str())
+        .unwrap_or_else(|| panic!("{conflicts}"))
+        .to_owned();
 
     let mut entry_fields: Vec<(String, String)> = vec![
         ("centre".into(), "201301006".into()),
         ("number".into(), "1".into()),
         ("null_votes".into(), "0".into()),
         ("reviewed".into(), "1".into()),
+        ("confirm".into(), "1".into()),
     ];
     for index in 0..38 {
         entry_fields.push((format!("c{index}"), (index % 9).to_string()));
@@ -192,56 +250,72 @@ async fn broken_bodies_on_every_desk_write_route_are_refused_clearly_and_change_
         Some("201301006.01"),
         &[b"\xff\xd8\xff\xe0 not quite a photo \xff\xd9".to_vec()],
     );
+    let sign_in = serde_json::json!({ "pseudonym": "ana", "passphrase": PASSPHRASE });
     let seeds = [
         Seed {
-            who: &typist,
-            uri: format!("/volunteer/tasks/{task}/entry?lang=en"),
-            content_type: FORM.into(),
-            body: form(&typist.csrf, &entry_fields),
+            who: &ana,
+            uri: "/api/v1/volunteer/session".into(),
+            content_type: JSON.into(),
+            body: sign_in.to_string().into_bytes(),
+            rounds: 40,
+            audited: true,
         },
         Seed {
-            who: &typist,
-            uri: format!("/api/v1/volunteer/tasks/{task}/entry"),
+            who: &ana,
+            uri: "/volunteer/sign-in?lang=en".into(),
+            content_type: FORM.into(),
+            body: serde_urlencoded::to_string([("pseudonym", "ana"), ("passphrase", PASSPHRASE)])
+                .unwrap()
+                .into_bytes(),
+            rounds: 40,
+            audited: true,
+        },
+        Seed {
+            who: &ana,
+            uri: format!("/volunteer/tasks/{}/entry?lang=en", tasks[2]),
+            content_type: FORM.into(),
+            body: form(&ana.csrf, &entry_fields),
+            rounds: ROUNDS,
+            audited: false,
+        },
+        Seed {
+            who: &beto,
+            uri: format!("/api/v1/volunteer/tasks/{}/entry", tasks[3]),
             content_type: JSON.into(),
-            body: serde_json::json!({ "table": "201301006.01", "counts": counts, "null_votes": 0 })
+            body: serde_json::json!({ "table": "201301006.01", "counts": counts, "null_votes": 0, "confirm": true })
                 .to_string()
                 .into_bytes(),
-        },
-        Seed {
-            who: &typist,
-            uri: "/volunteer/tasks/next?lang=en".into(),
-            content_type: FORM.into(),
-            body: form(&typist.csrf, &[]),
+            rounds: ROUNDS,
+            audited: false,
         },
         Seed {
             who: &coordinator,
-            uri: format!("/api/v1/volunteer/tasks/{task}/resolve"),
+            uri: format!("/api/v1/volunteer/tasks/{}/resolve", tasks[0]),
             content_type: JSON.into(),
             body: serde_json::json!({ "decision": "keep", "typist": "ana", "reason": "mine" })
                 .to_string()
                 .into_bytes(),
+            rounds: ROUNDS,
+            audited: false,
         },
         Seed {
             who: &coordinator,
-            uri: format!("/volunteer/tasks/{task}/resolve?lang=en"),
+            uri: format!("/volunteer/tasks/{}/resolve?lang=en", tasks[1]),
             content_type: FORM.into(),
             body: form(
                 &coordinator.csrf,
-                &[
-                    ("decision", "return"),
-                    ("typist", "ana"),
-                    ("reason", "blurred"),
-                ],
+                &[("decision", "return"), ("typist", "beto"), ("reason", "blurred")],
             ),
+            rounds: ROUNDS,
+            audited: false,
         },
         Seed {
             who: &coordinator,
             uri: format!("/volunteer/conflicts/{CONFLICT_TABLE}/decide?lang=en"),
             content_type: FORM.into(),
-            body: form(
-                &coordinator.csrf,
-                &[("keep", "#1"), ("reason", "the witnesses' copy")],
-            ),
+            body: form(&coordinator.csrf, &[("keep", &keep), ("reason", "the witnesses' copy")]),
+            rounds: ROUNDS,
+            audited: false,
         },
         Seed {
             who: &coordinator,
@@ -250,28 +324,39 @@ async fn broken_bodies_on_every_desk_write_route_are_refused_clearly_and_change_
             body: serde_json::json!({ "pseudonym": "owl-7", "role": "typist" })
                 .to_string()
                 .into_bytes(),
+            rounds: ROUNDS,
+            audited: false,
         },
         Seed {
             who: &coordinator,
             uri: "/volunteer/users?lang=en".into(),
             content_type: FORM.into(),
-            body: form(
-                &coordinator.csrf,
-                &[("pseudonym", "owl-8"), ("role", "observer")],
-            ),
+            body: form(&coordinator.csrf, &[("pseudonym", "owl-8"), ("role", "observer")]),
+            rounds: ROUNDS,
+            audited: false,
         },
         Seed {
             who: &uploader,
             uri: "/api/v1/volunteer/upload".into(),
             content_type: multipart_type,
             body: multipart_body,
+            rounds: ROUNDS,
+            audited: false,
+        },
+        Seed {
+            who: &ana,
+            uri: "/volunteer/tasks/next?lang=en".into(),
+            content_type: FORM.into(),
+            body: form(&ana.csrf, &[]),
+            rounds: ROUNDS,
+            audited: false,
         },
     ];
 
     let mut mutator = Mutator(0x7665_6564_6f72_2024);
     let mut answered = std::collections::BTreeMap::<u16, usize>::new();
     for seed in &seeds {
-        for round in 0..ROUNDS {
+        for round in 0..seed.rounds {
             let body = if round == 0 {
                 seed.body.clone()
             } else {
@@ -291,6 +376,16 @@ async fn broken_bodies_on_every_desk_write_route_are_refused_clearly_and_change_
             )
             .await;
             let shown = String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned();
+            if round == 0 {
+                // The seed itself is a body the route takes: the mutations start from success.
+                assert!(
+                    response.status.is_success() || response.status.is_redirection(),
+                    "{}: the valid body was refused: {} {}",
+                    seed.uri,
+                    response.status,
+                    response.text()
+                );
+            }
             *answered.entry(response.status.as_u16()).or_default() += 1;
             assert!(
                 !response.status.is_server_error(),
@@ -305,17 +400,22 @@ async fn broken_bodies_on_every_desk_write_route_are_refused_clearly_and_change_
                     "{} with {shown:?}: a refusal that does not say why",
                     seed.uri
                 );
-                assert_eq!(
-                    stored(&h.fixture.writer),
-                    before,
-                    "{} with {shown:?}: refused ({}) but the store changed",
+                let after = stored(&h.fixture.writer);
+                let audit_event = usize::from(seed.audited);
+                assert!(
+                    after.2 == before.2
+                        && after.3 == before.3
+                        && after.1 <= before.1 + audit_event
+                        && after.0 <= before.0 + u64::from(seed.audited),
+                    "{} with {shown:?}: refused ({}) but the store changed: {before:?} to {after:?}",
                     seed.uri,
                     response.status
                 );
             }
         }
     }
-    println!("answers to {} bodies: {answered:?}", seeds.len() * ROUNDS);
+    let sent: usize = seeds.iter().map(|seed| seed.rounds).sum();
+    println!("answers to {sent} bodies: {answered:?}");
     assert!(
         answered
             .keys()
@@ -332,6 +432,6 @@ async fn broken_bodies_on_every_desk_write_route_are_refused_clearly_and_change_
         )
         .await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
-    let tasks = typist.get(&h.app, "/api/v1/volunteer/tasks").await;
-    assert_eq!(tasks.status, StatusCode::OK, "{}", tasks.text());
+    let listed = ana.get(&h.app, "/api/v1/volunteer/tasks").await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text());
 }
