@@ -174,6 +174,22 @@ enum Fault {
     DropsAudit,
     /// The dataset gives only the first decision on a table (a later one does not supersede).
     KeepsFirstDecision,
+    /// A task event is appended whatever view it was decided on.
+    AppendsOnStaleView,
+    /// Every task's events, read all at once, come back newest first.
+    ReversesTaskEvents,
+}
+
+#[test]
+#[should_panic(expected = "an event decided on a stale view must be a conflict")]
+fn the_suite_catches_an_event_decided_on_a_stale_view() {
+    let _ = run_all(&Sqlite::new(Some(Fault::AppendsOnStaleView)).unwrap());
+}
+
+#[test]
+#[should_panic(expected = "every task's events")]
+fn the_suite_catches_task_events_out_of_order() {
+    let _ = run_all(&Sqlite::new(Some(Fault::ReversesTaskEvents)).unwrap());
 }
 
 #[test]
@@ -332,7 +348,11 @@ impl RegistryStore for Faulty {
 
 impl VolunteerStore for Faulty {
     fn all_task_events(&self) -> Result<BTreeMap<i64, Vec<Recorded>>, StoreError> {
-        self.inner.all_task_events()
+        let mut all = self.inner.all_task_events()?;
+        if let Fault::ReversesTaskEvents = self.fault {
+            all.values_mut().for_each(|events| events.reverse());
+        }
+        Ok(all)
     }
 
     fn add_account(&mut self, account: &Account, audit: &AuditEvent) -> Result<(), StoreError> {
@@ -372,6 +392,10 @@ impl VolunteerStore for Faulty {
         event: &Recorded,
         audit: &AuditEvent,
     ) -> Result<(), StoreError> {
+        let expected = match self.fault {
+            Fault::AppendsOnStaleView => self.inner.task_events(queue_id)?.len(),
+            _ => expected,
+        };
         self.inner
             .append_task_event(queue_id, expected, event, audit)
     }
