@@ -601,6 +601,34 @@ fn two_servers_on_one_database_share_writes_and_never_hand_out_a_page_twice() {
         "a page was handed out twice: {claimed:?}"
     );
 
+    // Sessions are in the database: one opened through a server works through the other (no
+    // sticky sessions), and signing out through one ends it on both.
+    for (n, (session, page)) in sessions.iter().zip(&claimed).enumerate() {
+        let elsewhere = Session {
+            base: if n % 2 == 0 { &two } else { &one }.base.clone(),
+            cookie: session.cookie.clone(),
+            csrf: session.csrf.clone(),
+        };
+        let (status, text) =
+            elsewhere.post_json("/api/v1/volunteer/tasks/next", serde_json::json!({}));
+        assert_eq!(status, 200, "{text}");
+        let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            answer["claimed"], *page,
+            "the claim held, seen from the other server"
+        );
+        if n == 0 {
+            let (status, text) = elsewhere.post_json("/volunteer/sign-out", serde_json::json!({}));
+            assert!(status == 200 || status == 303, "{status} {text}");
+            let (status, _) =
+                session.post_json("/api/v1/volunteer/tasks/next", serde_json::json!({}));
+            assert_eq!(
+                status, 401,
+                "signed out through one server, still in on the other"
+            );
+        }
+    }
+
     // A sheet uploaded through the first server shows on the second's pages.
     let witness = sign_in(&one, &one, "witness-1", &uploader);
     let (copies_before, _) = copies_on(&two);

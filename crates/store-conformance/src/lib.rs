@@ -62,7 +62,7 @@ pub use snapshot::{Contents, Snapshot};
 pub use steps::{
     accounts_and_audit, apply_results_once, blobs, corroborating_and_conflicting_copies,
     create_store, decide_conflicts, import_table_lists, interrupted_batches, keep_checkpoints,
-    queued_pages, reopened_sees_everything, second_handle, signing_turn, swap_registry,
+    queued_pages, reopened_sees_everything, second_handle, sessions, signing_turn, swap_registry,
     task_events,
 };
 pub use story::Story;
@@ -119,6 +119,7 @@ pub fn run_all(adapter: &dyn Adapter) -> Result<(), StoreError> {
     blobs(&mut story)?;
     accounts_and_audit(&mut story)?;
     task_events(&mut story)?;
+    sessions(&mut story)?;
     decide_conflicts(&mut story)?;
     reopened_sees_everything(&story)
 }

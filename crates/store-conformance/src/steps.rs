@@ -1028,6 +1028,101 @@ pub fn task_events(story: &mut Story<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Volunteers' sessions (of the accounts of [`accounts_and_audit`]): stored by the SHA-256 of
+/// their token, read back by any handle, kept to `most` a volunteer (the least recently used
+/// ended first), touched, and ended one by one, by volunteer and by age; none of it changes the
+/// data version, and reading back the results finds nothing changed.
+pub fn sessions(story: &mut Story<'_>) -> Result<(), StoreError> {
+    use veedor_store::{EndSessions, SessionRecord};
+    // Whole seconds: the store keeps sessions' times to the second.
+    let at = |second: i64| fixture(Timestamp::from_second(1_723_000_000 + second), "a time");
+    let session = |n: u8, who: &str, created: i64, seen: i64| SessionRecord {
+        token_sha256: Sha256::from_bytes([n; 32]),
+        pseudonym: pseudonym(who),
+        csrf: format!("csrf-{n}"),
+        created_at: at(created),
+        last_seen: at(seen),
+    };
+    let ana = [
+        session(1, "ana-7", 0, 0),
+        session(2, "ana-7", 10, 50),
+        session(3, "ana-7", 20, 20),
+    ];
+    let obs = session(4, "obs", 30, 70);
+    for record in ana.iter().chain([&obs]) {
+        story.store.open_session(record, 3)?;
+    }
+    story.not_committed("opening sessions")?;
+    for record in ana.iter().chain([&obs]) {
+        assert_eq!(
+            story.store.session(&record.token_sha256)?.as_ref(),
+            Some(record),
+            "a session read back"
+        );
+    }
+    // A fourth for ana, at most three kept: the least recently used (1) ends.
+    let fourth = session(5, "ana-7", 40, 40);
+    story.store.open_session(&fourth, 3)?;
+    assert_eq!(
+        story.store.session(&ana[0].token_sha256)?,
+        None,
+        "beyond the most, the least used ends"
+    );
+    let other = story.adapter.reopen()?;
+    for record in [&ana[1], &ana[2], &fourth, &obs] {
+        assert_eq!(
+            other.session(&record.token_sha256)?.as_ref(),
+            Some(record),
+            "a session read back by another handle"
+        );
+    }
+    // Touched: later only, never earlier.
+    story.store.touch_session(&ana[2].token_sha256, at(60))?;
+    story.store.touch_session(&ana[2].token_sha256, at(55))?;
+    assert_eq!(
+        story
+            .store
+            .session(&ana[2].token_sha256)?
+            .map(|record| record.last_seen),
+        Some(at(60)),
+        "a touched session"
+    );
+    assert_eq!(
+        story
+            .store
+            .end_sessions(EndSessions::Token(&fourth.token_sha256))?,
+        1
+    );
+    assert_eq!(
+        story.store.session(&fourth.token_sha256)?,
+        None,
+        "a session ended"
+    );
+    // Expired: idle since before 55 (2, seen at 50) or begun before 25 (3, begun at 20).
+    assert_eq!(
+        story.store.end_sessions(EndSessions::Expired {
+            idle_since: at(55),
+            started_before: at(25),
+        })?,
+        2,
+        "expired sessions"
+    );
+    assert_eq!(story.store.session(&obs.token_sha256)?.as_ref(), Some(&obs));
+    assert_eq!(
+        story
+            .store
+            .end_sessions(EndSessions::Of(&pseudonym("obs")))?,
+        1
+    );
+    assert_eq!(
+        story.store.session(&obs.token_sha256)?,
+        None,
+        "a volunteer's sessions ended"
+    );
+    story.not_committed("sessions used and ended")?;
+    story.check("sessions")
+}
+
 /// Coordinators decide the table whose copies disagree (from
 /// [`corroborating_and_conflicting_copies`]): each decision is stored with its log entry and
 /// audit event, comes back with the dataset in order with its log index, and a later decision is

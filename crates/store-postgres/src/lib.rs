@@ -29,6 +29,7 @@
 mod decisions;
 mod migrations;
 mod registry;
+mod sessions;
 mod volunteers;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

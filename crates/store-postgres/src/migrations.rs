@@ -247,6 +247,19 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE copies ADD COLUMN declared_counts text[] NOT NULL DEFAULT '{}';
     ALTER TABLE task_events ADD COLUMN entry_declared_counts text[];
     ",
+    // 4: volunteers' sessions, shared by every server on the database and kept through
+    // restarts: the SHA-256 of the token (never the token), times in Unix seconds. Not results:
+    // no trigger, and writing them takes no writers' turn and does not change `data_version`.
+    r"
+    CREATE TABLE sessions (
+        token_sha256 bytea PRIMARY KEY CHECK (length(token_sha256) = 32),
+        pseudonym text NOT NULL REFERENCES accounts (pseudonym),
+        csrf text NOT NULL,
+        created_at bigint NOT NULL,
+        last_seen bigint NOT NULL
+    );
+    CREATE INDEX sessions_of_volunteer ON sessions (pseudonym, last_seen);
+    ",
 ];
 
 /// The schema version this build writes.

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 
 use postgres::types::ToSql;
 use postgres::{Row, Transaction};
-use veedor_core::Pseudonym;
 use veedor_core::entry::{Entry, Event, Recorded, Role};
-use veedor_store::{Account, AuditEvent, StoreError, VolunteerStore};
+use veedor_core::{Pseudonym, Sha256, Timestamp};
+use veedor_store::{Account, AuditEvent, EndSessions, SessionRecord, StoreError, VolunteerStore};
 
 use crate::{
     PostgresStore, Written, corrupt, counts_columns, counts_from, db_error, next_id, optional_u32,
@@ -255,6 +255,22 @@ impl VolunteerStore for PostgresStore {
             .iter()
             .map(event_from_row)
             .collect()
+    }
+
+    fn open_session(&mut self, session: &SessionRecord, most: usize) -> Result<(), StoreError> {
+        self.insert_session(session, most)
+    }
+
+    fn session(&self, token_sha256: &Sha256) -> Result<Option<SessionRecord>, StoreError> {
+        self.read_session(token_sha256)
+    }
+
+    fn touch_session(&mut self, token_sha256: &Sha256, at: Timestamp) -> Result<(), StoreError> {
+        self.touch(token_sha256, at)
+    }
+
+    fn end_sessions(&mut self, which: EndSessions<'_>) -> Result<u64, StoreError> {
+        self.end(which)
     }
 
     fn all_task_events(&self) -> Result<BTreeMap<i64, Vec<Recorded>>, StoreError> {

@@ -10,6 +10,7 @@ mod decisions;
 mod files;
 mod migrations;
 mod registry_file;
+mod sessions;
 mod volunteers;
 
 use std::collections::{BTreeMap, HashMap};

@@ -194,6 +194,19 @@ const MIGRATIONS: &[&str] = &[
     r"
     ALTER TABLE copies ADD COLUMN declared_counts TEXT NOT NULL DEFAULT '[]';
     ",
+    // 10: volunteers' sessions, shared by every server on the store and kept through restarts:
+    // the SHA-256 of the token (never the token), times in Unix seconds. Not results: no
+    // trigger, and writing them does not change `data_version`.
+    r"
+    CREATE TABLE sessions (
+        token_sha256 BLOB PRIMARY KEY CHECK (length(token_sha256) = 32),
+        pseudonym TEXT NOT NULL REFERENCES accounts (pseudonym),
+        csrf TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX sessions_of_volunteer ON sessions (pseudonym, last_seen);
+    ",
 ];
 
 /// The schema version this build writes.

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use rusqlite::{OptionalExtension as _, Row, TransactionBehavior, params};
 use veedor_core::entry::{Entry, Event, Recorded, Role};
-use veedor_core::{CentreCode, Counts, Pseudonym, Sha256, TableId, TableNumber};
-use veedor_store::{Account, AuditEvent, StoreError, VolunteerStore};
+use veedor_core::{CentreCode, Counts, Pseudonym, Sha256, TableId, TableNumber, Timestamp};
+use veedor_store::{Account, AuditEvent, EndSessions, SessionRecord, StoreError, VolunteerStore};
 
 use crate::{SqliteStore, bump_version, corrupt, db_error, timestamp};
 
@@ -166,6 +166,22 @@ impl VolunteerStore for SqliteStore {
 
     fn task_events(&self, queue_id: i64) -> Result<Vec<Recorded>, StoreError> {
         self.events(queue_id)
+    }
+
+    fn open_session(&mut self, session: &SessionRecord, most: usize) -> Result<(), StoreError> {
+        self.insert_session(session, most)
+    }
+
+    fn session(&self, token_sha256: &Sha256) -> Result<Option<SessionRecord>, StoreError> {
+        self.read_session(token_sha256)
+    }
+
+    fn touch_session(&mut self, token_sha256: &Sha256, at: Timestamp) -> Result<(), StoreError> {
+        self.touch(token_sha256, at)
+    }
+
+    fn end_sessions(&mut self, which: EndSessions<'_>) -> Result<u64, StoreError> {
+        self.end(which)
     }
 
     fn all_task_events(&self) -> Result<BTreeMap<i64, Vec<Recorded>>, StoreError> {

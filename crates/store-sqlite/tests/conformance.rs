@@ -10,9 +10,9 @@ use veedor_core::{
     Timestamp, VoterId,
 };
 use veedor_store::{
-    Account, AuditEvent, Batch, BatchOutcome, BlobStore, FileKind, LogStore, QueueEntry,
-    RegistryInfo, RegistryStore, ResultStore, SourceFile, Store, StoreError, StoredCheckpoint,
-    StoredSource, VolunteerStore,
+    Account, AuditEvent, Batch, BatchOutcome, BlobStore, EndSessions, FileKind, LogStore,
+    QueueEntry, RegistryInfo, RegistryStore, ResultStore, SessionRecord, SourceFile, Store,
+    StoreError, StoredCheckpoint, StoredSource, VolunteerStore,
 };
 use veedor_store_conformance::{
     Adapter, POSTGRES_VARIABLE, RequestedAdapter, requested_adapters, run_all,
@@ -347,6 +347,22 @@ impl RegistryStore for Faulty {
 }
 
 impl VolunteerStore for Faulty {
+    fn open_session(&mut self, session: &SessionRecord, most: usize) -> Result<(), StoreError> {
+        self.inner.open_session(session, most)
+    }
+
+    fn session(&self, token_sha256: &Sha256) -> Result<Option<SessionRecord>, StoreError> {
+        self.inner.session(token_sha256)
+    }
+
+    fn touch_session(&mut self, token_sha256: &Sha256, at: Timestamp) -> Result<(), StoreError> {
+        self.inner.touch_session(token_sha256, at)
+    }
+
+    fn end_sessions(&mut self, which: EndSessions<'_>) -> Result<u64, StoreError> {
+        self.inner.end_sessions(which)
+    }
+
     fn all_task_events(&self) -> Result<BTreeMap<i64, Vec<Recorded>>, StoreError> {
         let mut all = self.inner.all_task_events()?;
         if let Fault::ReversesTaskEvents = self.fault {

@@ -378,6 +378,39 @@ pub struct Account {
     pub suspended_at: Option<Timestamp>,
 }
 
+/// A signed-in volunteer's session as the store keeps it, so that every server on one store
+/// knows it and a restart keeps it. The token itself is only in the volunteer's cookie: the
+/// store keeps its SHA-256, so a copy of the database opens no session. Times to the second.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// SHA-256 of the session's token.
+    pub token_sha256: Sha256,
+    /// Whose.
+    pub pseudonym: Pseudonym,
+    /// The token every form and JSON write must carry.
+    pub csrf: String,
+    /// When the volunteer signed in.
+    pub created_at: Timestamp,
+    /// When it was last used (kept to the minute or so: see the desk).
+    pub last_seen: Timestamp,
+}
+
+/// Which sessions [`VolunteerStore::end_sessions`] ends.
+#[derive(Clone, Copy, Debug)]
+pub enum EndSessions<'a> {
+    /// The one with this token's SHA-256 (signing out).
+    Token(&'a Sha256),
+    /// Every session of a volunteer (suspended).
+    Of(&'a Pseudonym),
+    /// Every session last used before `idle_since` or begun before `started_before`.
+    Expired {
+        /// Last used before this: idle too long.
+        idle_since: Timestamp,
+        /// Begun before this: too old, however used.
+        started_before: Timestamp,
+    },
+}
+
 /// One action on the record: who (by pseudonym), when, what, on what. Append-only.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditEvent {
@@ -434,6 +467,20 @@ pub trait VolunteerStore: Send {
     /// one has acted on is not in it. What [`Self::task_events`] gives page by page, for the
     /// desk's list of pages, which would otherwise ask once a page.
     fn all_task_events(&self) -> Result<BTreeMap<i64, Vec<Recorded>>, StoreError>;
+
+    /// Stores a new session and ends the volunteer's least recently used ones beyond the newest
+    /// `most` (this one counted), in one transaction. Sessions are not results: writing them
+    /// leaves [`ResultStore::data_version`] as it was, so servers do not reload for them.
+    fn open_session(&mut self, session: &SessionRecord, most: usize) -> Result<(), StoreError>;
+
+    /// The session with this token's SHA-256, if stored.
+    fn session(&self, token_sha256: &Sha256) -> Result<Option<SessionRecord>, StoreError>;
+
+    /// Records that the session was used at `at`.
+    fn touch_session(&mut self, token_sha256: &Sha256, at: Timestamp) -> Result<(), StoreError>;
+
+    /// Ends sessions; returns how many.
+    fn end_sessions(&mut self, which: EndSessions<'_>) -> Result<u64, StoreError>;
 }
 
 /// Everything a data location holds: what `veedor --data LOCATION` opens.

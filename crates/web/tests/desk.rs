@@ -46,8 +46,8 @@ pub fn roomy() -> DeskOptions {
     }
 }
 
-pub fn harness(options: DeskOptions) -> Harness {
-    let fixture = fixture(300);
+/// A server's state on the fixture's store, with a desk of its own.
+pub fn desk_state(fixture: &Fixture, options: DeskOptions) -> AppState {
     let state = fixture.state(ServeOptions {
         lookup_limit_per_minute: 0,
         clock: || Timestamp::from_second(1_722_300_000).unwrap(),
@@ -59,6 +59,12 @@ pub fn harness(options: DeskOptions) -> Harness {
     .unwrap();
     let blobs = std::sync::Arc::new(store.blobs());
     assert!(state.open_desk(Desk::new(Box::new(store), blobs, test_random, options)));
+    state
+}
+
+pub fn harness(options: DeskOptions) -> Harness {
+    let fixture = fixture(300);
+    let state = desk_state(&fixture, options);
     let app = app(state.clone());
     Harness {
         fixture,
@@ -981,6 +987,34 @@ async fn a_session_ends_when_idle_and_at_sign_out() {
         ana.get(&h.app, "/api/v1/volunteer/tasks").await.status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+#[tokio::test]
+async fn a_session_outlives_a_restart_of_the_server_and_is_stored_only_as_a_hash() {
+    let mut h = harness(roomy());
+    let ana = volunteer(&mut h, "ana", Role::Typist).await;
+    // Another server on the same store (a restart, or a second process behind a load
+    // balancer): the session is known there.
+    let restarted = app(desk_state(&h.fixture, roomy()));
+    assert_eq!(
+        ana.get(&restarted, "/api/v1/volunteer/tasks").await.status,
+        StatusCode::OK
+    );
+    // The database holds the token's SHA-256, never the token.
+    let token = ana.cookie.split_once('=').unwrap().1;
+    for file in std::fs::read_dir(h.fixture.path()).unwrap() {
+        let path = file.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !bytes
+                    .windows(token.len())
+                    .any(|window| window == token.as_bytes()),
+                "the session's token is in {}",
+                path.display()
+            );
+        }
+    }
 }
 
 #[tokio::test]

@@ -80,9 +80,14 @@ pub(super) async fn sign_in(
             Ok(account) => {
                 desk.failures.clear(&name);
                 let random: [u8; 64] = desk.random()?;
-                let (token, session) =
-                    desk.sessions
-                        .open(account.pseudonym.clone(), &random, started);
+                let (token, session) = desk.with_store(|store| {
+                    desk.sessions.open(
+                        store,
+                        account.pseudonym.clone(),
+                        &random,
+                        veedor_core::Timestamp::now(),
+                    )
+                })?;
                 Ok((token, session, account))
             }
             Err(error) => {
@@ -138,7 +143,7 @@ pub(super) async fn sign_out(
         let who = signed(desk, token.as_deref())?;
         check_write(&headers, &who.session, form.csrf.as_deref())?;
         if let Some(token) = &token {
-            desk.sessions.close(token);
+            desk.with_store(|store| desk.sessions.close(store, token))?;
         }
         Ok(())
     })

@@ -3,7 +3,6 @@
 //! blocking thread.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_TYPE, COOKIE, HOST, LOCATION, ORIGIN, REFERRER_POLICY,
@@ -330,18 +329,21 @@ impl Signed {
 
 pub(super) fn signed(desk: &Desk, token: Option<&str>) -> Result<Signed, DeskError> {
     let token = token.ok_or(DeskError::SignInRequired)?;
-    let session = desk
-        .sessions
-        .get(token, Instant::now())
-        .ok_or(DeskError::SignInRequired)?;
-    let account = desk
-        .with_store(|store| store.account(&session.pseudonym))?
-        .ok_or(DeskError::SignInRequired)?;
-    if account.suspended_at.is_some() {
-        desk.sessions.close_all(&account.pseudonym);
-        return Err(DeskError::SignInRequired);
-    }
-    Ok(Signed { account, session })
+    let now = Timestamp::now();
+    let found = desk.with_store(|store| -> Result<_, StoreError> {
+        let Some(session) = desk.sessions.get(store, token, now)? else {
+            return Ok(None);
+        };
+        let Some(account) = store.account(&session.pseudonym)? else {
+            return Ok(None);
+        };
+        if account.suspended_at.is_some() {
+            desk.sessions.close_all(store, &account.pseudonym)?;
+            return Ok(None);
+        }
+        Ok(Some(Signed { account, session }))
+    })?;
+    found.ok_or(DeskError::SignInRequired)
 }
 
 /// A write's checks: the browser's `Origin`, when it sends one, is this server; the session's

@@ -148,7 +148,7 @@ pub(super) async fn suspend(
             desk.with_store(|store| {
                 volunteers::suspend(store, Some(&who.account.pseudonym), &name, &reason, at)
             })?;
-            desk.sessions.close_all(&name);
+            desk.with_store(|store| desk.sessions.close_all(store, &name))?;
             Ok(name)
         })
         .await?;

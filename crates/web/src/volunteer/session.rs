@@ -1,30 +1,33 @@
 //! Server-side sessions and the sign-in limits.
 //!
 //! A session is a random 256-bit token in a cookie (`HttpOnly`, `SameSite=Strict`, `Secure`
-//! behind TLS); the server keeps only its SHA-256, with the pseudonym, a CSRF token of its own
-//! and when it was last used. It ends after [`DeskOptions::session_idle`] without use, after
-//! [`DeskOptions::session_max`] in any case, at sign-out, and when the server restarts (the
-//! volunteer signs in again). Sessions live in this process's memory: several servers behind
-//! one load balancer need sticky sessions (docs/volunteers.md).
+//! behind TLS); the store keeps only its SHA-256, with the pseudonym, a CSRF token of its own
+//! and when it began and was last used ([`SessionRecord`]). So every server on one store knows
+//! every session (no sticky sessions behind a load balancer), a restart signs no one out, and a
+//! copy of the database opens no session. It ends after [`DeskOptions::session_idle`] without
+//! use, after [`DeskOptions::session_max`] in any case, at sign-out, and when its volunteer is
+//! suspended. Times are the wall clock's, to the second; the last use is written at most every
+//! quarter of the idle time (and at least every minute), not on every request.
 //!
 //! Sign-in attempts are limited three ways: per client address (a burst, then a steady rate),
 //! per account (after [`DeskOptions::sign_in_failures`] failures within
 //! [`DeskOptions::sign_in_window`], that account's attempts wait until the window passes, so
 //! guessing one volunteer's passphrase online is hopeless), and for the whole server (each
-//! attempt costs an Argon2id hash).
+//! attempt costs an Argon2id hash). These counts are this process's own: with several servers,
+//! each keeps its own.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest as _, Sha256 as Hasher};
-use veedor_core::Pseudonym;
+use veedor_core::{Pseudonym, Sha256, Timestamp};
+use veedor_store::{EndSessions, SessionRecord, Store, StoreError};
 
 use super::DeskOptions;
 
-/// The most sessions the server keeps; the oldest idle one goes first beyond it.
-const MAX_SESSIONS: usize = 50_000;
-/// The most sessions one volunteer holds at once (a phone and a computer, and some).
+/// The most sessions one volunteer holds at once (a phone and a computer, and some); opening
+/// one more ends the least recently used.
 const MAX_SESSIONS_PER_VOLUNTEER: usize = 8;
 /// The most accounts whose failed sign-ins are remembered.
 const MAX_FAILURE_RECORDS: usize = 100_000;
@@ -36,8 +39,6 @@ pub(crate) struct Session {
     pub pseudonym: Pseudonym,
     /// The token every form and JSON write must carry.
     pub csrf: String,
-    created: Instant,
-    last_seen: Instant,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -48,8 +49,8 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-fn key_of(token: &str) -> [u8; 32] {
-    Hasher::digest(token.as_bytes()).into()
+fn key_of(token: &str) -> Sha256 {
+    Sha256::from_bytes(Hasher::digest(token.as_bytes()).into())
 }
 
 /// Compares two tokens in time independent of where they differ.
@@ -61,10 +62,14 @@ pub(crate) fn same_token(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// The sessions of this server.
+/// `at` less `duration`, or the earliest time there is.
+fn before(at: Timestamp, duration: Duration) -> Timestamp {
+    at.checked_sub(duration).unwrap_or(Timestamp::MIN)
+}
+
+/// The sessions' rules; the sessions themselves are in the store.
 #[derive(Debug)]
 pub(crate) struct Sessions {
-    map: Mutex<HashMap<[u8; 32], Session>>,
     idle: Duration,
     max_age: Duration,
 }
@@ -72,85 +77,90 @@ pub(crate) struct Sessions {
 impl Sessions {
     pub fn new(options: &DeskOptions) -> Self {
         Self {
-            map: Mutex::new(HashMap::new()),
             idle: options.session_idle,
             max_age: options.session_max,
         }
     }
 
-    fn live(&self, session: &Session, now: Instant) -> bool {
-        now.saturating_duration_since(session.last_seen) < self.idle
-            && now.saturating_duration_since(session.created) < self.max_age
+    fn live(&self, session: &SessionRecord, now: Timestamp) -> bool {
+        session.last_seen > before(now, self.idle) && session.created_at > before(now, self.max_age)
     }
 
-    /// Opens a session for `pseudonym` with 64 random bytes (the token and the CSRF token);
-    /// returns the cookie's token and the session.
-    pub fn open(&self, pseudonym: Pseudonym, random: &[u8; 64], now: Instant) -> (String, Session) {
+    /// How long a use may go unwritten.
+    fn touch_every(&self) -> Duration {
+        (self.idle / 4).min(Duration::from_secs(60))
+    }
+
+    /// Opens a session for `pseudonym` with 64 random bytes (the token and the CSRF token),
+    /// ending expired sessions first; returns the cookie's token and the session.
+    pub fn open(
+        &self,
+        store: &mut dyn Store,
+        pseudonym: Pseudonym,
+        random: &[u8; 64],
+        now: Timestamp,
+    ) -> Result<(String, Session), StoreError> {
         let token = hex(&random[..32]);
         let session = Session {
             pseudonym: pseudonym.clone(),
             csrf: hex(&random[32..]),
-            created: now,
-            last_seen: now,
         };
-        let mut map = self
-            .map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.retain(|_, session| self.live(session, now));
-        let mut own: Vec<([u8; 32], Instant)> = map
-            .iter()
-            .filter(|(_, held)| held.pseudonym == pseudonym)
-            .map(|(key, held)| (*key, held.last_seen))
-            .collect();
-        own.sort_by_key(|(_, seen)| *seen);
-        while own.len() >= MAX_SESSIONS_PER_VOLUNTEER {
-            let (key, _) = own.remove(0);
-            map.remove(&key);
-        }
-        if map.len() >= MAX_SESSIONS
-            && let Some(oldest) = map
-                .iter()
-                .min_by_key(|(_, held)| held.last_seen)
-                .map(|(key, _)| *key)
-        {
-            map.remove(&oldest);
-        }
-        map.insert(key_of(&token), session.clone());
-        (token, session)
+        store.end_sessions(EndSessions::Expired {
+            idle_since: before(now, self.idle),
+            started_before: before(now, self.max_age),
+        })?;
+        store.open_session(
+            &SessionRecord {
+                token_sha256: key_of(&token),
+                pseudonym,
+                csrf: session.csrf.clone(),
+                created_at: now,
+                last_seen: now,
+            },
+            MAX_SESSIONS_PER_VOLUNTEER,
+        )?;
+        Ok((token, session))
     }
 
-    /// The session of a cookie's token, if it is live; using it keeps it alive.
-    pub fn get(&self, token: &str, now: Instant) -> Option<Session> {
+    /// The session of a cookie's token, if it is live; using it keeps it alive. A session
+    /// found dead is ended.
+    pub fn get(
+        &self,
+        store: &mut dyn Store,
+        token: &str,
+        now: Timestamp,
+    ) -> Result<Option<Session>, StoreError> {
         let key = key_of(token);
-        let mut map = self
-            .map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let live = map.get(&key).is_some_and(|session| self.live(session, now));
-        if !live {
-            map.remove(&key);
-            return None;
+        let Some(record) = store.session(&key)? else {
+            return Ok(None);
+        };
+        if !self.live(&record, now) {
+            store.end_sessions(EndSessions::Token(&key))?;
+            return Ok(None);
         }
-        let session = map.get_mut(&key)?;
-        session.last_seen = now;
-        Some(session.clone())
+        if record.last_seen <= before(now, self.touch_every()) {
+            store.touch_session(&key, now)?;
+        }
+        Ok(Some(Session {
+            pseudonym: record.pseudonym,
+            csrf: record.csrf,
+        }))
     }
 
     /// Ends a session.
-    pub fn close(&self, token: &str) {
-        self.map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&key_of(token));
+    pub fn close(&self, store: &mut dyn Store, token: &str) -> Result<(), StoreError> {
+        store.end_sessions(EndSessions::Token(&key_of(token)))?;
+        Ok(())
     }
 
     /// Ends every session of a volunteer (suspended).
-    pub fn close_all(&self, pseudonym: &Pseudonym) {
-        self.map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .retain(|_, session| &session.pseudonym != pseudonym);
+    pub fn close_all(
+        &self,
+        store: &mut dyn Store,
+        pseudonym: &Pseudonym,
+    ) -> Result<(), StoreError> {
+        store.end_sessions(EndSessions::Of(pseudonym))?;
+        Ok(())
     }
 }
 
@@ -231,6 +241,7 @@ impl Failures {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use veedor_store::VolunteerStore as _;
 
     fn options() -> DeskOptions {
         DeskOptions {
@@ -246,63 +257,137 @@ mod tests {
         Pseudonym::new("owl-7").expect("a pseudonym")
     }
 
+    /// A real SQLite store in a temporary folder, with the account `owl-7`.
+    fn store() -> (tempfile::TempDir, veedor_store_sqlite::SqliteStore) {
+        use veedor_store::VolunteerStore as _;
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let definition = include_str!("../../../../elections/ve-2024-presidential.toml");
+        let first = veedor_formats::log_entry::election_entry(definition);
+        let at = Timestamp::from_second(1_722_200_000).expect("a time");
+        let mut store = veedor_store_sqlite::SqliteStore::create(
+            dir.path(),
+            definition,
+            &first,
+            &|text| veedor_formats::parse_election(text).map_err(|e| e.to_string()),
+            at,
+        )
+        .expect("a store");
+        let account = veedor_store::Account {
+            pseudonym: owl(),
+            role: veedor_core::entry::Role::Typist,
+            created_at: at,
+            signin_code_sha256: None,
+            passphrase_hash: None,
+            suspended_at: None,
+        };
+        let audit = veedor_store::AuditEvent {
+            at,
+            actor: None,
+            action: "user.add".to_owned(),
+            object: "owl-7".to_owned(),
+            detail: String::new(),
+        };
+        store.add_account(&account, &audit).expect("an account");
+        (dir, store)
+    }
+
+    fn at(second: u64) -> Timestamp {
+        Timestamp::from_second(1_722_300_000 + i64::try_from(second).expect("small"))
+            .expect("a time")
+    }
+
     #[test]
     fn a_session_lives_while_used_and_ends_when_idle_or_old() {
+        let (_dir, mut store) = store();
         let sessions = Sessions::new(&options());
-        let start = Instant::now();
         let mut random = [7u8; 64];
         random[32..].fill(9);
-        let (token, session) = sessions.open(owl(), &random, start);
+        let (token, session) = sessions.open(&mut store, owl(), &random, at(0)).unwrap();
         assert_eq!(token.len(), 64);
         assert_ne!(session.csrf, token[..]);
-        assert!(
-            sessions
-                .get(&token, start + Duration::from_secs(50))
-                .is_some()
+        let stored = store.session(&key_of(&token)).unwrap().expect("stored");
+        assert_ne!(
+            stored.token_sha256.to_hex(),
+            token,
+            "only the token's hash is stored"
         );
-        assert!(
-            sessions
-                .get(&token, start + Duration::from_secs(100))
-                .is_some()
-        );
+        assert!(sessions.get(&mut store, &token, at(50)).unwrap().is_some());
+        assert!(sessions.get(&mut store, &token, at(100)).unwrap().is_some());
         // Idle for 61 s: gone, and gone for good.
-        assert!(
-            sessions
-                .get(&token, start + Duration::from_secs(161))
-                .is_none()
-        );
-        assert!(
-            sessions
-                .get(&token, start + Duration::from_secs(162))
-                .is_none()
-        );
+        assert!(sessions.get(&mut store, &token, at(161)).unwrap().is_none());
+        assert!(store.session(&key_of(&token)).unwrap().is_none(), "ended");
+        assert!(sessions.get(&mut store, &token, at(162)).unwrap().is_none());
         // Used every 50 s, it still ends at its maximum age.
-        let (token, _) = sessions.open(owl(), &[8; 64], start);
-        let mut at = start;
+        let (token, _) = sessions.open(&mut store, owl(), &[8; 64], at(0)).unwrap();
+        let mut second = 0;
         for _ in 0..11 {
-            at += Duration::from_secs(50);
-            assert!(sessions.get(&token, at).is_some());
+            second += 50;
+            assert!(
+                sessions
+                    .get(&mut store, &token, at(second))
+                    .unwrap()
+                    .is_some()
+            );
         }
-        assert!(sessions.get(&token, at + Duration::from_secs(50)).is_none());
-        assert!(sessions.get("not a token", start).is_none());
+        assert!(
+            sessions
+                .get(&mut store, &token, at(second + 50))
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            sessions
+                .get(&mut store, "not a token", at(0))
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
     fn a_volunteer_holds_a_bounded_number_of_sessions_and_suspension_ends_them_all() {
+        let (_dir, mut store) = store();
         let sessions = Sessions::new(&options());
-        let now = Instant::now();
         let tokens: Vec<String> = (0..10u8)
             .map(|i| {
                 sessions
-                    .open(owl(), &[i; 64], now + Duration::from_secs(u64::from(i)))
+                    .open(&mut store, owl(), &[i; 64], at(u64::from(i)))
+                    .unwrap()
                     .0
             })
             .collect();
-        let later = now + Duration::from_secs(10);
-        assert!(sessions.get(&tokens[0], later).is_none(), "the oldest went");
-        assert!(sessions.get(&tokens[9], later).is_some());
-        sessions.close_all(&owl());
-        assert!(sessions.get(&tokens[9], later).is_none());
+        let later = at(10);
+        assert!(
+            sessions
+                .get(&mut store, &tokens[0], later)
+                .unwrap()
+                .is_none(),
+            "the oldest went"
+        );
+        assert!(
+            sessions
+                .get(&mut store, &tokens[1], later)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            sessions
+                .get(&mut store, &tokens[2], later)
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            sessions
+                .get(&mut store, &tokens[9], later)
+                .unwrap()
+                .is_some()
+        );
+        sessions.close_all(&mut store, &owl()).unwrap();
+        assert!(
+            sessions
+                .get(&mut store, &tokens[9], later)
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
