@@ -199,8 +199,9 @@ pub fn sign_in(
     }
 }
 
-/// Suspends a volunteer, with the reason on the audit log. Their entries that no one else
-/// confirmed stop counting (`veedor_core::entry`); what others confirmed stays.
+/// Suspends a volunteer, with the reason on the audit log, and ends their sessions. Their
+/// entries that no one else confirmed stop counting (`veedor_core::entry`); what others
+/// confirmed stays.
 pub fn suspend(
     store: &mut dyn Store,
     by: Option<&Pseudonym>,
@@ -218,6 +219,8 @@ pub fn suspend(
     let mut event = audit(now, by, "user.suspend", pseudonym);
     event.detail = reason.to_owned();
     store.update_account(&account, &event)?;
+    // Their sessions go too (every request checks the account besides).
+    store.end_sessions(veedor_store::EndSessions::Of(pseudonym))?;
     Ok(())
 }
 

@@ -1119,6 +1119,27 @@ pub fn sessions(story: &mut Story<'_>) -> Result<(), StoreError> {
         None,
         "a volunteer's sessions ended"
     );
+    // A new session is kept even when the volunteer's others were used later (another server's
+    // clock ahead): the least recently used of the others ends.
+    let later: Vec<SessionRecord> = (0..3)
+        .map(|n| session(10 + n, "obs", 100, 100 + i64::from(n)))
+        .collect();
+    for record in &later {
+        story.store.open_session(record, 3)?;
+    }
+    let behind = session(20, "obs", 90, 90);
+    story.store.open_session(&behind, 3)?;
+    assert_eq!(
+        story.store.session(&behind.token_sha256)?.as_ref(),
+        Some(&behind),
+        "a new session is kept"
+    );
+    assert_eq!(
+        story.store.session(&later[0].token_sha256)?,
+        None,
+        "beyond the most, the least used ends"
+    );
+    assert!(story.store.session(&later[2].token_sha256)?.is_some());
     story.not_committed("sessions used and ended")?;
     story.check("sessions")
 }

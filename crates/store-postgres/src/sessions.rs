@@ -38,7 +38,7 @@ impl PostgresStore {
             .execute(
                 "DELETE FROM sessions WHERE pseudonym = $1 AND token_sha256 NOT IN (
                      SELECT token_sha256 FROM sessions WHERE pseudonym = $1
-                     ORDER BY last_seen DESC, token_sha256 = $2 DESC LIMIT $3)",
+                     ORDER BY token_sha256 = $2 DESC, last_seen DESC LIMIT $3)",
                 &[
                     &session.pseudonym.as_str(),
                     &token,

@@ -43,7 +43,7 @@ impl SqliteStore {
             .execute(
                 "DELETE FROM sessions WHERE pseudonym = ?1 AND token_sha256 NOT IN (
                      SELECT token_sha256 FROM sessions WHERE pseudonym = ?1
-                     ORDER BY last_seen DESC, token_sha256 = ?2 DESC LIMIT ?3)",
+                     ORDER BY token_sha256 = ?2 DESC, last_seen DESC LIMIT ?3)",
                 params![
                     session.pseudonym.as_str(),
                     session.token_sha256.as_bytes().as_slice(),

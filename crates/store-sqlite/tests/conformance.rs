@@ -178,6 +178,14 @@ enum Fault {
     AppendsOnStaleView,
     /// Every task's events, read all at once, come back newest first.
     ReversesTaskEvents,
+    /// A volunteer's sessions are not capped.
+    KeepsEverySession,
+}
+
+#[test]
+#[should_panic(expected = "beyond the most, the least used ends")]
+fn the_suite_catches_sessions_beyond_the_cap() {
+    let _ = run_all(&Sqlite::new(Some(Fault::KeepsEverySession)).unwrap());
 }
 
 #[test]
@@ -348,6 +356,10 @@ impl RegistryStore for Faulty {
 
 impl VolunteerStore for Faulty {
     fn open_session(&mut self, session: &SessionRecord, most: usize) -> Result<(), StoreError> {
+        let most = match self.fault {
+            Fault::KeepsEverySession => usize::MAX,
+            _ => most,
+        };
         self.inner.open_session(session, most)
     }
 

@@ -338,7 +338,10 @@ pub(super) fn signed(desk: &Desk, token: Option<&str>) -> Result<Signed, DeskErr
             return Ok(None);
         };
         if account.suspended_at.is_some() {
-            desk.sessions.close_all(store, &account.pseudonym)?;
+            // Refused whatever happens to the rows: the account is checked on every request.
+            if let Err(error) = desk.sessions.close_all(store, &account.pseudonym) {
+                tracing::warn!(%error, "volunteer desk: a suspended volunteer's sessions stay until they expire");
+            }
             return Ok(None);
         }
         Ok(Some(Signed { account, session }))

@@ -145,10 +145,10 @@ pub(super) async fn suspend(
                     "a coordinator does not suspend themselves".to_owned(),
                 ));
             }
+            // Ends their sessions too, on every server.
             desk.with_store(|store| {
                 volunteers::suspend(store, Some(&who.account.pseudonym), &name, &reason, at)
             })?;
-            desk.with_store(|store| desk.sessions.close_all(store, &name))?;
             Ok(name)
         })
         .await?;

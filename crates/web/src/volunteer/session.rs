@@ -6,8 +6,11 @@
 //! every session (no sticky sessions behind a load balancer), a restart signs no one out, and a
 //! copy of the database opens no session. It ends after [`DeskOptions::session_idle`] without
 //! use, after [`DeskOptions::session_max`] in any case, at sign-out, and when its volunteer is
-//! suspended. Times are the wall clock's, to the second; the last use is written at most every
-//! quarter of the idle time (and at least every minute), not on every request.
+//! suspended. Times are the wall clock's, to the second; a use is written when the last one
+//! written is older than a quarter of the idle time or a minute, whichever is less, so a session
+//! may end up to that much (and a second) before its idle time. Every desk server on one store
+//! needs the same idle and maximum times and a synchronised clock: each ends the sessions it
+//! finds expired by its own.
 //!
 //! Sign-in attempts are limited three ways: per client address (a burst, then a steady rate),
 //! per account (after [`DeskOptions::sign_in_failures`] failures within
@@ -134,12 +137,18 @@ impl Sessions {
         let Some(record) = store.session(&key)? else {
             return Ok(None);
         };
+        // Writing the end or the use is housekeeping: a store busy with another writer (an
+        // import holding SQLite's write lock) must not fail the request, which only reads.
         if !self.live(&record, now) {
-            store.end_sessions(EndSessions::Token(&key))?;
+            if let Err(error) = store.end_sessions(EndSessions::Token(&key)) {
+                tracing::warn!(%error, "volunteer desk: a dead session was not deleted");
+            }
             return Ok(None);
         }
-        if record.last_seen <= before(now, self.touch_every()) {
-            store.touch_session(&key, now)?;
+        if record.last_seen <= before(now, self.touch_every())
+            && let Err(error) = store.touch_session(&key, now)
+        {
+            tracing::warn!(%error, "volunteer desk: a session's use was not recorded");
         }
         Ok(Some(Session {
             pseudonym: record.pseudonym,
