@@ -164,14 +164,7 @@ const JSON: &str = "application/json";
 /// Two typists enter different numbers for `task`: a page a coordinator may decide.
 async fn disputed(h: &Harness, typists: [&Signed; 2], task: i64) {
     for (typist, first) in typists.into_iter().zip([140, 104]) {
-        let claimed = typist
-            .post_json(
-                &h.app,
-                &format!("/api/v1/volunteer/tasks/{task}/claim"),
-                serde_json::json!({}),
-            )
-            .await;
-        assert_eq!(claimed.status, StatusCode::OK, "{}", claimed.text());
+        claimed(h, typist, task).await;
         let mut counts = vec![0u32; 38];
         counts[0] = first;
         let entered = typist
