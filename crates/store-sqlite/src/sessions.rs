@@ -8,10 +8,6 @@ use veedor_store::{EndSessions, SessionRecord, StoreError};
 
 use crate::{SqliteStore, corrupt, db_error};
 
-fn seconds(at: Timestamp) -> i64 {
-    at.as_second()
-}
-
 fn from_seconds(seconds: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_second(seconds).map_err(|_| corrupt(format!("session time {seconds}")))
 }
@@ -34,8 +30,8 @@ impl SqliteStore {
                     session.token_sha256.as_bytes().as_slice(),
                     session.pseudonym.as_str(),
                     session.csrf,
-                    seconds(session.created_at),
-                    seconds(session.last_seen),
+                    session.created_at.as_second(),
+                    session.last_seen.as_second(),
                 ],
             )
             .map_err(db_error)?;
@@ -91,7 +87,7 @@ impl SqliteStore {
         self.connection
             .execute(
                 "UPDATE sessions SET last_seen = max(last_seen, ?2) WHERE token_sha256 = ?1",
-                params![token_sha256.as_bytes().as_slice(), seconds(at)],
+                params![token_sha256.as_bytes().as_slice(), at.as_second()],
             )
             .map_err(db_error)?;
         Ok(())
@@ -112,7 +108,7 @@ impl SqliteStore {
                 started_before,
             } => self.connection.execute(
                 "DELETE FROM sessions WHERE last_seen < ?1 OR created_at < ?2",
-                [seconds(idle_since), seconds(started_before)],
+                [idle_since.as_second(), started_before.as_second()],
             ),
         }
         .map_err(db_error)?;

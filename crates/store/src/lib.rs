@@ -469,8 +469,9 @@ pub trait VolunteerStore: Send {
     fn all_task_events(&self) -> Result<BTreeMap<i64, Vec<Recorded>>, StoreError>;
 
     /// Stores a new session and ends the volunteer's least recently used others beyond `most`
-    /// (this one counted, and always kept, whatever its times), in one transaction. Sessions are not results: writing them
-    /// leaves [`ResultStore::data_version`] as it was, so servers do not reload for them.
+    /// (this one counted, and always kept, whatever its times), in one transaction. Sessions
+    /// are not results: writing them leaves [`ResultStore::data_version`] as it was, so servers
+    /// do not reload for them.
     fn open_session(&mut self, session: &SessionRecord, most: usize) -> Result<(), StoreError>;
 
     /// The session with this token's SHA-256, if stored.

@@ -337,11 +337,9 @@ pub(super) fn signed(desk: &Desk, token: Option<&str>) -> Result<Signed, DeskErr
         let Some(account) = store.account(&session.pseudonym)? else {
             return Ok(None);
         };
+        // Suspending ends the sessions (`volunteers::suspend`); the account is checked here
+        // all the same, on every request.
         if account.suspended_at.is_some() {
-            // Refused whatever happens to the rows: the account is checked on every request.
-            if let Err(error) = desk.sessions.close_all(store, &account.pseudonym) {
-                tracing::warn!(%error, "volunteer desk: a suspended volunteer's sessions stay until they expire");
-            }
             return Ok(None);
         }
         Ok(Some(Signed { account, session }))
