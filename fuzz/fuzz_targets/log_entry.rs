@@ -1,7 +1,7 @@
 //! Log entries as `veedor verify` reads them from a mirror: never panics; what parses encodes
-//! back to the same bytes. Acta copies (versions 1 and 2), the election entry, and the
-//! registry entry (`veedor/registry/1`) with its lookup cost, and a coordinator's decision
-//! (`veedor/decision/1`).
+//! back to the same bytes. Acta copies (versions 1 and 2), the election entry, the registry
+//! entry (`veedor/registry/1`, and `/2` with lanes) with its lookup cost, and a coordinator's
+//! decision (`veedor/decision/1`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -5,7 +5,7 @@
 //! Replacing the registry also computes, once, every voter's record for a static mirror's
 //! lookup (`veedor_formats::lookup`: a slow scrypt key a voter, on every core), keeps them in the
 //! blob store under the SHA-256 of their sorted stream, and appends the `veedor/registry/1` log
-//! entry that commits to them, in the same transaction as the registry; then it signs a
+//! entry (`/2` when the key has lanes) that commits to them, in the same transaction as the registry; then it signs a
 //! checkpoint. Every export cuts the stored records into shards without deriving a key again.
 
 use std::collections::HashMap;

@@ -10,7 +10,8 @@
 //! api/v1/...json                         the JSON twins (area, table, acta), the tally of each
 //!                                        level, openapi.json
 //! static/style.css, static/lookup.js     the stylesheet and the lookup script
-//! static/scrypt.js                       scrypt-js (MIT, vendored), with its licence
+//! static/lookup-lane.js                  the worker that derives the key's lanes
+//! static/hash-wasm-scrypt.js             hash-wasm's scrypt (MIT, vendored), with its licence
 //! lookup/<xx>/<yy>.bin                   the registry's shards, keyed by scrypt (slow on purpose)
 //! lookup/index.bin                       the SHA-256 of every bucket, as the log commits to them
 //! scans/small/<sha256>.jpg               small copies of the scans, for phones

@@ -309,7 +309,7 @@ pub fn replace_registry(
     let replaced = replaced?;
     if let Some(entry) = &replaced.entry {
         outln!(
-            "  lookup: {} records keyed by {kdf} ({} MiB a key) in {:.1} s; committed to in log entry {log_size} (records sha256 {})",
+            "  lookup: {} records keyed by {kdf} ({} MiB a lane) in {:.1} s; committed to in log entry {log_size} (records sha256 {})",
             entry.voters,
             kdf.memory_bytes() >> 20,
             started.elapsed().as_secs_f64(),

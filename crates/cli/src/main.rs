@@ -262,10 +262,12 @@ enum ImportCommand {
         /// The CSV file.
         file: PathBuf,
         /// What rebuilding the registry from a mirror's lookup costs, per voter id tried:
-        /// `protective` (scrypt N=2^14 r=8 p=1, about 0.2 s a lookup in a browser), `strong`
-        /// (N=2^16), `unprotected` (N=2, for tests and demos: anyone rebuilds the registry from
-        /// a mirror in minutes), or `scrypt:LOG_N,R,P`. The import pays it once for every voter.
-        #[arg(long, default_value = "protective", value_parser = parse_lookup_cost)]
+        /// `strong` (12 lanes of scrypt N=2^14 r=8 p=1: more than a CPU-year for 10^8 ids,
+        /// lanes a phone computes on its cores at once), `protective` (one such lane, a twelfth
+        /// of the cost), `unprotected` (N=2, for tests and demos: anyone rebuilds the registry
+        /// from a mirror in minutes), or `scrypt:LOG_N,R,P[,LANES]`. The import pays it once for
+        /// every voter, on every core (docs/mirror.md has the figures).
+        #[arg(long, default_value = "strong", value_parser = parse_lookup_cost)]
         lookup_cost: veedor_formats::lookup::LookupKdf,
     },
 }
@@ -601,7 +603,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// `--lookup-cost`: a named level or `scrypt:LOG_N,R,P`.
+/// `--lookup-cost`: a named level or `scrypt:LOG_N,R,P[,LANES]`.
 fn parse_lookup_cost(text: &str) -> Result<veedor_formats::lookup::LookupKdf, String> {
     veedor_formats::lookup::LookupKdf::parse(text)
 }

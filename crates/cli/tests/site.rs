@@ -18,6 +18,10 @@ use crate::chromium::{browser, click, free_port, loaded_width, screenshot, start
 use crate::mirror::{all_files, copy_dir};
 use crate::support::{Data, Run, head_of_real_file};
 
+/// The lookup cost of [`Exported`]'s registry: next to no cost, but three lanes, so that the
+/// browser tests derive keys in workers and combine them as a strong cost's are.
+pub const THREE_LANES: &str = "scrypt:1,1,1,3";
+
 /// A store with 400 real result rows, a synthetic registry, two scanned JPEG sheets and one
 /// PDF sheet, exported as a site.
 pub struct Exported {
@@ -49,7 +53,7 @@ impl Exported {
             "import",
             "registry",
             "--lookup-cost",
-            "unprotected",
+            THREE_LANES,
             &registry_text,
         ])
         .expect_code(0);
@@ -212,8 +216,9 @@ fn a_site_export_verifies_is_deterministic_and_links_only_relatively() {
         "en/lookup.html",
         "static/style.css",
         "static/lookup.js",
-        "static/scrypt.js",
-        "static/scrypt-js-LICENSE.txt",
+        "static/lookup-lane.js",
+        "static/hash-wasm-scrypt.js",
+        "static/hash-wasm-LICENSE.txt",
         "lookup/index.bin",
         "api/v1/area/national.json",
         "api/v1/tally/state.json",
@@ -298,10 +303,11 @@ fn a_site_export_verifies_is_deterministic_and_links_only_relatively() {
     assert!(checked > 10_000, "{checked} links checked");
 
     // The lookup shards hold slow keys, never an id in the clear: the record of a voter is the
-    // first 8 bytes of scrypt(id, "veedor/lookup/2/<election>/", N, r, p) at the cost the
-    // registry was imported with (here the unprotected one), then their table.
+    // exclusive or of scrypt(id, "veedor/lookup/2/<election>/lane/<i>/", N, r, p)'s first 8
+    // bytes over the lanes, at the cost the registry was imported with, then their table.
     let (voter, centre, table) = &exported.registry[17];
-    let hash = veedor_formats::lookup::LookupKdf::UNPROTECTED.key(
+    let kdf = veedor_formats::lookup::LookupKdf::parse(THREE_LANES).unwrap();
+    let hash = kdf.key(
         &veedor_formats::lookup::lookup_salt("ve-2024-presidential"),
         veedor_core::VoterId::new(voter.parse().unwrap()),
     );
@@ -337,9 +343,11 @@ fn a_site_export_verifies_is_deterministic_and_links_only_relatively() {
     let home = std::fs::read_to_string(site.join("es/index.html")).unwrap();
     assert!(home.contains("id=\"children\""));
     assert!(home.contains(
-        "<script src=\"../static/scrypt.js\" defer></script><script src=\"../static/lookup.js\" defer></script>"
+        "<script src=\"../static/hash-wasm-scrypt.js\" defer></script><script src=\"../static/lookup.js\" defer></script>"
     ));
-    assert!(home.contains("data-kdf=\"scrypt\" data-log-n=\"1\" data-r=\"1\" data-p=\"1\""));
+    assert!(home.contains(
+        "data-kdf=\"scrypt\" data-log-n=\"1\" data-r=\"1\" data-p=\"1\" data-lanes=\"3\" data-worker=\"../static/lookup-lane.js\""
+    ));
 
     // The signing key is nowhere in the export.
     let secret = std::fs::read_to_string(exported.data.store_path().join("keys/log.key")).unwrap();
@@ -606,6 +614,40 @@ async fn a_voter_finds_their_table_in_a_static_mirror_in_a_real_browser() {
             .ends_with("/site/en/lookup.html")
     );
     screenshot(&client, "site-06-unknown-en").await;
+    // The key's three lanes were derived in workers (`static/lookup-lane.js`).
+    let form = client.find(Locator::Css("form.lookup")).await.unwrap();
+    assert_eq!(
+        form.attr("data-derived").await.unwrap().as_deref(),
+        Some("workers")
+    );
+
+    // A browser without workers derives the lanes on the page: the same polite answer, then
+    // the same table.
+    client
+        .execute("window.Worker = undefined;", vec![])
+        .await
+        .unwrap();
+    let input = client.find(Locator::Css("#voter_id")).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys("99999998").await.unwrap();
+    click(&client, "form.lookup button").await;
+    let started = Instant::now();
+    loop {
+        let derived = form.attr("data-derived").await.unwrap();
+        let status = text_of(&client, "#lookup-status").await;
+        if derived.as_deref() == Some("page") && status.starts_with("We did not find") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no answer derived on the page: {derived:?}, {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    input.clear().await.unwrap();
+    input.send_keys(&voter).await.unwrap();
+    click(&client, "form.lookup button").await;
+    wait_for_path(&client, &format!("/site/en/table/{table}.html")).await;
 
     client.close().await.unwrap();
     drop(server);

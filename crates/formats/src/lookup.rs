@@ -1,14 +1,18 @@
 //! The static mirror's voter lookup (`docs/mirror.md`): each voter's record, keyed by a slow,
 //! memory-hard function of the voter id, and the transparency log's entry that commits to all
-//! of them (`veedor/registry/1`), so that `veedor verify` can hold a mirror's shards to the log
+//! of them (`veedor/registry/1`, or `/2` when the key has lanes), so that `veedor verify` can hold a mirror's shards to the log
 //! byte for byte without the registry.
 //!
-//! A record is 16 bytes: the first 8 bytes of `scrypt(password = the voter id in decimal
-//! without leading zeros, salt = "veedor/lookup/2/<election id>/", N, r, p, 8)` (RFC 7914),
-//! then the centre code (6 bytes) and the table number (2 bytes), big-endian. The browser
-//! derives the same 8 bytes with the vendored scrypt-js (`crates/web/src/vendor/scrypt-js`).
+//! A record is 16 bytes: the voter's key, then the centre code (6 bytes) and the table number
+//! (2 bytes), big-endian. With one lane the key is the first 8 bytes of `scrypt(password = the
+//! voter id in decimal without leading zeros, salt = "veedor/lookup/2/<election id>/", N, r, p,
+//! 8)` (RFC 7914); with L lanes it is the exclusive or of L such scrypts, lane i salted with
+//! `"<salt>lane/<i>/"`, which a browser computes side by side on the phone's cores (one worker
+//! a lane) while an attacker pays all of them for every id. The browser derives the same 8 bytes
+//! with the vendored hash-wasm (`crates/web/src/vendor/hash-wasm`).
 //!
-//! The entry, written when a registry is imported or replaced:
+//! The entry, written when a registry is imported or replaced (with more than one lane, its
+//! first line is `veedor/registry/2` and a line `lanes: L` follows `p`):
 //!
 //! ```text
 //! veedor/registry/1
@@ -43,8 +47,15 @@ pub const LOOKUP_RECORD: usize = 16;
 /// Bytes of the derived key kept in a record.
 pub const KEY_BYTES: usize = 8;
 
-/// The first line of the registry's log entry.
+/// The first line of the registry's log entry with one lane.
 pub const REGISTRY_HEADER: &str = "veedor/registry/1";
+
+/// The first line of the registry's log entry with more than one lane (a `lanes` line follows
+/// `p`).
+pub const REGISTRY_HEADER_LANES: &str = "veedor/registry/2";
+
+/// The most lanes a key may have.
+pub const MAX_LANES: u32 = 64;
 
 /// The records a shard of the full profile holds on average, at most: `bits_for` picks the
 /// fewest bits that keep shards to this (16 bits, 65,536 shards of about 330 voters, for 21
@@ -55,15 +66,18 @@ pub const FULL_PROFILE_RECORDS_PER_SHARD: usize = 512;
 /// more than a phone's browser gives a page.
 pub const MAX_LOG_N: u8 = 20;
 
-/// scrypt's parameters for the lookup key: N = 2^`log_n`, r, p (RFC 7914).
+/// The lookup key's function: `lanes` scrypts of N = 2^`log_n`, r, p (RFC 7914), each salted
+/// with its lane, their outputs combined by exclusive or.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LookupKdf {
     /// N = 2^log_n, the memory and time cost.
     pub log_n: u8,
     /// The block size factor.
     pub r: u32,
-    /// Parallelisation.
+    /// scrypt's parallelisation (computed one after the other by the browser's library).
     pub p: u32,
+    /// Independent scrypts, which a browser computes at once on as many cores.
+    pub lanes: u32,
 }
 
 impl LookupKdf {
@@ -73,21 +87,26 @@ impl LookupKdf {
         log_n: 1,
         r: 1,
         p: 1,
+        lanes: 1,
     };
 
-    /// The default: N = 2^14, r = 8, p = 1 (16 MiB), about a fifth of a second for one lookup in
-    /// a browser (measured in docs/mirror.md).
+    /// One lane of N = 2^14, r = 8, p = 1 (16 MiB): about 35 ms of a server core a key, so
+    /// that rebuilding 10^8 ids costs about 0.1 CPU-years (measured in docs/mirror.md).
     pub const PROTECTIVE: Self = Self {
         log_n: 14,
         r: 8,
         p: 1,
+        lanes: 1,
     };
 
-    /// Four times the protective cost: N = 2^16, r = 8, p = 1 (64 MiB).
+    /// The default: 12 lanes of the protective scrypt (16 MiB each), about 0.4 s of a server
+    /// core a key, so that rebuilding 10^8 ids costs more than a CPU-year, while a phone's
+    /// browser computes the lanes on all its cores at once (measured in docs/mirror.md).
     pub const STRONG: Self = Self {
-        log_n: 16,
+        log_n: 14,
         r: 8,
         p: 1,
+        lanes: 12,
     };
 
     /// The named levels, as `--lookup-cost` takes them.
@@ -98,19 +117,21 @@ impl LookupKdf {
     ];
 
     /// A level by name (`unprotected`, `protective`, `strong`), or explicit parameters
-    /// `scrypt:LOG_N,R,P` (`scrypt:14,8,1`).
+    /// `scrypt:LOG_N,R,P` (`scrypt:14,8,1`) or `scrypt:LOG_N,R,P,LANES` (`scrypt:14,8,1,12`).
     pub fn parse(text: &str) -> Result<Self, String> {
         if let Some((_, kdf)) = Self::NAMED.iter().find(|(name, _)| *name == text) {
             return Ok(*kdf);
         }
-        let expected = "expected unprotected, protective, strong or scrypt:LOG_N,R,P";
+        let expected = "expected unprotected, protective, strong or scrypt:LOG_N,R,P[,LANES]";
         let numbers: Vec<&str> = text
             .strip_prefix("scrypt:")
             .ok_or_else(|| format!("`{text}`: {expected}"))?
             .split(',')
             .collect();
-        let [log_n, r, p] = numbers.as_slice() else {
-            return Err(format!("`{text}`: {expected}"));
+        let (log_n, r, p, lanes) = match numbers.as_slice() {
+            [log_n, r, p] => (log_n, r, p, "1"),
+            [log_n, r, p, lanes] => (log_n, r, p, *lanes),
+            _ => return Err(format!("`{text}`: {expected}")),
         };
         let number = |what: &str, value: &str| -> Result<u32, String> {
             value
@@ -120,18 +141,26 @@ impl LookupKdf {
         };
         let log_n = u8::try_from(number("LOG_N", log_n)?)
             .map_err(|_| format!("`{text}`: LOG_N is at most {MAX_LOG_N}"))?;
-        Self::new(log_n, number("R", r)?, number("P", p)?)
+        Self::new(
+            log_n,
+            number("R", r)?,
+            number("P", p)?,
+            number("LANES", lanes)?,
+        )
     }
 
-    /// Checked parameters: `log_n` from 1 to [`MAX_LOG_N`], r and p from 1 to 64.
-    pub fn new(log_n: u8, r: u32, p: u32) -> Result<Self, String> {
+    /// Checked parameters: `log_n` from 1 to [`MAX_LOG_N`], r, p and lanes from 1 to 64.
+    pub fn new(log_n: u8, r: u32, p: u32, lanes: u32) -> Result<Self, String> {
         if !(1..=MAX_LOG_N).contains(&log_n) {
             return Err(format!("log_n {log_n}: expected 1 to {MAX_LOG_N}"));
         }
         if !(1..=64).contains(&r) || !(1..=64).contains(&p) {
             return Err(format!("r {r}, p {p}: expected each from 1 to 64"));
         }
-        Ok(Self { log_n, r, p })
+        if !(1..=MAX_LANES).contains(&lanes) {
+            return Err(format!("lanes {lanes}: expected 1 to {MAX_LANES}"));
+        }
+        Ok(Self { log_n, r, p, lanes })
     }
 
     /// The level's name, if the parameters are a named level's.
@@ -149,24 +178,44 @@ impl LookupKdf {
         self.log_n < 10
     }
 
-    /// Bytes of memory one derivation uses: 128 · r · N.
+    /// Bytes of memory one lane uses: 128 · r · N.
     #[must_use]
     pub fn memory_bytes(&self) -> u64 {
         (128 * u64::from(self.r)) << self.log_n
     }
 
-    /// The voter's key: the first [`KEY_BYTES`] bytes of scrypt of the id in decimal.
+    /// The salt of lane `lane`: the election's salt with one lane, `"<salt>lane/<lane>/"` with
+    /// more.
+    #[must_use]
+    pub fn lane_salt(&self, salt: &str, lane: u32) -> String {
+        if self.lanes == 1 {
+            salt.to_owned()
+        } else {
+            format!("{salt}lane/{lane}/")
+        }
+    }
+
+    /// The voter's key: the exclusive or, over the lanes, of the first [`KEY_BYTES`] bytes of
+    /// scrypt of the id in decimal salted with the lane's salt.
     #[must_use]
     pub fn key(&self, salt: &str, voter: VoterId) -> [u8; KEY_BYTES] {
+        let password = voter.get().to_string();
         let mut key = [0u8; KEY_BYTES];
         // `new` checked the parameters; scrypt refuses none of them and no 8-byte output.
-        if let Ok(params) = scrypt::Params::new(self.log_n, self.r, self.p) {
+        let Ok(params) = scrypt::Params::new(self.log_n, self.r, self.p) else {
+            return key;
+        };
+        for lane in 0..self.lanes {
+            let mut output = [0u8; KEY_BYTES];
             let _ = scrypt::scrypt(
-                voter.get().to_string().as_bytes(),
-                salt.as_bytes(),
+                password.as_bytes(),
+                self.lane_salt(salt, lane).as_bytes(),
                 &params,
-                &mut key,
+                &mut output,
             );
+            for (byte, lane_byte) in key.iter_mut().zip(output) {
+                *byte ^= lane_byte;
+            }
         }
         key
     }
@@ -179,6 +228,9 @@ impl fmt::Display for LookupKdf {
             "scrypt N=2^{} r={} p={}",
             self.log_n, self.r, self.p
         )?;
+        if self.lanes > 1 {
+            write!(formatter, ", {} lanes", self.lanes)?;
+        }
         if let Some(name) = self.name() {
             write!(formatter, " ({name})")?;
         }
@@ -296,6 +348,20 @@ const REGISTRY_KEYS: [&str; 10] = [
     "buckets_sha256",
 ];
 
+const REGISTRY_KEYS_LANES: [&str; 11] = [
+    "election",
+    "kdf",
+    "log_n",
+    "r",
+    "p",
+    "lanes",
+    "salt",
+    "voters",
+    "records_sha256",
+    "bucket_bits",
+    "buckets_sha256",
+];
+
 impl RegistryEntry {
     /// The entry of `sorted_records` (whole records, in order).
     #[must_use]
@@ -317,20 +383,29 @@ impl RegistryEntry {
     #[must_use]
     pub fn encode(&self) -> Vec<u8> {
         let values = [
-            self.election.replace(char::is_control, "?"),
-            "scrypt".to_owned(),
-            self.kdf.log_n.to_string(),
-            self.kdf.r.to_string(),
-            self.kdf.p.to_string(),
-            self.salt.replace(char::is_control, "?"),
-            self.voters.to_string(),
-            self.records_sha256.to_hex(),
-            self.bucket_bits.to_string(),
-            self.buckets_sha256.to_hex(),
+            ("election", self.election.replace(char::is_control, "?")),
+            ("kdf", "scrypt".to_owned()),
+            ("log_n", self.kdf.log_n.to_string()),
+            ("r", self.kdf.r.to_string()),
+            ("p", self.kdf.p.to_string()),
+            ("lanes", self.kdf.lanes.to_string()),
+            ("salt", self.salt.replace(char::is_control, "?")),
+            ("voters", self.voters.to_string()),
+            ("records_sha256", self.records_sha256.to_hex()),
+            ("bucket_bits", self.bucket_bits.to_string()),
+            ("buckets_sha256", self.buckets_sha256.to_hex()),
         ];
-        let mut text = format!("{REGISTRY_HEADER}\n");
-        for (key, value) in REGISTRY_KEYS.iter().zip(values) {
-            let _ = writeln!(text, "{key}: {value}");
+        // One lane: the first version's bytes, without a `lanes` line.
+        let header = if self.kdf.lanes == 1 {
+            REGISTRY_HEADER
+        } else {
+            REGISTRY_HEADER_LANES
+        };
+        let mut text = format!("{header}\n");
+        for (key, value) in values {
+            if key != "lanes" || self.kdf.lanes != 1 {
+                let _ = writeln!(text, "{key}: {value}");
+            }
         }
         text.into_bytes()
     }
@@ -338,19 +413,57 @@ impl RegistryEntry {
     /// Whether `bytes` is a registry entry (its first line), to tell it from an acta copy's.
     #[must_use]
     pub fn is_one(bytes: &[u8]) -> bool {
-        bytes.starts_with(REGISTRY_HEADER.as_bytes())
-            && bytes.get(REGISTRY_HEADER.len()) == Some(&b'\n')
+        [REGISTRY_HEADER, REGISTRY_HEADER_LANES]
+            .iter()
+            .any(|header| {
+                bytes.starts_with(header.as_bytes()) && bytes.get(header.len()) == Some(&b'\n')
+            })
     }
 
     /// Parses an entry's bytes; the error names the line and what was expected.
     pub fn parse(bytes: &[u8]) -> Result<Self, String> {
-        let (text, values) = crate::text::keyed_lines(bytes, REGISTRY_HEADER, &REGISTRY_KEYS)?;
+        let (text, values) = if bytes.starts_with(REGISTRY_HEADER_LANES.as_bytes()) {
+            let (text, values) =
+                crate::text::keyed_lines(bytes, REGISTRY_HEADER_LANES, &REGISTRY_KEYS_LANES)?;
+            (text, values)
+        } else {
+            let (text, [election, kdf, log_n, r, p, rest @ ..]) = crate::text::keyed_lines(
+                bytes,
+                REGISTRY_HEADER,
+                &REGISTRY_KEYS,
+            )
+            .map_err(|error| {
+                if bytes.windows(8).any(|line| line == b"\nlanes: ") {
+                    format!("{error}: a `lanes` line belongs in a `{REGISTRY_HEADER_LANES}` entry")
+                } else {
+                    error
+                }
+            })?;
+            let [salt, voters, records, bucket_bits, buckets] = rest;
+            (
+                text,
+                [
+                    election,
+                    kdf,
+                    log_n,
+                    r,
+                    p,
+                    "1",
+                    salt,
+                    voters,
+                    records,
+                    bucket_bits,
+                    buckets,
+                ],
+            )
+        };
         let [
             election,
             kdf,
             log_n,
             r,
             p,
+            lanes,
             salt,
             voters,
             records,
@@ -377,8 +490,18 @@ impl RegistryEntry {
                 .parse()
                 .map_err(|_| format!("`{key}`: `{value}` is not a number in range"))
         }
-        let kdf = LookupKdf::new(number("log_n", log_n)?, number("r", r)?, number("p", p)?)
-            .map_err(|error| format!("`log_n`, `r`, `p`: {error}"))?;
+        let kdf = LookupKdf::new(
+            number("log_n", log_n)?,
+            number("r", r)?,
+            number("p", p)?,
+            number("lanes", lanes)?,
+        )
+        .map_err(|error| format!("`log_n`, `r`, `p`, `lanes`: {error}"))?;
+        if kdf.lanes == 1 && text.starts_with(REGISTRY_HEADER_LANES) {
+            return Err(format!(
+                "`lanes`: 1, which a `{REGISTRY_HEADER}` entry states by having no `lanes` line"
+            ));
+        }
         let bucket_bits: u8 = number("bucket_bits", bucket_bits)?;
         if !bucket_bits.is_multiple_of(4) || !(4..=24).contains(&bucket_bits) {
             return Err(format!(
@@ -426,14 +549,14 @@ mod tests {
     /// r = 8, p = 16): its first 8 bytes. The RustCrypto function is scrypt as specified.
     #[test]
     fn the_key_is_rfc_7914_scrypt() {
-        let kdf = LookupKdf::new(10, 8, 16).unwrap();
+        let kdf = LookupKdf::new(10, 8, 16, 1).unwrap();
         let mut key = [0u8; 8];
         let params = scrypt::Params::new(kdf.log_n, kdf.r, kdf.p).unwrap();
         scrypt::scrypt(b"password", b"NaCl", &params, &mut key).unwrap();
         assert_eq!(hex(&key), "fdbabe1c9d347200");
     }
 
-    /// The vectors the vendored scrypt-js computes in node (`crates/web/tests/scrypt_js.rs`):
+    /// The vectors the vendored hash-wasm computes in node (`crates/web/tests/lookup_lane_js.rs`):
     /// the browser and the export derive the same keys.
     #[test]
     fn lookup_keys_match_the_browsers() {
@@ -446,10 +569,11 @@ mod tests {
         check(LookupKdf::PROTECTIVE, 12_345_678, KEY_PROTECTIVE);
     }
 
-    /// Computed with the vendored scrypt-js in node (`crates/web/tests/scrypt_js.rs` runs it
+    /// Computed with the vendored hash-wasm in node (`crates/web/tests/lookup_lane_js.rs` runs it
     /// and holds it to the same values).
     const KEY_UNPROTECTED: &str = "46efc60586e630e5";
     const KEY_PROTECTIVE: &str = "448bc255ee4c1f50";
+    const KEY_THREE_LANES: &str = "f686fdef0b5df1e3";
 
     #[test]
     fn costs_are_named_or_given() {
@@ -460,11 +584,16 @@ mod tests {
             Ok(LookupKdf {
                 log_n: 12,
                 r: 8,
-                p: 2
+                p: 2,
+                lanes: 1
             })
         );
+        assert_eq!(LookupKdf::parse("scrypt:14,8,1,12"), Ok(LookupKdf::STRONG));
         assert!(LookupKdf::parse("scrypt:21,8,1").is_err());
         assert!(LookupKdf::parse("scrypt:12,8").is_err());
+        assert!(LookupKdf::parse("scrypt:12,8,1,0").is_err());
+        assert!(LookupKdf::parse("scrypt:12,8,1,65").is_err());
+        assert!(LookupKdf::parse("scrypt:12,8,1,2,3").is_err());
         assert!(LookupKdf::parse("cheap").is_err());
         assert!(LookupKdf::UNPROTECTED.is_unprotected());
         assert!(!LookupKdf::PROTECTIVE.is_unprotected());
@@ -472,6 +601,61 @@ mod tests {
         assert_eq!(
             LookupKdf::PROTECTIVE.to_string(),
             "scrypt N=2^14 r=8 p=1 (protective)"
+        );
+        assert_eq!(
+            LookupKdf::STRONG.to_string(),
+            "scrypt N=2^14 r=8 p=1, 12 lanes (strong)"
+        );
+    }
+
+    /// With lanes, the key is the exclusive or of one scrypt a lane, each with its own salt, and
+    /// the entry says how many (`veedor/registry/2`), so that a verifier recomputes it.
+    #[test]
+    fn lanes_are_scrypts_of_their_own_salts_combined() {
+        let kdf = LookupKdf::new(3, 2, 1, 3).unwrap();
+        let salt = lookup_salt("e");
+        let voter = VoterId::new(4_321);
+        let mut expected = [0u8; KEY_BYTES];
+        for lane in 0..3 {
+            let one = LookupKdf::new(3, 2, 1, 1).unwrap();
+            let lane_key = one.key(&format!("{salt}lane/{lane}/"), voter);
+            for (byte, lane_byte) in expected.iter_mut().zip(lane_key) {
+                *byte ^= lane_byte;
+            }
+        }
+        assert_eq!(kdf.key(&salt, voter), expected);
+        assert_ne!(
+            expected,
+            LookupKdf::new(3, 2, 1, 1).unwrap().key(&salt, voter)
+        );
+        // The browser's side of this vector: `crates/web/tests/lookup_lane_js.rs`.
+        assert_eq!(hex(&expected), KEY_THREE_LANES);
+
+        let table = TableId::new(CentreCode::new(1), TableNumber::new(1));
+        let records = lookup_record(&kdf, &salt, voter, table).unwrap();
+        let entry = RegistryEntry::of_records("e", kdf, &salt, &records);
+        let text = String::from_utf8(entry.encode()).unwrap();
+        assert!(
+            text.starts_with("veedor/registry/2\nelection: e\nkdf: scrypt\nlog_n: 3\nr: 2\np: 1\nlanes: 3\nsalt: "),
+            "{text}"
+        );
+        assert!(RegistryEntry::is_one(text.as_bytes()));
+        assert_eq!(RegistryEntry::parse(text.as_bytes()), Ok(entry));
+        // A second version saying one lane is not what the encoder writes.
+        let one = text.replace("lanes: 3\n", "lanes: 1\n");
+        assert!(
+            RegistryEntry::parse(one.as_bytes())
+                .unwrap_err()
+                .contains("`lanes`: 1")
+        );
+        // A first-version entry with a `lanes` line is refused, naming the line.
+        let first = text.replace("veedor/registry/2", "veedor/registry/1");
+        assert_eq!(
+            RegistryEntry::parse(first.as_bytes()),
+            Err(
+                "line 7: expected `salt: ...`: a `lanes` line belongs in a `veedor/registry/2` entry"
+                    .to_owned()
+            )
         );
     }
 

@@ -1,10 +1,13 @@
 // veedor: the voter lookup of a static mirror (docs/mirror.md). The registry is published as
-// shards named by the first bits of each voter's key, scrypt(voter id, salt, N, r, p) with the
+// shards named by the first bits of each voter's key, the exclusive or of one scrypt(voter id,
+// salt + 'lane/<i>/', N, r, p) a lane (one scrypt of the salt alone with one lane), with the
 // parameters the form states (those the transparency log commits to); each shard lists, for the
 // voters whose key falls in it, the key's first 8 bytes and their table. This script derives
-// the key of what is typed with the vendored scrypt-js (static/scrypt.js, loaded before it),
-// fetches the one shard it falls in and opens the voter's table page. What is typed never
-// leaves the browser: only the shard's name does, as a file request.
+// the key of what is typed in workers (static/lookup-lane.js), as many as the device has cores,
+// or on the page with the vendored hash-wasm (static/hash-wasm-scrypt.js, loaded before it)
+// where workers cannot run or fail; fetches the one shard it falls in and opens the voter's
+// table page. What is typed never leaves the browser: only the shard's name does, as a file
+// request.
 (function () {
   'use strict';
 
@@ -80,6 +83,169 @@
     return null;
   }
 
+  // The lanes' job for one worker (or for the page).
+  function job(number, data, lanes) {
+    return {
+      password: number,
+      salt: data.salt,
+      logN: Number(data.logN),
+      r: Number(data.r),
+      p: Number(data.p),
+      laneCount: Number(data.lanes || 1),
+      lanes: lanes
+    };
+  }
+
+  function xorInto(key, part) {
+    for (var i = 0; i < 8; i++) {
+      key[i] ^= part[i];
+    }
+  }
+
+  // Every lane on the page, one after the other: where workers cannot run (a browser without
+  // them, or whose worker failed). It needs the page's policy to allow WebAssembly
+  // ('wasm-unsafe-eval': Chrome 97, Firefox 102, Safari 16 and later); a worker has its own.
+  function keyOnPage(number, data, lanes) {
+    var work = job(number, data, lanes);
+    var encoder = new TextEncoder();
+    var key = new Uint8Array(8);
+    return lanes.reduce(function (done, lane) {
+      return done
+        .then(function () {
+          return window.hashwasm.scrypt({
+            password: encoder.encode(work.password),
+            salt: encoder.encode(work.laneCount === 1 ? work.salt : work.salt + 'lane/' + lane + '/'),
+            costFactor: Math.pow(2, work.logN),
+            blockSize: work.r,
+            parallelism: work.p,
+            hashLength: 8,
+            outputType: 'binary'
+          });
+        })
+        .then(function (part) {
+          xorInto(key, part);
+        });
+    }, Promise.resolve()).then(function () {
+      return key;
+    });
+  }
+
+  // Workers, one a core (at most one a lane, at most 16), started when the id field is first
+  // focused, so that loading them overlaps the typing, and kept for later searches. A team whose
+  // worker fails (it could not load, its WebAssembly did not compile) is dropped: every job
+  // waiting on it fails, so that its search falls back to the page, and the next search starts
+  // a new team.
+  var pool = null;
+  var jobs = 0;
+
+  function drop(team, reason) {
+    team.workers.forEach(function (worker) {
+      worker.terminate();
+    });
+    team.workers = [];
+    var waiting = team.waiting;
+    team.waiting = {};
+    Object.keys(waiting).forEach(function (id) {
+      waiting[id].reject(new Error(String(reason)));
+    });
+    if (pool === team) {
+      pool = null;
+    }
+  }
+
+  // A worker's answer: one share of a job's lanes, combined into its key; the job is done when
+  // every share is in. The warm-up's answer (id 0) and answers to dropped jobs wait for nobody.
+  function answer(team, message) {
+    var waiting = message && team.waiting[message.id];
+    if (!waiting) {
+      return;
+    }
+    if (!message.key) {
+      drop(team, message.error);
+      return;
+    }
+    xorInto(waiting.key, message.key);
+    waiting.left -= 1;
+    if (waiting.left === 0) {
+      delete team.waiting[message.id];
+      waiting.resolve(waiting.key);
+    }
+  }
+
+  function startTeam(data) {
+    var lanes = Number(data.lanes || 1);
+    var count = Math.max(1, Math.min(lanes, navigator.hardwareConcurrency || 2, 16));
+    var team = { workers: [], waiting: {} };
+    try {
+      for (var i = 0; i < count; i++) {
+        var worker = new Worker(data.worker);
+        worker.addEventListener('message', function (event) {
+          answer(team, event.data);
+        });
+        worker.addEventListener('error', function (event) {
+          event.preventDefault();
+          drop(team, 'worker');
+        });
+        // A key of next to no cost, whose answer nobody awaits: the worker compiles its
+        // WebAssembly now, while the id is typed, rather than after Search.
+        worker.postMessage({ id: 0, password: '0', salt: '', logN: 1, r: 1, p: 1, laneCount: 1, lanes: [0] });
+        team.workers.push(worker);
+      }
+    } catch (error) {
+      drop(team, error);
+      throw error;
+    }
+    return team;
+  }
+
+  function team(data) {
+    if (pool === null) {
+      pool = startTeam(data);
+    }
+    return pool;
+  }
+
+  // The lanes shared among the team's workers, their answers combined.
+  function keyInWorkers(number, data, lanes) {
+    var workers = team(data);
+    var id = ++jobs;
+    return new Promise(function (resolve, reject) {
+      var count = Math.min(workers.workers.length, lanes.length);
+      workers.waiting[id] = { key: new Uint8Array(8), left: count, resolve: resolve, reject: reject };
+      for (var i = 0; i < count; i++) {
+        var work = job(number, data, lanes.filter(function (lane, index) {
+          return index % count === i;
+        }));
+        work.id = id;
+        workers.workers[i].postMessage(work);
+      }
+    });
+  }
+
+  function deriveKey(number, data) {
+    var lanes = [];
+    for (var lane = 0; lane < Number(data.lanes || 1); lane++) {
+      lanes.push(lane);
+    }
+    // The form says where its last key was derived (data-derived), for those who check.
+    function on(place) {
+      return function (key) {
+        data.derived = place;
+        return key;
+      };
+    }
+    if (window.Worker && data.worker) {
+      return new Promise(function (resolve) {
+        resolve(keyInWorkers(number, data, lanes));
+      })
+        .then(on('workers'))
+        .catch(function () {
+          return keyOnPage(number, data, lanes).then(on('page'));
+        });
+    }
+    return keyOnPage(number, data, lanes).then(on('page'));
+  }
+
   function attach(form) {
     var input = form.querySelector('input[name=voter_id]');
     var status = document.getElementById('lookup-status');
@@ -90,30 +256,32 @@
         status.hidden = false;
       }
     }
+    // Only the latest search may answer: an earlier one still deriving its key is superseded.
+    var latest = 0;
+    var superseded = new Error('superseded');
     function search() {
+      var mine = ++latest;
+      function current(value) {
+        if (mine !== latest) {
+          throw superseded;
+        }
+        return value;
+      }
       var number = voterNumber(input.value, (data.prefixes || '').split(','));
       if (number === null) {
         say(data.msgInvalid);
         return;
       }
-      if (!window.scrypt || data.kdf !== 'scrypt') {
+      if (data.kdf !== 'scrypt' || !(window.hashwasm || window.Worker)) {
         say(data.msgFailed);
         return;
       }
       say(data.msgSearching);
-      var encoder = new TextEncoder();
       var hash;
-      // The key is slow on purpose (a fifth of a second or so): derived asynchronously, so the
+      // The key is slow on purpose (a fraction of a second): derived asynchronously, so the
       // page stays responsive and the status is read out meanwhile.
-      window.scrypt
-        .scrypt(
-          encoder.encode(number),
-          encoder.encode(data.salt),
-          Math.pow(2, Number(data.logN)),
-          Number(data.r),
-          Number(data.p),
-          8
-        )
+      deriveKey(number, data)
+        .then(current)
         .then(function (key) {
           hash = key;
           return fetch(data.shards + shardPath(hash, Number(data.bits)));
@@ -124,6 +292,7 @@
           }
           return response.arrayBuffer();
         })
+        .then(current)
         .then(function (buffer) {
           var table = findTable(buffer, hash, Number(data.centreDigits));
           if (table === null) {
@@ -136,9 +305,20 @@
               : data.tables + table + '.html');
           }
         })
-        .catch(function () {
-          say(data.msgFailed);
+        .catch(function (error) {
+          if (error !== superseded) {
+            say(data.msgFailed);
+          }
         });
+    }
+    if (window.Worker && data.worker) {
+      input.addEventListener('focus', function () {
+        try {
+          team(data);
+        } catch (error) {
+          // The search will try again, and fall back to the page.
+        }
+      }, { once: true });
     }
     form.addEventListener('submit', function (event) {
       event.preventDefault();

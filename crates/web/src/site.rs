@@ -23,12 +23,16 @@ use crate::i18n::Lang;
 use crate::pages::{self, Here, LookupOutcome, StaticLookup, StaticShape};
 use crate::snapshot::Snapshot;
 
-/// The content security policy a static page states in a `<meta>` element: the lookup script
-/// and the shards from the mirror itself, nothing else.
-pub const STATIC_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'";
+/// The content security policy a static page states in a `<meta>` element: the lookup script,
+/// its workers and the shards from the mirror itself, nothing else; `'wasm-unsafe-eval'` lets
+/// the vendored scrypt compile its WebAssembly (it allows no JavaScript `eval`).
+pub const STATIC_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'";
 
 /// The lookup script, at `static/lookup.js`.
 pub const LOOKUP_JS: &str = include_str!("lookup.js");
+
+/// The worker that derives lanes of the lookup key, at `static/lookup-lane.js`.
+pub const LOOKUP_LANE_JS: &str = include_str!("lookup-lane.js");
 
 /// The language of the mirror's root page (a copy of its home page).
 pub const ROOT_LANG: Lang = Lang::Es;
@@ -432,9 +436,16 @@ impl<'a> Site<'a> {
             pages::STYLE.as_bytes().to_vec(),
         ));
         files.push(("static/lookup.js".to_owned(), LOOKUP_JS.as_bytes().to_vec()));
-        files.push(("static/scrypt.js".to_owned(), SCRYPT_JS.as_bytes().to_vec()));
         files.push((
-            "static/scrypt-js-LICENSE.txt".to_owned(),
+            "static/lookup-lane.js".to_owned(),
+            LOOKUP_LANE_JS.as_bytes().to_vec(),
+        ));
+        files.push((
+            "static/hash-wasm-scrypt.js".to_owned(),
+            SCRYPT_JS.as_bytes().to_vec(),
+        ));
+        files.push((
+            "static/hash-wasm-LICENSE.txt".to_owned(),
             SCRYPT_JS_LICENSE.as_bytes().to_vec(),
         ));
         files.push((MANIFEST_PATH.to_owned(), self.manifest.to_bytes()?));
@@ -653,11 +664,12 @@ pub const FULL_PROFILE_RECORDS_PER_SHARD: usize = lookup::FULL_PROFILE_RECORDS_P
 /// it lets `veedor verify` name the shard that differs.
 pub const LOOKUP_INDEX: &str = "lookup/index.bin";
 
-/// The vendored scrypt-js (MIT), at `static/scrypt.js`: `lookup.js` derives the key with it.
-pub const SCRYPT_JS: &str = include_str!("vendor/scrypt-js/scrypt.js");
+/// The vendored hash-wasm's scrypt (MIT, WebAssembly), at `static/hash-wasm-scrypt.js`:
+/// `lookup-lane.js` (and `lookup.js` where workers cannot run) derive the key with it.
+pub const SCRYPT_JS: &str = include_str!("vendor/hash-wasm/scrypt.umd.min.js");
 
-/// The vendored scrypt-js's licence, at `static/scrypt-js-LICENSE.txt`.
-pub const SCRYPT_JS_LICENSE: &str = include_str!("vendor/scrypt-js/LICENSE.txt");
+/// The vendored hash-wasm's licence, at `static/hash-wasm-LICENSE.txt`.
+pub const SCRYPT_JS_LICENSE: &str = include_str!("vendor/hash-wasm/LICENSE.txt");
 
 /// How many leading key bits name a shard: a multiple of 4 from 4 to 28, the smallest that
 /// keeps shards to `records_per_shard` voters or fewer on average

@@ -14,7 +14,7 @@
 //! 3. with an older checkpoint: that this log extends it, so a rewritten history is caught (and
 //!    named before the rows it changed);
 //! 4. the log's first entry is the election; every other entry is an acta copy, a registry's
-//!    (`veedor/registry/1`, committing to the lookup's records) or a coordinator's decision
+//!    (`veedor/registry/1`, or `/2` with lanes, committing to the lookup's records) or a coordinator's decision
 //!    (`veedor/decision/1`, which must keep a copy of its table logged before it); a log
 //!    without decisions (written before they existed) verifies as before;
 //! 5. every open-data file (`opendata`), rendered again from the log's copies and decisions and the table list
@@ -29,13 +29,13 @@
 //!    function (`scans::downscale`) and compared byte for byte (a scan it cannot read, a PDF, has
 //!    none);
 //! 9. every page in both languages, every JSON twin under `api/v1/`, `index.html`, and
-//!    `static/style.css`, `static/lookup.js` and the OpenAPI document, rendered again with the
+//!    `static/style.css`, the lookup's scripts and the OpenAPI document, rendered again with the
 //!    export's own code (`site::Site`, part by part, never the whole site at once) and compared
 //!    byte for byte;
 //! 10. the lookup shards under `lookup/` (module `lookup`): every shard of the shard count is
 //!     there, whole 16-byte records, each in the shard its key prefix names and in order, each
 //!     at a table of `data/tables.csv`; and, when the log holds a registry entry
-//!     (`veedor/registry/1`), byte for byte against the latest one, through `lookup/index.bin`,
+//!     (`veedor/registry/1` or `/2`), byte for byte against the latest one, through `lookup/index.bin`,
 //!     naming the shard that differs;
 //! 11. when the mirror can be listed, the files it holds that the export does not write.
 //!
@@ -2487,6 +2487,16 @@ mod tests {
             Altered,
         );
         check_site(flip("static/lookup.js", 100), "static/lookup.js", Altered);
+        check_site(
+            flip("static/lookup-lane.js", 100),
+            "static/lookup-lane.js",
+            Altered,
+        );
+        check_site(
+            flip("static/hash-wasm-scrypt.js", 5000),
+            "static/hash-wasm-scrypt.js",
+            Altered,
+        );
         check_site(flip("static/style.css", -2), "static/style.css", Altered);
         check_site(
             remove("es/table/010101001.02.html"),

@@ -20,9 +20,9 @@ mod http;
 #[cfg(test)]
 mod log;
 #[cfg(test)]
-mod precompress;
+mod lookup_lane_js;
 #[cfg(test)]
-mod scrypt_js;
+mod precompress;
 #[cfg(test)]
 mod socket;
 #[cfg(test)]

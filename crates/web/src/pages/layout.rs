@@ -38,7 +38,7 @@ pub(super) fn layout(
                 title { (title) " · " (site) }
                 link rel="stylesheet" href=(here.resource("/static/style.css"));
                 @if script && here.is_static() {
-                    script src=(here.resource("/static/scrypt.js")) defer {}
+                    script src=(here.resource("/static/hash-wasm-scrypt.js")) defer {}
                     script src=(here.resource("/static/lookup.js")) defer {}
                 }
                 @if let Some(json) = &json {

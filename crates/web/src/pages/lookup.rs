@@ -46,7 +46,8 @@ pub(super) fn lookup_form(snapshot: &Snapshot, lang: Lang, value: &str, here: &H
         form class="lookup" action=(here.lookup()) method="get" role="search"
             data-shards=(here.resource("/lookup/")) data-salt=(lookup.salt)
             data-bits=(lookup.shard_bits) data-kdf="scrypt" data-log-n=(lookup.kdf.log_n)
-            data-r=(lookup.kdf.r) data-p=(lookup.kdf.p)
+            data-r=(lookup.kdf.r) data-p=(lookup.kdf.p) data-lanes=(lookup.kdf.lanes)
+            data-worker=(here.resource("/static/lookup-lane.js"))
             data-centre-digits=(election.geography.centre_digits)
             data-prefixes=(election.voter_id_prefixes.join(","))
             data-tables=[here.centre_pages().is_none().then(|| here.page("/table/", "table/"))]

@@ -2,7 +2,7 @@
 //! count must be there, whole 16-byte records, each in the shard its key prefix names, in order,
 //! placing its voter at a table of the verified data.
 //!
-//! When the log holds a registry entry (`veedor/registry/1`, appended when the registry was
+//! When the log holds a registry entry (`veedor/registry/1` or `/2`, appended when the registry was
 //! imported or replaced), the latest one is what the shards are held to, byte for byte: the
 //! SHA-256 of every bucket of the records (the records whose keys share their first
 //! `bucket_bits` bits) is computed from the shards, and the digest of them all must be the
@@ -219,7 +219,7 @@ pub(super) fn latest_commitment(
 }
 
 /// The lookup form's scrypt parameters as a page of the mirror states them (`data-log-n`,
-/// `data-r`, `data-p`), for a lookup the log does not commit to.
+/// `data-r`, `data-p`, `data-lanes`), for a lookup the log does not commit to.
 pub(super) fn form_kdf(page: &[u8]) -> Option<LookupKdf> {
     let text = std::str::from_utf8(page).ok()?;
     let attribute = |name: &str| -> Option<u32> {
@@ -228,7 +228,14 @@ pub(super) fn form_kdf(page: &[u8]) -> Option<LookupKdf> {
         rest.get(..rest.find('"')?)?.parse().ok()
     };
     let log_n = u8::try_from(attribute("data-log-n")?).ok()?;
-    LookupKdf::new(log_n, attribute("data-r")?, attribute("data-p")?).ok()
+    LookupKdf::new(
+        log_n,
+        attribute("data-r")?,
+        attribute("data-p")?,
+        // A page from before lanes has no `data-lanes`: one lane.
+        attribute("data-lanes").unwrap_or(1),
+    )
+    .ok()
 }
 
 /// Records in shards of these byte lengths.
