@@ -1,7 +1,7 @@
 //! The static mirror's voter lookup (`docs/mirror.md`): each voter's record, keyed by a slow,
 //! memory-hard function of the voter id, and the transparency log's entry that commits to all
-//! of them (`veedor/registry/1`, or `/2` when the key has lanes), so that `veedor verify` can hold a mirror's shards to the log
-//! byte for byte without the registry.
+//! of them (`veedor/registry/1`, or `/2` when the key has lanes), so that `veedor verify` can
+//! hold a mirror's shards to the log byte for byte without the registry.
 //!
 //! A record is 16 bytes: the voter's key, then the centre code (6 bytes) and the table number
 //! (2 bytes), big-endian. With one lane the key is the first 8 bytes of `scrypt(password = the

@@ -2,8 +2,8 @@
 //! count must be there, whole 16-byte records, each in the shard its key prefix names, in order,
 //! placing its voter at a table of the verified data.
 //!
-//! When the log holds a registry entry (`veedor/registry/1` or `/2`, appended when the registry was
-//! imported or replaced), the latest one is what the shards are held to, byte for byte: the
+//! When the log holds a registry entry (`veedor/registry/1` or `/2`, appended when the registry
+//! was imported or replaced), the latest one is what the shards are held to, byte for byte: the
 //! SHA-256 of every bucket of the records (the records whose keys share their first
 //! `bucket_bits` bits) is computed from the shards, and the digest of them all must be the
 //! entry's `buckets_sha256`, and the count its `voters`. `lookup/index.bin` lists the buckets'
