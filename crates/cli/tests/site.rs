@@ -343,7 +343,7 @@ fn a_site_export_verifies_is_deterministic_and_links_only_relatively() {
     let home = std::fs::read_to_string(site.join("es/index.html")).unwrap();
     assert!(home.contains("id=\"children\""));
     assert!(home.contains(
-        "<script src=\"../static/hash-wasm-scrypt.js\" defer></script><script src=\"../static/lookup.js\" defer></script>"
+        "<script src=\"../static/hash-wasm-scrypt.js\" defer></script><script src=\"../static/lookup-lane.js\" defer></script><script src=\"../static/lookup.js\" defer></script>"
     ));
     assert!(home.contains(
         "data-kdf=\"scrypt\" data-log-n=\"1\" data-r=\"1\" data-p=\"1\" data-lanes=\"3\" data-worker=\"../static/lookup-lane.js\""

@@ -1,42 +1,53 @@
-// veedor: lanes of a static mirror's lookup key (docs/mirror.md), in a worker, so that a phone
-// computes its lanes on all its cores at once. Given the voter id, the election's salt, scrypt's
-// parameters and the lanes to do, it derives scrypt(id, salt + 'lane/<i>/', N, r, p, 8) for each
-// (the salt alone when the key has one lane) with the vendored hash-wasm, and posts back their
-// exclusive or with the job's id. lookup.js combines the workers' answers the same way.
-'use strict';
+// veedor: lanes of a static mirror's lookup key (docs/mirror.md). Given the voter id, the
+// election's salt, scrypt's parameters and the lanes to do, `veedorLanes(job)` derives
+// scrypt(id, salt + 'lane/<i>/', N, r, p, 8) for each (the salt alone when the key has one lane)
+// with the vendored hash-wasm, and resolves to their exclusive or. Loaded as a worker (one a
+// core, so that a phone computes its lanes on all its cores at once) it answers each job with
+// that key and the job's id; loaded on the page, after static/hash-wasm-scrypt.js, it is what
+// lookup.js calls where workers cannot run. lookup.js combines the workers' answers the same way.
+(function (scope) {
+  'use strict';
 
-importScripts('hash-wasm-scrypt.js');
-
-self.onmessage = function (event) {
-  var job = event.data;
-  var encoder = new TextEncoder();
-  var key = new Uint8Array(8);
-  var lanes = job.lanes.slice();
-  function next() {
-    if (lanes.length === 0) {
-      self.postMessage({ id: job.id, key: key });
-      return;
-    }
-    var lane = lanes.shift();
-    self.hashwasm
-      .scrypt({
-        password: encoder.encode(job.password),
-        salt: encoder.encode(job.laneCount === 1 ? job.salt : job.salt + 'lane/' + lane + '/'),
-        costFactor: Math.pow(2, job.logN),
-        blockSize: job.r,
-        parallelism: job.p,
-        hashLength: 8,
-        outputType: 'binary'
-      })
-      .then(function (lane) {
-        for (var i = 0; i < 8; i++) {
-          key[i] ^= lane[i];
-        }
-        next();
-      })
-      .catch(function (error) {
-        self.postMessage({ id: job.id, error: String(error) });
-      });
+  function veedorLanes(job) {
+    var encoder = new TextEncoder();
+    var key = new Uint8Array(8);
+    return job.lanes.reduce(function (done, lane) {
+      return done
+        .then(function () {
+          return scope.hashwasm.scrypt({
+            password: encoder.encode(job.password),
+            salt: encoder.encode(job.laneCount === 1 ? job.salt : job.salt + 'lane/' + lane + '/'),
+            costFactor: Math.pow(2, job.logN),
+            blockSize: job.r,
+            parallelism: job.p,
+            hashLength: 8,
+            outputType: 'binary'
+          });
+        })
+        .then(function (part) {
+          for (var i = 0; i < 8; i++) {
+            key[i] ^= part[i];
+          }
+        });
+    }, Promise.resolve()).then(function () {
+      return key;
+    });
   }
-  next();
-};
+
+  scope.veedorLanes = veedorLanes;
+  // In a worker: load the library, and answer jobs.
+  if (typeof scope.importScripts === 'function') {
+    scope.importScripts('hash-wasm-scrypt.js');
+    scope.onmessage = function (event) {
+      var job = event.data;
+      veedorLanes(job).then(
+        function (key) {
+          scope.postMessage({ id: job.id, key: key });
+        },
+        function (error) {
+          scope.postMessage({ id: job.id, error: String(error) });
+        }
+      );
+    };
+  }
+})(self);

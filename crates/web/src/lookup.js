@@ -4,8 +4,8 @@
 // parameters the form states (those the transparency log commits to); each shard lists, for the
 // voters whose key falls in it, the key's first 8 bytes and their table. This script derives
 // the key of what is typed in workers (static/lookup-lane.js), as many as the device has cores,
-// or on the page with the vendored hash-wasm (static/hash-wasm-scrypt.js, loaded before it)
-// where workers cannot run or fail; fetches the one shard it falls in and opens the voter's
+// or on the page with the same script and the vendored hash-wasm (static/hash-wasm-scrypt.js),
+// both loaded before it, where workers cannot run or fail; fetches the one shard it falls in and opens the voter's
 // table page. What is typed never leaves the browser: only the shard's name does, as a file
 // request.
 (function () {
@@ -102,32 +102,12 @@
     }
   }
 
-  // Every lane on the page, one after the other: where workers cannot run (a browser without
-  // them, or whose worker failed). It needs the page's policy to allow WebAssembly
-  // ('wasm-unsafe-eval': Chrome 97, Firefox 102, Safari 16 and later); a worker has its own.
+  // Every lane on the page, one after the other, with static/lookup-lane.js's function (loaded
+  // before this script): where workers cannot run (a browser without them, or whose worker
+  // failed). It needs the page's policy to allow WebAssembly ('wasm-unsafe-eval': Chrome 97,
+  // Firefox 102, Safari 16 and later); a worker has its own.
   function keyOnPage(number, data, lanes) {
-    var work = job(number, data, lanes);
-    var encoder = new TextEncoder();
-    var key = new Uint8Array(8);
-    return lanes.reduce(function (done, lane) {
-      return done
-        .then(function () {
-          return window.hashwasm.scrypt({
-            password: encoder.encode(work.password),
-            salt: encoder.encode(work.laneCount === 1 ? work.salt : work.salt + 'lane/' + lane + '/'),
-            costFactor: Math.pow(2, work.logN),
-            blockSize: work.r,
-            parallelism: work.p,
-            hashLength: 8,
-            outputType: 'binary'
-          });
-        })
-        .then(function (part) {
-          xorInto(key, part);
-        });
-    }, Promise.resolve()).then(function () {
-      return key;
-    });
+    return window.veedorLanes(job(number, data, lanes));
   }
 
   // Workers, one a core (at most one a lane, at most 16), started when the id field is first
@@ -272,7 +252,7 @@
         say(data.msgInvalid);
         return;
       }
-      if (data.kdf !== 'scrypt' || !(window.hashwasm || window.Worker)) {
+      if (data.kdf !== 'scrypt' || !(window.veedorLanes || window.Worker)) {
         say(data.msgFailed);
         return;
       }

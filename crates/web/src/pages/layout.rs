@@ -39,6 +39,7 @@ pub(super) fn layout(
                 link rel="stylesheet" href=(here.resource("/static/style.css"));
                 @if script && here.is_static() {
                     script src=(here.resource("/static/hash-wasm-scrypt.js")) defer {}
+                    script src=(here.resource("/static/lookup-lane.js")) defer {}
                     script src=(here.resource("/static/lookup.js")) defer {}
                 }
                 @if let Some(json) = &json {
